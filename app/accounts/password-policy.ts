@@ -1,0 +1,113 @@
+import { ZxcvbnFactory } from "@zxcvbn-ts/core";
+import * as common from "@zxcvbn-ts/language-common";
+import * as en from "@zxcvbn-ts/language-en";
+
+/**
+ * One password policy for every place a password is chosen: reset, CLI, and the live meter in
+ * the browser (PWD-09). Defaults follow NIST SP 800-63B-4: length in code points (PWD-02), no
+ * composition rules (PWD-04), a blocklist of common passwords and context words (PWD-05).
+ * Password history is checked on the server only (it needs the stored hashes).
+ */
+
+export type PolicySettings = {
+  minLength: number;
+  maxLength: number;
+  minScore: number;
+};
+
+export type PolicyContext = {
+  username?: string | null;
+  email?: string | null;
+  appName?: string | null;
+};
+
+export type PolicyResult = {
+  ok: boolean;
+  /** Human reasons, shown to the person (NIST: "SHALL provide the reason"). */
+  reasons: string[];
+  /** 0..4, from zxcvbn-ts; shown by the meter. */
+  score: number;
+  /** Suggestions from zxcvbn-ts, shown as guidance. */
+  suggestions: string[];
+  length: number;
+};
+
+let factory: ZxcvbnFactory | undefined;
+let commonPasswords: Set<string> | undefined;
+
+function zxcvbn(): ZxcvbnFactory {
+  factory ??= new ZxcvbnFactory({
+    translations: en.translations,
+    graphs: common.adjacencyGraphs,
+    dictionary: { ...common.dictionary, ...en.dictionary },
+  });
+  return factory;
+}
+
+function isCommon(password: string): boolean {
+  commonPasswords ??= new Set(common.dictionary["passwords-common"].map((p) => p.toLowerCase()));
+  return commonPasswords.has(password.toLowerCase());
+}
+
+/** Code points, not UTF-16 units: "😀".length is 2 but counts as one character (PWD-02). */
+export function codePointLength(value: string): number {
+  return [...value].length;
+}
+
+function contextWords(ctx: PolicyContext): string[] {
+  const words = new Set<string>();
+  const add = (w: string | null | undefined) => {
+    const v = (w ?? "").trim().toLowerCase();
+    if (v.length >= 3) words.add(v);
+  };
+  add(ctx.username);
+  add(ctx.email?.split("@")[0]);
+  add(ctx.appName);
+  for (const part of (ctx.appName ?? "").split(/\s+/)) if (part.length >= 5) add(part);
+  return [...words];
+}
+
+export function checkPassword(raw: string, settings: PolicySettings, ctx: PolicyContext = {}): PolicyResult {
+  const password = raw.normalize("NFC");
+  const length = codePointLength(password);
+  const reasons: string[] = [];
+
+  if (length < settings.minLength) {
+    reasons.push(`Use at least ${settings.minLength} characters (you have ${length}). A few unrelated words make a strong, memorable password.`);
+  }
+  if (length > settings.maxLength) {
+    reasons.push(`Use at most ${settings.maxLength} characters.`);
+  }
+  if (length > 0 && password.trim().length === 0) {
+    reasons.push("A password cannot be only spaces.");
+  }
+  if (isCommon(password)) {
+    reasons.push("This is one of the most common passwords, so attackers try it first.");
+  }
+  const lower = password.toLowerCase();
+  for (const word of contextWords(ctx)) {
+    if (lower.includes(word)) {
+      reasons.push("Don't include your username, your email address or the name of this service.");
+      break;
+    }
+  }
+
+  // zxcvbn is quadratic-ish on very long inputs; the first 100 code points decide the score anyway.
+  const sample = [...password].slice(0, 100).join("");
+  const result = length > 0 ? zxcvbn().check(sample, contextWords(ctx)) : undefined;
+  const score = result?.score ?? 0;
+  if (length >= settings.minLength && length <= settings.maxLength && score < settings.minScore) {
+    reasons.push(
+      result?.feedback.warning
+        ? `Too easy to guess: ${result.feedback.warning}`
+        : "Too easy to guess. Add more unrelated words or characters.",
+    );
+  }
+  return {
+    ok: reasons.length === 0,
+    reasons,
+    score,
+    suggestions: result?.feedback.suggestions ?? [],
+    length,
+  };
+}

@@ -1,0 +1,207 @@
+import fs from "node:fs";
+import { ConfigError, loadConfig, type Config } from "~/config.server";
+import { migrate, openDatabase, type Db } from "~/db/db.server";
+import {
+  AccountError,
+  createStaff,
+  createUser,
+  insertUser,
+  prepareUser,
+  type User,
+} from "~/accounts/accounts.server";
+import { audit, exportAudit, verifyAuditChain } from "~/audit/audit.server";
+import { enqueue } from "~/delivery/outbox.server";
+import { parseCsv } from "./csv";
+
+/**
+ * Operator commands: `npm run portal -- <command>`. Every failure prints one line to stderr and
+ * exits non-zero; success prints one line (or the requested data) to stdout.
+ */
+
+class UsageError extends Error {}
+
+const USAGE = `usage: npm run portal -- <command>
+  migrate
+  user add --username U --email E [--phone P] [--password-stdin] [--unverified]
+  user import FILE.csv [--unverified]          (header: username,email,phone)
+  staff add --email E --name N [--password-stdin]
+  audit verify
+  audit export
+  mail test --to ADDRESS`;
+
+type Flags = { values: Record<string, string>; switches: Set<string>; positional: string[] };
+
+function parseFlags(args: string[], valued: string[], switches: string[]): Flags {
+  const out: Flags = { values: {}, switches: new Set(), positional: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith("--")) {
+      const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
+      if (valued.includes(name)) {
+        const v = inline ?? args[++i];
+        if (v === undefined || v.startsWith("--")) throw new UsageError(`--${name} needs a value`);
+        out.values[name] = v;
+      } else if (switches.includes(name)) {
+        out.switches.add(name);
+      } else {
+        throw new UsageError(`unknown option --${name}`);
+      }
+    } else {
+      out.positional.push(a);
+    }
+  }
+  return out;
+}
+
+function need(flags: Flags, name: string): string {
+  const v = flags.values[name];
+  if (v === undefined) throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+/** Reads the whole of stdin; one trailing newline (LF or CRLF) is not part of the password. */
+async function readPasswordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError("--password-stdin expects the password on standard input");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  if (text.length === 0) throw new UsageError("no password on standard input");
+  return text;
+}
+
+function opAudit(db: Db, event: string, userId: string | null, details: Record<string, string | number | boolean | null>) {
+  audit(db, Date.now(), { event, outcome: "success", actorType: "operator", actorId: "cli", userId, details });
+}
+
+async function run(argv: string[], config: Config): Promise<void> {
+  const [group, sub, ...rest] = argv;
+  const db = openDatabase(config.databasePath);
+  try {
+    if (group === "migrate") {
+      const applied = migrate(db);
+      console.log(applied.length ? `applied ${applied.join(", ")}` : "database is up to date");
+      return;
+    }
+    migrate(db);
+    const createOptions = {
+      now: Date.now(),
+      policy: config.password,
+      appName: config.appName,
+      defaultRegion: config.defaultPhoneRegion,
+    };
+
+    if (group === "user" && sub === "add") {
+      const f = parseFlags(rest, ["username", "email", "phone"], ["password-stdin", "unverified"]);
+      if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
+      const password = f.switches.has("password-stdin") ? await readPasswordFromStdin() : null;
+      const user = await createUser(
+        db,
+        { username: need(f, "username"), email: need(f, "email"), phone: f.values.phone ?? null, password, verified: !f.switches.has("unverified") },
+        createOptions,
+      );
+      opAudit(db, "account_created", user.id, { via: "cli", with_password: Boolean(password) });
+      console.log(`created user ${user.username}${password ? "" : " (no password: can only enter through recovery)"}`);
+      return;
+    }
+
+    if (group === "user" && sub === "import") {
+      const f = parseFlags(rest, [], ["unverified"]);
+      const file = f.positional[0];
+      if (!file || f.positional.length > 1) throw new UsageError("user import needs exactly one CSV file");
+      if (!fs.existsSync(file)) throw new UsageError(`file not found: ${file}`);
+      const rows = parseCsv(fs.readFileSync(file, "utf8"));
+      const header = (rows.shift() ?? []).map((h) => h.trim().toLowerCase());
+      if (header[0] !== "username" || header[1] !== "email" || (header.length > 2 && header[2] !== "phone") || header.length > 3) {
+        throw new UsageError("CSV header must be: username,email,phone");
+      }
+      const users: User[] = [];
+      const seen = new Set<string>();
+      rows.forEach((cols, i) => {
+        if (cols.length === 1 && cols[0].trim() === "") return; // blank line
+        const line = i + 2;
+        try {
+          const user = prepareUser(
+            db,
+            { username: cols[0] ?? "", email: cols[1] ?? "", phone: cols[2]?.trim() || null, verified: !f.switches.has("unverified") },
+            createOptions,
+          );
+          if (seen.has(user.username)) throw new AccountError(`username "${user.username}" appears twice in the file`);
+          seen.add(user.username);
+          users.push(user);
+        } catch (err) {
+          if (err instanceof AccountError) throw new AccountError(`line ${line}: ${err.message}`);
+          throw err;
+        }
+      });
+      // All or nothing: one bad line imports none.
+      db.transaction(() => {
+        for (const u of users) insertUser(db, u);
+        opAudit(db, "accounts_imported", null, { via: "cli", count: users.length });
+      }).immediate();
+      console.log(`imported ${users.length} user${users.length === 1 ? "" : "s"}`);
+      return;
+    }
+
+    if (group === "staff" && sub === "add") {
+      const f = parseFlags(rest, ["email", "name"], ["password-stdin"]);
+      if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
+      const password = f.switches.has("password-stdin") ? await readPasswordFromStdin() : null;
+      const staff = await createStaff(db, { email: need(f, "email"), name: need(f, "name"), password }, createOptions);
+      audit(db, Date.now(), { event: "staff_created", outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: staff.id } });
+      console.log(`created staff member ${staff.email}${password ? "" : " (no password yet)"}`);
+      return;
+    }
+
+    if (group === "audit" && sub === "verify") {
+      const result = verifyAuditChain(db);
+      if (!result.ok) throw new AccountError(`audit chain broken at event ${result.seq} (checked ${result.count})`);
+      console.log(`audit chain intact: ${result.count} events`);
+      return;
+    }
+
+    if (group === "audit" && sub === "export") {
+      for (const line of exportAudit(db)) process.stdout.write(line + "\n");
+      return;
+    }
+
+    if (group === "mail" && sub === "test") {
+      const f = parseFlags(rest, ["to"], []);
+      const to = need(f, "to");
+      if (/[\r\n]/.test(to) || !to.includes("@")) throw new UsageError("--to must be one email address");
+      enqueue(db, Date.now(), new URL(config.appOrigin).hostname, {
+        channel: "email",
+        to,
+        template: "smtp-test",
+        payload: { appName: config.appName, sentAt: new Date().toISOString() },
+      });
+      console.log(`queued a test message to ${to}; the running portal sends it`);
+      return;
+    }
+
+    throw new UsageError(group ? `unknown command: ${[group, sub].filter(Boolean).join(" ")}` : "no command given");
+  } finally {
+    db.close();
+  }
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  if (argv[0] === "--help" || argv[0] === "help") {
+    console.log(USAGE);
+    return;
+  }
+  try {
+    await run(argv, loadConfig(process.env));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message} (see: npm run portal -- help)\n`);
+    } else if (err instanceof AccountError || err instanceof ConfigError) {
+      process.stderr.write(`error: ${err.message}\n`);
+    } else {
+      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+    process.exitCode = 1;
+  }
+}
+
+await main();

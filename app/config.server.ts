@@ -1,0 +1,239 @@
+import fs from "node:fs";
+import path from "node:path";
+import crypto from "node:crypto";
+import { z } from "zod";
+
+/**
+ * Every environment variable the portal reads, parsed once at start-up.
+ * A bad value stops the process with one line that names the variable (see DESIGN.md §5).
+ */
+
+const minutes = (def: number, max: number) =>
+  z.coerce.number().int().min(1).max(max).default(def);
+const count = (def: number) => z.coerce.number().int().min(1).max(1_000_000).default(def);
+
+const origin = z.string().transform((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: "custom", message: "must be an absolute http(s) origin such as https://recover.example.com" });
+    return z.NEVER;
+  }
+  if (!/^https?:$/.test(url.protocol) || url.pathname !== "/" || url.search || url.hash || url.username) {
+    ctx.addIssue({ code: "custom", message: "must be an origin only (scheme, host and optional port), no path" });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
+const smtpUrl = z.string().refine((v) => {
+  try {
+    return ["smtp:", "smtps:"].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}, "must look like smtp://user:pass@host:port or smtps://…");
+
+const emailish = z.string().min(3).max(320);
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  APP_ORIGIN: origin.optional(),
+  APP_NAME: z.string().min(1).max(60).default("Account Recovery"),
+  DATABASE_PATH: z.string().min(1).default("./data/portal.sqlite"),
+  SECRET_KEY: z.string().min(32, "must be at least 32 characters (use `openssl rand -hex 32`)").optional(),
+  SMTP_URL: smtpUrl.optional(),
+  MAIL_FROM: emailish.default("Account Recovery <no-reply@localhost>"),
+  SUPPORT_EMAIL: emailish.default("support@localhost"),
+  SMS_PROVIDER: z.enum(["console", "webhook", "twilio"]).default("console"),
+  SMS_WEBHOOK_URL: z.url().optional(),
+  SMS_WEBHOOK_SECRET: z.string().min(16).optional(),
+  TWILIO_ACCOUNT_SID: z.string().optional(),
+  TWILIO_AUTH_TOKEN: z.string().optional(),
+  TWILIO_FROM: z.string().optional(),
+  TWILIO_API_URL: z.url().default("https://api.twilio.com"),
+  TRUST_PROXY: z.string().optional(),
+  DEFAULT_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, "must be a two-letter country code such as US").default("US"),
+  REDIS_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SESSION_IDLE_MINUTES: minutes(15, 24 * 60),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24).default(8),
+  RESET_LINK_TTL_MINUTES: minutes(30, 60),
+  RESET_SESSION_MINUTES: minutes(10, 60),
+  CODE_MAX_ATTEMPTS: count(5),
+  ACCOUNT_CODE_FAILURES_PER_DAY: count(20),
+  RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: count(5),
+  LIMIT_REQUESTS_PER_IP_PER_15MIN: count(20),
+  LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR: count(5),
+  LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: count(20),
+  LIMIT_LINK_FAILURES_PER_IP_PER_15MIN: count(30),
+  LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: count(10),
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
+  PASSWORD_MIN_LENGTH_WITH_MFA: z.coerce.number().int().min(8).max(64).default(8),
+  PASSWORD_MAX_LENGTH: z.coerce.number().int().min(64).max(1024).default(256),
+  PASSWORD_MIN_SCORE: z.coerce.number().int().min(0).max(4).default(3),
+  PASSWORD_HISTORY: z.coerce.number().int().min(0).max(24).default(5),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(500),
+  OUTBOX_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
+  TEST_HOOKS: z.enum(["0", "1"]).default("0"),
+});
+
+export type Config = {
+  env: "development" | "production" | "test";
+  isProduction: boolean;
+  port: number;
+  host: string;
+  appOrigin: string;
+  appName: string;
+  secureCookies: boolean;
+  databasePath: string;
+  secretKey: Buffer;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  supportEmail: string;
+  sms: {
+    provider: "console" | "webhook" | "twilio";
+    webhookUrl?: string;
+    webhookSecret?: string;
+    twilio: { accountSid?: string; authToken?: string; from?: string; apiUrl: string };
+  };
+  trustProxy: string | number | boolean;
+  defaultPhoneRegion: string;
+  redisUrl: string | undefined;
+  logLevel: string;
+  session: { idleMs: number; absoluteMs: number };
+  recovery: {
+    linkTtlMs: number;
+    resetSessionMs: number;
+    codeMaxAttempts: number;
+    accountCodeFailuresPerDay: number;
+    resendCooldownMs: number;
+  };
+  limits: {
+    requestsPerIdentifierPerHour: number;
+    requestsPerIpPer15Min: number;
+    messagesPerDestinationPerHour: number;
+    messagesPerDestinationPerDay: number;
+    linkFailuresPerIpPer15Min: number;
+    loginFailuresPerIpPerMinute: number;
+  };
+  password: { minLength: number; minLengthWithMfa: number; maxLength: number; minScore: number; history: number };
+  outbox: { maxAttempts: number; pollMs: number; backoffBaseMs: number };
+  testHooks: boolean;
+};
+
+export class ConfigError extends Error {}
+
+function parseTrustProxy(raw: string | undefined): string | number | boolean {
+  if (raw === undefined || raw === "" || raw === "false" || raw === "none") return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (raw === "true") {
+    throw new ConfigError("TRUST_PROXY: 'true' would trust any X-Forwarded-For; give a hop count or addresses");
+  }
+  return raw; // comma-separated addresses/subnets or express names such as "loopback"
+}
+
+/** Reads and validates the environment. Throws ConfigError with a one-line message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k in schema.shape && v !== undefined && v !== ""),
+  );
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? "environment");
+    throw new ConfigError(`${name}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === "production";
+  const appOrigin = e.APP_ORIGIN ?? `http://localhost:${e.PORT}`;
+
+  if (isProduction && e.TEST_HOOKS === "1") {
+    throw new ConfigError("TEST_HOOKS: test hooks cannot be enabled when NODE_ENV=production");
+  }
+  if (isProduction && !e.SECRET_KEY) {
+    throw new ConfigError("SECRET_KEY: required when NODE_ENV=production (use `openssl rand -hex 32`)");
+  }
+  if (e.SMS_PROVIDER === "webhook" && (!e.SMS_WEBHOOK_URL || !e.SMS_WEBHOOK_SECRET)) {
+    throw new ConfigError("SMS_WEBHOOK_URL: webhook SMS needs SMS_WEBHOOK_URL and SMS_WEBHOOK_SECRET");
+  }
+  if (e.SMS_PROVIDER === "twilio" && (!e.TWILIO_ACCOUNT_SID || !e.TWILIO_AUTH_TOKEN || !e.TWILIO_FROM)) {
+    throw new ConfigError("TWILIO_ACCOUNT_SID: twilio SMS needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM");
+  }
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+
+  const databasePath = path.resolve(e.DATABASE_PATH);
+  const secretKey = e.SECRET_KEY
+    ? crypto.createHash("sha256").update(e.SECRET_KEY).digest()
+    : developmentSecret(path.dirname(databasePath));
+
+  return {
+    env: e.NODE_ENV,
+    isProduction,
+    port: e.PORT,
+    host: e.HOST,
+    appOrigin,
+    appName: e.APP_NAME,
+    secureCookies: appOrigin.startsWith("https:"),
+    databasePath,
+    secretKey,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    supportEmail: e.SUPPORT_EMAIL,
+    sms: {
+      provider: e.SMS_PROVIDER,
+      webhookUrl: e.SMS_WEBHOOK_URL,
+      webhookSecret: e.SMS_WEBHOOK_SECRET,
+      twilio: {
+        accountSid: e.TWILIO_ACCOUNT_SID,
+        authToken: e.TWILIO_AUTH_TOKEN,
+        from: e.TWILIO_FROM,
+        apiUrl: e.TWILIO_API_URL,
+      },
+    },
+    trustProxy,
+    defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000 },
+    recovery: {
+      linkTtlMs: e.RESET_LINK_TTL_MINUTES * 60_000,
+      resetSessionMs: e.RESET_SESSION_MINUTES * 60_000,
+      codeMaxAttempts: e.CODE_MAX_ATTEMPTS,
+      accountCodeFailuresPerDay: e.ACCOUNT_CODE_FAILURES_PER_DAY,
+      resendCooldownMs: e.RESEND_COOLDOWN_SECONDS * 1000,
+    },
+    limits: {
+      requestsPerIdentifierPerHour: e.LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR,
+      requestsPerIpPer15Min: e.LIMIT_REQUESTS_PER_IP_PER_15MIN,
+      messagesPerDestinationPerHour: e.LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR,
+      messagesPerDestinationPerDay: e.LIMIT_MESSAGES_PER_DESTINATION_PER_DAY,
+      linkFailuresPerIpPer15Min: e.LIMIT_LINK_FAILURES_PER_IP_PER_15MIN,
+      loginFailuresPerIpPerMinute: e.LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE,
+    },
+    password: {
+      minLength: e.PASSWORD_MIN_LENGTH,
+      minLengthWithMfa: e.PASSWORD_MIN_LENGTH_WITH_MFA,
+      maxLength: e.PASSWORD_MAX_LENGTH,
+      minScore: e.PASSWORD_MIN_SCORE,
+      history: e.PASSWORD_HISTORY,
+    },
+    outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS, pollMs: e.OUTBOX_POLL_MS, backoffBaseMs: e.OUTBOX_BACKOFF_BASE_MS },
+    testHooks: e.TEST_HOOKS === "1",
+  };
+}
+
+/** Development only: a random key kept next to the database so restarts keep sessions valid. */
+function developmentSecret(dataDir: string): Buffer {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, "secret.key");
+  if (!fs.existsSync(file)) {
+    fs.writeFileSync(file, crypto.randomBytes(32).toString("hex"), { mode: 0o600, flag: "wx" });
+  }
+  return crypto.createHash("sha256").update(fs.readFileSync(file, "utf8").trim()).digest();
+}

@@ -1,0 +1,18 @@
+import type { Services } from "~/services.server";
+
+/** What server.ts hands to every loader and action (see getLoadContext there). */
+export type RequestContext = {
+  services: Services;
+  nonce: string;
+  requestId: string;
+  clientIp: string;
+  userAgent: string;
+};
+
+declare module "@remix-run/node" {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface AppLoadContext extends RequestContext {}
+  interface Future {
+    v3_singleFetch: true;
+  }
+}

@@ -1,0 +1,53 @@
+import nodemailer from "nodemailer";
+import type { Db } from "~/db/db.server";
+import type { Clock } from "~/clock.server";
+import type { Logger } from "~/log.server";
+import { renderEmail, renderSms } from "../../emails/index";
+import { storeMailboxMessage } from "./dev-mailbox.server";
+import type { Sender } from "./outbox.server";
+
+/** Email over SMTP with nodemailer; the outbox row's Message-ID is reused on every retry. */
+export function createEmailSender(options: { smtpUrl: string; from: string; ignoreTLS?: boolean }): {
+  send: Sender;
+  close: () => void;
+} {
+  const transport = nodemailer.createTransport({
+    url: options.smtpUrl,
+    // A plain local relay (smtp:// without TLS or AUTH) must work; smtps:// always uses TLS.
+    ...(options.ignoreTLS ? { ignoreTLS: true } : {}),
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  return {
+    async send(row, payload) {
+      const message = await renderEmail(row.template, payload);
+      await transport.sendMail({
+        from: options.from,
+        to: row.recipient,
+        subject: message.subject,
+        html: message.html,
+        text: message.text,
+        messageId: row.message_id,
+        headers: { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" },
+      });
+    },
+    close: () => transport.close(),
+  };
+}
+
+/** Development SMS: the message goes to /dev/mailbox; the log shows it with digits hidden. */
+export function createConsoleSmsSender(db: Db, clock: Clock, logger: Logger): Sender {
+  return async (row, payload) => {
+    const body = renderSms(row.template, payload);
+    storeMailboxMessage(db, clock.now(), {
+      channel: "sms",
+      sender: "SMS",
+      recipients: row.recipient,
+      subject: null,
+      text_body: body,
+      html_body: null,
+    });
+    logger.info({ to: row.recipient, body: body.replace(/\d{4,}/g, "[redacted]") }, "console SMS");
+  };
+}

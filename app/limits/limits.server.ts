@@ -1,0 +1,83 @@
+import { RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { Db } from "~/db/db.server";
+import type { Config } from "~/config.server";
+import { hmacHex } from "~/security/crypto.server";
+
+/**
+ * Every rate limit in the portal, by name, on rate-limiter-flexible. Keys are HMACed with the
+ * portal's key before storage so the limiter table holds no email addresses or phone numbers.
+ * Limits are keyed on what was typed (normalised), never on whether an account exists, so an
+ * unknown identifier is throttled at exactly the same count as a real one (REQ-05).
+ */
+export type LimitName =
+  | "recovery_per_identifier"
+  | "recovery_per_ip"
+  | "messages_per_destination_hour"
+  | "messages_per_destination_day"
+  | "link_failures_per_ip"
+  | "login_failures_per_ip";
+
+export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+export type Limits = {
+  /** Counts one event; refuses once the budget for the window is spent. */
+  consume(name: LimitName, key: string, points?: number): Promise<LimitResult>;
+  /** Reads without counting: would one more event be refused? */
+  check(name: LimitName, key: string): Promise<LimitResult>;
+  reset(name: LimitName, key: string): Promise<void>;
+  close(): Promise<void>;
+};
+
+export function createLimits(db: Db, config: Config): Limits {
+  const l = config.limits;
+  const specs: Record<LimitName, { points: number; duration: number }> = {
+    recovery_per_identifier: { points: l.requestsPerIdentifierPerHour, duration: 3600 },
+    recovery_per_ip: { points: l.requestsPerIpPer15Min, duration: 900 },
+    messages_per_destination_hour: { points: l.messagesPerDestinationPerHour, duration: 3600 },
+    messages_per_destination_day: { points: l.messagesPerDestinationPerDay, duration: 86_400 },
+    link_failures_per_ip: { points: l.linkFailuresPerIpPer15Min, duration: 900 },
+    login_failures_per_ip: { points: l.loginFailuresPerIpPerMinute, duration: 60 },
+  };
+  const limiters = Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [
+      name,
+      new RateLimiterSQLite({
+        storeClient: db,
+        storeType: "better-sqlite3",
+        tableName: "rate_limits",
+        tableCreated: true,
+        keyPrefix: name,
+        points: spec.points,
+        duration: spec.duration,
+      }),
+    ]),
+  ) as unknown as Record<LimitName, RateLimiterAbstract>;
+
+  const hashed = (key: string) => hmacHex(config.secretKey, key).slice(0, 40);
+  const refused = (res: unknown): LimitResult => {
+    if (res instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+    throw res; // a store error, not a refusal
+  };
+
+  return {
+    async consume(name, key, points = 1) {
+      try {
+        await limiters[name].consume(hashed(key), points);
+        return { ok: true };
+      } catch (res) {
+        return refused(res);
+      }
+    },
+    async check(name, key) {
+      const res = await limiters[name].get(hashed(key));
+      if (res && res.consumedPoints >= specs[name].points) {
+        return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+      }
+      return { ok: true };
+    },
+    async reset(name, key) {
+      await limiters[name].delete(hashed(key));
+    },
+    async close() {},
+  };
+}

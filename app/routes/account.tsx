@@ -1,0 +1,54 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, useLoaderData } from "@remix-run/react";
+import { requireUser } from "~/sessions/auth.server";
+
+export const meta: MetaFunction = () => [{ title: "Your account | Account recovery" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user, session } = requireUser(request, context);
+  return {
+    username: user.username,
+    email: user.email,
+    emailVerified: user.email_verified === 1,
+    phone: user.phone,
+    phoneVerified: user.phone_verified === 1,
+    passwordChangedAt: user.password_changed_at ? new Date(user.password_changed_at).toISOString() : null,
+    signedInAt: new Date(session.authenticated_at).toISOString(),
+  };
+}
+
+export default function Account() {
+  const a = useLoaderData<typeof loader>();
+  return (
+    <>
+      <h1>Your account</h1>
+      <p className="lead">
+        Signed in as <strong data-testid="username">{a.username}</strong>
+      </p>
+      <h2>Contact details</h2>
+      <dl className="details">
+        <dt>Email</dt>
+        <dd>
+          {a.email} {a.emailVerified ? <span className="badge">verified</span> : <span className="badge badge-warn">not verified</span>}
+        </dd>
+        <dt>Phone</dt>
+        <dd>
+          {a.phone ? (
+            <>
+              {a.phone} {a.phoneVerified ? <span className="badge">verified</span> : <span className="badge badge-warn">not verified</span>}
+            </>
+          ) : (
+            "None"
+          )}
+        </dd>
+        <dt>Password last changed</dt>
+        <dd>{a.passwordChangedAt ? <time dateTime={a.passwordChangedAt}>{a.passwordChangedAt.slice(0, 10)}</time> : "Never set"}</dd>
+      </dl>
+      <Form method="post" action="/logout">
+        <button type="submit" className="button button-secondary">
+          Sign out
+        </button>
+      </Form>
+    </>
+  );
+}

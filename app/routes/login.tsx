@@ -1,0 +1,82 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { useForm } from "@conform-to/react";
+import { Field, Notice } from "~/ui/components";
+import { readForm } from "~/http/forms.server";
+import { getUserSession, startUserSession } from "~/sessions/auth.server";
+import { signIn } from "~/accounts/sign-in.server";
+
+export const meta: MetaFunction = () => [{ title: "Sign in | Account recovery" }];
+
+export const loginSchema = z.object({
+  identifier: z.string({ error: "Enter your username or email" }).trim().min(1, "Enter your username or email").max(320),
+  password: z.string({ error: "Enter your password" }).min(1, "Enter your password").max(1024),
+});
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  if (getUserSession(request, context)) throw redirect("/account");
+  const url = new URL(request.url);
+  return { notice: url.searchParams.get("notice") === "password-changed" ? "password-changed" : null };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const submission = parseWithZod(await readForm(request), { schema: loginSchema });
+  if (submission.status !== "success") return data({ result: submission.reply({ hideFields: ["password"] }) }, { status: 400 });
+  const outcome = await signIn(context, submission.value.identifier, submission.value.password);
+  if (!outcome.ok) {
+    return data(
+      { result: submission.reply({ formErrors: [outcome.message], hideFields: ["password"] }) },
+      { status: outcome.status, headers: outcome.retryAfter ? { "Retry-After": String(outcome.retryAfter) } : undefined },
+    );
+  }
+  throw redirect("/account", { headers: { "Set-Cookie": startUserSession(request, context, outcome.user) } });
+}
+
+export default function Login() {
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const [form, fields] = useForm({
+    lastResult: actionData?.result,
+    shouldValidate: "onSubmit",
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: loginSchema }),
+  });
+  return (
+    <>
+      <h1>Sign in</h1>
+      <Form method="post" id={form.id} onSubmit={form.onSubmit} noValidate>
+        {form.errors?.length ? (
+          <Notice kind="error">
+            <p>{form.errors.join(" ")}</p>
+          </Notice>
+        ) : null}
+        <Field
+          label="Username or email"
+          name={fields.identifier.name}
+          defaultValue={fields.identifier.initialValue as string | undefined}
+          errors={fields.identifier.errors}
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+        />
+        <Field
+          label="Password"
+          name={fields.password.name}
+          type="password"
+          errors={fields.password.errors}
+          autoComplete="current-password"
+          required
+        />
+        <button type="submit" className="button" disabled={navigation.state === "submitting"}>
+          Sign in
+        </button>
+      </Form>
+      <p>
+        <Link to="/forgot-password">Forgot your password?</Link> · <Link to="/forgot-username">Forgot your username?</Link>
+      </p>
+    </>
+  );
+}

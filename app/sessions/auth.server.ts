@@ -1,0 +1,55 @@
+import { redirect, type AppLoadContext } from "@remix-run/node";
+import { findUserById, type User } from "~/accounts/accounts.server";
+import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
+import { createSession, deleteSession, sessionIdFromToken, validateSession, type Session } from "./sessions.server";
+
+/** Request-level helpers for customer sign-in sessions. */
+
+export const SESSION_COOKIE = "session";
+
+export function getUserSession(request: Request, context: AppLoadContext): { session: Session; user: User } | null {
+  const { config, db, clock } = context.services;
+  const token = readCookie(request, SESSION_COOKIE, config.secureCookies);
+  if (!token) return null;
+  const session = validateSession(db, token, clock.now(), config.session);
+  if (!session || session.subject_type !== "user") return null;
+  const user = findUserById(db, session.subject_id);
+  if (!user || user.status !== "active") return null;
+  return { session, user };
+}
+
+export function requireUser(request: Request, context: AppLoadContext): { session: Session; user: User } {
+  const found = getUserSession(request, context);
+  if (!found) {
+    const { config } = context.services;
+    // A stale or forged cookie is cleared so the browser stops sending it (SES-04).
+    const headers = readCookie(request, SESSION_COOKIE, config.secureCookies)
+      ? { "Set-Cookie": clearCookie(SESSION_COOKIE, { secure: config.secureCookies }) }
+      : undefined;
+    throw redirect("/login", { headers });
+  }
+  return found;
+}
+
+/**
+ * Starts a fresh session (a new id at every sign-in, SES-03) and ends the one the browser had.
+ * Returns the Set-Cookie header value.
+ */
+export function startUserSession(request: Request, context: AppLoadContext, user: User): string {
+  const { config, db, clock } = context.services;
+  const old = readCookie(request, SESSION_COOKIE, config.secureCookies);
+  if (old) deleteSession(db, sessionIdFromToken(old));
+  const { token } = createSession(db, { type: "user", id: user.id }, clock.now(), config.session, {
+    ip: context.clientIp,
+    userAgent: context.userAgent,
+  });
+  // No Max-Age: a browser-session cookie; the server enforces idle and absolute expiry.
+  return serializeCookie(SESSION_COOKIE, token, { secure: config.secureCookies, sameSite: "Lax" });
+}
+
+export function endUserSession(request: Request, context: AppLoadContext): string {
+  const { config, db } = context.services;
+  const token = readCookie(request, SESSION_COOKIE, config.secureCookies);
+  if (token) deleteSession(db, sessionIdFromToken(token));
+  return clearCookie(SESSION_COOKIE, { secure: config.secureCookies });
+}

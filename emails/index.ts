@@ -1,0 +1,46 @@
+import { createElement, type FunctionComponent } from "react";
+import { render } from "@react-email/render";
+import SmtpTest, { subject as smtpTestSubject } from "./smtp-test";
+
+/**
+ * Every message the portal sends, by template name. The outbox stores the name and a payload;
+ * the worker renders here at send time, so a request never pays for rendering.
+ */
+type EmailTemplate = {
+  // Payloads come back from JSON in the outbox; each template reads the fields it needs.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  component: FunctionComponent<any>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  subject: (payload: any) => string;
+};
+
+const emailTemplates: Record<string, EmailTemplate> = {
+  "smtp-test": { component: SmtpTest, subject: smtpTestSubject },
+};
+
+type SmsTemplate = (payload: Record<string, unknown>) => string;
+const smsTemplates: Record<string, SmsTemplate> = {};
+
+export function registerEmail(name: string, template: EmailTemplate): void {
+  emailTemplates[name] = template;
+}
+
+export async function renderEmail(name: string, payload: Record<string, unknown>) {
+  const template = emailTemplates[name];
+  if (!template) throw new Error(`unknown email template ${name}`);
+  const element = createElement(template.component, payload);
+  const [html, text] = await Promise.all([render(element), render(element, { plainText: true })]);
+  // Subjects are one line: strip CR/LF from anything that came from a payload (EML-01).
+  const subject = template.subject(payload).replace(/[\r\n]+/g, " ").slice(0, 200);
+  return { subject, html, text };
+}
+
+export function renderSms(name: string, payload: Record<string, unknown>): string {
+  const template = smsTemplates[name];
+  if (!template) throw new Error(`unknown SMS template ${name}`);
+  return template(payload);
+}
+
+export function registerSms(name: string, template: SmsTemplate): void {
+  smsTemplates[name] = template;
+}

@@ -1,0 +1,37 @@
+import type { ReactNode } from "react";
+import { Body, Container, Head, Heading, Hr, Html, Preview, Section, Text } from "@react-email/components";
+
+/** The frame every message shares: product name, heading, body, and a footer saying why it came. */
+export function EmailLayout(props: { appName: string; preview: string; heading: string; children: ReactNode; footer?: string }) {
+  return (
+    <Html lang="en">
+      <Head />
+      <Preview>{props.preview}</Preview>
+      <Body style={{ backgroundColor: "#f4f5f7", fontFamily: "Helvetica, Arial, sans-serif", color: "#1f2328" }}>
+        <Container style={{ maxWidth: "560px", margin: "0 auto", padding: "24px", backgroundColor: "#ffffff" }}>
+          <Text style={{ fontSize: "14px", color: "#57606a", margin: 0 }}>{props.appName}</Text>
+          <Heading as="h1" style={{ fontSize: "22px", margin: "12px 0 16px" }}>
+            {props.heading}
+          </Heading>
+          <Section>{props.children}</Section>
+          <Hr style={{ margin: "24px 0", borderColor: "#d0d7de" }} />
+          <Text style={{ fontSize: "12px", color: "#57606a" }}>
+            {props.footer ?? `This is an automatic security message from ${props.appName}. Replies are not read.`}
+          </Text>
+        </Container>
+      </Body>
+    </Html>
+  );
+}
+
+export const paragraph = { fontSize: "15px", lineHeight: "22px", margin: "0 0 14px" } as const;
+export const codeStyle = { fontSize: "28px", letterSpacing: "6px", fontWeight: 700, margin: "8px 0 16px" } as const;
+export const buttonStyle = {
+  backgroundColor: "#0b57d0",
+  color: "#ffffff",
+  padding: "12px 20px",
+  borderRadius: "6px",
+  textDecoration: "none",
+  fontWeight: 600,
+  display: "inline-block",
+} as const;

@@ -1,0 +1,248 @@
+import crypto from "node:crypto";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import { ConfigError, loadConfig, type Config } from "./app/config.server";
+import { createServices, type Services } from "./app/services.server";
+import { createLogger, redactPath } from "./app/log.server";
+import { seedDemoAccounts } from "./app/accounts/demo.server";
+import { getMailboxMessage } from "./app/delivery/dev-mailbox.server";
+import { escapeHtml } from "./app/http/html";
+
+/**
+ * The HTTP edge: headers, limits and checks that hold for every request, then Remix.
+ * Kept here (not in Remix) so that they also cover static files, 4xx pages and /metrics.
+ */
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const FORM_BODY_LIMIT = 16 * 1024;
+
+export type RunningServer = { url: string; port: number; services: Services; close: () => Promise<void> };
+
+function securityHeaders(config: Config) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const nonce = crypto.randomBytes(16).toString("base64");
+    res.locals.nonce = nonce;
+    res.setHeader(
+      "Content-Security-Policy",
+      [
+        "default-src 'self'",
+        `script-src 'self' 'nonce-${nonce}'`,
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+      ].join("; "),
+    );
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("X-Frame-Options", "DENY");
+    // Reset links carry a token in their path: never leak it through Referer (TOK-08).
+    res.setHeader("Referrer-Policy", "no-referrer");
+    res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
+    res.setHeader("Cross-Origin-Resource-Policy", "same-origin");
+    res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()");
+    if (config.secureCookies) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    // Pages show or handle account data; nothing but fingerprinted assets may be cached (HDR-02).
+    res.setHeader("Cache-Control", "no-store");
+    next();
+  };
+}
+
+/** A small complete page for refusals made before Remix runs. */
+export function edgePage(status: number, title: string, message: string): string {
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/styles.css"></head><body><header class="site-header"><a class="brand" href="/">Account recovery</a></header><main id="main" class="page"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><a href="/">Back to the start</a></p></main></body></html>`;
+}
+
+function refuse(res: Response, status: number, title: string, message: string) {
+  res.status(status).type("html").send(edgePage(status, title, message));
+}
+
+export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel);
+  const services = await createServices(config, logger);
+  const { db, clock, metrics } = services;
+  const appOrigin = new URL(config.appOrigin);
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", config.trustProxy);
+
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    const requestId = crypto.randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader("X-Request-Id", requestId);
+    res.on("finish", () => {
+      metrics.httpRequests.inc({ method: req.method, status: String(res.statusCode) });
+      logger.info(
+        {
+          requestId,
+          method: req.method,
+          path: redactPath(req.originalUrl),
+          status: res.statusCode,
+          ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
+          ip: req.ip,
+        },
+        "request",
+      );
+    });
+    next();
+  });
+  app.use(securityHeaders(config));
+
+  // Operations endpoints answer whatever Host a load balancer uses.
+  app.get("/healthz", (_req, res) => {
+    try {
+      db.prepare("SELECT 1").get();
+      res.type("text").send("ok");
+    } catch {
+      res.status(503).type("text").send("database unavailable");
+    }
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  // Links are built from APP_ORIGIN only; a request for another host is refused (TOK-07).
+  app.use((req, res, next) => {
+    if (req.headers.host !== appOrigin.host) {
+      return refuse(res, 421, "Wrong address", `This service answers at ${config.appOrigin}.`);
+    }
+    next();
+  });
+
+  // Cross-site request defence on every state-changing request (SES-09).
+  app.use((req, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
+    const site = req.headers["sec-fetch-site"];
+    const origin = req.headers.origin;
+    if ((site && site !== "same-origin" && site !== "none") || (origin !== undefined && origin !== config.appOrigin)) {
+      logger.warn({ requestId: res.locals.requestId, origin, site, path: redactPath(req.originalUrl) }, "cross-site request refused");
+      return refuse(res, 403, "Request refused", "This form must be sent from this site. Go back, reload the page and try again.");
+    }
+    const length = req.headers["content-length"];
+    if (length === undefined && req.headers["transfer-encoding"]) {
+      return refuse(res, 411, "Request refused", "The request must say how long it is.");
+    }
+    if (Number(length ?? 0) > FORM_BODY_LIMIT) {
+      return refuse(res, 413, "Too much data", "That was more than this form accepts. Shorten what you typed and try again.");
+    }
+    next();
+  });
+
+  if (config.testHooks) {
+    // Test-only hooks; loadConfig refuses TEST_HOOKS=1 in production (GEN-01).
+    app.post("/__test/clock", express.json(), (req, res) => {
+      if (req.body?.reset) clock.reset();
+      else clock.advance(Number(req.body?.advanceMs ?? 0));
+      res.json({ now: clock.now() });
+    });
+    app.post("/__test/outbox/drain", async (_req, res) => {
+      res.json({ sent: await services.worker.drain() });
+    });
+  }
+
+  app.use("/build", express.static(path.join(here, "public/build"), { immutable: true, maxAge: "1y", setHeaders: (r) => r.setHeader("Cache-Control", "public, max-age=31536000, immutable") }));
+  app.use(express.static(path.join(here, "public"), { setHeaders: (r) => r.setHeader("Cache-Control", "public, max-age=3600") }));
+
+  if (!config.isProduction) {
+    // The HTML part of a caught email, on its own page with its own locked-down policy.
+    app.get("/dev/mailbox/:id/html", (req, res) => {
+      const message = getMailboxMessage(db, Number(req.params.id));
+      if (!message?.html_body) return refuse(res, 404, "Not found", "There is no such message.");
+      res.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
+      res.type("html").send(message.html_body);
+    });
+  }
+
+  const build = (await import(pathToFileURL(path.join(here, "build/index.js")).href)) as ServerBuild;
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: config.isProduction ? "production" : "development",
+      getLoadContext: (req, res) => ({
+        services,
+        nonce: res.locals.nonce as string,
+        requestId: res.locals.requestId as string,
+        clientIp: req.ip ?? "unknown",
+        userAgent: String(req.headers["user-agent"] ?? "").slice(0, 256),
+      }),
+    }),
+  );
+
+  // Last resort: never show internals (REQ-07). Remix renders its own error pages before this.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    void _next;
+    logger.error({ requestId: res.locals.requestId, err: err instanceof Error ? err.message : String(err) }, "unhandled error");
+    if (res.headersSent) return res.end();
+    const message = err instanceof Error ? err.message : "";
+    // Remix refuses actions whose Origin does not match Host; that is a bad request, not a fault.
+    if (/origin|host/i.test(message)) return refuse(res, 400, "Request refused", "This request could not be accepted.");
+    refuse(res, 500, "Something went wrong", "Sorry, something went wrong on our side. Please try again in a minute.");
+  });
+
+  if (!config.isProduction) await seedDemoAccounts(services);
+  services.worker.start();
+
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 5000).unref();
+      });
+      await services.close();
+    })());
+  return { url: config.appOrigin, port, services, close };
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  startServer()
+    .then((running) => {
+      const { config, logger } = running.services;
+      const lines = [
+        `${config.appName} portal listening on port ${running.port}`,
+        `Open ${config.appOrigin}/`,
+      ];
+      if (running.services.devMailboxPort !== null) lines.push(`Development mailbox: ${config.appOrigin}/dev/mailbox`);
+      logger.info({ port: running.port, origin: config.appOrigin }, "listening");
+      process.stderr.write(lines.join("\n") + "\n");
+      const shutdown = (signal: string) => {
+        logger.info({ signal }, "shutting down: draining outbox");
+        running.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+      process.once("SIGINT", () => shutdown("SIGINT"));
+    })
+    .catch((err) => {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`Configuration error: ${err.message}\n`);
+      } else {
+        process.stderr.write(`Failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+      }
+      process.exit(1);
+    });
+}
