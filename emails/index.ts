@@ -1,6 +1,9 @@
 import { createElement, type FunctionComponent } from "react";
 import { render } from "@react-email/render";
 import SmtpTest, { subject as smtpTestSubject } from "./smtp-test";
+import PasswordReset, { subject as passwordResetSubject } from "./password-reset";
+import PasswordChanged, { subject as passwordChangedSubject } from "./password-changed";
+import RecoveryAmbiguous, { subject as ambiguousSubject } from "./recovery-ambiguous";
 
 /**
  * Every message the portal sends, by template name. The outbox stores the name and a payload;
@@ -16,10 +19,16 @@ type EmailTemplate = {
 
 const emailTemplates: Record<string, EmailTemplate> = {
   "smtp-test": { component: SmtpTest, subject: smtpTestSubject },
+  "password-reset": { component: PasswordReset, subject: passwordResetSubject },
+  "password-changed": { component: PasswordChanged, subject: passwordChangedSubject },
+  "recovery-ambiguous": { component: RecoveryAmbiguous, subject: ambiguousSubject },
 };
 
 type SmsTemplate = (payload: Record<string, unknown>) => string;
-const smsTemplates: Record<string, SmsTemplate> = {};
+const smsTemplates: Record<string, SmsTemplate> = {
+  "password-reset": (p) => `${p.appName}: your password reset code is ${p.code}. It expires in ${p.codeMinutes} minutes. Didn't ask? Ignore this.`,
+  "password-changed": (p) => `${p.appName}: the password of ${p.username} was changed. Not you? ${p.reportUrl}`,
+};
 
 export function registerEmail(name: string, template: EmailTemplate): void {
   emailTemplates[name] = template;

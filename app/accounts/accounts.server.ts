@@ -172,6 +172,13 @@ export function storePasswordHash(db: Db, userId: string, passwordHash: string, 
   );
 }
 
+export function setUserStatus(db: Db, username: string, status: User["status"]): User {
+  const user = findUserByUsername(db, username);
+  if (!user) throw new AccountError(`no user named "${username}"`);
+  db.prepare("UPDATE users SET status = ? WHERE id = ?").run(status, user.id);
+  return { ...user, status };
+}
+
 export function countUsers(db: Db): number {
   return (db.prepare("SELECT COUNT(*) AS n FROM users").get() as { n: number }).n;
 }

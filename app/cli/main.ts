@@ -7,10 +7,12 @@ import {
   createUser,
   insertUser,
   prepareUser,
+  setUserStatus,
   type User,
 } from "~/accounts/accounts.server";
 import { audit, exportAudit, verifyAuditChain } from "~/audit/audit.server";
 import { enqueue } from "~/delivery/outbox.server";
+import { deleteAllSessions } from "~/sessions/sessions.server";
 import { parseCsv } from "./csv";
 
 /**
@@ -24,6 +26,7 @@ const USAGE = `usage: npm run portal -- <command>
   migrate
   user add --username U --email E [--phone P] [--password-stdin] [--unverified]
   user import FILE.csv [--unverified]          (header: username,email,phone)
+  user disable USERNAME | user enable USERNAME
   staff add --email E --name N [--password-stdin]
   audit verify
   audit export
@@ -139,6 +142,16 @@ async function run(argv: string[], config: Config): Promise<void> {
         opAudit(db, "accounts_imported", null, { via: "cli", count: users.length });
       }).immediate();
       console.log(`imported ${users.length} user${users.length === 1 ? "" : "s"}`);
+      return;
+    }
+
+    if (group === "user" && (sub === "disable" || sub === "enable")) {
+      const f = parseFlags(rest, [], []);
+      if (f.positional.length !== 1) throw new UsageError(`user ${sub} needs exactly one username`);
+      const user = setUserStatus(db, f.positional[0], sub === "disable" ? "disabled" : "active");
+      if (sub === "disable") deleteAllSessions(db, { type: "user", id: user.id });
+      opAudit(db, sub === "disable" ? "account_disabled" : "account_enabled", user.id, { via: "cli" });
+      console.log(`${sub}d user ${user.username}`);
       return;
     }
 

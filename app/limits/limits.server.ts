@@ -15,7 +15,8 @@ export type LimitName =
   | "messages_per_destination_hour"
   | "messages_per_destination_day"
   | "link_failures_per_ip"
-  | "login_failures_per_ip";
+  | "login_failures_per_ip"
+  | "code_failures_per_account";
 
 export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };
 
@@ -37,6 +38,7 @@ export function createLimits(db: Db, config: Config): Limits {
     messages_per_destination_day: { points: l.messagesPerDestinationPerDay, duration: 86_400 },
     link_failures_per_ip: { points: l.linkFailuresPerIpPer15Min, duration: 900 },
     login_failures_per_ip: { points: l.loginFailuresPerIpPerMinute, duration: 60 },
+    code_failures_per_account: { points: config.recovery.accountCodeFailuresPerDay, duration: 86_400 },
   };
   const limiters = Object.fromEntries(
     Object.entries(specs).map(([name, spec]) => [

@@ -1,0 +1,407 @@
+import type { AppLoadContext } from "@remix-run/node";
+import type { Db } from "~/db/db.server";
+import { findUserById, findUsersByLogin, type User } from "~/accounts/accounts.server";
+import { looksLikePhone } from "~/accounts/phone";
+import { normaliseIdentifier } from "~/accounts/identifiers";
+import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
+import { hmacHex, randomDigits, randomId, randomToken, safeEqual, sha256Bytes, sha256Hex } from "~/security/crypto.server";
+import { recordEvent } from "./events.server";
+
+/**
+ * Recovery flows: the server-side record behind "forgot password" and "unlock" (DESIGN.md §4).
+ *
+ * - A request always creates a flow, whether or not an account matched, and always answers the
+ *   same way; only a matched, verified contact gets a message (REQ-01..03).
+ * - The message carries a link token (32 random bytes) and a 6-digit code; only their hashes are
+ *   stored (TOK-01, TOK-02, OTP-02).
+ * - The code works in the browser that asked (recovery cookie). The link works in any browser:
+ *   GET shows a page and changes nothing; its POST gives that browser a verified hold on the flow
+ *   (TOK-10, TOK-11). The token is consumed only when the flow completes, atomically (TOK-04).
+ */
+
+export type Purpose = "reset" | "unlock";
+export const RECOVERY_COOKIE = "recovery";
+
+export type Flow = {
+  id: string;
+  purpose: Purpose;
+  identifier_key: string;
+  user_id: string | null;
+  channel: "email" | "sms" | "none";
+  link_token_hash: string | null;
+  code_hash: string | null;
+  code_attempts: number;
+  failed_count: number;
+  status: "active" | "consumed" | "cancelled";
+  created_at: number;
+  expires_at: number;
+  code_expires_at: number;
+  last_sent_at: number;
+  consumed_at: number | null;
+};
+
+export type RecoverySession = {
+  id: string;
+  flow_id: string;
+  state: "pending" | "verified" | "second_factor_verified" | "completed";
+  created_at: number;
+  expires_at: number;
+};
+
+const CODE_TTL_MS = 10 * 60_000; // OTP-04: codes live at most 10 minutes, whatever the link's lifetime.
+
+export const PURPOSES: Record<Purpose, { linkPath: string; template: string; event: string }> = {
+  reset: { linkPath: "/reset/", template: "password-reset", event: "password_reset" },
+  unlock: { linkPath: "/unlock/", template: "account-unlock", event: "account_unlock" },
+};
+
+function identifierKey(context: AppLoadContext, purpose: Purpose, identifier: string): string {
+  return hmacHex(context.services.config.secretKey, `${purpose}:${identifier}`);
+}
+
+function codeHash(context: AppLoadContext, flowId: string, code: string): string {
+  // Six digits are guessable offline from a plain hash, so the code is keyed with the portal's
+  // secret and bound to its flow (OTP-02, OTP-03).
+  return hmacHex(context.services.config.secretKey, `code:${flowId}:${code}`);
+}
+
+/** Which account (if exactly one, active, with a verified email) an identifier names. */
+function resolveAccount(db: Db, identifier: string): { user: User | null; ambiguous: User[] } {
+  if (looksLikePhone(identifier) && !identifier.includes("@")) return { user: null, ambiguous: [] };
+  const matches = findUsersByLogin(db, identifier).filter((u) => u.status === "active" && u.email_verified === 1);
+  if (matches.length === 1) return { user: matches[0], ambiguous: [] };
+  return { user: null, ambiguous: matches.length > 1 ? matches : [] };
+}
+
+export type RequestOutcome = { ok: true; cookie: string } | { ok: false; retryAfterSeconds: number };
+
+/**
+ * Starts a flow for what was typed. Every branch does the same work in the same order and
+ * returns the same shape; messages are queued, never sent inline (REQ-02).
+ */
+export async function requestRecovery(
+  context: AppLoadContext,
+  purpose: Purpose,
+  rawIdentifier: string,
+  options: { bot?: boolean } = {},
+): Promise<RequestOutcome> {
+  const { db, clock, config, limits, metrics } = context.services;
+  const identifier = normaliseIdentifier(rawIdentifier);
+  const key = identifierKey(context, purpose, identifier);
+
+  // Limits are keyed on what was typed and on the client, never on whether it matched (REQ-05).
+  for (const [name, limitKey] of [
+    ["recovery_per_ip", `${purpose}:${context.clientIp}`],
+    ["recovery_per_identifier", key],
+  ] as const) {
+    const verdict = await limits.consume(name, limitKey);
+    if (!verdict.ok) {
+      metrics.recoveryRequests.inc({ purpose, outcome: "throttled" });
+      metrics.throttled.inc({ limit: name });
+      recordEvent(context, { event: `${PURPOSES[purpose].event}_throttled`, outcome: "failure", details: { limit: name } });
+      return { ok: false, retryAfterSeconds: verdict.retryAfterSeconds };
+    }
+  }
+
+  const now = clock.now();
+  const { user, ambiguous } = options.bot ? { user: null, ambiguous: [] } : resolveAccount(db, identifier);
+  const token = randomToken();
+  const flowId = randomId();
+  const code = randomDigits(6);
+  const sessionId = randomId();
+  const sessionSecret = randomId();
+  // Unknown identifiers are counted against themselves, so every branch does the same work.
+  const destinationOk = await destinationAllowed(context, user?.email ?? ambiguous[0]?.email ?? identifier);
+
+  db.transaction(() => {
+    // A new request replaces every earlier one for the same account or identifier (TOK-06).
+    db.prepare(
+      `UPDATE recovery_flows SET status = 'cancelled'
+       WHERE purpose = ? AND status = 'active' AND (user_id = ? OR identifier_key = ?)`,
+    ).run(purpose, user?.id ?? null, key);
+    db.prepare(
+      `INSERT INTO recovery_flows (id, purpose, identifier_key, user_id, channel, link_token_hash, code_hash, created_at, expires_at, code_expires_at, last_sent_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      flowId,
+      purpose,
+      key,
+      user?.id ?? null,
+      user ? "email" : "none",
+      sha256Hex(token),
+      codeHash(context, flowId, code),
+      now,
+      now + config.recovery.linkTtlMs,
+      now + Math.min(CODE_TTL_MS, config.recovery.linkTtlMs),
+      now,
+    );
+    insertRecoverySession(db, sessionId, sessionSecret, flowId, "pending", now, now + config.recovery.linkTtlMs);
+    if (user && destinationOk) {
+      queueFlowMessage(context, purpose, user, token, code);
+    } else if (ambiguous.length > 0 && destinationOk) {
+      // Several accounts share this address: say which usernames, and ask for one of them.
+      context.services.send({
+        channel: "email",
+        to: ambiguous[0].email,
+        template: "recovery-ambiguous",
+        payload: { appName: config.appName, purpose, usernames: ambiguous.map((u) => u.username), origin: config.appOrigin },
+      });
+    }
+    recordEvent(context, {
+      event: `${PURPOSES[purpose].event}_requested`,
+      outcome: "info",
+      userId: user?.id ?? null,
+      details: { matched: Boolean(user), ambiguous: ambiguous.length > 1, sent: Boolean((user || ambiguous.length) && destinationOk), bot: Boolean(options.bot) },
+    });
+  }).immediate();
+  metrics.recoveryRequests.inc({ purpose, outcome: "accepted" });
+
+  return { ok: true, cookie: recoveryCookie(context, sessionId, sessionSecret, config.recovery.linkTtlMs) };
+}
+
+/** Inbox-flooding guard: at most N messages per destination per hour and per day. */
+async function destinationAllowed(context: AppLoadContext, destination: string): Promise<boolean> {
+  const { limits, metrics } = context.services;
+  for (const name of ["messages_per_destination_hour", "messages_per_destination_day"] as const) {
+    const verdict = await limits.consume(name, `dest:${destination}`);
+    if (!verdict.ok) {
+      metrics.throttled.inc({ limit: name });
+      recordEvent(context, { event: "message_suppressed", outcome: "failure", details: { limit: name } });
+      return false;
+    }
+  }
+  return true;
+}
+
+function queueFlowMessage(context: AppLoadContext, purpose: Purpose, user: User, token: string, code: string) {
+  const { config } = context.services;
+  context.services.send({
+    channel: "email",
+    to: user.email,
+    template: PURPOSES[purpose].template,
+    payload: {
+      appName: config.appName,
+      username: user.username,
+      link: `${config.appOrigin}${PURPOSES[purpose].linkPath}${token}`,
+      code,
+      minutes: Math.round(config.recovery.linkTtlMs / 60_000),
+      codeMinutes: Math.round(Math.min(CODE_TTL_MS, config.recovery.linkTtlMs) / 60_000),
+      supportUrl: `${config.appOrigin}/assisted-recovery`,
+    },
+  });
+}
+
+function insertRecoverySession(
+  db: Db,
+  id: string,
+  secret: string,
+  flowId: string,
+  state: RecoverySession["state"],
+  now: number,
+  expiresAt: number,
+) {
+  db.prepare(
+    "INSERT INTO recovery_sessions (id, secret_hash, flow_id, state, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+  ).run(id, Buffer.from(sha256Bytes(secret)), flowId, state, now, expiresAt);
+}
+
+function recoveryCookie(context: AppLoadContext, id: string, secret: string, ttlMs: number): string {
+  const { config } = context.services;
+  return serializeCookie(RECOVERY_COOKIE, `${id}.${secret}`, {
+    secure: config.secureCookies,
+    sameSite: "Strict",
+    maxAgeSeconds: ttlMs / 1000,
+  });
+}
+
+export function clearRecoveryCookie(context: AppLoadContext): string {
+  return clearCookie(RECOVERY_COOKIE, { secure: context.services.config.secureCookies, sameSite: "Strict" });
+}
+
+export type Current = { session: RecoverySession; flow: Flow; user: User | null };
+
+/** The flow this browser holds for `purpose`, if its cookie is genuine and nothing has expired. */
+export function currentRecovery(context: AppLoadContext, request: Request, purpose: Purpose): Current | null {
+  const { db, clock, config } = context.services;
+  const value = readCookie(request, RECOVERY_COOKIE, config.secureCookies);
+  if (!value) return null;
+  const [id, secret] = value.split(".");
+  if (!id || !secret || !/^[a-z2-7]{24}$/.test(id) || !/^[a-z2-7]{24}$/.test(secret)) return null;
+  const row = db.prepare("SELECT * FROM recovery_sessions WHERE id = ?").get(id) as (RecoverySession & { secret_hash: Buffer }) | undefined;
+  if (!row || !safeEqual(sha256Bytes(secret), new Uint8Array(row.secret_hash))) return null;
+  if (clock.now() >= row.expires_at) return null;
+  const flow = db.prepare("SELECT * FROM recovery_flows WHERE id = ?").get(row.flow_id) as Flow | undefined;
+  if (!flow || flow.purpose !== purpose) return null;
+  const { secret_hash: _omit, ...session } = row;
+  void _omit;
+  return { session, flow, user: flow.user_id ? (findUserById(db, flow.user_id) ?? null) : null };
+}
+
+export type CodeOutcome =
+  | { ok: true; cookie: string }
+  | { ok: false; reason: "wrong"; attemptsLeft: number }
+  | { ok: false; reason: "dead" | "expired" | "replaced" | "throttled" | "no-flow" };
+
+/** Checks a code typed in the browser that asked (OTP-03, OTP-05). */
+export async function verifyCode(context: AppLoadContext, request: Request, purpose: Purpose, code: string): Promise<CodeOutcome> {
+  const { db, clock, config, limits } = context.services;
+  const current = currentRecovery(context, request, purpose);
+  if (!current) return { ok: false, reason: "no-flow" };
+  const { flow, session } = current;
+  const now = clock.now();
+  const userRef = { userId: flow.user_id };
+  if (flow.status !== "active") return { ok: false, reason: "replaced" };
+  if (now >= flow.code_expires_at || now >= flow.expires_at) {
+    recordEvent(context, { event: `${PURPOSES[purpose].event}_code_expired`, outcome: "failure", ...userRef });
+    return { ok: false, reason: "expired" };
+  }
+  if (flow.code_attempts >= config.recovery.codeMaxAttempts) return { ok: false, reason: "dead" };
+  // Per-account (or per-identifier, for unknown ones) daily cap across codes and resends (OTP-05).
+  const accountKey = `codes:${flow.user_id ?? flow.identifier_key}`;
+  const budget = await limits.check("code_failures_per_account", accountKey);
+  if (!budget.ok) return { ok: false, reason: "throttled" };
+
+  const expected = flow.code_hash ?? "";
+  const matches = /^\d{6}$/.test(code) && flow.user_id !== null && safeEqual(codeHash(context, flow.id, code), expected);
+  if (!matches) {
+    const attempts = flow.code_attempts + 1;
+    db.prepare("UPDATE recovery_flows SET code_attempts = ?, failed_count = failed_count + 1 WHERE id = ?").run(attempts, flow.id);
+    await limits.consume("code_failures_per_account", accountKey);
+    recordEvent(context, { event: `${PURPOSES[purpose].event}_code_failed`, outcome: "failure", ...userRef, details: { attempts } });
+    if (attempts >= config.recovery.codeMaxAttempts) return { ok: false, reason: "dead" };
+    return { ok: false, reason: "wrong", attemptsLeft: config.recovery.codeMaxAttempts - attempts };
+  }
+  // A code works once: clear it, and move this browser to a fresh verified hold (SES-03).
+  const newId = randomId();
+  const newSecret = randomId();
+  db.transaction(() => {
+    db.prepare("UPDATE recovery_flows SET code_hash = NULL WHERE id = ?").run(flow.id);
+    db.prepare("DELETE FROM recovery_sessions WHERE id = ?").run(session.id);
+    insertRecoverySession(db, newId, newSecret, flow.id, "verified", now, Math.min(flow.expires_at, now + config.recovery.resetSessionMs));
+    recordEvent(context, { event: `${PURPOSES[purpose].event}_code_verified`, outcome: "success", ...userRef });
+  }).immediate();
+  return { ok: true, cookie: recoveryCookie(context, newId, newSecret, config.recovery.resetSessionMs) };
+}
+
+export type ResendOutcome = { ok: true } | { ok: false; reason: "cooldown"; waitSeconds: number } | { ok: false; reason: "no-flow" };
+
+/**
+ * Sends a fresh link and code for the flow this browser holds. The old link and code stop
+ * working (OTP-06); the flow's failure count carries on (OTP-05).
+ */
+export async function resend(context: AppLoadContext, request: Request, purpose: Purpose): Promise<ResendOutcome> {
+  const { db, clock, config } = context.services;
+  const current = currentRecovery(context, request, purpose);
+  if (!current || current.flow.status !== "active" || current.session.state !== "pending") return { ok: false, reason: "no-flow" };
+  const { flow, user } = current;
+  const now = clock.now();
+  const wait = flow.last_sent_at + config.recovery.resendCooldownMs - now;
+  if (wait > 0) return { ok: false, reason: "cooldown", waitSeconds: Math.ceil(wait / 1000) };
+
+  // Resends count against the same per-identifier and per-client limits as requests.
+  for (const [name, limitKey] of [
+    ["recovery_per_ip", `${purpose}:${context.clientIp}`],
+    ["recovery_per_identifier", flow.identifier_key],
+  ] as const) {
+    const verdict = await context.services.limits.consume(name, limitKey);
+    if (!verdict.ok) return { ok: false, reason: "cooldown", waitSeconds: verdict.retryAfterSeconds };
+  }
+  const token = randomToken();
+  const code = randomDigits(6);
+  const destinationOk = user && user.status === "active" ? await destinationAllowed(context, user.email) : false;
+  db.transaction(() => {
+    db.prepare(
+      `UPDATE recovery_flows SET link_token_hash = ?, code_hash = ?, code_attempts = 0, last_sent_at = ?, expires_at = ?, code_expires_at = ?
+       WHERE id = ?`,
+    ).run(sha256Hex(token), codeHash(context, flow.id, code), now, now + config.recovery.linkTtlMs, now + Math.min(CODE_TTL_MS, config.recovery.linkTtlMs), flow.id);
+    db.prepare("UPDATE recovery_sessions SET expires_at = ? WHERE id = ?").run(now + config.recovery.linkTtlMs, current.session.id);
+    if (user && destinationOk) queueFlowMessage(context, purpose, user, token, code);
+    recordEvent(context, { event: `${PURPOSES[purpose].event}_resent`, outcome: "info", userId: flow.user_id });
+  }).immediate();
+  return { ok: true };
+}
+
+export type LinkStatus = "valid" | "expired" | "used" | "invalid";
+
+function flowForToken(context: AppLoadContext, purpose: Purpose, token: string): Flow | undefined {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+  const flow = context.services.db.prepare("SELECT * FROM recovery_flows WHERE link_token_hash = ?").get(sha256Hex(token)) as Flow | undefined;
+  // A token is bound to its purpose: an unlock link never opens a reset (TOK-03).
+  return flow && flow.purpose === purpose ? flow : undefined;
+}
+
+function linkStatus(context: AppLoadContext, flow: Flow | undefined): LinkStatus {
+  if (!flow || !flow.user_id) return "invalid";
+  if (flow.status !== "active") return "used";
+  if (context.services.clock.now() >= flow.expires_at) return "expired";
+  return "valid";
+}
+
+/**
+ * Looks at a link without changing anything: GET and HEAD from mail scanners are harmless
+ * (TOK-10). Invalid tokens still count against the client's guessing budget (TOK-09).
+ */
+export async function inspectLink(context: AppLoadContext, purpose: Purpose, token: string): Promise<LinkStatus | "throttled"> {
+  const throttled = await context.services.limits.check("link_failures_per_ip", context.clientIp);
+  if (!throttled.ok) return "throttled";
+  const status = linkStatus(context, flowForToken(context, purpose, token));
+  if (status === "invalid") await context.services.limits.consume("link_failures_per_ip", context.clientIp);
+  return status;
+}
+
+export type AcceptOutcome = { ok: true; cookie: string } | { ok: false; status: Exclude<LinkStatus, "valid"> | "throttled" };
+
+/**
+ * The Continue button: gives *this* browser a verified hold on the flow and leaves the token
+ * usable until the flow completes, so a scanner that submits the form cannot burn the link.
+ */
+export async function acceptLink(context: AppLoadContext, purpose: Purpose, token: string): Promise<AcceptOutcome> {
+  const { db, clock, config, limits } = context.services;
+  const throttled = await limits.check("link_failures_per_ip", context.clientIp);
+  if (!throttled.ok) return { ok: false, status: "throttled" };
+  const flow = flowForToken(context, purpose, token);
+  const status = linkStatus(context, flow);
+  if (status !== "valid" || !flow) {
+    if (status === "invalid") await limits.consume("link_failures_per_ip", context.clientIp);
+    recordEvent(context, { event: `${PURPOSES[purpose].event}_link_refused`, outcome: "failure", userId: flow?.user_id ?? null, details: { status } });
+    return { ok: false, status: status === "valid" ? "invalid" : status };
+  }
+  const id = randomId();
+  const secret = randomId();
+  const now = clock.now();
+  db.transaction(() => {
+    insertRecoverySession(db, id, secret, flow.id, "verified", now, Math.min(flow.expires_at, now + config.recovery.resetSessionMs));
+    recordEvent(context, { event: `${PURPOSES[purpose].event}_link_verified`, outcome: "success", userId: flow.user_id });
+  }).immediate();
+  return { ok: true, cookie: recoveryCookie(context, id, secret, config.recovery.resetSessionMs) };
+}
+
+/**
+ * Ends a flow for good, inside the caller's transaction: consumes its token atomically and kills
+ * every other flow, code and browser hold of the account (TOK-04, TOK-06). Returns false when
+ * another request completed it first.
+ */
+export function consumeFlow(db: Db, flow: Flow, now: number): boolean {
+  const won = db
+    .prepare("UPDATE recovery_flows SET status = 'consumed', consumed_at = ?, code_hash = NULL WHERE id = ? AND status = 'active' AND expires_at > ?")
+    .run(now, flow.id, now).changes === 1;
+  if (!won) return false;
+  if (flow.user_id) {
+    db.prepare("UPDATE recovery_flows SET status = 'cancelled', code_hash = NULL WHERE user_id = ? AND status = 'active'").run(flow.user_id);
+    db.prepare("DELETE FROM recovery_sessions WHERE flow_id IN (SELECT id FROM recovery_flows WHERE user_id = ?)").run(flow.user_id);
+  }
+  return true;
+}
+
+/** Cancels every open flow of an account (after a compromise report or a staff action). */
+export function cancelFlowsForUser(db: Db, userId: string): void {
+  db.prepare("UPDATE recovery_flows SET status = 'cancelled', code_hash = NULL WHERE user_id = ? AND status = 'active'").run(userId);
+  db.prepare("DELETE FROM recovery_sessions WHERE flow_id IN (SELECT id FROM recovery_flows WHERE user_id = ?)").run(userId);
+}
+
+/** Recent recovery attempts of an account, without secrets (for support staff). */
+export function recentFlows(db: Db, userId: string, limit = 20) {
+  return db
+    .prepare("SELECT id, purpose, channel, status, failed_count, created_at, expires_at, consumed_at FROM recovery_flows WHERE user_id = ? ORDER BY created_at DESC LIMIT ?")
+    .all(userId, limit) as Pick<Flow, "id" | "purpose" | "channel" | "status" | "failed_count" | "created_at" | "expires_at" | "consumed_at">[];
+}

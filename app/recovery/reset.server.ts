@@ -1,0 +1,99 @@
+import type { AppLoadContext } from "@remix-run/node";
+import { isInHistory, storePasswordHash, type User } from "~/accounts/accounts.server";
+import { hashPassword } from "~/accounts/password-hash.server";
+import { checkPassword, type PolicySettings } from "~/accounts/password-policy";
+import { deleteAllSessions } from "~/sessions/sessions.server";
+import { describeBrowser } from "~/http/user-agent";
+import { clearRecoveryCookie, consumeFlow, currentRecovery, type Current } from "./flows.server";
+import { recordEvent } from "./events.server";
+import { afterPasswordReset, requiresSecondFactor } from "./hooks.server";
+
+/**
+ * Completing a reset (DESIGN.md "After a reset"): one transaction stores the new Argon2id hash
+ * and history row, consumes the flow, kills every other flow and every session of the account,
+ * and queues the notifications. No session is created: the customer signs in (SES-01).
+ */
+
+export function passwordSettings(context: AppLoadContext, user: User | null): PolicySettings {
+  const p = context.services.config.password;
+  const mfa = user ? requiresSecondFactor(context, user) : false;
+  return { minLength: mfa ? p.minLengthWithMfa : p.minLength, maxLength: p.maxLength, minScore: p.minScore };
+}
+
+/** The verified reset this browser holds, or null when it may not set a password (TOK-12). */
+export function verifiedReset(context: AppLoadContext, request: Request): (Current & { user: User }) | null {
+  const current = currentRecovery(context, request, "reset");
+  if (!current || !current.user || current.flow.status !== "active") return null;
+  if (context.services.clock.now() >= current.flow.expires_at) return null;
+  const { state } = current.session;
+  if (state === "second_factor_verified") return current as Current & { user: User };
+  if (state === "verified" && !requiresSecondFactor(context, current.user)) return current as Current & { user: User };
+  return null;
+}
+
+export type ResetOutcome =
+  | { ok: true; clearCookie: string }
+  | { ok: false; status: 403 | 409; message: string }
+  | { ok: false; status: 400; fieldErrors: { password?: string[]; confirm?: string[] }; suggestions: string[] };
+
+export async function completeReset(
+  context: AppLoadContext,
+  request: Request,
+  input: { password: string; confirm: string },
+): Promise<ResetOutcome> {
+  const { db, clock, config, metrics } = context.services;
+  const current = verifiedReset(context, request);
+  if (!current) {
+    recordEvent(context, { event: "password_reset_refused", outcome: "failure", details: { reason: "no_verified_flow" } });
+    return { ok: false, status: 403, message: "This page needs a verified link or code. Start again to get a new one." };
+  }
+  const { user, flow } = current;
+  const password = input.password.normalize("NFC");
+  const verdict = checkPassword(password, passwordSettings(context, user), { username: user.username, email: user.email, appName: config.appName });
+  if (!verdict.ok) return { ok: false, status: 400, fieldErrors: { password: verdict.reasons }, suggestions: verdict.suggestions };
+  if (input.confirm.normalize("NFC") !== password) {
+    return { ok: false, status: 400, fieldErrors: { confirm: ["The two passwords don't match. Type the same password in both boxes."] }, suggestions: [] };
+  }
+  if (config.password.history > 0 && (await isInHistory(db, user.id, password, config.password.history))) {
+    return {
+      ok: false,
+      status: 400,
+      fieldErrors: { password: [`Choose a password you haven't used before (we remember your last ${config.password.history}).`] },
+      suggestions: [],
+    };
+  }
+  const hash = await hashPassword(password);
+  const now = clock.now();
+  const won = db.transaction(() => {
+    if (!consumeFlow(db, flow, now)) return false;
+    storePasswordHash(db, user.id, hash, now);
+    const revoked = deleteAllSessions(db, { type: "user", id: user.id });
+    afterPasswordReset(context, user, now);
+    recordEvent(context, { event: "password_reset_completed", outcome: "success", userId: user.id, details: { sessions_revoked: revoked } });
+    queueChangedNotice(context, user, now);
+    return true;
+  }).immediate();
+  if (!won) {
+    return { ok: false, status: 409, message: "This link or code was already used. If that wasn't you, contact support." };
+  }
+  metrics.recoveryRequests.inc({ purpose: "reset", outcome: "completed" });
+  return { ok: true, clearCookie: clearRecoveryCookie(context) };
+}
+
+/** "Your password was changed" on every verified channel, with a way to report it (NTF-01). */
+function queueChangedNotice(context: AppLoadContext, user: User, now: number) {
+  const { config } = context.services;
+  const payload = {
+    appName: config.appName,
+    username: user.username,
+    when: new Date(now).toUTCString(),
+    browser: describeBrowser(context.userAgent),
+    ip: context.clientIp,
+    reportUrl: `${config.appOrigin}/assisted-recovery?reason=not-me`,
+    supportUrl: `${config.appOrigin}/assisted-recovery`,
+    supportEmail: config.supportEmail,
+    loginUrl: `${config.appOrigin}/login`,
+  };
+  if (user.email_verified) context.services.send({ channel: "email", to: user.email, template: "password-changed", payload });
+  if (user.phone && user.phone_verified) context.services.send({ channel: "sms", to: user.phone, template: "password-changed", payload });
+}

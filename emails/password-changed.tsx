@@ -1,0 +1,36 @@
+import { Button, Text } from "@react-email/components";
+import { EmailLayout, buttonStyle, paragraph } from "./layout";
+
+export type ChangedProps = {
+  appName: string;
+  username: string;
+  when: string;
+  browser: string;
+  ip: string;
+  reportUrl: string;
+  supportEmail: string;
+  loginUrl: string;
+};
+
+export function subject(p: ChangedProps) {
+  return `Your ${p.appName} password was changed`;
+}
+
+/** After a reset: what happened, when, from where, and how to report it (NTF-01). Never the password. */
+export default function PasswordChanged(p: ChangedProps) {
+  return (
+    <EmailLayout appName={p.appName} preview="Your password was changed" heading="Your password was changed">
+      <Text style={paragraph}>
+        The password of the account {p.username} was changed on {p.when} from {p.browser} (network address {p.ip}).
+      </Text>
+      <Text style={paragraph}>We signed the account out everywhere. If this was you, sign in with your new password: {p.loginUrl}</Text>
+      <Text style={paragraph}>If this wasn't you, tell us now so we can secure the account:</Text>
+      <Button href={p.reportUrl} style={buttonStyle}>
+        This wasn't me
+      </Button>
+      <Text style={paragraph}>
+        Or copy this link: {p.reportUrl} — or write to {p.supportEmail}.
+      </Text>
+    </EmailLayout>
+  );
+}

@@ -1,0 +1,39 @@
+import { Button, Text } from "@react-email/components";
+import { EmailLayout, buttonStyle, codeStyle, paragraph } from "./layout";
+
+export type RecoveryMessageProps = {
+  appName: string;
+  username: string;
+  link: string;
+  code: string;
+  minutes: number;
+  codeMinutes: number;
+  supportUrl: string;
+};
+
+export function subject(p: RecoveryMessageProps) {
+  return `Reset your ${p.appName} password`;
+}
+
+/** The reset message: one link (any browser) and the same request's code (the asking browser). */
+export default function PasswordReset(p: RecoveryMessageProps) {
+  return (
+    <EmailLayout appName={p.appName} preview={`Your code is ${p.code}`} heading="Reset your password">
+      <Text style={paragraph}>Someone asked to reset the password of the account {p.username}. If it was you, open this link:</Text>
+      <Button href={p.link} style={buttonStyle}>
+        Choose a new password
+      </Button>
+      <Text style={paragraph}>Or copy it into your browser: {p.link}</Text>
+      <Text style={paragraph}>Or type this code on the page where you asked:</Text>
+      <Text style={codeStyle}>Your code: {p.code}</Text>
+      <Text style={paragraph}>
+        The link works for {p.minutes} minutes and the code for {p.codeMinutes} minutes. Each works once.
+      </Text>
+      <Text style={paragraph}>
+        Didn't ask for this? Ignore this email: nothing changes and your password stays the same. Never share this code;
+        we will never ask you for it.
+      </Text>
+      <Text style={paragraph}>Need help? {p.supportUrl}</Text>
+    </EmailLayout>
+  );
+}

@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+
+/**
+ * Starts the real portal (server.ts with the built Remix app) as a child process on a free port,
+ * with its own SQLite file in a temp folder and its logs captured to a file.
+ * Needs `remix build` first (npm test does it).
+ */
+export type TestApp = {
+  origin: string;
+  port: number;
+  dir: string;
+  dbPath: string;
+  logPath: string;
+  env: Record<string, string>;
+  /** Read-only handle on the portal's database, for assertions. */
+  db: () => Database.Database;
+  logs: () => string;
+  advanceClock: (ms: number) => Promise<void>;
+  resetClock: () => Promise<void>;
+  drainOutbox: () => Promise<number>;
+  /** Runs `npm run portal -- ...` against this app's database. */
+  cli: (args: string[], stdin?: string) => Promise<{ code: number; stdout: string; stderr: string }>;
+  stop: () => Promise<void>;
+};
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix = "portal-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+function runNode(args: string[], env: Record<string, string>, stdin?: string) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    if (stdin !== undefined) child.stdin.end(stdin);
+    else child.stdin.end();
+  });
+}
+
+export function runCli(args: string[], env: Record<string, string>, stdin?: string) {
+  return runNode(["app/cli/main.ts", ...args], env, stdin);
+}
+
+export async function startApp(options: { env?: Record<string, string>; smtpUrl?: string } = {}): Promise<TestApp> {
+  const dir = tempDir();
+  const port = await freePort();
+  const dbPath = path.join(dir, "portal.sqlite");
+  const logPath = path.join(dir, "portal.log");
+  const origin = `http://localhost:${port}`;
+  const env: Record<string, string> = {
+    NODE_ENV: "test",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    APP_ORIGIN: origin,
+    DATABASE_PATH: dbPath,
+    SECRET_KEY: "test-secret-key-0123456789abcdef0123456789abcdef",
+    TEST_HOOKS: "1",
+    OUTBOX_POLL_MS: "100",
+    OUTBOX_BACKOFF_BASE_MS: "200",
+    LOG_LEVEL: "info",
+    ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}),
+    ...options.env,
+  };
+  const log = fs.openSync(logPath, "a");
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", log, "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d) => {
+    stderr += d;
+    fs.appendFileSync(logPath, d);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`portal did not start: ${stderr}`)), 30_000);
+    const check = () => {
+      if (stderr.includes("listening on port")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stderr!.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`portal exited with ${code}: ${stderr}`));
+    });
+  });
+  let ro: Database.Database | undefined;
+  const hook = async (p: string, body: unknown) => {
+    const res = await fetch(origin + p, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${p} answered ${res.status}`);
+    return res.json() as Promise<Record<string, number>>;
+  };
+  return {
+    origin,
+    port,
+    dir,
+    dbPath,
+    logPath,
+    env,
+    db: () => (ro ??= new Database(dbPath, { readonly: true, fileMustExist: true })),
+    logs: () => fs.readFileSync(logPath, "utf8"),
+    advanceClock: async (ms) => void (await hook("/__test/clock", { advanceMs: ms })),
+    resetClock: async () => void (await hook("/__test/clock", { reset: true })),
+    drainOutbox: async () => (await hook("/__test/outbox/drain", {})).sent,
+    cli: (args, stdin) => runCli(args, env, stdin),
+    stop: async () => {
+      ro?.close();
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      fs.closeSync(log);
+    },
+  };
+}

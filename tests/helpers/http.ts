@@ -1,0 +1,56 @@
+/**
+ * A tiny cookie-keeping HTTP client for request-level tests (what a browser without JavaScript
+ * would send). Redirects are not followed, so tests see every Set-Cookie and Location.
+ */
+export class Client {
+  cookies = new Map<string, string>();
+  constructor(
+    readonly origin: string,
+    readonly defaults: Record<string, string> = {},
+  ) {}
+
+  private cookieHeader(): string | undefined {
+    if (this.cookies.size === 0) return undefined;
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  private remember(res: Response) {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = c.split(";");
+      const i = pair.indexOf("=");
+      const name = pair.slice(0, i).trim();
+      const value = pair.slice(i + 1).trim();
+      const expired = attrs.some((a) => /max-age=0/i.test(a.trim()));
+      if (expired || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
+    const res = await fetch(this.origin + path, {
+      redirect: "manual",
+      headers: { ...this.defaults, ...(this.cookieHeader() ? { cookie: this.cookieHeader()! } : {}), ...headers },
+    });
+    this.remember(res);
+    return res;
+  }
+
+  async post(path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+    const res = await fetch(this.origin + path, {
+      method: "POST",
+      redirect: "manual",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: this.origin,
+        ...this.defaults,
+        ...(this.cookieHeader() ? { cookie: this.cookieHeader()! } : {}),
+        ...headers,
+      },
+      body: new URLSearchParams(form).toString(),
+    });
+    this.remember(res);
+    return res;
+  }
+}
+
+export const DEMO_PASSWORD = "purple otter lantern harbour";

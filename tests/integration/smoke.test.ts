@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startApp, type TestApp } from "../helpers/app";
+import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { Client } from "../helpers/http";
+
+let app: TestApp;
+let mail: SmtpSink;
+beforeAll(async () => {
+  mail = await startSmtpSink();
+  app = await startApp({ smtpUrl: mail.url });
+});
+afterAll(async () => {
+  await app?.stop();
+  await mail?.close();
+});
+
+describe("smoke", () => {
+  test("CLI-created user signs in and the outbox delivers a test mail", async () => {
+    const add = await app.cli(["user", "add", "--username", "carol", "--email", "carol@example.test", "--password-stdin"], "granite willow ferry compass\n");
+    expect(add.stderr).toBe("");
+    expect(add.code).toBe(0);
+    const c = new Client(app.origin);
+    const res = await c.post("/login", { identifier: "carol", password: "granite willow ferry compass" });
+    expect(res.status).toBe(302);
+    expect((await c.get("/account")).status).toBe(200);
+    await app.cli(["mail", "test", "--to", "ops@example.test"]);
+    const m = await mail.waitFor((x) => x.to.includes("ops@example.test"));
+    expect(m.subject).toContain("test message");
+  });
+});
