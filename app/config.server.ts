@@ -72,6 +72,12 @@ const schema = z.object({
   LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: count(20),
   LIMIT_LINK_FAILURES_PER_IP_PER_15MIN: count(30),
   LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: count(10),
+  LOCKOUT_DELAY_AFTER: count(5),
+  LOCKOUT_TEMPORARY_AFTER: count(10),
+  LOCKOUT_TEMPORARY_MINUTES: minutes(15, 24 * 60),
+  LOCKOUT_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 7).default(24),
+  LOCKOUT_PERMANENT_AFTER: z.coerce.number().int().min(2).max(100).default(50),
+  LOCKOUT_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
   PASSWORD_MIN_LENGTH_WITH_MFA: z.coerce.number().int().min(8).max(64).default(8),
   PASSWORD_MAX_LENGTH: z.coerce.number().int().min(64).max(1024).default(256),
@@ -121,6 +127,14 @@ export type Config = {
     messagesPerDestinationPerDay: number;
     linkFailuresPerIpPer15Min: number;
     loginFailuresPerIpPerMinute: number;
+  };
+  lockout: {
+    delayAfter: number;
+    temporaryAfter: number;
+    temporaryMs: number;
+    maxMs: number;
+    permanentAfter: number;
+    delayMs: number;
   };
   password: { minLength: number; minLengthWithMfa: number; maxLength: number; minScore: number; history: number };
   outbox: { maxAttempts: number; pollMs: number; backoffBaseMs: number };
@@ -215,6 +229,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       messagesPerDestinationPerDay: e.LIMIT_MESSAGES_PER_DESTINATION_PER_DAY,
       linkFailuresPerIpPer15Min: e.LIMIT_LINK_FAILURES_PER_IP_PER_15MIN,
       loginFailuresPerIpPerMinute: e.LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE,
+    },
+    lockout: {
+      delayAfter: e.LOCKOUT_DELAY_AFTER,
+      temporaryAfter: e.LOCKOUT_TEMPORARY_AFTER,
+      temporaryMs: e.LOCKOUT_TEMPORARY_MINUTES * 60_000,
+      maxMs: e.LOCKOUT_MAX_HOURS * 3_600_000,
+      permanentAfter: e.LOCKOUT_PERMANENT_AFTER,
+      delayMs: e.LOCKOUT_DELAY_SECONDS * 1000,
     },
     password: {
       minLength: e.PASSWORD_MIN_LENGTH,

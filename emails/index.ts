@@ -3,6 +3,8 @@ import { render } from "@react-email/render";
 import SmtpTest, { subject as smtpTestSubject } from "./smtp-test";
 import PasswordReset, { subject as passwordResetSubject } from "./password-reset";
 import PasswordChanged, { subject as passwordChangedSubject } from "./password-changed";
+import AccountUnlock, { subject as unlockSubject } from "./account-unlock";
+import AccountUnlocked, { subject as unlockedSubject } from "./account-unlocked";
 import RecoveryAmbiguous, { subject as ambiguousSubject } from "./recovery-ambiguous";
 
 /**
@@ -22,11 +24,15 @@ const emailTemplates: Record<string, EmailTemplate> = {
   "password-reset": { component: PasswordReset, subject: passwordResetSubject },
   "password-changed": { component: PasswordChanged, subject: passwordChangedSubject },
   "recovery-ambiguous": { component: RecoveryAmbiguous, subject: ambiguousSubject },
+  "account-unlock": { component: AccountUnlock, subject: unlockSubject },
+  "account-unlocked": { component: AccountUnlocked, subject: unlockedSubject },
 };
 
 type SmsTemplate = (payload: Record<string, unknown>) => string;
 const smsTemplates: Record<string, SmsTemplate> = {
   "password-reset": (p) => `${p.appName}: your password reset code is ${p.code}. It expires in ${p.codeMinutes} minutes. Didn't ask? Ignore this.`,
+  "account-unlock": (p) => `${p.appName}: your unlock code is ${p.code}. It expires in ${p.codeMinutes} minutes. Didn't ask? Ignore this.`,
+  "account-unlocked": (p) => `${p.appName}: the account ${p.username} was unlocked. Not you? ${p.reportUrl}`,
   "password-changed": (p) => `${p.appName}: the password of ${p.username} was changed. Not you? ${p.reportUrl}`,
 };
 

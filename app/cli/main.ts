@@ -7,12 +7,15 @@ import {
   createUser,
   insertUser,
   prepareUser,
+  findUserById,
+  findUserByUsername,
   setUserStatus,
   type User,
 } from "~/accounts/accounts.server";
 import { audit, exportAudit, verifyAuditChain } from "~/audit/audit.server";
 import { enqueue } from "~/delivery/outbox.server";
 import { deleteAllSessions } from "~/sessions/sessions.server";
+import { listLocks } from "~/lockout/lockout.server";
 import { parseCsv } from "./csv";
 
 /**
@@ -28,6 +31,7 @@ const USAGE = `usage: npm run portal -- <command>
   user import FILE.csv [--unverified]          (header: username,email,phone)
   user disable USERNAME | user enable USERNAME
   staff add --email E --name N [--password-stdin]
+  locks list [--user USERNAME]
   audit verify
   audit export
   mail test --to ADDRESS`;
@@ -162,6 +166,31 @@ async function run(argv: string[], config: Config): Promise<void> {
       const staff = await createStaff(db, { email: need(f, "email"), name: need(f, "name"), password }, createOptions);
       audit(db, Date.now(), { event: "staff_created", outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: staff.id } });
       console.log(`created staff member ${staff.email}${password ? "" : " (no password yet)"}`);
+      return;
+    }
+
+    if (group === "locks" && sub === "list") {
+      const f = parseFlags(rest, ["user"], []);
+      let userId: string | undefined;
+      if (f.values.user) {
+        const user = findUserByUsername(db, f.values.user);
+        if (!user) throw new AccountError(`no user named "${f.values.user}"`);
+        userId = user.id;
+      }
+      const names = new Map<string, string>();
+      const iso = (t: number | null) => (t === null ? "-" : new Date(t).toISOString());
+      const rows = listLocks(db, userId);
+      if (rows.length === 0) {
+        console.log("no lock records");
+        return;
+      }
+      console.log(["user", "reason", "locked_at", "locked_until", "ended_at", "end_reason", "ended_by", "trigger_ip", "details"].join("\t"));
+      for (const r of rows) {
+        if (!names.has(r.user_id)) names.set(r.user_id, findUserById(db, r.user_id)?.username ?? r.user_id);
+        console.log(
+          [names.get(r.user_id), r.reason, iso(r.locked_at), r.locked_until === null ? (r.ended_at ? "-" : "until unlocked") : iso(r.locked_until), iso(r.ended_at), r.end_reason ?? "-", r.ended_by ?? "-", r.trigger_ip ?? "-", r.details].join("\t"),
+        );
+      }
       return;
     }
 

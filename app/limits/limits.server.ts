@@ -1,4 +1,5 @@
-import { RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { Redis } from "ioredis";
+import { RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Db } from "~/db/db.server";
 import type { Config } from "~/config.server";
 import { hmacHex } from "~/security/crypto.server";
@@ -8,6 +9,9 @@ import { hmacHex } from "~/security/crypto.server";
  * portal's key before storage so the limiter table holds no email addresses or phone numbers.
  * Limits are keyed on what was typed (normalised), never on whether an account exists, so an
  * unknown identifier is throttled at exactly the same count as a real one (REQ-05).
+ *
+ * The store is the portal's SQLite file by default; with REDIS_URL set, counters live in Redis
+ * so several app nodes share them.
  */
 export type LimitName =
   | "recovery_per_identifier"
@@ -26,6 +30,7 @@ export type Limits = {
   /** Reads without counting: would one more event be refused? */
   check(name: LimitName, key: string): Promise<LimitResult>;
   reset(name: LimitName, key: string): Promise<void>;
+  store: "sqlite" | "redis";
   close(): Promise<void>;
 };
 
@@ -40,18 +45,21 @@ export function createLimits(db: Db, config: Config): Limits {
     login_failures_per_ip: { points: l.loginFailuresPerIpPerMinute, duration: 60 },
     code_failures_per_account: { points: config.recovery.accountCodeFailuresPerDay, duration: 86_400 },
   };
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: 2, lazyConnect: false }) : null;
   const limiters = Object.fromEntries(
     Object.entries(specs).map(([name, spec]) => [
       name,
-      new RateLimiterSQLite({
-        storeClient: db,
-        storeType: "better-sqlite3",
-        tableName: "rate_limits",
-        tableCreated: true,
-        keyPrefix: name,
-        points: spec.points,
-        duration: spec.duration,
-      }),
+      redis
+        ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `portal:${name}`, points: spec.points, duration: spec.duration })
+        : new RateLimiterSQLite({
+            storeClient: db,
+            storeType: "better-sqlite3",
+            tableName: "rate_limits",
+            tableCreated: true,
+            keyPrefix: name,
+            points: spec.points,
+            duration: spec.duration,
+          }),
     ]),
   ) as unknown as Record<LimitName, RateLimiterAbstract>;
 
@@ -80,6 +88,9 @@ export function createLimits(db: Db, config: Config): Limits {
     async reset(name, key) {
       await limiters[name].delete(hashed(key));
     },
-    async close() {},
+    store: redis ? "redis" : "sqlite",
+    async close() {
+      await redis?.quit().catch(() => undefined);
+    },
   };
 }

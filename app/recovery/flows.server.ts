@@ -405,3 +405,24 @@ export function recentFlows(db: Db, userId: string, limit = 20) {
     .prepare("SELECT id, purpose, channel, status, failed_count, created_at, expires_at, consumed_at FROM recovery_flows WHERE user_id = ? ORDER BY created_at DESC LIMIT ?")
     .all(userId, limit) as Pick<Flow, "id" | "purpose" | "channel" | "status" | "failed_count" | "created_at" | "expires_at" | "consumed_at">[];
 }
+
+/**
+ * A flow that starts already verified, for a browser that has just proven control some other
+ * way (an unlock link or code, later a passkey). No message is sent; the cookie is returned.
+ */
+export function startVerifiedFlow(context: AppLoadContext, purpose: Purpose, user: User): string {
+  const { db, clock, config } = context.services;
+  const now = clock.now();
+  const flowId = randomId();
+  const id = randomId();
+  const secret = randomId();
+  db.prepare(
+    `UPDATE recovery_flows SET status = 'cancelled', code_hash = NULL WHERE purpose = ? AND status = 'active' AND user_id = ?`,
+  ).run(purpose, user.id);
+  db.prepare(
+    `INSERT INTO recovery_flows (id, purpose, identifier_key, user_id, channel, link_token_hash, code_hash, created_at, expires_at, code_expires_at, last_sent_at)
+     VALUES (?, ?, ?, ?, 'none', NULL, NULL, ?, ?, ?, ?)`,
+  ).run(flowId, purpose, identifierKey(context, purpose, user.username), user.id, now, now + config.recovery.resetSessionMs, now, now);
+  insertRecoverySession(db, id, secret, flowId, "verified", now, now + config.recovery.resetSessionMs);
+  return recoveryCookie(context, id, secret, config.recovery.resetSessionMs);
+}

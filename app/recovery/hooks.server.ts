@@ -1,8 +1,10 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { User } from "~/accounts/accounts.server";
+import { SELF_SERVICE_REASONS, clearFailures, endLocks, failureKey } from "~/lockout/lockout.server";
+import { recordEvent } from "./events.server";
 
 /**
- * Where recovery meets capabilities that come later (second factors, lockout). Kept in one file
+ * Where recovery meets the capabilities around it (second factors, lockout). Kept in one file
  * so the reset flow reads straight through.
  */
 
@@ -11,5 +13,14 @@ export function requiresSecondFactor(_context: AppLoadContext, _user: User): boo
   return false;
 }
 
-/** Runs inside the reset transaction: lifts temporary locks and the like. */
-export function afterPasswordReset(_context: AppLoadContext, _user: User, _now: number): void {}
+/**
+ * Runs inside the reset transaction: a completed reset is the way back in (RL-03), so it ends
+ * temporary and failed-attempt locks and forgets the failures. Locks set by staff or after a
+ * compromise report stay: only support lifts those.
+ */
+export function afterPasswordReset(context: AppLoadContext, user: User, now: number): void {
+  const { db, config } = context.services;
+  clearFailures(db, failureKey(config.secretKey, user.id, ""));
+  const ended = endLocks(db, user.id, now, "password_reset", `user:${user.id}`, SELF_SERVICE_REASONS);
+  if (ended > 0) recordEvent(context, { event: "account_unlocked", outcome: "success", userId: user.id, details: { how: "password_reset", locks: ended } });
+}

@@ -4,10 +4,10 @@ import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { useForm } from "@conform-to/react";
-import { Field, Notice } from "~/ui/components";
-import { readForm } from "~/http/forms.server";
+import { Field, Honeypot, Notice } from "~/ui/components";
+import { isBot, readForm } from "~/http/forms.server";
 import { getUserSession, startUserSession } from "~/sessions/auth.server";
-import { signIn } from "~/accounts/sign-in.server";
+import { SIGN_IN_FAILED, signIn, type SignInOutcome } from "~/accounts/sign-in.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign in | Account recovery" }];
 
@@ -23,9 +23,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const submission = parseWithZod(await readForm(request), { schema: loginSchema });
+  const form = await readForm(request);
+  const submission = parseWithZod(form, { schema: loginSchema });
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields: ["password"] }) }, { status: 400 });
-  const outcome = await signIn(context, submission.value.identifier, submission.value.password);
+  // A bot that filled the honeypot gets the ordinary refusal and nothing is checked or counted.
+  const outcome: SignInOutcome = isBot(form)
+    ? { ok: false, status: 400, message: SIGN_IN_FAILED }
+    : await signIn(context, submission.value.identifier, submission.value.password);
   if (!outcome.ok) {
     return data(
       { result: submission.reply({ formErrors: [outcome.message], hideFields: ["password"] }) },
@@ -47,9 +51,13 @@ export default function Login() {
     <>
       <h1>Sign in</h1>
       <Form method="post" id={form.id} onSubmit={form.onSubmit} noValidate>
+        <Honeypot />
         {form.errors?.length ? (
           <Notice kind="error">
             <p>{form.errors.join(" ")}</p>
+            <p>
+              Locked out after too many tries? <Link to="/unlock">Unlock your account</Link>.
+            </p>
           </Notice>
         ) : null}
         <Field

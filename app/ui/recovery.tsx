@@ -135,3 +135,19 @@ export function DeadEnd(props: { status: keyof typeof DEAD_END_TEXT; startPath: 
     </>
   );
 }
+
+/** The page a link opens: nothing happens until Continue is pressed (scanner-safe). */
+export function LinkLanding(props: { heading: string; text: string }) {
+  return (
+    <>
+      <h1>{props.heading}</h1>
+      <p className="lead">{props.text}</p>
+      <Form method="post">
+        <button type="submit" className="button">
+          Continue
+        </button>
+      </Form>
+      <p className="hint">Didn't ask for this? Close this page: nothing changes.</p>
+    </>
+  );
+}

@@ -1,0 +1,76 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { isBot, readForm } from "~/http/forms.server";
+import { throttledResponse } from "~/http/responses.server";
+import { acceptLink, currentRecovery, inspectLink, requestRecovery, resend, verifyCode, type Purpose } from "./flows.server";
+import { codeSchema, identifierSchema } from "./schemas";
+import { codeMessage, resendMessage } from "./messages";
+
+/**
+ * The loaders and actions that the reset and unlock pages share, so both flows behave the same
+ * and each route file stays a thin page. `paths` says where each step lives for a purpose.
+ */
+export type FlowPaths = { start: string; code: string; verified: string };
+
+export const FLOW_PATHS: Record<Purpose, FlowPaths> = {
+  reset: { start: "/forgot-password", code: "/forgot-password/code", verified: "/reset/password" },
+  unlock: { start: "/unlock", code: "/unlock/code", verified: "/unlock/verified" },
+};
+
+const LINK_STATUS_CODE = { expired: 410, used: 410, invalid: 404, throttled: 429 } as const;
+
+/** Whatever was typed, the answer is the same redirect with a fresh recovery cookie (REQ-01). */
+export async function requestAction(purpose: Purpose, { request, context }: ActionFunctionArgs) {
+  const form = await readForm(request);
+  const submission = parseWithZod(form, { schema: identifierSchema });
+  if (submission.status !== "success") {
+    return data(
+      { errors: submission.error?.identifier ?? ["Check what you typed"], value: String(form.get("identifier") ?? "").slice(0, 320) },
+      { status: 400 },
+    );
+  }
+  const outcome = await requestRecovery(context, purpose, submission.value.identifier, { bot: isBot(form) });
+  if (!outcome.ok) throw throttledResponse(outcome.retryAfterSeconds);
+  throw redirect(FLOW_PATHS[purpose].code, { status: 303, headers: { "Set-Cookie": outcome.cookie } });
+}
+
+export function codeLoader(purpose: Purpose, { request, context }: LoaderFunctionArgs) {
+  const current = currentRecovery(context, request, purpose);
+  if (!current) throw redirect(FLOW_PATHS[purpose].start);
+  if (current.session.state !== "pending") throw redirect(FLOW_PATHS[purpose].verified);
+  const minutes = Math.round(context.services.config.recovery.linkTtlMs / 60_000);
+  return { linkMinutes: minutes, codeMinutes: Math.min(10, minutes) };
+}
+
+export async function codeAction(purpose: Purpose, { request, context }: ActionFunctionArgs) {
+  const form = await readForm(request);
+  if (form.get("intent") === "resend") {
+    const outcome = await resend(context, request, purpose);
+    if (!outcome.ok && outcome.reason === "no-flow") throw redirect(FLOW_PATHS[purpose].start);
+    return data({ message: resendMessage(outcome), codeErrors: null }, { status: outcome.ok ? 200 : 429 });
+  }
+  const submission = parseWithZod(form, { schema: codeSchema });
+  if (submission.status !== "success") {
+    return data({ message: null, codeErrors: submission.error?.code ?? ["Enter the 6-digit code from the message"] }, { status: 400 });
+  }
+  const outcome = await verifyCode(context, request, purpose, submission.value.code);
+  if (outcome.ok) throw redirect(FLOW_PATHS[purpose].verified, { status: 303, headers: { "Set-Cookie": outcome.cookie } });
+  if (outcome.reason === "no-flow") throw redirect(FLOW_PATHS[purpose].start);
+  if (outcome.reason === "throttled") throw throttledResponse(3600);
+  return data({ message: codeMessage(outcome), codeErrors: null }, { status: 400 });
+}
+
+/** GET or HEAD of a link changes nothing (TOK-10). */
+export async function linkLoader(purpose: Purpose, { params, context }: LoaderFunctionArgs) {
+  const status = await inspectLink(context, purpose, params.token ?? "");
+  if (status !== "valid") return data({ status }, { status: LINK_STATUS_CODE[status] });
+  return { status };
+}
+
+/** Continue: this browser gets a verified hold and moves to a URL without the token (TOK-11). */
+export async function linkAction(purpose: Purpose, { params, context }: ActionFunctionArgs) {
+  const outcome = await acceptLink(context, purpose, params.token ?? "");
+  if (outcome.ok) throw redirect(FLOW_PATHS[purpose].verified, { status: 303, headers: { "Set-Cookie": outcome.cookie } });
+  return data({ status: outcome.status }, { status: LINK_STATUS_CODE[outcome.status] });
+}

@@ -1,0 +1,24 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { codeAction, codeLoader } from "~/recovery/route-handlers.server";
+import { CodeForm } from "~/ui/recovery";
+
+export const meta: MetaFunction = () => [{ title: "Check your email | Account recovery" }];
+
+export const loader = (args: LoaderFunctionArgs) => codeLoader("unlock", args);
+export const action = (args: ActionFunctionArgs) => codeAction("unlock", args);
+
+export default function CheckYourEmail() {
+  const { linkMinutes, codeMinutes } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  return (
+    <CodeForm
+      heading="Check your email"
+      linkMinutes={linkMinutes}
+      codeMinutes={codeMinutes}
+      message={actionData?.message}
+      codeErrors={actionData?.codeErrors}
+      startPath="/unlock"
+    />
+  );
+}

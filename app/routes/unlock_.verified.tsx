@@ -1,0 +1,65 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { readForm } from "~/http/forms.server";
+import { completeUnlock, lockSituation, verifiedUnlock } from "~/recovery/unlock.server";
+import { Notice } from "~/ui/components";
+
+export const meta: MetaFunction = () => [{ title: "Unlock your account | Account recovery" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const current = verifiedUnlock(context, request);
+  if (!current) throw data("This page needs a verified unlock link or code. Start again from “Account locked?”.", { status: 403 });
+  return { username: current.user.username, situation: lockSituation(context, current.user) };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await readForm(request);
+  const choice = form.get("intent");
+  if (choice !== "keep" && choice !== "reset") throw data("Choose one of the two buttons.", { status: 400 });
+  const current = verifiedUnlock(context, request);
+  if (current && lockSituation(context, current.user) === "support-only") {
+    throw data("Our support team must lift this lock. Ask them for help.", { status: 403 });
+  }
+  const outcome = completeUnlock(context, request, choice);
+  if (!outcome.ok) throw data(outcome.message, { status: outcome.status });
+  throw redirect(outcome.next, { status: 303, headers: { "Set-Cookie": outcome.cookie } });
+}
+
+export default function UnlockVerified() {
+  const { username, situation } = useLoaderData<typeof loader>();
+  if (situation === "support-only") {
+    return (
+      <>
+        <h1>Our support team must unlock this account</h1>
+        <Notice kind="warning">
+          <p>The account {username} was locked to protect it, and only our support team can lift this lock.</p>
+        </Notice>
+        <p className="actions">
+          <Link className="button" to="/assisted-recovery">
+            Ask our support team
+          </Link>
+        </p>
+      </>
+    );
+  }
+  return (
+    <>
+      <h1>Unlock your account</h1>
+      <p className="lead">
+        {situation === "not-locked"
+          ? `The account ${username} isn't locked right now. You can sign in, or choose a new password.`
+          : `You've proven this is your account, ${username}. How would you like to continue?`}
+      </p>
+      <Form method="post" className="actions">
+        <button type="submit" name="intent" value="keep" className="button">
+          {situation === "not-locked" ? "Keep my password" : "Unlock and keep my password"}
+        </button>
+        <button type="submit" name="intent" value="reset" className="button button-secondary">
+          {situation === "not-locked" ? "Choose a new password" : "Unlock and choose a new password"}
+        </button>
+      </Form>
+      <p className="hint">If you think someone else tried to get into your account, choose a new password.</p>
+    </>
+  );
+}

@@ -1,0 +1,27 @@
+import { Button, Text } from "@react-email/components";
+import { EmailLayout, buttonStyle, codeStyle, paragraph } from "./layout";
+import type { RecoveryMessageProps } from "./password-reset";
+
+export function subject(p: RecoveryMessageProps) {
+  return `Unlock your ${p.appName} account`;
+}
+
+/** The unlock message: same shape as a reset, separate purpose (TOK-03). */
+export default function AccountUnlock(p: RecoveryMessageProps) {
+  return (
+    <EmailLayout appName={p.appName} preview={`Your code is ${p.code}`} heading="Unlock your account">
+      <Text style={paragraph}>Someone asked to unlock the account {p.username}. If it was you, open this link:</Text>
+      <Button href={p.link} style={buttonStyle}>
+        Unlock my account
+      </Button>
+      <Text style={paragraph}>Or copy it into your browser: {p.link}</Text>
+      <Text style={paragraph}>Or type this code on the page where you asked:</Text>
+      <Text style={codeStyle}>Your code: {p.code}</Text>
+      <Text style={paragraph}>
+        The link works for {p.minutes} minutes and the code for {p.codeMinutes} minutes. Each works once.
+      </Text>
+      <Text style={paragraph}>Didn't ask for this? Ignore this email: nothing changes.</Text>
+      <Text style={paragraph}>Need help? {p.supportUrl}</Text>
+    </EmailLayout>
+  );
+}

@@ -1,0 +1,26 @@
+import { Button, Text } from "@react-email/components";
+import { EmailLayout, buttonStyle, paragraph } from "./layout";
+import type { ChangedProps } from "./password-changed";
+
+export function subject(p: ChangedProps) {
+  return `Your ${p.appName} account was unlocked`;
+}
+
+/** After a self-service unlock (NTF-02). */
+export default function AccountUnlocked(p: ChangedProps) {
+  return (
+    <EmailLayout appName={p.appName} preview="Your account was unlocked" heading="Your account was unlocked">
+      <Text style={paragraph}>
+        The account {p.username} was unlocked on {p.when} from {p.browser} (network address {p.ip}).
+      </Text>
+      <Text style={paragraph}>If this was you, you can sign in: {p.loginUrl}</Text>
+      <Text style={paragraph}>If this wasn't you, tell us now so we can secure the account:</Text>
+      <Button href={p.reportUrl} style={buttonStyle}>
+        This wasn't me
+      </Button>
+      <Text style={paragraph}>
+        Or copy this link: {p.reportUrl} — or write to {p.supportEmail}.
+      </Text>
+    </EmailLayout>
+  );
+}
