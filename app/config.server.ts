@@ -56,6 +56,13 @@ const schema = z.object({
   TWILIO_FROM: z.string().optional(),
   TWILIO_API_URL: z.url().default("https://api.twilio.com"),
   TRUST_PROXY: z.string().optional(),
+  SMS_ALLOWED_COUNTRIES: z
+    .string()
+    .regex(/^[A-Z]{2}(,[A-Z]{2})*$/, "must be comma-separated two-letter country codes such as US,CA")
+    .optional(),
+  SMS_HOURLY_BUDGET: count(500),
+  LIMIT_SMS_PER_NUMBER_PER_HOUR: count(3),
+  LIMIT_SMS_PER_NUMBER_PER_DAY: count(10),
   DEFAULT_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, "must be a two-letter country code such as US").default("US"),
   REDIS_URL: z.url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -107,6 +114,10 @@ export type Config = {
     webhookUrl?: string;
     webhookSecret?: string;
     twilio: { accountSid?: string; authToken?: string; from?: string; apiUrl: string };
+    allowedCountries: string[];
+    hourlyBudget: number;
+    perNumberPerHour: number;
+    perNumberPerDay: number;
   };
   trustProxy: string | number | boolean;
   defaultPhoneRegion: string;
@@ -153,7 +164,7 @@ function parseTrustProxy(raw: string | undefined): string | number | boolean {
 }
 
 /** Reads and validates the environment. Throws ConfigError with a one-line message. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([k, v]) => k in schema.shape && v !== undefined && v !== ""),
   );
@@ -209,6 +220,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         from: e.TWILIO_FROM,
         apiUrl: e.TWILIO_API_URL,
       },
+      allowedCountries: (e.SMS_ALLOWED_COUNTRIES ?? e.DEFAULT_PHONE_REGION).split(","),
+      hourlyBudget: e.SMS_HOURLY_BUDGET,
+      perNumberPerHour: e.LIMIT_SMS_PER_NUMBER_PER_HOUR,
+      perNumberPerDay: e.LIMIT_SMS_PER_NUMBER_PER_DAY,
     },
     trustProxy,
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION,

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import type { LinksFunction, MetaFunction } from "@remix-run/node";
+import type { HeadersFunction, LinksFunction, MetaFunction } from "@remix-run/node";
 import {
   Link,
   Links,
@@ -13,6 +13,15 @@ import {
 import { useNonce } from "~/ui/nonce";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: "/styles.css" }];
+
+/**
+ * Errors render in this boundary, and Remix passes a thrown response's headers on only through a
+ * `headers` export: keep Retry-After on "slow down" pages (REQ-05).
+ */
+export const headers: HeadersFunction = ({ errorHeaders }) => {
+  const retryAfter = errorHeaders?.get("Retry-After");
+  return retryAfter ? { "Retry-After": retryAfter } : {};
+};
 
 export const meta: MetaFunction = ({ error }) => {
   if (!error) return [];

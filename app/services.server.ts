@@ -4,7 +4,8 @@ import { migrate, openDatabase, type Db } from "~/db/db.server";
 import { createLogger, type Logger } from "~/log.server";
 import { createMetrics, type Metrics } from "~/metrics.server";
 import { OutboxWorker, enqueue, type Enqueue } from "~/delivery/outbox.server";
-import { createConsoleSmsSender, createEmailSender } from "~/delivery/transports.server";
+import { createEmailSender } from "~/delivery/transports.server";
+import { createSmsSender } from "~/delivery/sms.server";
 import { startDevMailbox } from "~/delivery/dev-mailbox.server";
 import { createLimits, type Limits } from "~/limits/limits.server";
 
@@ -41,7 +42,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
     smtpUrl = `smtp://127.0.0.1:${devMailbox.port}`;
   }
   const email = createEmailSender({ smtpUrl, from: config.mailFrom, ignoreTLS: devMailbox !== null });
-  const sms = createConsoleSmsSender(db, clock, logger);
+  const sms = createSmsSender(config, db, clock, logger);
 
   const worker = new OutboxWorker({
     db,

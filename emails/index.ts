@@ -5,6 +5,9 @@ import PasswordReset, { subject as passwordResetSubject } from "./password-reset
 import PasswordChanged, { subject as passwordChangedSubject } from "./password-changed";
 import AccountUnlock, { subject as unlockSubject } from "./account-unlock";
 import AccountUnlocked, { subject as unlockedSubject } from "./account-unlocked";
+import UsernameReminder, { subject as usernameSubject } from "./username-reminder";
+import ContactVerify, { subject as contactVerifySubject } from "./contact-verify";
+import ContactChanged, { subject as contactChangedSubject } from "./contact-changed";
 import RecoveryAmbiguous, { subject as ambiguousSubject } from "./recovery-ambiguous";
 
 /**
@@ -24,6 +27,9 @@ const emailTemplates: Record<string, EmailTemplate> = {
   "password-reset": { component: PasswordReset, subject: passwordResetSubject },
   "password-changed": { component: PasswordChanged, subject: passwordChangedSubject },
   "recovery-ambiguous": { component: RecoveryAmbiguous, subject: ambiguousSubject },
+  "username-reminder": { component: UsernameReminder, subject: usernameSubject },
+  "contact-verify": { component: ContactVerify, subject: contactVerifySubject },
+  "contact-changed": { component: ContactChanged, subject: contactChangedSubject },
   "account-unlock": { component: AccountUnlock, subject: unlockSubject },
   "account-unlocked": { component: AccountUnlocked, subject: unlockedSubject },
 };
@@ -31,6 +37,12 @@ const emailTemplates: Record<string, EmailTemplate> = {
 type SmsTemplate = (payload: Record<string, unknown>) => string;
 const smsTemplates: Record<string, SmsTemplate> = {
   "password-reset": (p) => `${p.appName}: your password reset code is ${p.code}. It expires in ${p.codeMinutes} minutes. Didn't ask? Ignore this.`,
+  "username-reminder": (p) =>
+    `${p.appName}: username${(p.usernames as string[]).length > 1 ? "s" : ""} for this number: ${(p.usernames as string[]).join(", ")}. Sign in: ${p.loginUrl}`,
+  "contact-verify": (p) => `${p.appName}: your code to confirm this phone number is ${p.code}. Didn't ask? Ignore this.`,
+  "contact-changed": (p) => `${p.appName}: the ${p.kind === "email" ? "email address" : "phone number"} of ${p.username} was changed. Not you? ${p.reportUrl}`,
+  "recovery-ambiguous": (p) =>
+    `${p.appName}: several accounts use this number (${(p.usernames as string[]).join(", ")}). Start again with your username: ${p.origin}`,
   "account-unlock": (p) => `${p.appName}: your unlock code is ${p.code}. It expires in ${p.codeMinutes} minutes. Didn't ask? Ignore this.`,
   "account-unlocked": (p) => `${p.appName}: the account ${p.username} was unlocked. Not you? ${p.reportUrl}`,
   "password-changed": (p) => `${p.appName}: the password of ${p.username} was changed. Not you? ${p.reportUrl}`,

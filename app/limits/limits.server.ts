@@ -20,7 +20,10 @@ export type LimitName =
   | "messages_per_destination_day"
   | "link_failures_per_ip"
   | "login_failures_per_ip"
-  | "code_failures_per_account";
+  | "code_failures_per_account"
+  | "sms_per_number_hour"
+  | "sms_per_number_day"
+  | "sms_global_hour";
 
 export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };
 
@@ -44,6 +47,9 @@ export function createLimits(db: Db, config: Config): Limits {
     link_failures_per_ip: { points: l.linkFailuresPerIpPer15Min, duration: 900 },
     login_failures_per_ip: { points: l.loginFailuresPerIpPerMinute, duration: 60 },
     code_failures_per_account: { points: config.recovery.accountCodeFailuresPerDay, duration: 86_400 },
+    sms_per_number_hour: { points: config.sms.perNumberPerHour, duration: 3600 },
+    sms_per_number_day: { points: config.sms.perNumberPerDay, duration: 86_400 },
+    sms_global_hour: { points: config.sms.hourlyBudget, duration: 3600 },
   };
   const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: 2, lazyConnect: false }) : null;
   const limiters = Object.fromEntries(

@@ -1,7 +1,8 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
-import { findUserById, findUsersByLogin, type User } from "~/accounts/accounts.server";
-import { looksLikePhone } from "~/accounts/phone";
+import { findUserById, findUsersByLogin, findUsersByVerifiedPhone, type User } from "~/accounts/accounts.server";
+import { looksLikePhone, normalisePhone } from "~/accounts/phone";
+import { smsAllowed } from "~/delivery/sms-guard.server";
 import { normaliseIdentifier } from "~/accounts/identifiers";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { hmacHex, randomDigits, randomId, randomToken, safeEqual, sha256Bytes, sha256Hex } from "~/security/crypto.server";
@@ -38,6 +39,7 @@ export type Flow = {
   code_expires_at: number;
   last_sent_at: number;
   consumed_at: number | null;
+  requested_via: "email" | "phone";
 };
 
 export type RecoverySession = {
@@ -65,12 +67,30 @@ function codeHash(context: AppLoadContext, flowId: string, code: string): string
   return hmacHex(context.services.config.secretKey, `code:${flowId}:${code}`);
 }
 
-/** Which account (if exactly one, active, with a verified email) an identifier names. */
-function resolveAccount(db: Db, identifier: string): { user: User | null; ambiguous: User[] } {
-  if (looksLikePhone(identifier) && !identifier.includes("@")) return { user: null, ambiguous: [] };
+export function typedPhone(identifier: string): boolean {
+  return looksLikePhone(identifier) && !identifier.includes("@");
+}
+
+type Resolved = { user: User | null; ambiguous: User[]; channel: "email" | "sms"; destination: string | null };
+
+/**
+ * Which account an identifier names: exactly one active account with a verified email (for a
+ * username or email), or with that verified phone (for a phone number; OTP-08).
+ */
+function resolveAccount(context: AppLoadContext, identifier: string): Resolved {
+  const { db, config } = context.services;
+  if (typedPhone(identifier)) {
+    const e164 = normalisePhone(identifier, config.defaultPhoneRegion);
+    const matches = e164 ? findUsersByVerifiedPhone(db, e164).filter((u) => u.status === "active") : [];
+    return { user: matches.length === 1 ? matches[0] : null, ambiguous: matches.length > 1 ? matches : [], channel: "sms", destination: e164 };
+  }
   const matches = findUsersByLogin(db, identifier).filter((u) => u.status === "active" && u.email_verified === 1);
-  if (matches.length === 1) return { user: matches[0], ambiguous: [] };
-  return { user: null, ambiguous: matches.length > 1 ? matches : [] };
+  return {
+    user: matches.length === 1 ? matches[0] : null,
+    ambiguous: matches.length > 1 ? matches : [],
+    channel: "email",
+    destination: matches[0]?.email ?? null,
+  };
 }
 
 export type RequestOutcome = { ok: true; cookie: string } | { ok: false; retryAfterSeconds: number };
@@ -104,14 +124,18 @@ export async function requestRecovery(
   }
 
   const now = clock.now();
-  const { user, ambiguous } = options.bot ? { user: null, ambiguous: [] } : resolveAccount(db, identifier);
+  const resolved: Resolved = options.bot
+    ? { user: null, ambiguous: [], channel: "email", destination: null }
+    : resolveAccount(context, identifier);
+  const { user, ambiguous } = resolved;
+  const via = typedPhone(identifier) ? "phone" : "email";
   const token = randomToken();
   const flowId = randomId();
   const code = randomDigits(6);
   const sessionId = randomId();
   const sessionSecret = randomId();
   // Unknown identifiers are counted against themselves, so every branch does the same work.
-  const destinationOk = await destinationAllowed(context, user?.email ?? ambiguous[0]?.email ?? identifier);
+  const destinationOk = await destinationAllowed(context, resolved.destination ?? identifier, resolved.channel, Boolean(user || ambiguous.length));
 
   db.transaction(() => {
     // A new request replaces every earlier one for the same account or identifier (TOK-06).
@@ -120,29 +144,30 @@ export async function requestRecovery(
        WHERE purpose = ? AND status = 'active' AND (user_id = ? OR identifier_key = ?)`,
     ).run(purpose, user?.id ?? null, key);
     db.prepare(
-      `INSERT INTO recovery_flows (id, purpose, identifier_key, user_id, channel, link_token_hash, code_hash, created_at, expires_at, code_expires_at, last_sent_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO recovery_flows (id, purpose, identifier_key, user_id, channel, link_token_hash, code_hash, created_at, expires_at, code_expires_at, last_sent_at, requested_via)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       flowId,
       purpose,
       key,
       user?.id ?? null,
-      user ? "email" : "none",
+      user ? resolved.channel : "none",
       sha256Hex(token),
       codeHash(context, flowId, code),
       now,
       now + config.recovery.linkTtlMs,
       now + Math.min(CODE_TTL_MS, config.recovery.linkTtlMs),
       now,
+      via,
     );
     insertRecoverySession(db, sessionId, sessionSecret, flowId, "pending", now, now + config.recovery.linkTtlMs);
     if (user && destinationOk) {
-      queueFlowMessage(context, purpose, user, token, code);
+      queueFlowMessage(context, purpose, user, resolved.channel, token, code);
     } else if (ambiguous.length > 0 && destinationOk) {
-      // Several accounts share this address: say which usernames, and ask for one of them.
+      // Several accounts share this address or number: say which usernames, and ask for one.
       context.services.send({
-        channel: "email",
-        to: ambiguous[0].email,
+        channel: resolved.channel,
+        to: resolved.destination!,
         template: "recovery-ambiguous",
         payload: { appName: config.appName, purpose, usernames: ambiguous.map((u) => u.username), origin: config.appOrigin },
       });
@@ -159,8 +184,11 @@ export async function requestRecovery(
   return { ok: true, cookie: recoveryCookie(context, sessionId, sessionSecret, config.recovery.linkTtlMs) };
 }
 
-/** Inbox-flooding guard: at most N messages per destination per hour and per day. */
-async function destinationAllowed(context: AppLoadContext, destination: string): Promise<boolean> {
+/**
+ * Inbox-flooding guard: at most N messages per destination per hour and per day (OTP-07); for a
+ * real SMS destination also the toll-fraud checks.
+ */
+async function destinationAllowed(context: AppLoadContext, destination: string, channel: "email" | "sms", real: boolean): Promise<boolean> {
   const { limits, metrics } = context.services;
   for (const name of ["messages_per_destination_hour", "messages_per_destination_day"] as const) {
     const verdict = await limits.consume(name, `dest:${destination}`);
@@ -170,14 +198,15 @@ async function destinationAllowed(context: AppLoadContext, destination: string):
       return false;
     }
   }
+  if (channel === "sms" && real) return smsAllowed(context, destination);
   return true;
 }
 
-function queueFlowMessage(context: AppLoadContext, purpose: Purpose, user: User, token: string, code: string) {
+function queueFlowMessage(context: AppLoadContext, purpose: Purpose, user: User, channel: "email" | "sms", token: string, code: string) {
   const { config } = context.services;
   context.services.send({
-    channel: "email",
-    to: user.email,
+    channel,
+    to: channel === "sms" ? user.phone! : user.email,
     template: PURPOSES[purpose].template,
     payload: {
       appName: config.appName,
@@ -289,7 +318,12 @@ export type ResendOutcome = { ok: true } | { ok: false; reason: "cooldown"; wait
  * Sends a fresh link and code for the flow this browser holds. The old link and code stop
  * working (OTP-06); the flow's failure count carries on (OTP-05).
  */
-export async function resend(context: AppLoadContext, request: Request, purpose: Purpose): Promise<ResendOutcome> {
+export async function resend(
+  context: AppLoadContext,
+  request: Request,
+  purpose: Purpose,
+  options: { viaSms?: boolean } = {},
+): Promise<ResendOutcome> {
   const { db, clock, config } = context.services;
   const current = currentRecovery(context, request, purpose);
   if (!current || current.flow.status !== "active" || current.session.state !== "pending") return { ok: false, reason: "no-flow" };
@@ -308,15 +342,28 @@ export async function resend(context: AppLoadContext, request: Request, purpose:
   }
   const token = randomToken();
   const code = randomDigits(6);
-  const destinationOk = user && user.status === "active" ? await destinationAllowed(context, user.email) : false;
+  // "Text me a code instead" goes to the account's verified phone, never a number typed here.
+  const channel: "email" | "sms" = options.viaSms || flow.requested_via === "phone" ? "sms" : "email";
+  const target = user && user.status === "active" ? (channel === "sms" ? (user.phone_verified ? user.phone : null) : user.email) : null;
+  const destinationOk = await destinationAllowed(context, target ?? flow.identifier_key, channel, target !== null);
+  // Switching to SMS replaces only the code: the emailed link keeps working.
+  const keepLink = options.viaSms && flow.requested_via === "email";
   db.transaction(() => {
     db.prepare(
-      `UPDATE recovery_flows SET link_token_hash = ?, code_hash = ?, code_attempts = 0, last_sent_at = ?, expires_at = ?, code_expires_at = ?
+      `UPDATE recovery_flows SET link_token_hash = ?, code_hash = ?, code_attempts = 0, last_sent_at = ?, expires_at = ?, code_expires_at = ?, channel = ?
        WHERE id = ?`,
-    ).run(sha256Hex(token), codeHash(context, flow.id, code), now, now + config.recovery.linkTtlMs, now + Math.min(CODE_TTL_MS, config.recovery.linkTtlMs), flow.id);
+    ).run(
+      keepLink ? flow.link_token_hash : sha256Hex(token),
+      codeHash(context, flow.id, code),
+      now,
+      keepLink ? flow.expires_at : now + config.recovery.linkTtlMs,
+      now + Math.min(CODE_TTL_MS, config.recovery.linkTtlMs),
+      user ? channel : "none",
+      flow.id,
+    );
     db.prepare("UPDATE recovery_sessions SET expires_at = ? WHERE id = ?").run(now + config.recovery.linkTtlMs, current.session.id);
-    if (user && destinationOk) queueFlowMessage(context, purpose, user, token, code);
-    recordEvent(context, { event: `${PURPOSES[purpose].event}_resent`, outcome: "info", userId: flow.user_id });
+    if (user && target && destinationOk) queueFlowMessage(context, purpose, user, channel, token, code);
+    recordEvent(context, { event: `${PURPOSES[purpose].event}_resent`, outcome: "info", userId: flow.user_id, details: { channel } });
   }).immediate();
   return { ok: true };
 }

@@ -20,8 +20,11 @@ export function codeMessage(outcome: Exclude<CodeOutcome, { ok: true }>): CodePa
   }
 }
 
-export function resendMessage(outcome: ResendOutcome): CodePageMessage {
-  if (outcome.ok) return { kind: "success", text: "If an account matches, we've sent a new link and code. Earlier ones no longer work." };
+export function resendMessage(outcome: ResendOutcome, viaSms = false): CodePageMessage {
+  if (outcome.ok && viaSms) {
+    return { kind: "success", text: "If the account has a verified phone number, we've texted a new code to it. The emailed code no longer works; the emailed link still does." };
+  }
+  if (outcome.ok) return { kind: "success", text: "If an account matches, we've sent a new code. Earlier codes no longer work." };
   if (outcome.reason === "cooldown") return { kind: "warning", text: `Please wait ${outcome.waitSeconds} seconds before asking again.` };
   return { kind: "error", text: "Start again to get a new code.", offerNew: true };
 }

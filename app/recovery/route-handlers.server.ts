@@ -40,15 +40,16 @@ export function codeLoader(purpose: Purpose, { request, context }: LoaderFunctio
   if (!current) throw redirect(FLOW_PATHS[purpose].start);
   if (current.session.state !== "pending") throw redirect(FLOW_PATHS[purpose].verified);
   const minutes = Math.round(context.services.config.recovery.linkTtlMs / 60_000);
-  return { linkMinutes: minutes, codeMinutes: Math.min(10, minutes) };
+  return { linkMinutes: minutes, codeMinutes: Math.min(10, minutes), via: current.flow.requested_via };
 }
 
 export async function codeAction(purpose: Purpose, { request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
-  if (form.get("intent") === "resend") {
-    const outcome = await resend(context, request, purpose);
+  const intent = form.get("intent");
+  if (intent === "resend" || intent === "sms") {
+    const outcome = await resend(context, request, purpose, { viaSms: intent === "sms" });
     if (!outcome.ok && outcome.reason === "no-flow") throw redirect(FLOW_PATHS[purpose].start);
-    return data({ message: resendMessage(outcome), codeErrors: null }, { status: outcome.ok ? 200 : 429 });
+    return data({ message: resendMessage(outcome, intent === "sms"), codeErrors: null }, { status: outcome.ok ? 200 : 429 });
   }
   const submission = parseWithZod(form, { schema: codeSchema });
   if (submission.status !== "success") {

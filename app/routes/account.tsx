@@ -1,12 +1,15 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, useLoaderData } from "@remix-run/react";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Notice } from "~/ui/components";
 import { requireUser } from "~/sessions/auth.server";
 
 export const meta: MetaFunction = () => [{ title: "Your account | Account recovery" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, session } = requireUser(request, context);
+  const changed = new URL(request.url).searchParams.get("changed");
   return {
+    changed: changed === "email" || changed === "phone" ? changed : null,
     username: user.username,
     email: user.email,
     emailVerified: user.email_verified === 1,
@@ -25,11 +28,17 @@ export default function Account() {
       <p className="lead">
         Signed in as <strong data-testid="username">{a.username}</strong>
       </p>
+      {a.changed ? (
+        <Notice kind="success">
+          <p>Your {a.changed === "email" ? "email address" : "phone number"} was changed and confirmed. We told your old and new contacts.</p>
+        </Notice>
+      ) : null}
       <h2>Contact details</h2>
       <dl className="details">
         <dt>Email</dt>
         <dd>
-          {a.email} {a.emailVerified ? <span className="badge">verified</span> : <span className="badge badge-warn">not verified</span>}
+          {a.email} {a.emailVerified ? <span className="badge">verified</span> : <span className="badge badge-warn">not verified</span>}{" "}
+          <Link to="/account/email">Change email</Link>
         </dd>
         <dt>Phone</dt>
         <dd>
@@ -39,7 +48,8 @@ export default function Account() {
             </>
           ) : (
             "None"
-          )}
+          )}{" "}
+          <Link to="/account/phone">{a.phone ? "Change phone" : "Add a phone number"}</Link>
         </dd>
         <dt>Password last changed</dt>
         <dd>{a.passwordChangedAt ? <time dateTime={a.passwordChangedAt}>{a.passwordChangedAt.slice(0, 10)}</time> : "Never set"}</dd>

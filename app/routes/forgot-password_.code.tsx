@@ -9,11 +9,12 @@ export const loader = (args: LoaderFunctionArgs) => codeLoader("reset", args);
 export const action = (args: ActionFunctionArgs) => codeAction("reset", args);
 
 export default function CheckYourEmail() {
-  const { linkMinutes, codeMinutes } = useLoaderData<typeof loader>();
+  const { linkMinutes, codeMinutes, via } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   return (
     <CodeForm
-      heading="Check your email"
+      heading={via === "phone" ? "Check your phone" : "Check your email"}
+      via={via}
       linkMinutes={linkMinutes}
       codeMinutes={codeMinutes}
       message={actionData?.message}

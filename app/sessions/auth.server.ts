@@ -53,3 +53,23 @@ export function endUserSession(request: Request, context: AppLoadContext): strin
   if (token) deleteSession(db, sessionIdFromToken(token));
   return clearCookie(SESSION_COOKIE, { secure: config.secureCookies });
 }
+
+export const RECENT_AUTH_MS = 10 * 60_000;
+
+/**
+ * Changing a contact or a factor needs a recent sign-in (MFA-06): an older session is sent to
+ * confirm its password first, then comes back to `next`.
+ */
+export function requireRecentUser(request: Request, context: AppLoadContext): { session: Session; user: User } {
+  const found = requireUser(request, context);
+  if (context.services.clock.now() - found.session.authenticated_at > RECENT_AUTH_MS) {
+    const next = new URL(request.url).pathname;
+    throw redirect(`/account/confirm?next=${encodeURIComponent(next)}`);
+  }
+  return found;
+}
+
+/** Only same-site paths under /account may be used as a post-confirmation destination. */
+export function safeNext(value: string | null): string {
+  return value && /^\/account(\/[a-z-]+)*$/.test(value) ? value : "/account";
+}

@@ -44,6 +44,7 @@ export type CodePageMessage = { kind: "info" | "success" | "warning" | "error"; 
 
 export function CodeForm(props: {
   heading: string;
+  via: "email" | "phone";
   linkMinutes: number;
   codeMinutes: number;
   message?: CodePageMessage | null;
@@ -55,7 +56,11 @@ export function CodeForm(props: {
     <>
       <h1>{props.heading}</h1>
       <Notice kind="info">
-        <p>If an account matches, we've sent a link and a code to its email address.</p>
+        <p>
+          {props.via === "phone"
+            ? "If an account has this verified phone number, we've sent a code to it by text message."
+            : "If an account matches, we've sent a link and a code to its email address."}
+        </p>
       </Notice>
       {props.message ? (
         <Notice kind={props.message.kind}>
@@ -67,13 +72,13 @@ export function CodeForm(props: {
           ) : null}
         </Notice>
       ) : null}
-      <p>Open the link on any device, or type the code here.</p>
+      <p>{props.via === "phone" ? "Type the code here." : "Open the link on any device, or type the code here."}</p>
       <Form method="post" noValidate>
         <input type="hidden" name="intent" value="verify" />
         <Field
           label="Code"
           name="code"
-          hint="6 digits, from the email we just sent"
+          hint={props.via === "phone" ? "6 digits, from the text message we just sent" : "6 digits, from the email we just sent"}
           errors={props.codeErrors}
           inputMode="numeric"
           autoComplete="one-time-code"
@@ -92,12 +97,31 @@ export function CodeForm(props: {
           Resend
         </button>
       </Form>
+      {props.via === "email" ? (
+        <Form method="post" className="actions">
+          <input type="hidden" name="intent" value="sms" />
+          <span>Can't get to your email?</span>
+          <button type="submit" className="button button-secondary">
+            Text me a code instead
+          </button>
+        </Form>
+      ) : null}
+      {props.via === "email" ? (
+        <p className="hint">
+          Text messages can be intercepted (for example by SIM swap); email, a passkey or an authenticator app are safer.
+        </p>
+      ) : null}
       <h2>Tips</h2>
       <ul className="tips">
-        <li>Check your spam or junk folder. Messages usually arrive within a minute.</li>
         <li>
-          The link works for {props.linkMinutes} minutes and the code for {props.codeMinutes} minutes. Each works once, and a
-          new one replaces the old.
+          {props.via === "phone"
+            ? "Text messages usually arrive within a minute. Check the number you typed."
+            : "Check your spam or junk folder. Messages usually arrive within a minute."}
+        </li>
+        <li>
+          {props.via === "phone"
+            ? `The code works for ${props.codeMinutes} minutes, once. A new one replaces the old.`
+            : `The link works for ${props.linkMinutes} minutes and the code for ${props.codeMinutes} minutes. Each works once, and a new one replaces the old.`}
         </li>
         <li>You can wait a minute between resends.</li>
         <li>

@@ -1,0 +1,33 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { readForm } from "~/http/forms.server";
+import { requireRecentUser } from "~/sessions/auth.server";
+import { pendingChange, startContactChange, verifyContactChange, type ContactKind } from "./contacts.server";
+
+/** Loader and action shared by /account/email and /account/phone. */
+export function contactLoader(kind: ContactKind, { request, context }: LoaderFunctionArgs) {
+  const { user } = requireRecentUser(request, context);
+  const pending = pendingChange(context, user.id, kind);
+  return {
+    current: kind === "email" ? user.email : user.phone,
+    pending: pending ? pending.new_value : null,
+  };
+}
+
+export async function contactAction(kind: ContactKind, { request, context }: ActionFunctionArgs) {
+  const { user } = requireRecentUser(request, context);
+  const form = await readForm(request);
+  const intent = form.get("intent");
+  if (intent === "start") {
+    const outcome = await startContactChange(context, user, kind, String(form.get("value") ?? "").slice(0, 320));
+    if (!outcome.ok) return data({ error: outcome.error, codeError: null }, { status: outcome.status });
+    throw redirect(`/account/${kind}`, { status: 303 });
+  }
+  if (intent === "verify") {
+    const code = String(form.get("code") ?? "").replace(/[\s-]/g, "").slice(0, 32);
+    const outcome = verifyContactChange(context, user, kind, code);
+    if (!outcome.ok) return data({ error: null, codeError: outcome.error }, { status: 400 });
+    throw redirect(`/account?changed=${kind}`, { status: 303 });
+  }
+  throw data("Choose one of the buttons on the page.", { status: 400 });
+}

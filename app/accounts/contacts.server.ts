@@ -1,0 +1,127 @@
+import type { AppLoadContext } from "@remix-run/node";
+import { findUserById, type User } from "./accounts.server";
+import { isValidEmail, normaliseEmail } from "./identifiers";
+import { normalisePhone } from "./phone";
+import { smsAllowed } from "~/delivery/sms-guard.server";
+import { describeBrowser } from "~/http/user-agent";
+import { hmacHex, randomDigits, randomId, safeEqual } from "~/security/crypto.server";
+import { recordEvent } from "~/recovery/events.server";
+
+/**
+ * Verified contact changes for signed-in customers (NTF-03, NTF-04, MFA-06): a new email or
+ * phone is saved, as verified, only after a code sent to it comes back; the old contacts are
+ * told, with a way to report it.
+ */
+export type ContactKind = "email" | "phone";
+const CHANGE_TTL_MS = 10 * 60_000;
+const MAX_ATTEMPTS = 5;
+
+type Change = {
+  id: string;
+  user_id: string;
+  kind: ContactKind;
+  new_value: string;
+  code_hash: string;
+  attempts: number;
+  status: string;
+  created_at: number;
+  expires_at: number;
+};
+
+function codeHash(context: AppLoadContext, changeId: string, code: string) {
+  return hmacHex(context.services.config.secretKey, `contact:${changeId}:${code}`);
+}
+
+export function pendingChange(context: AppLoadContext, userId: string, kind: ContactKind): Change | undefined {
+  const { db, clock } = context.services;
+  return db
+    .prepare("SELECT * FROM contact_changes WHERE user_id = ? AND kind = ? AND status = 'pending' AND expires_at > ? ORDER BY created_at DESC LIMIT 1")
+    .get(userId, kind, clock.now()) as Change | undefined;
+}
+
+export type StartOutcome = { ok: true; display: string } | { ok: false; error: string; status: 400 | 429 };
+
+export async function startContactChange(context: AppLoadContext, user: User, kind: ContactKind, raw: string): Promise<StartOutcome> {
+  const { db, clock, config, limits } = context.services;
+  let value: string | null;
+  if (kind === "email") {
+    value = normaliseEmail(raw);
+    if (!isValidEmail(value)) return { ok: false, status: 400, error: "Enter an email address like name@example.com" };
+    if (value === user.email && user.email_verified) return { ok: false, status: 400, error: "That's already your email address." };
+  } else {
+    value = normalisePhone(raw, config.defaultPhoneRegion);
+    if (!value) return { ok: false, status: 400, error: "Enter a phone number, for example (202) 555-0143 or +44 20 7946 0018" };
+    if (value === user.phone && user.phone_verified) return { ok: false, status: 400, error: "That's already your phone number." };
+  }
+  for (const name of ["messages_per_destination_hour", "messages_per_destination_day"] as const) {
+    const verdict = await limits.consume(name, `dest:${value}`);
+    if (!verdict.ok) return { ok: false, status: 429, error: "Too many codes were sent there recently. Try again later." };
+  }
+  if (kind === "phone" && !(await smsAllowed(context, value))) {
+    return { ok: false, status: 400, error: "We can't send text messages to that number. Try another number or contact support." };
+  }
+  const id = randomId();
+  const code = randomDigits(6);
+  const now = clock.now();
+  db.transaction(() => {
+    db.prepare("UPDATE contact_changes SET status = 'cancelled' WHERE user_id = ? AND kind = ? AND status = 'pending'").run(user.id, kind);
+    db.prepare(
+      "INSERT INTO contact_changes (id, user_id, kind, new_value, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ).run(id, user.id, kind, value, codeHash(context, id, code), now, now + CHANGE_TTL_MS);
+    context.services.send({
+      channel: kind === "email" ? "email" : "sms",
+      to: value!,
+      template: "contact-verify",
+      payload: { appName: config.appName, username: user.username, code, kind, minutes: CHANGE_TTL_MS / 60_000 },
+    });
+    recordEvent(context, { event: `${kind}_change_requested`, outcome: "info", userId: user.id, actorType: "user", actorId: user.id });
+  }).immediate();
+  return { ok: true, display: value };
+}
+
+export type VerifyOutcome = { ok: true } | { ok: false; error: string; dead: boolean };
+
+export function verifyContactChange(context: AppLoadContext, user: User, kind: ContactKind, code: string): VerifyOutcome {
+  const { db, clock, config } = context.services;
+  const change = pendingChange(context, user.id, kind);
+  if (!change) return { ok: false, dead: true, error: "This code has expired. Start the change again." };
+  if (!/^\d{6}$/.test(code) || !safeEqual(codeHash(context, change.id, code), change.code_hash)) {
+    const attempts = change.attempts + 1;
+    db.prepare("UPDATE contact_changes SET attempts = ?, status = CASE WHEN ? >= ? THEN 'cancelled' ELSE status END WHERE id = ?").run(
+      attempts,
+      attempts,
+      MAX_ATTEMPTS,
+      change.id,
+    );
+    recordEvent(context, { event: `${kind}_change_code_failed`, outcome: "failure", userId: user.id, details: { attempts } });
+    if (attempts >= MAX_ATTEMPTS) return { ok: false, dead: true, error: "Too many wrong codes. Start the change again to get a new code." };
+    return { ok: false, dead: false, error: `That code isn't right. You have ${MAX_ATTEMPTS - attempts} tries left.` };
+  }
+  const now = clock.now();
+  db.transaction(() => {
+    db.prepare("UPDATE contact_changes SET status = 'done' WHERE id = ?").run(change.id);
+    if (kind === "email") db.prepare("UPDATE users SET email = ?, email_verified = 1 WHERE id = ?").run(change.new_value, user.id);
+    else db.prepare("UPDATE users SET phone = ?, phone_verified = 1 WHERE id = ?").run(change.new_value, user.id);
+    recordEvent(context, { event: `${kind}_changed`, outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
+    // Tell every contact, the old ones included, so a takeover cannot quietly move the account (NTF-03).
+    const payload = {
+      appName: config.appName,
+      username: user.username,
+      kind,
+      when: new Date(now).toUTCString(),
+      browser: describeBrowser(context.userAgent),
+      ip: context.clientIp,
+      reportUrl: `${config.appOrigin}/assisted-recovery?reason=not-me`,
+      supportEmail: config.supportEmail,
+    };
+    const updated = findUserById(db, user.id)!;
+    const emails = new Set<string>();
+    if (user.email_verified) emails.add(user.email);
+    if (updated.email_verified) emails.add(updated.email);
+    for (const to of emails) context.services.send({ channel: "email", to, template: "contact-changed", payload });
+    if (user.phone && user.phone_verified && user.phone !== updated.phone) {
+      context.services.send({ channel: "sms", to: user.phone, template: "contact-changed", payload });
+    }
+  }).immediate();
+  return { ok: true };
+}

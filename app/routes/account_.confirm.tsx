@@ -1,0 +1,51 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { readForm } from "~/http/forms.server";
+import { requireUser, safeNext, startUserSession } from "~/sessions/auth.server";
+import { signIn } from "~/accounts/sign-in.server";
+import { Field, Notice } from "~/ui/components";
+
+export const meta: MetaFunction = () => [{ title: "Confirm it's you | Account recovery" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = requireUser(request, context);
+  return { username: user.username, next: safeNext(new URL(request.url).searchParams.get("next")) };
+}
+
+/** Re-authentication before a sensitive change; success issues a fresh session id (SES-03). */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = requireUser(request, context);
+  const form = await readForm(request);
+  const next = safeNext(String(form.get("next") ?? ""));
+  const password = String(form.get("password") ?? "").slice(0, 4096);
+  const outcome = await signIn(context, user.username, password);
+  if (!outcome.ok || outcome.user.id !== user.id) {
+    return data({ error: outcome.ok ? "That password isn't right." : outcome.message }, { status: outcome.ok ? 400 : outcome.status });
+  }
+  throw redirect(next, { status: 303, headers: { "Set-Cookie": startUserSession(request, context, outcome.user) } });
+}
+
+export default function ConfirmPassword() {
+  const { username, next } = useLoaderData<typeof loader>();
+  const a = useActionData<typeof action>();
+  return (
+    <>
+      <h1>Confirm it's you</h1>
+      <p className="lead">For your security, enter your password again before changing how we reach you.</p>
+      {a?.error ? (
+        <Notice kind="error">
+          <p>{a.error}</p>
+        </Notice>
+      ) : null}
+      <Form method="post" noValidate>
+        <input type="hidden" name="next" value={next} />
+        <input type="text" name="username" autoComplete="username" defaultValue={username} hidden readOnly />
+        <Field label="Password" name="password" type="password" autoComplete="current-password" required />
+        <button type="submit" className="button">
+          Confirm
+        </button>
+      </Form>
+    </>
+  );
+}

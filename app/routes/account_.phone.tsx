@@ -1,0 +1,15 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { contactAction, contactLoader } from "~/accounts/contact-route.server";
+import { ContactChange } from "~/ui/contact-change";
+
+export const meta: MetaFunction = () => [{ title: "Your phone number | Account recovery" }];
+
+export const loader = (args: LoaderFunctionArgs) => contactLoader("phone", args);
+export const action = (args: ActionFunctionArgs) => contactAction("phone", args);
+
+export default function ChangePhone() {
+  const l = useLoaderData<typeof loader>();
+  const a = useActionData<typeof action>();
+  return <ContactChange kind="phone" current={l.current} pending={l.pending} error={a?.error} codeError={a?.codeError} />;
+}

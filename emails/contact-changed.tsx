@@ -1,0 +1,36 @@
+import { Button, Text } from "@react-email/components";
+import { EmailLayout, buttonStyle, paragraph } from "./layout";
+
+export type ContactChangedProps = {
+  appName: string;
+  username: string;
+  kind: "email" | "phone";
+  when: string;
+  browser: string;
+  ip: string;
+  reportUrl: string;
+  supportEmail: string;
+};
+
+export function subject(p: ContactChangedProps) {
+  return `Your ${p.appName} ${p.kind === "email" ? "email address" : "phone number"} was changed`;
+}
+
+/** Sent to the old and the new contacts after a change (NTF-02, NTF-03). */
+export default function ContactChanged(p: ContactChangedProps) {
+  const what = p.kind === "email" ? "email address" : "phone number";
+  return (
+    <EmailLayout appName={p.appName} preview={`Your ${what} was changed`} heading={`Your ${what} was changed`}>
+      <Text style={paragraph}>
+        The {what} of the account {p.username} was changed on {p.when} from {p.browser} (network address {p.ip}).
+      </Text>
+      <Text style={paragraph}>If this wasn't you, tell us now so we can secure the account:</Text>
+      <Button href={p.reportUrl} style={buttonStyle}>
+        This wasn't me
+      </Button>
+      <Text style={paragraph}>
+        Or copy this link: {p.reportUrl} — or write to {p.supportEmail}.
+      </Text>
+    </EmailLayout>
+  );
+}

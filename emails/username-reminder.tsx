@@ -1,0 +1,28 @@
+import { Button, Text } from "@react-email/components";
+import { EmailLayout, buttonStyle, paragraph } from "./layout";
+
+export type UsernameReminderProps = { appName: string; usernames: string[]; loginUrl: string; resetUrl: string };
+
+export function subject(p: UsernameReminderProps) {
+  return `Your ${p.appName} username${p.usernames.length > 1 ? "s" : ""}`;
+}
+
+/** Every username on this address, with the way to sign in or reset (AR-01). */
+export default function UsernameReminder(p: UsernameReminderProps) {
+  return (
+    <EmailLayout appName={p.appName} preview="Your username" heading={p.usernames.length > 1 ? "Your usernames" : "Your username"}>
+      <Text style={paragraph}>Someone asked which accounts use this email address. {p.usernames.length > 1 ? "These do:" : "This one does:"}</Text>
+      {p.usernames.map((u) => (
+        <Text key={u} style={{ ...paragraph, fontWeight: 700, fontSize: "18px" }}>
+          Username: {u}
+        </Text>
+      ))}
+      <Button href={p.loginUrl} style={buttonStyle}>
+        Sign in
+      </Button>
+      <Text style={paragraph}>Sign in: {p.loginUrl}</Text>
+      <Text style={paragraph}>Forgot the password too? {p.resetUrl}</Text>
+      <Text style={paragraph}>Didn't ask for this? Ignore this email: nothing changes.</Text>
+    </EmailLayout>
+  );
+}
