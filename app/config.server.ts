@@ -85,6 +85,10 @@ const schema = z.object({
   LOCKOUT_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 7).default(24),
   LOCKOUT_PERMANENT_AFTER: z.coerce.number().int().min(2).max(100).default(50),
   LOCKOUT_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  TICKET_SLA_HIGH_HOURS: z.coerce.number().int().min(1).max(24 * 14).default(4),
+  TICKET_SLA_NORMAL_HOURS: z.coerce.number().int().min(1).max(24 * 14).default(24),
+  LIMIT_TICKETS_PER_IP_PER_HOUR: count(5),
+  LIMIT_TICKETS_PER_CONTACT_PER_DAY: count(3),
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
   PASSWORD_MIN_LENGTH_WITH_MFA: z.coerce.number().int().min(8).max(64).default(8),
   PASSWORD_MAX_LENGTH: z.coerce.number().int().min(64).max(1024).default(256),
@@ -147,6 +151,7 @@ export type Config = {
     permanentAfter: number;
     delayMs: number;
   };
+  tickets: { slaHighMs: number; slaNormalMs: number; perIpPerHour: number; perContactPerDay: number };
   password: { minLength: number; minLengthWithMfa: number; maxLength: number; minScore: number; history: number };
   outbox: { maxAttempts: number; pollMs: number; backoffBaseMs: number };
   testHooks: boolean;
@@ -252,6 +257,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxMs: e.LOCKOUT_MAX_HOURS * 3_600_000,
       permanentAfter: e.LOCKOUT_PERMANENT_AFTER,
       delayMs: e.LOCKOUT_DELAY_SECONDS * 1000,
+    },
+    tickets: {
+      slaHighMs: e.TICKET_SLA_HIGH_HOURS * 3_600_000,
+      slaNormalMs: e.TICKET_SLA_NORMAL_HOURS * 3_600_000,
+      perIpPerHour: e.LIMIT_TICKETS_PER_IP_PER_HOUR,
+      perContactPerDay: e.LIMIT_TICKETS_PER_CONTACT_PER_DAY,
     },
     password: {
       minLength: e.PASSWORD_MIN_LENGTH,

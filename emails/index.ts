@@ -8,6 +8,11 @@ import AccountUnlocked, { subject as unlockedSubject } from "./account-unlocked"
 import UsernameReminder, { subject as usernameSubject } from "./username-reminder";
 import ContactVerify, { subject as contactVerifySubject } from "./contact-verify";
 import ContactChanged, { subject as contactChangedSubject } from "./contact-changed";
+import PasswordResetLink, { subject as resetLinkSubject } from "./password-reset-link";
+import TicketAcknowledgement, { subject as ackSubject } from "./ticket-acknowledgement";
+import TicketNew, { subject as ticketNewSubject } from "./ticket-new";
+import TicketMoreInfo, { subject as moreInfoSubject } from "./ticket-more-info";
+import TicketRejected, { subject as rejectedSubject } from "./ticket-rejected";
 import RecoveryAmbiguous, { subject as ambiguousSubject } from "./recovery-ambiguous";
 
 /**
@@ -30,6 +35,11 @@ const emailTemplates: Record<string, EmailTemplate> = {
   "username-reminder": { component: UsernameReminder, subject: usernameSubject },
   "contact-verify": { component: ContactVerify, subject: contactVerifySubject },
   "contact-changed": { component: ContactChanged, subject: contactChangedSubject },
+  "password-reset-link": { component: PasswordResetLink, subject: resetLinkSubject },
+  "ticket-acknowledgement": { component: TicketAcknowledgement, subject: ackSubject },
+  "ticket-new": { component: TicketNew, subject: ticketNewSubject },
+  "ticket-more-info": { component: TicketMoreInfo, subject: moreInfoSubject },
+  "ticket-rejected": { component: TicketRejected, subject: rejectedSubject },
   "account-unlock": { component: AccountUnlock, subject: unlockSubject },
   "account-unlocked": { component: AccountUnlocked, subject: unlockedSubject },
 };
@@ -41,6 +51,7 @@ const smsTemplates: Record<string, SmsTemplate> = {
     `${p.appName}: username${(p.usernames as string[]).length > 1 ? "s" : ""} for this number: ${(p.usernames as string[]).join(", ")}. Sign in: ${p.loginUrl}`,
   "contact-verify": (p) => `${p.appName}: your code to confirm this phone number is ${p.code}. Didn't ask? Ignore this.`,
   "contact-changed": (p) => `${p.appName}: the ${p.kind === "email" ? "email address" : "phone number"} of ${p.username} was changed. Not you? ${p.reportUrl}`,
+  "password-reset-link": (p) => `${p.appName}: our support team approved your request. Choose a new password (works once): ${p.link}`,
   "recovery-ambiguous": (p) =>
     `${p.appName}: several accounts use this number (${(p.usernames as string[]).join(", ")}). Start again with your username: ${p.origin}`,
   "account-unlock": (p) => `${p.appName}: your unlock code is ${p.code}. It expires in ${p.codeMinutes} minutes. Didn't ask? Ignore this.`,

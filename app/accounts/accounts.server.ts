@@ -29,6 +29,8 @@ export type Staff = {
   name: string;
   password_hash: string | null;
   totp_secret: string | null;
+  totp_confirmed_at: number | null;
+  totp_last_step: number;
   created_at: number;
 };
 
@@ -202,7 +204,16 @@ export async function createStaff(
     if (!verdict.ok) throw new AccountError(`password rejected: ${verdict.reasons[0]}`);
     passwordHash = await hashPassword(input.password);
   }
-  const staff: Staff = { id: randomId(), email, name, password_hash: passwordHash, totp_secret: null, created_at: options.now };
+  const staff: Staff = {
+    id: randomId(),
+    email,
+    name,
+    password_hash: passwordHash,
+    totp_secret: null,
+    totp_confirmed_at: null,
+    totp_last_step: 0,
+    created_at: options.now,
+  };
   db.transaction(() => {
     if (findStaffByEmail(db, email)) throw new AccountError(`staff member "${email}" already exists`);
     db.prepare(

@@ -5,6 +5,7 @@ import { normalisePhone } from "./phone";
 import { smsAllowed } from "~/delivery/sms-guard.server";
 import { describeBrowser } from "~/http/user-agent";
 import { hmacHex, randomDigits, randomId, safeEqual } from "~/security/crypto.server";
+import { reportLink } from "~/tickets/report.server";
 import { recordEvent } from "~/recovery/events.server";
 
 /**
@@ -111,7 +112,7 @@ export function verifyContactChange(context: AppLoadContext, user: User, kind: C
       when: new Date(now).toUTCString(),
       browser: describeBrowser(context.userAgent),
       ip: context.clientIp,
-      reportUrl: `${config.appOrigin}/assisted-recovery?reason=not-me`,
+      reportUrl: reportLink(context, user.id, `${kind}_changed`),
       supportEmail: config.supportEmail,
     };
     const updated = findUserById(db, user.id)!;

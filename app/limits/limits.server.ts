@@ -23,7 +23,9 @@ export type LimitName =
   | "code_failures_per_account"
   | "sms_per_number_hour"
   | "sms_per_number_day"
-  | "sms_global_hour";
+  | "sms_global_hour"
+  | "tickets_per_ip"
+  | "tickets_per_contact";
 
 export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };
 
@@ -50,6 +52,8 @@ export function createLimits(db: Db, config: Config): Limits {
     sms_per_number_hour: { points: config.sms.perNumberPerHour, duration: 3600 },
     sms_per_number_day: { points: config.sms.perNumberPerDay, duration: 86_400 },
     sms_global_hour: { points: config.sms.hourlyBudget, duration: 3600 },
+    tickets_per_ip: { points: config.tickets.perIpPerHour, duration: 3600 },
+    tickets_per_contact: { points: config.tickets.perContactPerDay, duration: 86_400 },
   };
   const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: 2, lazyConnect: false }) : null;
   const limiters = Object.fromEntries(

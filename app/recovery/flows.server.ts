@@ -473,3 +473,31 @@ export function startVerifiedFlow(context: AppLoadContext, purpose: Purpose, use
   insertRecoverySession(db, id, secret, flowId, "verified", now, now + config.recovery.resetSessionMs);
   return recoveryCookie(context, id, secret, config.recovery.resetSessionMs);
 }
+
+/**
+ * A reset started for a customer by support staff after checking who they are (AR-04): the
+ * ordinary link goes to a contact the account has already verified. Staff never see it.
+ */
+export function startRecoveryForUser(context: AppLoadContext, user: User, channel: "email" | "sms"): void {
+  const { db, clock, config } = context.services;
+  const now = clock.now();
+  const token = randomToken();
+  const flowId = randomId();
+  db.prepare("UPDATE recovery_flows SET status = 'cancelled', code_hash = NULL WHERE purpose = 'reset' AND status = 'active' AND user_id = ?").run(user.id);
+  db.prepare(
+    `INSERT INTO recovery_flows (id, purpose, identifier_key, user_id, channel, link_token_hash, code_hash, created_at, expires_at, code_expires_at, last_sent_at)
+     VALUES (?, 'reset', ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
+  ).run(flowId, identifierKey(context, "reset", user.username), user.id, channel, sha256Hex(token), now, now + config.recovery.linkTtlMs, now, now);
+  context.services.send({
+    channel,
+    to: channel === "sms" ? user.phone! : user.email,
+    template: "password-reset-link",
+    payload: {
+      appName: config.appName,
+      username: user.username,
+      link: `${config.appOrigin}${PURPOSES.reset.linkPath}${token}`,
+      minutes: Math.round(config.recovery.linkTtlMs / 60_000),
+      supportUrl: `${config.appOrigin}/assisted-recovery`,
+    },
+  });
+}

@@ -5,6 +5,7 @@ import { checkPassword, type PolicySettings } from "~/accounts/password-policy";
 import { deleteAllSessions } from "~/sessions/sessions.server";
 import { describeBrowser } from "~/http/user-agent";
 import { clearRecoveryCookie, consumeFlow, currentRecovery, type Current } from "./flows.server";
+import { reportLink } from "~/tickets/report.server";
 import { recordEvent } from "./events.server";
 import { afterPasswordReset, requiresSecondFactor } from "./hooks.server";
 
@@ -89,7 +90,7 @@ function queueChangedNotice(context: AppLoadContext, user: User, now: number) {
     when: new Date(now).toUTCString(),
     browser: describeBrowser(context.userAgent),
     ip: context.clientIp,
-    reportUrl: `${config.appOrigin}/assisted-recovery?reason=not-me`,
+    reportUrl: reportLink(context, user.id, `password_changed`),
     supportUrl: `${config.appOrigin}/assisted-recovery`,
     supportEmail: config.supportEmail,
     loginUrl: `${config.appOrigin}/login`,

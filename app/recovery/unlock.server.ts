@@ -3,6 +3,7 @@ import type { User } from "~/accounts/accounts.server";
 import { SELF_SERVICE_REASONS, activeLock, clearFailures, endLocks, failureKey } from "~/lockout/lockout.server";
 import { describeBrowser } from "~/http/user-agent";
 import { clearRecoveryCookie, consumeFlow, currentRecovery, startVerifiedFlow, type Current } from "./flows.server";
+import { reportLink } from "~/tickets/report.server";
 import { recordEvent } from "./events.server";
 
 /**
@@ -50,7 +51,7 @@ export function completeUnlock(context: AppLoadContext, request: Request, choice
         when: new Date(now).toUTCString(),
         browser: describeBrowser(context.userAgent),
         ip: context.clientIp,
-        reportUrl: `${config.appOrigin}/assisted-recovery?reason=not-me`,
+        reportUrl: reportLink(context, user.id, `account_unlocked`),
         supportEmail: config.supportEmail,
         loginUrl: `${config.appOrigin}/login`,
       };

@@ -1,8 +1,86 @@
-import type { MetaFunction } from "@remix-run/node";
-import { ComingSoon } from "~/ui/coming-soon";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { requireStaff } from "~/support/staff-auth.server";
+import { CATEGORIES, STATUSES, listTickets } from "~/tickets/tickets.server";
 
-export const meta: MetaFunction = () => [{ title: "Support console | Account recovery" }];
+export const meta: MetaFunction = () => [{ title: "Tickets | Support console" }];
 
-export default function Page() {
-  return <ComingSoon title="Support console" />;
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { staff } = requireStaff(request, context);
+  const url = new URL(request.url);
+  const status = url.searchParams.get("status") ?? "active";
+  const category = url.searchParams.get("category") ?? "";
+  const now = context.services.clock.now();
+  return {
+    staffName: staff.name,
+    status,
+    category,
+    categories: Object.entries(CATEGORIES),
+    statuses: STATUSES,
+    tickets: listTickets(context.services.db, { status, category }).map((t) => ({
+      id: t.id,
+      reference: t.reference,
+      category: CATEGORIES[t.category],
+      priority: t.priority,
+      status: t.status,
+      due: new Date(t.sla_due_at).toISOString(),
+      overdue: t.sla_due_at < now && (t.status === "open" || t.status === "waiting_customer"),
+      confirmed: t.contact_confirmed === 1,
+    })),
+  };
+}
+
+export default function SupportTickets() {
+  const d = useLoaderData<typeof loader>();
+  return (
+    <>
+      <div className="actions">
+        <h1>Tickets</h1>
+        <Form method="post" action="/support/logout">
+          <button type="submit" className="button button-secondary">
+            Sign out {d.staffName}
+          </button>
+        </Form>
+      </div>
+      <Form method="get" className="filters">
+        <div className="field">
+          <label htmlFor="status">Status</label>
+          <select id="status" name="status" defaultValue={d.status}>
+            <option value="active">Open or waiting</option>
+            {d.statuses.map((s) => (
+              <option key={s} value={s}>
+                {s.replace("_", " ")}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="category">What happened</label>
+          <select id="category" name="category" defaultValue={d.category}>
+            <option value="">Any</option>
+            {d.categories.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" className="button button-secondary">
+          Filter
+        </button>
+      </Form>
+      {d.tickets.length === 0 ? <p>No tickets match.</p> : null}
+      <ul className="tickets">
+        {d.tickets.map((t) => (
+          <li key={t.id} className={t.overdue ? "ticket overdue" : "ticket"}>
+            <Link to={`/support/tickets/${t.id}`}>{t.reference}</Link> · {t.category} ·{" "}
+            <span className={t.priority === "high" ? "badge badge-warn" : "badge"}>{t.priority}</span> · {t.status.replace("_", " ")} · due{" "}
+            <time dateTime={t.due}>{t.due.replace("T", " ").slice(0, 16)} UTC</time>
+            {t.overdue ? <strong className="overdue-label"> OVERDUE</strong> : null}
+            {t.confirmed ? null : <span className="hint"> (contact not confirmed)</span>}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
 }

@@ -1,0 +1,49 @@
+import type { ActionFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { Form, Link, useActionData } from "@remix-run/react";
+import { confirmContact } from "~/tickets/tickets.server";
+import { Notice } from "~/ui/components";
+
+export const meta: MetaFunction = () => [{ title: "Confirm your email address | Account recovery" }];
+
+/** Opening the link changes nothing; the button confirms (scanner-safe, like every link here). */
+export async function action({ params, context }: ActionFunctionArgs) {
+  const ok = confirmContact(context, params.token ?? "");
+  return data({ ok }, { status: ok ? 200 : 404 });
+}
+
+export default function ConfirmContact() {
+  const a = useActionData<typeof action>();
+  if (a?.ok) {
+    return (
+      <>
+        <h1>Thank you</h1>
+        <Notice kind="success">
+          <p>Your email address is confirmed. Our support team will contact you there.</p>
+        </Notice>
+      </>
+    );
+  }
+  return (
+    <>
+      <h1>Confirm your email address</h1>
+      {a && !a.ok ? (
+        <Notice kind="error">
+          <p>This link isn't valid or was already used.</p>
+        </Notice>
+      ) : (
+        <p className="lead">Press Confirm so our support team knows they can reach you at this address.</p>
+      )}
+      {a ? null : (
+        <Form method="post">
+          <button type="submit" className="button">
+            Confirm
+          </button>
+        </Form>
+      )}
+      <p>
+        <Link to="/">Back to the start</Link>
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,33 @@
+import type { AppLoadContext } from "@remix-run/node";
+import type { z } from "zod";
+import { randomId } from "~/security/crypto.server";
+import { openTicket } from "./tickets.server";
+import type { ticketSchema } from "./schemas";
+
+export type SubmitOutcome = { ok: true; reference: string; slaHours: number } | { ok: false; retryAfterSeconds: number };
+
+/**
+ * The public form's submission: limited per client and per contact address, and answered the
+ * same whether or not an account matched (AR-03). A bot that filled the honeypot gets a
+ * reference-shaped answer and nothing is stored or sent.
+ */
+export async function submitTicket(context: AppLoadContext, value: z.infer<typeof ticketSchema>, options: { bot: boolean }): Promise<SubmitOutcome> {
+  const { limits, config, metrics } = context.services;
+  for (const [name, key] of [
+    ["tickets_per_ip", context.clientIp],
+    ["tickets_per_contact", value.contactEmail],
+  ] as const) {
+    const verdict = await limits.consume(name, key);
+    if (!verdict.ok) {
+      metrics.throttled.inc({ limit: name });
+      return { ok: false, retryAfterSeconds: verdict.retryAfterSeconds };
+    }
+  }
+  const slaHours = Math.round((value.category === "compromised" ? config.tickets.slaHighMs : config.tickets.slaNormalMs) / 3_600_000);
+  if (options.bot) {
+    const fake = randomId(6).toUpperCase().replace(/[^A-Z2-9]/g, "7");
+    return { ok: true, reference: `AR-${fake.slice(0, 4)}-${fake.slice(4, 8)}`, slaHours };
+  }
+  const ticket = openTicket(context, value);
+  return { ok: true, reference: ticket.reference, slaHours };
+}

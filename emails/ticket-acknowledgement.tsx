@@ -1,0 +1,27 @@
+import { Button, Text } from "@react-email/components";
+import { EmailLayout, buttonStyle, paragraph } from "./layout";
+
+export type AckProps = { appName: string; reference: string; slaHours: number; confirmUrl: string };
+
+export function subject(p: AckProps) {
+  return `We received your request ${p.reference}`;
+}
+
+/** To the contact address the customer gave: the reference, what happens next, and a confirm link. */
+export default function TicketAcknowledgement(p: AckProps) {
+  return (
+    <EmailLayout appName={p.appName} preview={`Reference ${p.reference}`} heading="We received your request">
+      <Text style={paragraph}>Your reference is {p.reference}. Keep it: our team will mention it when they contact you.</Text>
+      <Text style={paragraph}>Please confirm that this is your email address, so we know where to reach you:</Text>
+      <Button href={p.confirmUrl} style={buttonStyle}>
+        Confirm my email address
+      </Button>
+      <Text style={paragraph}>Or copy this link: {p.confirmUrl}</Text>
+      <Text style={paragraph}>
+        A member of our support team will look at your request within {p.slaHours} hours. They may ask you questions to
+        check that the account is yours. They will never ask for your password.
+      </Text>
+      <Text style={paragraph}>Didn't ask for help? You can ignore this email.</Text>
+    </EmailLayout>
+  );
+}

@@ -1,0 +1,17 @@
+import { Text } from "@react-email/components";
+import { EmailLayout, paragraph } from "./layout";
+import type { TicketNoteProps } from "./ticket-more-info";
+
+export function subject(p: TicketNoteProps) {
+  return `About your request ${p.reference}`;
+}
+
+export default function TicketRejected(p: TicketNoteProps) {
+  return (
+    <EmailLayout appName={p.appName} preview={`About your request ${p.reference}`} heading="We couldn't confirm it's your account">
+      <Text style={paragraph}>We looked at your request {p.reference} and couldn't go ahead:</Text>
+      <Text style={{ ...paragraph, whiteSpace: "pre-wrap" }}>{p.note}</Text>
+      <Text style={paragraph}>If you think this is wrong, write to {p.supportEmail} and mention {p.reference}.</Text>
+    </EmailLayout>
+  );
+}
