@@ -19,8 +19,10 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: "/styles.c
  * `headers` export: keep Retry-After on "slow down" pages (REQ-05).
  */
 export const headers: HeadersFunction = ({ errorHeaders }) => {
+  const headers = new Headers();
   const retryAfter = errorHeaders?.get("Retry-After");
-  return retryAfter ? { "Retry-After": retryAfter } : {};
+  if (retryAfter) headers.set("Retry-After", retryAfter);
+  return headers;
 };
 
 export const meta: MetaFunction = ({ error }) => {

@@ -11,7 +11,8 @@ export default function AccountUnlocked(p: ChangedProps) {
   return (
     <EmailLayout appName={p.appName} preview="Your account was unlocked" heading="Your account was unlocked">
       <Text style={paragraph}>
-        The account {p.username} was unlocked on {p.when} from {p.browser} (network address {p.ip}).
+        The account {p.username} was unlocked on {p.when} from {p.browser}
+        {p.ip ? ` (network address ${p.ip})` : ""}.
       </Text>
       <Text style={paragraph}>If this was you, you can sign in: {p.loginUrl}</Text>
       <Text style={paragraph}>If this wasn't you, tell us now so we can secure the account:</Text>

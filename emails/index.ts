@@ -13,6 +13,7 @@ import TicketAcknowledgement, { subject as ackSubject } from "./ticket-acknowled
 import TicketNew, { subject as ticketNewSubject } from "./ticket-new";
 import TicketMoreInfo, { subject as moreInfoSubject } from "./ticket-more-info";
 import TicketRejected, { subject as rejectedSubject } from "./ticket-rejected";
+import FactorChanged, { subject as factorChangedSubject } from "./factor-changed";
 import RecoveryAmbiguous, { subject as ambiguousSubject } from "./recovery-ambiguous";
 
 /**
@@ -40,6 +41,7 @@ const emailTemplates: Record<string, EmailTemplate> = {
   "ticket-new": { component: TicketNew, subject: ticketNewSubject },
   "ticket-more-info": { component: TicketMoreInfo, subject: moreInfoSubject },
   "ticket-rejected": { component: TicketRejected, subject: rejectedSubject },
+  "factor-changed": { component: FactorChanged, subject: factorChangedSubject },
   "account-unlock": { component: AccountUnlock, subject: unlockSubject },
   "account-unlocked": { component: AccountUnlocked, subject: unlockedSubject },
 };
@@ -52,6 +54,7 @@ const smsTemplates: Record<string, SmsTemplate> = {
   "contact-verify": (p) => `${p.appName}: your code to confirm this phone number is ${p.code}. Didn't ask? Ignore this.`,
   "contact-changed": (p) => `${p.appName}: the ${p.kind === "email" ? "email address" : "phone number"} of ${p.username} was changed. Not you? ${p.reportUrl}`,
   "password-reset-link": (p) => `${p.appName}: our support team approved your request. Choose a new password (works once): ${p.link}`,
+  "factor-changed": (p) => `${p.appName}: ${p.change} on ${p.username}. Not you? ${p.reportUrl}`,
   "recovery-ambiguous": (p) =>
     `${p.appName}: several accounts use this number (${(p.usernames as string[]).join(", ")}). Start again with your username: ${p.origin}`,
   "account-unlock": (p) => `${p.appName}: your unlock code is ${p.code}. It expires in ${p.codeMinutes} minutes. Didn't ask? Ignore this.`,

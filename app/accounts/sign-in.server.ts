@@ -4,9 +4,10 @@ import { normaliseIdentifier } from "./identifiers";
 import { authenticate, findUsersByLogin, type User } from "./accounts.server";
 import { clearFailures, delayRemaining, failureKey, isLocked, recordFailure } from "~/lockout/lockout.server";
 import { recordEvent } from "~/recovery/events.server";
+import { hasSecondFactor } from "~/factors/factors.server";
 
 export type SignInOutcome =
-  | { ok: true; user: User }
+  | { ok: true; user: User; needsSecondFactor: boolean }
   | { ok: false; status: 400 | 429; message: string; retryAfter?: number };
 
 /**
@@ -41,9 +42,16 @@ export async function signIn(context: AppLoadContext, identifier: string, passwo
   if (user && !locked) {
     clearFailures(db, key);
     clearFailures(db, failureKey(config.secretKey, user.id, ""));
-    recordEvent(context, { event: "sign_in", outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
-    metrics.signIns.inc({ outcome: "success" });
-    return { ok: true, user };
+    const needsSecondFactor = hasSecondFactor(db, user.id);
+    recordEvent(context, {
+      event: needsSecondFactor ? "sign_in_password_verified" : "sign_in",
+      outcome: "success",
+      userId: user.id,
+      actorType: "user",
+      actorId: user.id,
+    });
+    metrics.signIns.inc({ outcome: needsSecondFactor ? "second_step" : "success" });
+    return { ok: true, user, needsSecondFactor };
   }
 
   if (locked) {

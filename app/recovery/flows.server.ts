@@ -457,7 +457,12 @@ export function recentFlows(db: Db, userId: string, limit = 20) {
  * A flow that starts already verified, for a browser that has just proven control some other
  * way (an unlock link or code, later a passkey). No message is sent; the cookie is returned.
  */
-export function startVerifiedFlow(context: AppLoadContext, purpose: Purpose, user: User): string {
+export function startVerifiedFlow(
+  context: AppLoadContext,
+  purpose: Purpose,
+  user: User,
+  state: "verified" | "second_factor_verified" = "verified",
+): string {
   const { db, clock, config } = context.services;
   const now = clock.now();
   const flowId = randomId();
@@ -470,7 +475,7 @@ export function startVerifiedFlow(context: AppLoadContext, purpose: Purpose, use
     `INSERT INTO recovery_flows (id, purpose, identifier_key, user_id, channel, link_token_hash, code_hash, created_at, expires_at, code_expires_at, last_sent_at)
      VALUES (?, ?, ?, ?, 'none', NULL, NULL, ?, ?, ?, ?)`,
   ).run(flowId, purpose, identifierKey(context, purpose, user.username), user.id, now, now + config.recovery.resetSessionMs, now, now);
-  insertRecoverySession(db, id, secret, flowId, "verified", now, now + config.recovery.resetSessionMs);
+  insertRecoverySession(db, id, secret, flowId, state, now, now + config.recovery.resetSessionMs);
   return recoveryCookie(context, id, secret, config.recovery.resetSessionMs);
 }
 

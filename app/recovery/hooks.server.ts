@@ -1,5 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { User } from "~/accounts/accounts.server";
+import { hasSecondFactor } from "~/factors/factors.server";
 import { SELF_SERVICE_REASONS, clearFailures, endLocks, failureKey } from "~/lockout/lockout.server";
 import { recordEvent } from "./events.server";
 
@@ -9,8 +10,8 @@ import { recordEvent } from "./events.server";
  */
 
 /** Accounts with an authenticator app or passkey must pass it after the email step (MFA-01). */
-export function requiresSecondFactor(_context: AppLoadContext, _user: User): boolean {
-  return false;
+export function requiresSecondFactor(context: AppLoadContext, user: User): boolean {
+  return hasSecondFactor(context.services.db, user.id);
 }
 
 /**

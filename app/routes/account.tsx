@@ -54,6 +54,10 @@ export default function Account() {
         <dt>Password last changed</dt>
         <dd>{a.passwordChangedAt ? <time dateTime={a.passwordChangedAt}>{a.passwordChangedAt.slice(0, 10)}</time> : "Never set"}</dd>
       </dl>
+      <h2>Sign-in protection</h2>
+      <p>
+        <Link to="/account/security">Passkeys, authenticator app and recovery codes</Link>
+      </p>
       <Form method="post" action="/logout">
         <button type="submit" className="button button-secondary">
           Sign out

@@ -5,12 +5,14 @@ import { readForm } from "~/http/forms.server";
 import { requireUser, safeNext, startUserSession } from "~/sessions/auth.server";
 import { signIn } from "~/accounts/sign-in.server";
 import { Field, Notice } from "~/ui/components";
+import { hasTotp } from "~/factors/factors.server";
+import { checkTypedFactor } from "~/factors/second-step.server";
 
 export const meta: MetaFunction = () => [{ title: "Confirm it's you | Account recovery" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = requireUser(request, context);
-  return { username: user.username, next: safeNext(new URL(request.url).searchParams.get("next")) };
+  return { username: user.username, next: safeNext(new URL(request.url).searchParams.get("next")), needsCode: hasTotp(context.services.db, user.id) };
 }
 
 /** Re-authentication before a sensitive change; success issues a fresh session id (SES-03). */
@@ -23,11 +25,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!outcome.ok || outcome.user.id !== user.id) {
     return data({ error: outcome.ok ? "That password isn't right." : outcome.message }, { status: outcome.ok ? 400 : outcome.status });
   }
+  // Re-authentication at the account's strongest level (MFA-06): the authenticator too, when set up.
+  if (hasTotp(context.services.db, user.id)) {
+    const code = String(form.get("code") ?? "");
+    const factor = await checkTypedFactor(context, user, /^\d{6}$/.test(code.trim()) ? "totp" : "recovery", code.trim());
+    if (!factor.ok) return data({ error: factor.message }, { status: 400 });
+  }
   throw redirect(next, { status: 303, headers: { "Set-Cookie": startUserSession(request, context, outcome.user) } });
 }
 
 export default function ConfirmPassword() {
-  const { username, next } = useLoaderData<typeof loader>();
+  const { username, next, needsCode } = useLoaderData<typeof loader>();
   const a = useActionData<typeof action>();
   return (
     <>
@@ -42,6 +50,9 @@ export default function ConfirmPassword() {
         <input type="hidden" name="next" value={next} />
         <input type="text" name="username" autoComplete="username" defaultValue={username} hidden readOnly />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required />
+        {needsCode ? (
+          <Field label="Code" name="code" autoComplete="one-time-code" maxLength={64} hint="6 digits from your authenticator app, or a recovery code" required />
+        ) : null}
         <button type="submit" className="button">
           Confirm
         </button>

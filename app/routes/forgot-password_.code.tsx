@@ -3,7 +3,10 @@ import { useActionData, useLoaderData } from "@remix-run/react";
 import { codeAction, codeLoader } from "~/recovery/route-handlers.server";
 import { CodeForm } from "~/ui/recovery";
 
-export const meta: MetaFunction = () => [{ title: "Check your email | Account recovery" }];
+// The title says the same as the heading: a phone request is told to check its phone.
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data?.via === "phone" ? "Check your phone" : "Check your email"} | Account recovery` },
+];
 
 export const loader = (args: LoaderFunctionArgs) => codeLoader("reset", args);
 export const action = (args: ActionFunctionArgs) => codeAction("reset", args);

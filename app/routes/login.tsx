@@ -7,6 +7,8 @@ import { useForm } from "@conform-to/react";
 import { Field, Honeypot, Notice } from "~/ui/components";
 import { isBot, readForm } from "~/http/forms.server";
 import { getUserSession, startUserSession } from "~/sessions/auth.server";
+import { pendingSignInCookie } from "~/factors/second-step.server";
+import { PasskeyButton } from "~/ui/passkey-button";
 import { SIGN_IN_FAILED, signIn, type SignInOutcome } from "~/accounts/sign-in.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign in | Account recovery" }];
@@ -43,6 +45,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { result: submission.reply({ formErrors: [outcome.message], hideFields: ["password"] }) },
       { status: outcome.status, headers: outcome.retryAfter ? { "Retry-After": String(outcome.retryAfter) } : undefined },
     );
+  }
+  if (outcome.needsSecondFactor) {
+    throw redirect("/login/verify", { status: 303, headers: { "Set-Cookie": pendingSignInCookie(context, outcome.user) } });
   }
   throw redirect("/account", { headers: { "Set-Cookie": startUserSession(request, context, outcome.user) } });
 }
@@ -90,6 +95,7 @@ export default function Login() {
           Sign in
         </button>
       </Form>
+      <PasskeyButton use="sign-in" label="Sign in with a passkey" />
       <p>
         <Link to="/forgot-password">Forgot your password?</Link> · <Link to="/forgot-username">Forgot your username?</Link>
       </p>

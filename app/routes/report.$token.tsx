@@ -16,7 +16,9 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
 export async function action({ params, context }: ActionFunctionArgs) {
   const outcome = await acceptReport(context, params.token ?? "");
   if (!outcome.ok) return data({ status: outcome.status, reference: null, slaHours: null }, { status: STATUS[outcome.status] });
-  return { status: "done" as const, reference: outcome.reference, slaHours: outcome.slaHours };
+  // An explicit 200: otherwise the loader, re-run after the action, sees the link as used and the
+  // page that confirms success goes out as a 410.
+  return data({ status: "done" as const, reference: outcome.reference, slaHours: outcome.slaHours }, { status: 200 });
 }
 
 export default function Report() {

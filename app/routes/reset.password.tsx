@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { parseWithZod } from "@conform-to/zod/v4";
 import { readForm } from "~/http/forms.server";
 import { completeReset, passwordSettings, verifiedReset } from "~/recovery/reset.server";
+import { resetAwaitingFactor } from "~/factors/second-step.server";
 import { newPasswordSchema } from "~/recovery/schemas";
 import { Notice } from "~/ui/components";
 import { NewPasswordFields } from "~/ui/new-password";
@@ -13,6 +14,7 @@ export const meta: MetaFunction = () => [{ title: "Choose a new password | Accou
 /** Reachable only with a verified reset hold; anything else is refused (TOK-12, MFA-01). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const current = verifiedReset(context, request);
+  if (!current && resetAwaitingFactor(request, context)) throw redirect("/reset/second-factor");
   if (!current) throw data("This page needs a verified link or code. Start again from “Forgot your password?”.", { status: 403 });
   const { config } = context.services;
   return {

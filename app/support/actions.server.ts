@@ -1,7 +1,9 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { Staff } from "~/accounts/accounts.server";
 import { endLocks } from "~/lockout/lockout.server";
+import { reportLink } from "~/tickets/report.server";
 import { startRecoveryForUser } from "~/recovery/flows.server";
+import { removeAllFactors } from "~/factors/factors.server";
 import { recordEvent } from "~/recovery/events.server";
 import { getTicket, recordStaffAction, ticketAccount, type TicketStatus } from "~/tickets/tickets.server";
 
@@ -14,6 +16,7 @@ export const STAFF_ACTIONS = {
   request_info: "Ask the customer for more information",
   approve: "Approve: send a recovery link to a verified contact",
   unlock: "Unlock the account",
+  remove_factors: "Remove the account's passkeys, authenticator app and recovery codes (after checking identity)",
   reject: "Reject",
   close: "Close",
 } as const;
@@ -56,7 +59,7 @@ export function performStaffAction(
 
   let to: TicketStatus | null = null;
   let message = "";
-  if ((action === "approve" || action === "unlock") && !user) {
+  if ((action === "approve" || action === "unlock" || action === "remove_factors") && !user) {
     return { ok: false, status: 409, message: "This ticket matches no account. Ask the customer for the username first." };
   }
   if (action === "approve") {
@@ -83,6 +86,26 @@ export function performStaffAction(
         const ended = endLocks(db, user!.id, now, "staff", `staff:${staff.id}`, ["failed_attempts", "suspicious_activity", "reported_compromise", "staff"]);
         message = ended ? `Ended ${ended} lock(s).` : "The account was not locked.";
         audit({ locks: ended });
+        if (ended > 0) {
+          // The customer is told, like after a self-service unlock (NTF-02), with a way to report it.
+          const payload = {
+            appName: config.appName,
+            username: user!.username,
+            when: new Date(now).toUTCString(),
+            browser: "our support team",
+            ip: "",
+            reportUrl: reportLink(context, user!.id, "account_unlocked"),
+            supportEmail: config.supportEmail,
+            loginUrl: `${config.appOrigin}/login`,
+          };
+          if (user!.email_verified) context.services.send({ channel: "email", to: user!.email, template: "account-unlocked", payload });
+          if (user!.phone && user!.phone_verified) context.services.send({ channel: "sms", to: user!.phone, template: "account-unlocked", payload });
+        }
+        break;
+      }
+      case "remove_factors": {
+        const removed = removeAllFactors(context, user!, staff.id);
+        message = removed ? "The account's second factors were removed. The customer can now recover with email or SMS." : "The account had no second factors.";
         break;
       }
       case "reject":
@@ -96,7 +119,7 @@ export function performStaffAction(
         break;
     }
     recordStaffAction(db, ticket, now, staff.id, action, note, to);
-    if (action !== "approve" && action !== "unlock") audit();
+    if (action !== "approve" && action !== "unlock" && action !== "remove_factors") audit();
   }).immediate();
   return { ok: true, message };
 }

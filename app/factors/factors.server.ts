@@ -1,0 +1,211 @@
+import crypto from "node:crypto";
+import type { AppLoadContext } from "@remix-run/node";
+import type { Db } from "~/db/db.server";
+import type { User } from "~/accounts/accounts.server";
+import { describeBrowser } from "~/http/user-agent";
+import { recordEvent } from "~/recovery/events.server";
+import { hmacHex, randomId } from "~/security/crypto.server";
+import { reportLink } from "~/tickets/report.server";
+import { decryptSecret, encryptSecret, newTotpSecret, totpUri, verifyTotp } from "./totp.server";
+
+/**
+ * A customer's stronger factors: authenticator app (TOTP), passkeys and saved recovery codes.
+ * Every change is audited and announced on every verified channel (NTF-02); wrong codes count
+ * toward the account's shared daily failure budget (OTP-05, MFA-04).
+ */
+
+export type PasskeyRow = {
+  id: string;
+  user_id: string;
+  public_key: Buffer;
+  counter: number;
+  transports: string;
+  device_type: string | null;
+  backed_up: number;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+};
+
+export function listPasskeys(db: Db, userId: string): PasskeyRow[] {
+  return db.prepare("SELECT * FROM passkeys WHERE user_id = ? ORDER BY created_at").all(userId) as PasskeyRow[];
+}
+
+function totpRow(db: Db, userId: string) {
+  return db.prepare("SELECT * FROM user_totp WHERE user_id = ?").get(userId) as
+    | { user_id: string; secret: string; confirmed_at: number | null; last_step: number }
+    | undefined;
+}
+
+export function hasTotp(db: Db, userId: string): boolean {
+  return Boolean(totpRow(db, userId)?.confirmed_at);
+}
+
+export function recoveryCodesLeft(db: Db, userId: string): number {
+  return (db.prepare("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = ? AND used_at IS NULL").get(userId) as { n: number }).n;
+}
+
+/** Accounts with an authenticator app or a passkey always use a second factor. */
+export function hasSecondFactor(db: Db, userId: string): boolean {
+  return hasTotp(db, userId) || listPasskeys(db, userId).length > 0;
+}
+
+export function factorSummary(db: Db, userId: string) {
+  return {
+    totp: hasTotp(db, userId),
+    passkeys: listPasskeys(db, userId).map((p) => ({ id: p.id, name: p.name, createdAt: p.created_at, lastUsedAt: p.last_used_at })),
+    recoveryCodesLeft: recoveryCodesLeft(db, userId),
+  };
+}
+
+/** Tell the customer on every verified channel, with a "This wasn't me" link. */
+export function notifyFactorChange(context: AppLoadContext, user: User, change: string): void {
+  const { config, clock } = context.services;
+  const payload = {
+    appName: config.appName,
+    username: user.username,
+    change,
+    when: new Date(clock.now()).toUTCString(),
+    browser: describeBrowser(context.userAgent),
+    ip: context.clientIp,
+    reportUrl: reportLink(context, user.id, "security_settings_changed"),
+    supportEmail: config.supportEmail,
+  };
+  if (user.email_verified) context.services.send({ channel: "email", to: user.email, template: "factor-changed", payload });
+  if (user.phone && user.phone_verified) context.services.send({ channel: "sms", to: user.phone, template: "factor-changed", payload });
+}
+
+// ---- authenticator app ---------------------------------------------------------------------
+
+/** Starts (or resumes) setting up an authenticator; nothing is enabled until a code confirms it. */
+export function startTotpSetup(context: AppLoadContext, user: User): { secret: string; uri: string } {
+  const { db, clock, config } = context.services;
+  const existing = totpRow(db, user.id);
+  let secret: string;
+  if (existing && !existing.confirmed_at) {
+    secret = decryptSecret(config.secretKey, existing.secret);
+  } else {
+    secret = newTotpSecret();
+    db.prepare(
+      "INSERT INTO user_totp (user_id, secret, confirmed_at, last_step, created_at) VALUES (?, ?, NULL, 0, ?) ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, confirmed_at = NULL, last_step = 0, created_at = excluded.created_at",
+    ).run(user.id, encryptSecret(config.secretKey, secret), clock.now());
+  }
+  return { secret, uri: totpUri(config.appName, user.username, secret) };
+}
+
+export function pendingTotpSetup(db: Db, userId: string): boolean {
+  const row = totpRow(db, userId);
+  return Boolean(row && !row.confirmed_at);
+}
+
+/** Checks a TOTP code for an account (enabled, or being confirmed); counts failures. */
+export async function checkTotp(context: AppLoadContext, userId: string, code: string, options: { confirming?: boolean } = {}): Promise<boolean> {
+  const { db, clock, config, limits } = context.services;
+  const row = totpRow(db, userId);
+  if (!row || (!row.confirmed_at && !options.confirming)) return false;
+  const budget = await limits.check("code_failures_per_account", `codes:${userId}`);
+  if (!budget.ok) return false;
+  const step = await verifyTotp(decryptSecret(config.secretKey, row.secret), code.replace(/\s/g, ""), clock.now(), row.last_step);
+  if (step === null) {
+    await limits.consume("code_failures_per_account", `codes:${userId}`);
+    recordEvent(context, { event: "totp_failed", outcome: "failure", userId });
+    return false;
+  }
+  // The replay cache: this step (and every earlier one) is spent (MFA-04).
+  db.prepare("UPDATE user_totp SET last_step = ? WHERE user_id = ?").run(step, userId);
+  return true;
+}
+
+export async function confirmTotp(context: AppLoadContext, user: User, code: string): Promise<boolean> {
+  const { db, clock } = context.services;
+  if (!pendingTotpSetup(db, user.id)) return false;
+  if (!(await checkTotp(context, user.id, code, { confirming: true }))) return false;
+  db.transaction(() => {
+    db.prepare("UPDATE user_totp SET confirmed_at = ? WHERE user_id = ?").run(clock.now(), user.id);
+    recordEvent(context, { event: "totp_enabled", outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
+    notifyFactorChange(context, user, "An authenticator app was added");
+  }).immediate();
+  return true;
+}
+
+/** Turning the authenticator off needs a current code from it, or a recovery code. */
+export async function disableTotp(context: AppLoadContext, user: User, code: string): Promise<boolean> {
+  const { db } = context.services;
+  const ok = (await checkTotp(context, user.id, code)) || (await useRecoveryCode(context, user, code)).ok;
+  if (!ok) return false;
+  db.transaction(() => {
+    db.prepare("DELETE FROM user_totp WHERE user_id = ?").run(user.id);
+    recordEvent(context, { event: "totp_disabled", outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
+    notifyFactorChange(context, user, "The authenticator app was removed");
+  }).immediate();
+  return true;
+}
+
+// ---- recovery codes -----------------------------------------------------------------------
+
+const CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"; // 31 symbols, no look-alikes
+function newRecoveryCode(): string {
+  // 20 symbols from 31 ≈ 99 bits from the CSPRNG (MFA-03 asks for ≥ 64; this portal chose ≥ 80).
+  const chars = Array.from({ length: 20 }, () => CODE_ALPHABET[crypto.randomInt(CODE_ALPHABET.length)]);
+  return [0, 5, 10, 15].map((i) => chars.slice(i, i + 5).join("")).join("-");
+}
+
+function recoveryHash(context: AppLoadContext, code: string): string {
+  const normalised = code.toLowerCase().replace(/[^a-z0-9]/g, "");
+  return hmacHex(context.services.config.secretKey, `recovery-code:${normalised}`);
+}
+
+/** Ten new codes; the old ones stop working. The codes are returned once and never stored. */
+export function regenerateRecoveryCodes(context: AppLoadContext, user: User): string[] {
+  const { db, clock } = context.services;
+  const codes = Array.from({ length: 10 }, newRecoveryCode);
+  db.transaction(() => {
+    db.prepare("DELETE FROM recovery_codes WHERE user_id = ?").run(user.id);
+    const insert = db.prepare("INSERT INTO recovery_codes (id, user_id, code_hash, created_at) VALUES (?, ?, ?, ?)");
+    for (const code of codes) insert.run(randomId(), user.id, recoveryHash(context, code), clock.now());
+    recordEvent(context, { event: "recovery_codes_generated", outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
+    notifyFactorChange(context, user, "New recovery codes were created (the old ones no longer work)");
+  }).immediate();
+  return codes;
+}
+
+/** Spends one recovery code (single use, MFA-03). Failures count toward the daily budget. */
+export async function useRecoveryCode(context: AppLoadContext, user: User, code: string): Promise<{ ok: boolean; remaining: number }> {
+  const { db, clock, limits } = context.services;
+  const budget = await limits.check("code_failures_per_account", `codes:${user.id}`);
+  if (!budget.ok || code.length > 64) return { ok: false, remaining: recoveryCodesLeft(db, user.id) };
+  const used = db
+    .prepare("UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL")
+    .run(clock.now(), user.id, recoveryHash(context, code)).changes === 1;
+  if (!used) {
+    await limits.consume("code_failures_per_account", `codes:${user.id}`);
+    recordEvent(context, { event: "recovery_code_failed", outcome: "failure", userId: user.id });
+    return { ok: false, remaining: recoveryCodesLeft(db, user.id) };
+  }
+  const remaining = recoveryCodesLeft(db, user.id);
+  recordEvent(context, { event: "recovery_code_used", outcome: "success", userId: user.id, details: { remaining } });
+  notifyFactorChange(context, user, `A recovery code was used (${remaining} left)`);
+  return { ok: true, remaining };
+}
+
+export function removePasskey(context: AppLoadContext, user: User, id: string): boolean {
+  const { db } = context.services;
+  const removed = db.prepare("DELETE FROM passkeys WHERE id = ? AND user_id = ?").run(id, user.id).changes === 1;
+  if (removed) {
+    recordEvent(context, { event: "passkey_removed", outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
+    notifyFactorChange(context, user, "A passkey was removed");
+  }
+  return removed;
+}
+
+/** Support staff, after checking identity: remove every factor so the customer can start over. */
+export function removeAllFactors(context: AppLoadContext, user: User, staffId: string): number {
+  const { db } = context.services;
+  const n =
+    db.prepare("DELETE FROM passkeys WHERE user_id = ?").run(user.id).changes +
+    db.prepare("DELETE FROM user_totp WHERE user_id = ?").run(user.id).changes +
+    db.prepare("DELETE FROM recovery_codes WHERE user_id = ?").run(user.id).changes;
+  recordEvent(context, { event: "factors_removed", outcome: "success", userId: user.id, actorType: "staff", actorId: staffId, details: { removed: n } });
+  notifyFactorChange(context, user, "Our support team removed your passkeys, authenticator app and recovery codes at your request");
+  return n;
+}

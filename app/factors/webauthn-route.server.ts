@@ -1,0 +1,76 @@
+import type { AppLoadContext } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { requireRecentUser, startUserSession } from "~/sessions/auth.server";
+import { startVerifiedFlow } from "~/recovery/flows.server";
+import { recordEvent } from "~/recovery/events.server";
+import { clearPendingSignIn, markResetFactorPassed, pendingSignInUser, resetAwaitingFactor } from "./second-step.server";
+import { authenticationOptions, clearChallengeCookie, registrationOptions, verifyAuthentication, verifyRegistration } from "./webauthn.server";
+
+/**
+ * The JSON endpoint behind every passkey button. `use` says what the passkey is for:
+ * add (signed in), sign-in (discoverable), second factor at sign-in, second factor during a
+ * reset, or starting a reset with the passkey alone.
+ */
+type Use = "add" | "sign-in" | "login-factor" | "reset-factor" | "reset";
+
+const refuse = (message: string, status = 400) => data({ ok: false, message }, { status });
+
+export async function webauthnAction(request: Request, context: AppLoadContext) {
+  if (!/^application\/json\b/.test(request.headers.get("content-type") ?? "")) return refuse("Expected JSON.");
+  let body: { step?: string; use?: Use; response?: unknown; name?: string };
+  try {
+    body = await request.json();
+  } catch {
+    return refuse("Expected JSON.");
+  }
+  const use = body.use;
+  const headers = new Headers();
+
+  if (body.step === "options") {
+    if (use === "add") {
+      const { user } = requireRecentUser(request, context);
+      const { options, cookie } = await registrationOptions(context, user);
+      headers.append("Set-Cookie", cookie);
+      return data({ ok: true, options }, { headers });
+    }
+    const user =
+      use === "login-factor" ? pendingSignInUser(request, context) : use === "reset-factor" ? (resetAwaitingFactor(request, context)?.user ?? null) : null;
+    if ((use === "login-factor" || use === "reset-factor") && !user) return refuse("Start again.", 403);
+    if (use !== "sign-in" && use !== "reset" && use !== "login-factor" && use !== "reset-factor") return refuse("Unknown use.");
+    const purpose = use === "sign-in" ? "sign_in" : use === "reset" ? "reset" : "second_factor";
+    const { options, cookie } = await authenticationOptions(context, purpose, user);
+    headers.append("Set-Cookie", cookie);
+    return data({ ok: true, options }, { headers });
+  }
+
+  if (body.step !== "verify") return refuse("Unknown step.");
+  headers.append("Set-Cookie", clearChallengeCookie(context));
+  if (use === "add") {
+    const { user } = requireRecentUser(request, context);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the browser's JSON, checked by simplewebauthn
+    const ok = await verifyRegistration(context, request, user, body.response as any, String(body.name ?? "Passkey"));
+    return ok ? data({ ok: true, redirect: "/account/security?added=passkey" }, { headers }) : refuse("That passkey couldn't be added. Try again.");
+  }
+  const purpose = use === "sign-in" ? "sign_in" : use === "reset" ? "reset" : "second_factor";
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the browser's JSON, checked by simplewebauthn
+  const user = await verifyAuthentication(context, request, purpose, body.response as any);
+  if (!user) return data({ ok: false, message: "That passkey didn't work. Try again or use another way." }, { status: 400, headers });
+
+  if (use === "sign-in" || use === "login-factor") {
+    if (use === "login-factor" && pendingSignInUser(request, context)?.id !== user.id) return refuse("Start again.", 403);
+    headers.append("Set-Cookie", startUserSession(request, context, user));
+    headers.append("Set-Cookie", clearPendingSignIn(context));
+    recordEvent(context, { event: "sign_in", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "passkey" } });
+    return data({ ok: true, redirect: "/account" }, { headers });
+  }
+  if (use === "reset-factor") {
+    const waiting = resetAwaitingFactor(request, context);
+    if (!waiting || waiting.user.id !== user.id) return refuse("Start again.", 403);
+    markResetFactorPassed(context, waiting.sessionId);
+    return data({ ok: true, redirect: "/reset/password" }, { headers });
+  }
+  // A user-verified passkey alone proves enough to choose a new password (DESIGN.md §4).
+  headers.append("Set-Cookie", startVerifiedFlow(context, "reset", user, "second_factor_verified"));
+  recordEvent(context, { event: "password_reset_passkey_verified", outcome: "success", userId: user.id });
+  return data({ ok: true, redirect: "/reset/password" }, { headers });
+}

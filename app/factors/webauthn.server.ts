@@ -1,0 +1,161 @@
+import type { AppLoadContext } from "@remix-run/node";
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type RegistrationResponseJSON,
+} from "@simplewebauthn/server";
+import { findUserById, type User } from "~/accounts/accounts.server";
+import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
+import { recordEvent } from "~/recovery/events.server";
+import { randomId } from "~/security/crypto.server";
+import { listPasskeys, notifyFactorChange, type PasskeyRow } from "./factors.server";
+
+/**
+ * Passkeys with @simplewebauthn/server. The relying party id and origin come from APP_ORIGIN.
+ * Challenges are 32 random bytes kept server-side, tied to the browser by an HttpOnly cookie,
+ * valid for 5 minutes and deleted on first use (MFA-05). User verification is required.
+ */
+
+export type Purpose = "register" | "sign_in" | "second_factor" | "reset";
+const CHALLENGE_COOKIE = "webauthn";
+const CHALLENGE_MS = 5 * 60_000;
+
+function rp(context: AppLoadContext) {
+  const url = new URL(context.services.config.appOrigin);
+  return { rpID: url.hostname, origin: url.origin, rpName: context.services.config.appName };
+}
+
+function storeChallenge(context: AppLoadContext, purpose: Purpose, challenge: string, userId: string | null): string {
+  const { db, clock, config } = context.services;
+  const id = randomId();
+  db.prepare("DELETE FROM webauthn_challenges WHERE expires_at < ?").run(clock.now());
+  db.prepare("INSERT INTO webauthn_challenges (id, challenge, purpose, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)").run(
+    id,
+    challenge,
+    purpose,
+    userId,
+    clock.now(),
+    clock.now() + CHALLENGE_MS,
+  );
+  return serializeCookie(CHALLENGE_COOKIE, id, { secure: config.secureCookies, sameSite: "Strict", maxAgeSeconds: CHALLENGE_MS / 1000 });
+}
+
+/** Takes the browser's challenge out of the store: it can be used once only. */
+function takeChallenge(context: AppLoadContext, request: Request, purpose: Purpose): { challenge: string; userId: string | null } | null {
+  const { db, clock, config } = context.services;
+  const id = readCookie(request, CHALLENGE_COOKIE, config.secureCookies);
+  if (!id || !/^[a-z2-7]{24}$/.test(id)) return null;
+  const row = db.prepare("SELECT * FROM webauthn_challenges WHERE id = ?").get(id) as
+    | { challenge: string; purpose: string; user_id: string | null; expires_at: number }
+    | undefined;
+  db.prepare("DELETE FROM webauthn_challenges WHERE id = ?").run(id);
+  if (!row || row.purpose !== purpose || row.expires_at <= clock.now()) return null;
+  return { challenge: row.challenge, userId: row.user_id };
+}
+
+export function clearChallengeCookie(context: AppLoadContext): string {
+  return clearCookie(CHALLENGE_COOKIE, { secure: context.services.config.secureCookies, sameSite: "Strict" });
+}
+
+const transportsOf = (p: PasskeyRow) => JSON.parse(p.transports) as string[];
+
+export async function registrationOptions(context: AppLoadContext, user: User) {
+  const { rpID, rpName } = rp(context);
+  const options = await generateRegistrationOptions({
+    rpName,
+    rpID,
+    userName: user.username,
+    userID: new TextEncoder().encode(user.id),
+    attestationType: "none",
+    excludeCredentials: listPasskeys(context.services.db, user.id).map((p) => ({ id: p.id, transports: transportsOf(p) })),
+    authenticatorSelection: { residentKey: "preferred", userVerification: "required" },
+  });
+  return { options, cookie: storeChallenge(context, "register", options.challenge, user.id) };
+}
+
+export async function verifyRegistration(context: AppLoadContext, request: Request, user: User, response: RegistrationResponseJSON, name: string) {
+  const { db, clock } = context.services;
+  const stored = takeChallenge(context, request, "register");
+  if (!stored || stored.userId !== user.id) return false;
+  const { rpID, origin } = rp(context);
+  let verification;
+  try {
+    verification = await verifyRegistrationResponse({ response, expectedChallenge: stored.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: true });
+  } catch {
+    return false;
+  }
+  if (!verification.verified) return false;
+  const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
+  db.transaction(() => {
+    db.prepare(
+      "INSERT INTO passkeys (id, user_id, public_key, counter, transports, device_type, backed_up, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ).run(
+      credential.id,
+      user.id,
+      Buffer.from(credential.publicKey),
+      credential.counter,
+      JSON.stringify(credential.transports ?? []),
+      credentialDeviceType,
+      credentialBackedUp ? 1 : 0,
+      name.trim().slice(0, 60) || "Passkey",
+      clock.now(),
+    );
+    recordEvent(context, { event: "passkey_added", outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
+    notifyFactorChange(context, user, "A passkey was added");
+  }).immediate();
+  return true;
+}
+
+/**
+ * Options for an assertion. With a user (second factor) only that user's passkeys are allowed;
+ * without one (sign-in, reset) the browser offers its discoverable credentials.
+ */
+export async function authenticationOptions(context: AppLoadContext, purpose: Exclude<Purpose, "register">, user: User | null) {
+  const { rpID } = rp(context);
+  const options = await generateAuthenticationOptions({
+    rpID,
+    userVerification: "required",
+    allowCredentials: user ? listPasskeys(context.services.db, user.id).map((p) => ({ id: p.id, transports: transportsOf(p) })) : [],
+  });
+  return { options, cookie: storeChallenge(context, purpose, options.challenge, user?.id ?? null) };
+}
+
+/** Verifies an assertion and returns the account it proves, or null. */
+export async function verifyAuthentication(
+  context: AppLoadContext,
+  request: Request,
+  purpose: Exclude<Purpose, "register">,
+  response: AuthenticationResponseJSON,
+): Promise<User | null> {
+  const { db, clock } = context.services;
+  const stored = takeChallenge(context, request, purpose);
+  if (!stored || typeof response?.id !== "string") return null;
+  const passkey = db.prepare("SELECT * FROM passkeys WHERE id = ?").get(response.id) as PasskeyRow | undefined;
+  if (!passkey || (stored.userId && passkey.user_id !== stored.userId)) {
+    recordEvent(context, { event: "passkey_failed", outcome: "failure", userId: stored.userId, details: { purpose } });
+    return null;
+  }
+  const { rpID, origin } = rp(context);
+  try {
+    const result = await verifyAuthenticationResponse({
+      response,
+      expectedChallenge: stored.challenge,
+      expectedOrigin: origin,
+      expectedRPID: rpID,
+      requireUserVerification: true,
+      credential: { id: passkey.id, publicKey: new Uint8Array(passkey.public_key), counter: passkey.counter, transports: transportsOf(passkey) },
+    });
+    if (!result.verified || !result.authenticationInfo.userVerified) throw new Error("not verified");
+    db.prepare("UPDATE passkeys SET counter = ?, last_used_at = ? WHERE id = ?").run(result.authenticationInfo.newCounter, clock.now(), passkey.id);
+  } catch {
+    recordEvent(context, { event: "passkey_failed", outcome: "failure", userId: passkey.user_id, details: { purpose } });
+    return null;
+  }
+  const user = findUserById(db, passkey.user_id);
+  if (!user || user.status !== "active") return null;
+  recordEvent(context, { event: "passkey_used", outcome: "success", userId: user.id, details: { purpose } });
+  return user;
+}

@@ -1,0 +1,44 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { readForm } from "~/http/forms.server";
+import { hasTotp, listPasskeys } from "~/factors/factors.server";
+import { checkTypedFactor, clearPendingSignIn, pendingSignInUser } from "~/factors/second-step.server";
+import { startUserSession } from "~/sessions/auth.server";
+import { recordEvent } from "~/recovery/events.server";
+import { SecondFactorForms } from "~/ui/second-factor";
+
+export const meta: MetaFunction = () => [{ title: "Confirm it's you | Account recovery" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = pendingSignInUser(request, context);
+  if (!user) throw redirect("/login");
+  const { db } = context.services;
+  return { hasTotp: hasTotp(db, user.id), hasPasskey: listPasskeys(db, user.id).length > 0 };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = pendingSignInUser(request, context);
+  if (!user) throw redirect("/login");
+  const form = await readForm(request);
+  const outcome = await checkTypedFactor(context, user, String(form.get("intent") ?? ""), String(form.get("value") ?? ""));
+  if (!outcome.ok) return data({ error: outcome.message }, { status: 400 });
+  recordEvent(context, { event: "sign_in", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "second_factor" } });
+  const headers = new Headers();
+  headers.append("Set-Cookie", startUserSession(request, context, user));
+  headers.append("Set-Cookie", clearPendingSignIn(context));
+  const next = outcome.recoveryCodesLeft === null ? "/account" : `/account/security?codes-left=${outcome.recoveryCodesLeft}`;
+  throw redirect(next, { status: 303, headers });
+}
+
+export default function LoginVerify() {
+  const l = useLoaderData<typeof loader>();
+  const a = useActionData<typeof action>();
+  return (
+    <>
+      <h1>Confirm it's you</h1>
+      <p className="lead">Your account is protected by a second step.</p>
+      <SecondFactorForms use="login-factor" hasTotp={l.hasTotp} hasPasskey={l.hasPasskey} error={a?.error} />
+    </>
+  );
+}

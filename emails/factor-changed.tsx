@@ -1,0 +1,35 @@
+import { Button, Text } from "@react-email/components";
+import { EmailLayout, buttonStyle, paragraph } from "./layout";
+
+export type FactorChangedProps = {
+  appName: string;
+  username: string;
+  change: string;
+  when: string;
+  browser: string;
+  ip: string;
+  reportUrl: string;
+  supportEmail: string;
+};
+
+export function subject(p: FactorChangedProps) {
+  return `Your ${p.appName} security settings changed`;
+}
+
+/** Passkeys, authenticator app and recovery codes: every change is announced (NTF-02). */
+export default function FactorChanged(p: FactorChangedProps) {
+  return (
+    <EmailLayout appName={p.appName} preview={p.change} heading="Your security settings changed">
+      <Text style={paragraph}>
+        {p.change} on the account {p.username}, on {p.when} from {p.browser} (network address {p.ip}).
+      </Text>
+      <Text style={paragraph}>If this wasn't you, tell us now so we can secure the account:</Text>
+      <Button href={p.reportUrl} style={buttonStyle}>
+        This wasn't me
+      </Button>
+      <Text style={paragraph}>
+        Or copy this link: {p.reportUrl} — or write to {p.supportEmail}.
+      </Text>
+    </EmailLayout>
+  );
+}
