@@ -131,7 +131,7 @@ export async function confirmTotp(context: AppLoadContext, user: User, code: str
 /** Turning the authenticator off needs a current code from it, or a recovery code. */
 export async function disableTotp(context: AppLoadContext, user: User, code: string): Promise<boolean> {
   const { db } = context.services;
-  const ok = (await checkTotp(context, user.id, code)) || (await useRecoveryCode(context, user, code)).ok;
+  const ok = (await checkTotp(context, user.id, code)) || (await spendRecoveryCode(context, user, code)).ok;
   if (!ok) return false;
   db.transaction(() => {
     db.prepare("DELETE FROM user_totp WHERE user_id = ?").run(user.id);
@@ -170,7 +170,7 @@ export function regenerateRecoveryCodes(context: AppLoadContext, user: User): st
 }
 
 /** Spends one recovery code (single use, MFA-03). Failures count toward the daily budget. */
-export async function useRecoveryCode(context: AppLoadContext, user: User, code: string): Promise<{ ok: boolean; remaining: number }> {
+export async function spendRecoveryCode(context: AppLoadContext, user: User, code: string): Promise<{ ok: boolean; remaining: number }> {
   const { db, clock, limits } = context.services;
   const budget = await limits.check("code_failures_per_account", `codes:${user.id}`);
   if (!budget.ok || code.length > 64) return { ok: false, remaining: recoveryCodesLeft(db, user.id) };

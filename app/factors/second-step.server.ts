@@ -3,7 +3,7 @@ import { findUserById, type User } from "~/accounts/accounts.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { hmacHex, safeEqual } from "~/security/crypto.server";
 import { currentRecovery } from "~/recovery/flows.server";
-import { checkTotp, useRecoveryCode } from "./factors.server";
+import { checkTotp, spendRecoveryCode } from "./factors.server";
 
 /**
  * The second step, at sign-in and during a reset (MFA-01). Between the password and the factor
@@ -56,7 +56,7 @@ export async function checkTypedFactor(context: AppLoadContext, user: User, inte
       : { ok: false, message: "That code isn't right or was already used. Wait for the next code and try again." };
   }
   if (intent === "recovery") {
-    const used = await useRecoveryCode(context, user, value.slice(0, 64));
+    const used = await spendRecoveryCode(context, user, value.slice(0, 64));
     return used.ok ? { ok: true, recoveryCodesLeft: used.remaining } : { ok: false, message: "That recovery code isn't right or was already used." };
   }
   return { ok: false, message: "Choose a way to confirm it's you." };
