@@ -64,7 +64,7 @@ function refuse(res: Response, status: number, title: string, message: string) {
   res.status(status).type("html").send(edgePage(status, title, message));
 }
 
-export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+export async function startServer(env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   const services = await createServices(config, logger);
@@ -116,6 +116,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     if (req.headers.host !== appOrigin.host) {
       return refuse(res, 421, "Wrong address", `This service answers at ${config.appOrigin}.`);
     }
+    // Nothing may use a forwarded host (links come from APP_ORIGIN); dropping it also stops Remix's
+    // Origin check from comparing against it and answering a bare 500 (TOK-07).
+    delete req.headers["x-forwarded-host"];
     next();
   });
 
@@ -124,10 +127,15 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
     const site = req.headers["sec-fetch-site"];
     const origin = req.headers.origin;
-    if ((site && site !== "same-origin" && site !== "none") || (origin !== undefined && origin !== config.appOrigin)) {
+    // Under Referrer-Policy: no-referrer, browsers send "Origin: null" on a plain (no-JS) form
+    // POST; the browser's own Sec-Fetch-Site then vouches that it came from this site.
+    const originOk = origin === undefined || origin === config.appOrigin || (origin === "null" && site === "same-origin");
+    if ((site && site !== "same-origin" && site !== "none") || !originOk) {
       logger.warn({ requestId: res.locals.requestId, origin, site, path: redactPath(req.originalUrl) }, "cross-site request refused");
       return refuse(res, 403, "Request refused", "This form must be sent from this site. Go back, reload the page and try again.");
     }
+    // Accepted as same-origin above; Remix repeats the Origin/Host check and would throw (a 500) on "null".
+    if (origin === "null") req.headers.origin = config.appOrigin;
     const length = req.headers["content-length"];
     if (length === undefined && req.headers["transfer-encoding"]) {
       return refuse(res, 411, "Request refused", "The request must say how long it is.");

@@ -1,5 +1,4 @@
 import type { AppLoadContext } from "@remix-run/node";
-import { data } from "@remix-run/node";
 import { requireRecentUser, startUserSession } from "~/sessions/auth.server";
 import { startVerifiedFlow } from "~/recovery/flows.server";
 import { recordEvent } from "~/recovery/events.server";
@@ -12,6 +11,13 @@ import { authenticationOptions, clearChallengeCookie, registrationOptions, verif
  * reset, or starting a reset with the passkey alone.
  */
 type Use = "add" | "sign-in" | "login-factor" | "reset-factor" | "reset";
+
+/**
+ * This is a resource route: with single fetch, a `data()` result returned from one is turned into
+ * plain JSON and loses its status and Set-Cookie headers (so no challenge cookie, no session), so
+ * answer with a real Response.
+ */
+const data = (body: unknown, init?: ResponseInit) => Response.json(body, init);
 
 const refuse = (message: string, status = 400) => data({ ok: false, message }, { status });
 

@@ -8,3 +8,14 @@ export function throttledResponse(retryAfterSeconds: number) {
     headers: { "Retry-After": String(retryAfterSeconds) },
   });
 }
+
+/**
+ * A route's `headers` export that keeps Retry-After from its action's answer (Remix drops
+ * action headers on document requests unless a route passes them on).
+ */
+export function keepRetryAfter({ actionHeaders, errorHeaders }: { actionHeaders: Headers; errorHeaders?: Headers }): Headers {
+  const headers = new Headers();
+  const value = errorHeaders?.get("Retry-After") ?? actionHeaders.get("Retry-After");
+  if (value) headers.set("Retry-After", value);
+  return headers;
+}

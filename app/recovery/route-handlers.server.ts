@@ -49,7 +49,8 @@ export async function codeAction(purpose: Purpose, { request, context }: ActionF
   if (intent === "resend" || intent === "sms") {
     const outcome = await resend(context, request, purpose, { viaSms: intent === "sms" });
     if (!outcome.ok && outcome.reason === "no-flow") throw redirect(FLOW_PATHS[purpose].start);
-    return data({ message: resendMessage(outcome, intent === "sms"), codeErrors: null }, { status: outcome.ok ? 200 : 429 });
+    const wait = !outcome.ok && outcome.reason === "cooldown" ? { "Retry-After": String(outcome.waitSeconds) } : undefined;
+    return data({ message: resendMessage(outcome, intent === "sms"), codeErrors: null }, { status: outcome.ok ? 200 : 429, headers: wait });
   }
   const submission = parseWithZod(form, { schema: codeSchema });
   if (submission.status !== "success") {

@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
@@ -10,16 +10,12 @@ import { getUserSession, startUserSession } from "~/sessions/auth.server";
 import { pendingSignInCookie } from "~/factors/second-step.server";
 import { PasskeyButton } from "~/ui/passkey-button";
 import { SIGN_IN_FAILED, signIn, type SignInOutcome } from "~/accounts/sign-in.server";
+import { keepRetryAfter } from "~/http/responses.server";
+
+/** Keeps Retry-After on a delayed sign-in (RL-02). */
+export const headers = keepRetryAfter;
 
 export const meta: MetaFunction = () => [{ title: "Sign in | Account recovery" }];
-
-/** Remix drops action headers from routes without a `headers` export: keep Retry-After on a delayed sign-in (RL-02). */
-export const headers: HeadersFunction = ({ actionHeaders, parentHeaders }) => {
-  const headers = new Headers(parentHeaders);
-  const retryAfter = actionHeaders.get("Retry-After");
-  if (retryAfter) headers.set("Retry-After", retryAfter);
-  return headers;
-};
 
 export const loginSchema = z.object({
   identifier: z.string({ error: "Enter your username or email" }).trim().min(1, "Enter your username or email").max(320),
