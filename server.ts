@@ -176,7 +176,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
     "*",
     createRequestHandler({
       build,
-      mode: config.isProduction ? "production" : "development",
+      // Only local development shows error details; tests and production get sanitised errors.
+      mode: config.env === "development" ? "development" : "production",
       getLoadContext: (req, res) => ({
         services,
         nonce: res.locals.nonce as string,

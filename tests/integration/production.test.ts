@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startApp, type TestApp } from "../helpers/app";
+import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { Client, DEMO_PASSWORD } from "../helpers/http";
+
+/** GEN-01: a production start has no test hooks, no development mailbox and no demo accounts. */
+
+let app: TestApp;
+let mail: SmtpSink;
+beforeAll(async () => {
+  mail = await startSmtpSink();
+  // startApp turns TEST_HOOKS on by default; production must run without it.
+  app = await startApp({ smtpUrl: mail.url, env: { NODE_ENV: "production", TEST_HOOKS: "0" } });
+});
+afterAll(async () => {
+  await app?.stop();
+  await mail?.close();
+});
+
+describe("production", () => {
+  test("GEN-01: the /__test hooks do not exist", async () => {
+    for (const [p, body] of [
+      ["/__test/clock", { advanceMs: 3_600_000 }],
+      ["/__test/clock", { reset: true }],
+      ["/__test/outbox/drain", {}],
+    ] as const) {
+      const res = await fetch(app.origin + p, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/json", origin: app.origin },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, p).toBe(404);
+      expect(res.headers.get("content-type") ?? "", p).not.toMatch(/json/);
+    }
+    await expect(app.advanceClock(60_000)).rejects.toThrow(/404/);
+  });
+
+  test("GEN-01: /dev/mailbox is not served", async () => {
+    const c = new Client(app.origin);
+    for (const p of ["/dev/mailbox", "/dev/mailbox/1/html"]) {
+      const res = await c.get(p);
+      expect(res.status, p).toBe(404);
+      expect(await res.text(), p).not.toContain("Development mailbox");
+    }
+  });
+
+  test("no demo accounts: alice cannot sign in", async () => {
+    const db = app.db();
+    expect(db.prepare("SELECT COUNT(*) AS n FROM users WHERE username IN ('alice', 'bob')").get()).toEqual({ n: 0 });
+    const c = new Client(app.origin);
+    const res = await c.post("/login", { identifier: "alice", password: DEMO_PASSWORD });
+    expect(res.status).toBe(400);
+    expect(res.headers.getSetCookie().some((s) => s.startsWith("session="))).toBe(false);
+    expect(app.logs()).not.toContain(DEMO_PASSWORD);
+  });
+
+  test("a 404 page shows no internals in production", async () => {
+    const res = await new Client(app.origin).get("/no-such-page");
+    expect(res.status).toBe(404);
+    const html = await res.text();
+    expect(html).toContain("Page not found");
+    expect(html).not.toMatch(/node_modules|at getInternalRouterError|\.ts:\d+/);
+  });
+
+  test("/healthz answers once migrations are done", async () => {
+    const res = await fetch(`${app.origin}/healthz`);
+    expect(res.status).toBe(200);
+  });
+});
