@@ -1,5 +1,5 @@
-import { Button, Text } from "@react-email/components";
-import { EmailLayout, buttonStyle, paragraph } from "./layout";
+import { Text } from "@react-email/components";
+import { EmailLayout, ReportBlock, paragraph } from "./layout";
 import type { ChangedProps } from "./password-changed";
 
 export function subject(p: ChangedProps) {
@@ -15,13 +15,7 @@ export default function AccountUnlocked(p: ChangedProps) {
         {p.ip ? ` (network address ${p.ip})` : ""}.
       </Text>
       <Text style={paragraph}>If this was you, you can sign in: {p.loginUrl}</Text>
-      <Text style={paragraph}>If this wasn't you, tell us now so we can secure the account:</Text>
-      <Button href={p.reportUrl} style={buttonStyle}>
-        This wasn't me
-      </Button>
-      <Text style={paragraph}>
-        Or copy this link: {p.reportUrl} — or write to {p.supportEmail}.
-      </Text>
+      <ReportBlock reportUrl={p.reportUrl} supportEmail={p.supportEmail} />
     </EmailLayout>
   );
 }

@@ -1,5 +1,5 @@
-import { Button, Text } from "@react-email/components";
-import { EmailLayout, buttonStyle, paragraph } from "./layout";
+import { Text } from "@react-email/components";
+import { EmailLayout, ReportBlock, paragraph } from "./layout";
 
 export type FactorChangedProps = {
   appName: string;
@@ -23,13 +23,7 @@ export default function FactorChanged(p: FactorChangedProps) {
       <Text style={paragraph}>
         {p.change} on the account {p.username}, on {p.when} from {p.browser} (network address {p.ip}).
       </Text>
-      <Text style={paragraph}>If this wasn't you, tell us now so we can secure the account:</Text>
-      <Button href={p.reportUrl} style={buttonStyle}>
-        This wasn't me
-      </Button>
-      <Text style={paragraph}>
-        Or copy this link: {p.reportUrl} — or write to {p.supportEmail}.
-      </Text>
+      <ReportBlock reportUrl={p.reportUrl} supportEmail={p.supportEmail} />
     </EmailLayout>
   );
 }

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { Body, Container, Head, Heading, Hr, Html, Preview, Section, Text } from "@react-email/components";
+import { Body, Button, Container, Head, Heading, Hr, Html, Preview, Section, Text } from "@react-email/components";
 
 /** The frame every message shares: product name, heading, body, and a footer saying why it came. */
 export function EmailLayout(props: { appName: string; preview: string; heading: string; children: ReactNode; footer?: string }) {
@@ -35,3 +35,18 @@ export const buttonStyle = {
   fontWeight: 600,
   display: "inline-block",
 } as const;
+
+/** The "This wasn't me" block every security notification ends with (a single-use report link). */
+export function ReportBlock(props: { reportUrl: string; supportEmail: string }) {
+  return (
+    <>
+      <Text style={paragraph}>If this wasn't you, tell us now so we can secure the account:</Text>
+      <Button href={props.reportUrl} style={buttonStyle}>
+        This wasn't me
+      </Button>
+      <Text style={paragraph}>
+        Or copy this link: {props.reportUrl} — or write to {props.supportEmail}.
+      </Text>
+    </>
+  );
+}
