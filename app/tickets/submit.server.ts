@@ -1,7 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { z } from "zod";
-import { randomId } from "~/security/crypto.server";
-import { openTicket } from "./tickets.server";
+import { newReference, openTicket } from "./tickets.server";
 import type { ticketSchema } from "./schemas";
 
 export type SubmitOutcome = { ok: true; reference: string; slaHours: number } | { ok: false; retryAfterSeconds: number };
@@ -24,10 +23,7 @@ export async function submitTicket(context: AppLoadContext, value: z.infer<typeo
     }
   }
   const slaHours = Math.round((value.category === "compromised" ? config.tickets.slaHighMs : config.tickets.slaNormalMs) / 3_600_000);
-  if (options.bot) {
-    const fake = randomId(6).toUpperCase().replace(/[^A-Z2-9]/g, "7");
-    return { ok: true, reference: `AR-${fake.slice(0, 4)}-${fake.slice(4, 8)}`, slaHours };
-  }
+  if (options.bot) return { ok: true, reference: newReference(), slaHours };
   const ticket = openTicket(context, value);
   return { ok: true, reference: ticket.reference, slaHours };
 }

@@ -60,7 +60,7 @@ export type TicketEvent = {
 
 // No 0/O or 1/I/L: references are read out over the phone.
 const REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-function newReference(): string {
+export function newReference(): string {
   const part = () => Array.from({ length: 4 }, () => REF_ALPHABET[crypto.randomInt(REF_ALPHABET.length)]).join("");
   return `AR-${part()}-${part()}`;
 }

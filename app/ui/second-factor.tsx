@@ -20,7 +20,7 @@ export function SecondFactorForms(props: {
       {props.hasTotp ? (
         <Form method="post" noValidate>
           <input type="hidden" name="intent" value="totp" />
-          <Field label="Code" name="value" inputMode="numeric" autoComplete="one-time-code" maxLength={8} hint="6 digits from your authenticator app" required />
+          <Field label="Code" name="value" id="factor-code" inputMode="numeric" autoComplete="one-time-code" maxLength={8} hint="6 digits from your authenticator app" required />
           <button type="submit" className="button">
             Continue
           </button>
@@ -30,7 +30,7 @@ export function SecondFactorForms(props: {
         <summary>Use a recovery code instead</summary>
         <Form method="post" noValidate>
           <input type="hidden" name="intent" value="recovery" />
-          <Field label="Recovery code" name="value" autoComplete="off" autoCapitalize="none" spellCheck={false} maxLength={64} hint="One of the codes you saved, like abcde-fghjk-mnpqr-stuvw" required />
+          <Field label="Recovery code" name="value" id="factor-recovery-code" autoComplete="off" autoCapitalize="none" spellCheck={false} maxLength={64} hint="One of the codes you saved, like abcde-fghjk-mnpqr-stuvw" required />
           <button type="submit" className="button button-secondary">
             Use recovery code
           </button>
