@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { freePort, startApp, type TestApp } from "../helpers/app";
+import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { Client } from "../helpers/http";
+
+/**
+ * With REDIS_URL set, every rate-limit counter lives in Redis (keys `portal:<limit name>…`) so
+ * several app nodes share them, and the SQLite limiter table stays unused (DESIGN.md §5).
+ * Uses Debian's redis-server on a free loopback port, without persistence.
+ */
+
+const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? "/usr/bin/redis-server";
+const PER_IDENTIFIER = 3;
+
+let redisProcess: ChildProcess | undefined;
+let redis: Redis | undefined;
+let redisPort = 0;
+let unavailable = "";
+let app: TestApp | undefined;
+let mail: SmtpSink | undefined;
+
+async function startRedis(): Promise<void> {
+  if (!fs.existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is not installed`);
+  redisPort = await freePort();
+  const child = spawn(REDIS_SERVER, ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  redisProcess = child;
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not get ready: ${output.slice(-300)}`)), 10_000);
+    const onData = (d: Buffer) => {
+      output += d;
+      if (output.includes("Ready to accept connections")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}: ${output.slice(-300)}`));
+    });
+  });
+  redis = new Redis({ host: "127.0.0.1", port: redisPort, lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  expect(await redis.ping()).toBe("PONG");
+}
+
+beforeAll(async () => {
+  try {
+    await startRedis();
+  } catch (err) {
+    unavailable = err instanceof Error ? err.message : String(err);
+    return;
+  }
+  mail = await startSmtpSink();
+  app = await startApp({
+    smtpUrl: mail.url,
+    env: { REDIS_URL: `redis://127.0.0.1:${redisPort}`, LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: String(PER_IDENTIFIER) },
+  });
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await mail?.close();
+  redis?.disconnect();
+  if (redisProcess && redisProcess.exitCode === null) {
+    const exited = new Promise((r) => redisProcess!.once("exit", r));
+    redisProcess.kill("SIGTERM");
+    await exited;
+  }
+});
+
+describe("rate limits in Redis (REDIS_URL)", () => {
+  test("counters are kept in Redis under portal:<limit>, the SQLite table stays empty, and over-limit still gives 429", async (ctx) => {
+    if (unavailable) {
+      ctx.skip(`redis-server could not be started, so the Redis store cannot be tested: ${unavailable}`);
+      return;
+    }
+    const c = new Client(app!.origin);
+    const identifier = `redis-probe-${Date.now()}@example.test`;
+    const statuses: number[] = [];
+    for (let i = 0; i <= PER_IDENTIFIER; i++) statuses.push((await c.post("/forgot-password", { identifier })).status);
+    expect(statuses).toEqual([...Array(PER_IDENTIFIER).fill(303), 429]);
+
+    const keys = await redis!.keys("portal:*");
+    expect(keys.length).toBeGreaterThan(0);
+    const limitsSeen = new Set(keys.map((k) => k.slice("portal:".length).split(":")[0]));
+    expect(limitsSeen).toContain("recovery_per_ip");
+    expect(limitsSeen).toContain("recovery_per_identifier");
+    expect(limitsSeen).toContain("messages_per_destination_hour");
+    // Keys are keyed hashes: what was typed never appears in Redis.
+    expect(keys.some((k) => k.includes(identifier) || k.includes("redis-probe"))).toBe(false);
+    const anyKey = keys.find((k) => k.startsWith("portal:recovery_per_identifier"))!;
+    expect(Number(await redis!.get(anyKey))).toBeGreaterThanOrEqual(PER_IDENTIFIER);
+    expect(await redis!.pttl(anyKey)).toBeGreaterThan(0);
+
+    // Sign-in failures per address are counted there too.
+    expect((await c.post("/login", { identifier: "nobody-here", password: "not a password at all" })).status).toBe(400);
+    expect(await redis!.keys("portal:login_failures_per_ip*")).toHaveLength(1);
+
+    const { n } = app!.db().prepare("SELECT COUNT(*) AS n FROM rate_limits").get() as { n: number };
+    expect(n).toBe(0);
+  });
+});
