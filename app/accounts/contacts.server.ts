@@ -120,7 +120,8 @@ export function verifyContactChange(context: AppLoadContext, user: User, kind: C
     if (user.email_verified) emails.add(user.email);
     if (updated.email_verified) emails.add(updated.email);
     for (const to of emails) context.services.send({ channel: "email", to, template: "contact-changed", payload });
-    if (user.phone && user.phone_verified && user.phone !== updated.phone) {
+    // The phone the account had before the change (after an email change, simply its phone).
+    if (user.phone && user.phone_verified) {
       context.services.send({ channel: "sms", to: user.phone, template: "contact-changed", payload });
     }
   }).immediate();

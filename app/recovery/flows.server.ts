@@ -329,8 +329,11 @@ export async function resend(
   if (!current || current.flow.status !== "active" || current.session.state !== "pending") return { ok: false, reason: "no-flow" };
   const { flow, user } = current;
   const now = clock.now();
+  // Someone who knows at once they can't reach their email may switch to SMS without waiting,
+  // once per request; the rule depends only on the flow, never on the account.
+  const firstSwitch = options.viaSms && flow.requested_via === "email" && flow.last_sent_at === flow.created_at;
   const wait = flow.last_sent_at + config.recovery.resendCooldownMs - now;
-  if (wait > 0) return { ok: false, reason: "cooldown", waitSeconds: Math.ceil(wait / 1000) };
+  if (wait > 0 && !firstSwitch) return { ok: false, reason: "cooldown", waitSeconds: Math.ceil(wait / 1000) };
 
   // Resends count against the same per-identifier and per-client limits as requests.
   for (const [name, limitKey] of [

@@ -4,9 +4,9 @@ import { codeAction, codeLoader } from "~/recovery/route-handlers.server";
 import { CodeForm } from "~/ui/recovery";
 import { keepRetryAfter } from "~/http/responses.server";
 
-// The title says the same as the heading: a phone request is told to check its phone.
 export const headers = keepRetryAfter;
 
+// The title says the same as the heading: a phone request is told to check its phone.
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.via === "phone" ? "Check your phone" : "Check your email"} | Account recovery` },
 ];

@@ -94,7 +94,10 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
     fs.appendFileSync(logPath, d);
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`portal did not start: ${stderr}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`portal did not start: ${stderr}`));
+    }, 60_000);
     const check = () => {
       if (stderr.includes("listening on port")) {
         clearTimeout(timer);
