@@ -25,7 +25,7 @@ async function signIn(page: Page, identifier = username, password = PASSWORD) {
   await page.goto("/login");
   await page.getByLabel("Username or email").fill(identifier);
   await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 test("the chooser offers the five ways forward", async ({ page }) => {
