@@ -58,8 +58,15 @@ const users = {
   totp: uniqueName("totp"),
 };
 
-/** One CLI import for everyone, then a password for each through an ordinary email reset (cheaper than a CLI run each). */
+/**
+ * One CLI import for everyone, then a password for each through an ordinary email reset (cheaper
+ * than a CLI run each). In parallel mode beforeAll runs before every test a worker picks up, while
+ * the worker's portal lives on: prepare the users once per worker.
+ */
+let prepared = false;
 test.beforeAll(async ({ portal }) => {
+  if (prepared) return;
+  prepared = true;
   const { app, mail } = portal;
   const csv = path.join(app.dir, `passkey-users-${process.pid}.csv`);
   fs.writeFileSync(csv, ["username,email,phone", ...Object.values(users).map((u) => `${u},${email(u)},`)].join("\n") + "\n");
