@@ -25,10 +25,23 @@ export type TestApp = {
   drainOutbox: () => Promise<number>;
   /** Runs `npm run portal -- ...` against this app's database. */
   cli: (args: string[], stdin?: string) => Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Creates accounts `<name>` / `<name>@example.test` (verified, no password) with one CLI import. */
+  importUsers: (usernames: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
   stop: () => Promise<void>;
 };
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
+
+/**
+ * Limits raised so that tests about something else never trip them. With TRUST_PROXY=loopback,
+ * each test client can also present its own address in X-Forwarded-For.
+ */
+export const RELAXED_LIMITS: Record<string, string> = {
+  TRUST_PROXY: "loopback",
+  LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: "1000",
+  LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR: "1000",
+  LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "1000",
+};
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -111,6 +124,7 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
     });
   });
   let ro: Database.Database | undefined;
+  let imports = 0;
   const hook = async (p: string, body: unknown) => {
     const res = await fetch(origin + p, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`${p} answered ${res.status}`);
@@ -129,6 +143,11 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
     resetClock: async () => void (await hook("/__test/clock", { reset: true })),
     drainOutbox: async () => (await hook("/__test/outbox/drain", {})).sent,
     cli: (args, stdin) => runCli(args, env, stdin),
+    importUsers: (usernames) => {
+      const csv = path.join(dir, `import-${++imports}.csv`);
+      fs.writeFileSync(csv, ["username,email,phone", ...usernames.map((u) => `${u},${u}@example.test,`)].join("\n") + "\n");
+      return runCli(["user", "import", csv], env);
+    },
     stop: async () => {
       ro?.close();
       if (child.exitCode === null) {

@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
 import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startApp, type TestApp } from "../helpers/app";
@@ -57,10 +55,8 @@ beforeAll(async () => {
       LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "100",
     },
   });
-  const csv = path.join(app.dir, "assisted-users.csv");
-  fs.writeFileSync(csv, ["username,email,phone", ...USERS.map((u) => `${u},${email(u)},`)].join("\n") + "\n");
   const results = await Promise.all([
-    app.cli(["user", "import", csv]),
+    app.importUsers(USERS),
     ...["agent@staff.test", "mfa@staff.test"].map((e) =>
       app.cli(["staff", "add", "--email", e, "--name", e.split("@")[0], "--password-stdin"], STAFF_PASSWORD),
     ),

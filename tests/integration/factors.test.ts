@@ -1,6 +1,4 @@
 import crypto from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
 import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startApp, type TestApp } from "../helpers/app";
@@ -69,10 +67,8 @@ beforeAll(async () => {
   });
   // One CLI run imports everyone (a CLI run per user costs seconds on a busy machine); each then
   // gets a password through an ordinary email reset, which is what the portal offers anyway.
-  const csv = path.join(app.dir, "factors-users.csv");
-  fs.writeFileSync(csv, ["username,email,phone", ...Object.values(U).map((u) => `${u},${email(u)},`)].join("\n") + "\n");
   const results = await Promise.all([
-    app.cli(["user", "import", csv]),
+    app.importUsers(Object.values(U)),
     app.cli(["staff", "add", "--email", STAFF_EMAIL, "--name", "Factors Agent", "--password-stdin"], STAFF_PASSWORD),
   ]);
   for (const r of results) expect(r.code, r.stderr).toBe(0);

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { ROOT, startApp, type TestApp } from "../helpers/app";
+import { RELAXED_LIMITS, ROOT, startApp, type TestApp } from "../helpers/app";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
 import { randomDigits } from "~/security/crypto.server";
@@ -41,16 +41,11 @@ beforeAll(async () => {
   app = await startApp({
     smtpUrl: mail.url,
     env: {
-      TRUST_PROXY: "loopback",
-      LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: "1000",
-      LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR: "1000",
-      LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "1000",
+      ...RELAXED_LIMITS,
     },
   });
-  const csv = path.join(app.dir, "users.csv");
-  fs.writeFileSync(csv, ["username,email,phone", ...IMPORTED.map((u) => `${u},${email(u)},`)].join("\n") + "\n");
   const results = await Promise.all([
-    app.cli(["user", "import", csv]),
+    app.importUsers(IMPORTED),
     app.cli(["user", "add", "--username", "ses2", "--email", email("ses2"), "--password-stdin"], OLD_PASSWORD + "\n"),
     app.cli(["user", "add", "--username", "pwdhist", "--email", email("pwdhist"), "--password-stdin"], OLD_PASSWORD + "\n"),
   ]);

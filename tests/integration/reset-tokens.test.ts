@@ -3,7 +3,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ROOT, startApp, type TestApp } from "../helpers/app";
+import { RELAXED_LIMITS, ROOT, startApp, type TestApp } from "../helpers/app";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
 import { randomToken } from "~/security/crypto.server";
@@ -40,16 +40,11 @@ beforeAll(async () => {
   app = await startApp({
     smtpUrl: mail.url,
     env: {
-      TRUST_PROXY: "loopback",
-      LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: "1000",
-      LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR: "1000",
-      LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "1000",
+      ...RELAXED_LIMITS,
     },
   });
-  const csv = path.join(app.dir, "users.csv");
-  fs.writeFileSync(csv, ["username,email,phone", ...USERS.map((u) => `${u},${email(u)},`)].join("\n") + "\n");
   const results = await Promise.all([
-    app.cli(["user", "import", csv]),
+    app.importUsers(USERS),
     app.cli(["user", "add", "--username", "tok3v", "--email", email("tok3v"), "--password-stdin"], OLD_PASSWORD + "\n"),
   ]);
   for (const r of results) expect(r.code, r.stderr).toBe(0);
