@@ -1,5 +1,5 @@
 import type { AppLoadContext } from "@remix-run/node";
-import { requireRecentUser, startUserSession } from "~/sessions/auth.server";
+import { requireRecentUser, requireUser, safeNext, startUserSession } from "~/sessions/auth.server";
 import { startVerifiedFlow } from "~/recovery/flows.server";
 import { recordEvent } from "~/recovery/events.server";
 import { clearPendingSignIn, markResetFactorPassed, pendingSignInUser, resetAwaitingFactor } from "./second-step.server";
@@ -10,7 +10,7 @@ import { authenticationOptions, clearChallengeCookie, registrationOptions, verif
  * add (signed in), sign-in (discoverable), second factor at sign-in, second factor during a
  * reset, or starting a reset with the passkey alone.
  */
-type Use = "add" | "sign-in" | "login-factor" | "reset-factor" | "reset";
+type Use = "add" | "sign-in" | "login-factor" | "reset-factor" | "reset" | "reauth";
 
 /**
  * This is a resource route: with single fetch, a `data()` result returned from one is turned into
@@ -23,7 +23,7 @@ const refuse = (message: string, status = 400) => data({ ok: false, message }, {
 
 export async function webauthnAction(request: Request, context: AppLoadContext) {
   if (!/^application\/json\b/.test(request.headers.get("content-type") ?? "")) return refuse("Expected JSON.");
-  let body: { step?: string; use?: Use; response?: unknown; name?: string };
+  let body: { step?: string; use?: Use; response?: unknown; name?: string; next?: string };
   try {
     body = await request.json();
   } catch {
@@ -40,9 +40,15 @@ export async function webauthnAction(request: Request, context: AppLoadContext) 
       return data({ ok: true, options }, { headers });
     }
     const user =
-      use === "login-factor" ? pendingSignInUser(request, context) : use === "reset-factor" ? (resetAwaitingFactor(request, context)?.user ?? null) : null;
+      use === "login-factor"
+        ? pendingSignInUser(request, context)
+        : use === "reset-factor"
+          ? (resetAwaitingFactor(request, context)?.user ?? null)
+          : use === "reauth"
+            ? requireUser(request, context).user
+            : null;
     if ((use === "login-factor" || use === "reset-factor") && !user) return refuse("Start again.", 403);
-    if (use !== "sign-in" && use !== "reset" && use !== "login-factor" && use !== "reset-factor") return refuse("Unknown use.");
+    if (use !== "sign-in" && use !== "reset" && use !== "login-factor" && use !== "reset-factor" && use !== "reauth") return refuse("Unknown use.");
     const purpose = use === "sign-in" ? "sign_in" : use === "reset" ? "reset" : "second_factor";
     const { options, cookie } = await authenticationOptions(context, purpose, user);
     headers.append("Set-Cookie", cookie);
@@ -62,6 +68,14 @@ export async function webauthnAction(request: Request, context: AppLoadContext) 
   const user = await verifyAuthentication(context, request, purpose, body.response as any);
   if (!user) return data({ ok: false, message: "That passkey didn't work. Try again or use another way." }, { status: 400, headers });
 
+  if (use === "reauth") {
+    // Fresh authentication at the passkey's level before a sensitive change (MFA-06); new session id (SES-03).
+    const { user: current } = requireUser(request, context);
+    if (current.id !== user.id) return refuse("That passkey belongs to another account.", 403);
+    headers.append("Set-Cookie", startUserSession(request, context, user));
+    recordEvent(context, { event: "reauthenticated", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "passkey" } });
+    return data({ ok: true, redirect: safeNext(typeof body.next === "string" ? body.next : null) }, { headers });
+  }
   if (use === "sign-in" || use === "login-factor") {
     if (use === "login-factor" && pendingSignInUser(request, context)?.id !== user.id) return refuse("Start again.", 403);
     headers.append("Set-Cookie", startUserSession(request, context, user));

@@ -5,14 +5,21 @@ import { readForm } from "~/http/forms.server";
 import { requireUser, safeNext, startUserSession } from "~/sessions/auth.server";
 import { signIn } from "~/accounts/sign-in.server";
 import { Field, Notice } from "~/ui/components";
-import { hasTotp } from "~/factors/factors.server";
+import { hasSecondFactor, listPasskeys } from "~/factors/factors.server";
+import { PasskeyButton } from "~/ui/passkey-button";
 import { checkTypedFactor } from "~/factors/second-step.server";
 
 export const meta: MetaFunction = () => [{ title: "Confirm it's you | Account recovery" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = requireUser(request, context);
-  return { username: user.username, next: safeNext(new URL(request.url).searchParams.get("next")), needsCode: hasTotp(context.services.db, user.id) };
+  const { db } = context.services;
+  return {
+    username: user.username,
+    next: safeNext(new URL(request.url).searchParams.get("next")),
+    needsCode: hasSecondFactor(db, user.id),
+    hasPasskey: listPasskeys(db, user.id).length > 0,
+  };
 }
 
 /** Re-authentication before a sensitive change; success issues a fresh session id (SES-03). */
@@ -25,8 +32,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!outcome.ok || outcome.user.id !== user.id) {
     return data({ error: outcome.ok ? "That password isn't right." : outcome.message }, { status: outcome.ok ? 400 : outcome.status });
   }
-  // Re-authentication at the account's strongest level (MFA-06): the authenticator too, when set up.
-  if (hasTotp(context.services.db, user.id)) {
+  // Re-authentication at the account's strongest level (MFA-06): with a second factor, the
+  // password needs an authenticator or recovery code (or the passkey button replaces both).
+  if (hasSecondFactor(context.services.db, user.id)) {
     const code = String(form.get("code") ?? "");
     const factor = await checkTypedFactor(context, user, /^\d{6}$/.test(code.trim()) ? "totp" : "recovery", code.trim());
     if (!factor.ok) return data({ error: factor.message }, { status: 400 });
@@ -35,17 +43,22 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function ConfirmPassword() {
-  const { username, next, needsCode } = useLoaderData<typeof loader>();
+  const { username, next, needsCode, hasPasskey } = useLoaderData<typeof loader>();
   const a = useActionData<typeof action>();
   return (
     <>
       <h1>Confirm it's you</h1>
-      <p className="lead">For your security, enter your password again before changing how we reach you.</p>
+      <p className="lead">
+        {hasPasskey
+          ? "For your security, confirm with your passkey, or with your password and a code, before changing your settings."
+          : "For your security, enter your password again before changing your settings."}
+      </p>
       {a?.error ? (
         <Notice kind="error">
           <p>{a.error}</p>
         </Notice>
       ) : null}
+      {hasPasskey ? <PasskeyButton use="reauth" next={next} label="Confirm with my passkey" className="button" /> : null}
       <Form method="post" noValidate>
         <input type="hidden" name="next" value={next} />
         <input type="text" name="username" autoComplete="username" defaultValue={username} hidden readOnly />

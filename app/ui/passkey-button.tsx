@@ -1,12 +1,12 @@
 import { useEffect, useState } from "react";
 
-type Use = "add" | "sign-in" | "login-factor" | "reset-factor" | "reset";
+type Use = "add" | "sign-in" | "login-factor" | "reset-factor" | "reset" | "reauth";
 
 /**
  * A button that runs a WebAuthn ceremony through /webauthn. Passkeys need JavaScript, so the
  * button only appears once the page is interactive; every page offers another way without it.
  */
-export function PasskeyButton(props: { use: Use; label: string; nameField?: boolean; className?: string }) {
+export function PasskeyButton(props: { use: Use; label: string; nameField?: boolean; className?: string; next?: string }) {
   const [ready, setReady] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -28,7 +28,7 @@ export function PasskeyButton(props: { use: Use; label: string; nameField?: bool
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- options JSON straight from the server
       const optionsJSON = start.options as any;
       const response = props.use === "add" ? await browser.startRegistration({ optionsJSON }) : await browser.startAuthentication({ optionsJSON });
-      const done = await post({ step: "verify", use: props.use, response, name });
+      const done = await post({ step: "verify", use: props.use, response, name, next: props.next });
       if (!done.ok || !done.redirect) throw new Error(done.message ?? "That passkey didn't work.");
       window.location.assign(done.redirect);
     } catch (e) {

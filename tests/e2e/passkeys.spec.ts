@@ -222,6 +222,15 @@ test("MFA-05 MFA-06 add a named passkey, sign in with it, and reset the password
   await expect(page).toHaveURL(/\/login\/verify$/);
   await page.getByRole("button", { name: "Use my passkey" }).click();
   await expect(page).toHaveURL(/\/account$/);
+
+  // MFA-06: ten minutes later a settings change asks again, and the passkey alone confirms it.
+  await app.advanceClock(11 * 60_000);
+  await page.goto("/account/security");
+  await expect(page).toHaveURL(/\/account\/confirm\?next=%2Faccount%2Fsecurity$/);
+  const before = (await ctx.cookies()).find((c) => c.name === "session")?.value;
+  await page.getByRole("button", { name: "Confirm with my passkey" }).click();
+  await expect(page).toHaveURL(/\/account\/security$/);
+  expect((await ctx.cookies()).find((c) => c.name === "session")?.value, "SES-03 a new session id after re-authentication").not.toBe(before);
   await ctx.close();
 });
 
