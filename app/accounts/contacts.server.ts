@@ -1,11 +1,10 @@
+import { sendSecurityNotice } from "~/tickets/notices.server";
 import type { AppLoadContext } from "@remix-run/node";
 import { findUserById, type User } from "./accounts.server";
 import { isValidEmail, normaliseEmail } from "./identifiers";
 import { normalisePhone } from "./phone";
 import { smsAllowed } from "~/delivery/sms-guard.server";
-import { describeBrowser } from "~/http/user-agent";
 import { hmacHex, randomDigits, randomId, safeEqual } from "~/security/crypto.server";
-import { reportLink } from "~/tickets/report.server";
 import { recordEvent } from "~/recovery/events.server";
 
 /**
@@ -83,7 +82,7 @@ export async function startContactChange(context: AppLoadContext, user: User, ki
 export type VerifyOutcome = { ok: true } | { ok: false; error: string; dead: boolean };
 
 export function verifyContactChange(context: AppLoadContext, user: User, kind: ContactKind, code: string): VerifyOutcome {
-  const { db, clock, config } = context.services;
+  const { db } = context.services;
   const change = pendingChange(context, user.id, kind);
   if (!change) return { ok: false, dead: true, error: "This code has expired. Start the change again." };
   if (!/^\d{6}$/.test(code) || !safeEqual(codeHash(context, change.id, code), change.code_hash)) {
@@ -98,32 +97,15 @@ export function verifyContactChange(context: AppLoadContext, user: User, kind: C
     if (attempts >= MAX_ATTEMPTS) return { ok: false, dead: true, error: "Too many wrong codes. Start the change again to get a new code." };
     return { ok: false, dead: false, error: `That code isn't right. You have ${MAX_ATTEMPTS - attempts} tries left.` };
   }
-  const now = clock.now();
   db.transaction(() => {
     db.prepare("UPDATE contact_changes SET status = 'done' WHERE id = ?").run(change.id);
     if (kind === "email") db.prepare("UPDATE users SET email = ?, email_verified = 1 WHERE id = ?").run(change.new_value, user.id);
     else db.prepare("UPDATE users SET phone = ?, phone_verified = 1 WHERE id = ?").run(change.new_value, user.id);
     recordEvent(context, { event: `${kind}_changed`, outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
     // Tell every contact, the old ones included, so a takeover cannot quietly move the account (NTF-03).
-    const payload = {
-      appName: config.appName,
-      username: user.username,
-      kind,
-      when: new Date(now).toUTCString(),
-      browser: describeBrowser(context.userAgent),
-      ip: context.clientIp,
-      reportUrl: reportLink(context, user.id, `${kind}_changed`),
-      supportEmail: config.supportEmail,
-    };
+    // `user` is the account as it was: its old email and old phone are told, and the new email too.
     const updated = findUserById(db, user.id)!;
-    const emails = new Set<string>();
-    if (user.email_verified) emails.add(user.email);
-    if (updated.email_verified) emails.add(updated.email);
-    for (const to of emails) context.services.send({ channel: "email", to, template: "contact-changed", payload });
-    // The phone the account had before the change (after an email change, simply its phone).
-    if (user.phone && user.phone_verified) {
-      context.services.send({ channel: "sms", to: user.phone, template: "contact-changed", payload });
-    }
+    sendSecurityNotice(context, user, { template: "contact-changed", event: `${kind}_changed`, extra: { kind }, alsoEmail: [updated.email] });
   }).immediate();
   return { ok: true };
 }

@@ -16,6 +16,7 @@ import { audit, exportAudit, verifyAuditChain } from "~/audit/audit.server";
 import { enqueue } from "~/delivery/outbox.server";
 import { deleteAllSessions } from "~/sessions/sessions.server";
 import { listLocks } from "~/lockout/lockout.server";
+import { cancelFlowsForUser } from "~/recovery/flows.server";
 import { parseCsv } from "./csv";
 
 /**
@@ -153,7 +154,11 @@ async function run(argv: string[], config: Config): Promise<void> {
       const f = parseFlags(rest, [], []);
       if (f.positional.length !== 1) throw new UsageError(`user ${sub} needs exactly one username`);
       const user = setUserStatus(db, f.positional[0], sub === "disable" ? "disabled" : "active");
-      if (sub === "disable") deleteAllSessions(db, { type: "user", id: user.id });
+      if (sub === "disable") {
+        // A disabled account keeps no way in: sessions end and open recovery links stop working.
+        deleteAllSessions(db, { type: "user", id: user.id });
+        cancelFlowsForUser(db, user.id);
+      }
       opAudit(db, sub === "disable" ? "account_disabled" : "account_enabled", user.id, { via: "cli" });
       console.log(`${sub}d user ${user.username}`);
       return;

@@ -1,11 +1,10 @@
+import { sendSecurityNotice } from "~/tickets/notices.server";
 import crypto from "node:crypto";
 import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
 import type { User } from "~/accounts/accounts.server";
-import { describeBrowser } from "~/http/user-agent";
 import { recordEvent } from "~/recovery/events.server";
 import { hmacHex, randomId } from "~/security/crypto.server";
-import { reportLink } from "~/tickets/report.server";
 import { decryptSecret, encryptSecret, newTotpSecret, totpUri, verifyTotp } from "./totp.server";
 
 /**
@@ -60,19 +59,7 @@ export function factorSummary(db: Db, userId: string) {
 
 /** Tell the customer on every verified channel, with a "This wasn't me" link. */
 export function notifyFactorChange(context: AppLoadContext, user: User, change: string): void {
-  const { config, clock } = context.services;
-  const payload = {
-    appName: config.appName,
-    username: user.username,
-    change,
-    when: new Date(clock.now()).toUTCString(),
-    browser: describeBrowser(context.userAgent),
-    ip: context.clientIp,
-    reportUrl: reportLink(context, user.id, "security_settings_changed"),
-    supportEmail: config.supportEmail,
-  };
-  if (user.email_verified) context.services.send({ channel: "email", to: user.email, template: "factor-changed", payload });
-  if (user.phone && user.phone_verified) context.services.send({ channel: "sms", to: user.phone, template: "factor-changed", payload });
+  sendSecurityNotice(context, user, { template: "factor-changed", event: "security_settings_changed", extra: { change } });
 }
 
 // ---- authenticator app ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { generateSecret, generateURI, verify } from "otplib";
+import QRCode from "qrcode";
 
 /**
  * Authenticator-app codes (RFC 6238 via otplib 13): 160-bit secrets, 30-second steps, ±1 step
@@ -32,6 +33,11 @@ export function newTotpSecret(): string {
 
 export function totpUri(issuer: string, label: string, secret: string): string {
   return generateURI({ issuer, label, secret });
+}
+
+/** The otpauth:// URI as a QR image (data: URL, allowed by the CSP's img-src). */
+export function totpQr(uri: string): Promise<string> {
+  return QRCode.toDataURL(uri, { margin: 1, width: 220 });
 }
 
 /**

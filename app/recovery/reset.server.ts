@@ -1,11 +1,10 @@
+import { sendSecurityNotice } from "~/tickets/notices.server";
 import type { AppLoadContext } from "@remix-run/node";
 import { isInHistory, storePasswordHash, type User } from "~/accounts/accounts.server";
 import { hashPassword } from "~/accounts/password-hash.server";
 import { checkPassword, type PolicySettings } from "~/accounts/password-policy";
 import { deleteAllSessions } from "~/sessions/sessions.server";
-import { describeBrowser } from "~/http/user-agent";
 import { clearRecoveryCookie, consumeFlow, currentRecovery, type Current } from "./flows.server";
-import { reportLink } from "~/tickets/report.server";
 import { recordEvent } from "./events.server";
 import { afterPasswordReset, requiresSecondFactor } from "./hooks.server";
 
@@ -71,7 +70,7 @@ export async function completeReset(
     const revoked = deleteAllSessions(db, { type: "user", id: user.id });
     afterPasswordReset(context, user, now);
     recordEvent(context, { event: "password_reset_completed", outcome: "success", userId: user.id, details: { sessions_revoked: revoked } });
-    queueChangedNotice(context, user, now);
+    sendSecurityNotice(context, user, { template: "password-changed", event: "password_changed" });
     return true;
   }).immediate();
   if (!won) {
@@ -79,22 +78,4 @@ export async function completeReset(
   }
   metrics.recoveryRequests.inc({ purpose: "reset", outcome: "completed" });
   return { ok: true, clearCookie: clearRecoveryCookie(context) };
-}
-
-/** "Your password was changed" on every verified channel, with a way to report it (NTF-01). */
-function queueChangedNotice(context: AppLoadContext, user: User, now: number) {
-  const { config } = context.services;
-  const payload = {
-    appName: config.appName,
-    username: user.username,
-    when: new Date(now).toUTCString(),
-    browser: describeBrowser(context.userAgent),
-    ip: context.clientIp,
-    reportUrl: reportLink(context, user.id, `password_changed`),
-    supportUrl: `${config.appOrigin}/assisted-recovery`,
-    supportEmail: config.supportEmail,
-    loginUrl: `${config.appOrigin}/login`,
-  };
-  if (user.email_verified) context.services.send({ channel: "email", to: user.email, template: "password-changed", payload });
-  if (user.phone && user.phone_verified) context.services.send({ channel: "sms", to: user.phone, template: "password-changed", payload });
 }

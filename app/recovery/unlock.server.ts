@@ -1,9 +1,8 @@
+import { sendSecurityNotice } from "~/tickets/notices.server";
 import type { AppLoadContext } from "@remix-run/node";
 import type { User } from "~/accounts/accounts.server";
 import { SELF_SERVICE_REASONS, activeLock, clearFailures, endLocks, failureKey } from "~/lockout/lockout.server";
-import { describeBrowser } from "~/http/user-agent";
 import { clearRecoveryCookie, consumeFlow, currentRecovery, startVerifiedFlow, type Current } from "./flows.server";
-import { reportLink } from "~/tickets/report.server";
 import { recordEvent } from "./events.server";
 
 /**
@@ -44,20 +43,7 @@ export function completeUnlock(context: AppLoadContext, request: Request, choice
     clearFailures(db, failureKey(config.secretKey, user.id, ""));
     const ended = endLocks(db, user.id, now, "self_service_unlock", `user:${user.id}`, SELF_SERVICE_REASONS);
     recordEvent(context, { event: "account_unlocked", outcome: "success", userId: user.id, details: { how: "self_service_unlock", locks: ended, choice } });
-    if (ended > 0) {
-      const payload = {
-        appName: config.appName,
-        username: user.username,
-        when: new Date(now).toUTCString(),
-        browser: describeBrowser(context.userAgent),
-        ip: context.clientIp,
-        reportUrl: reportLink(context, user.id, `account_unlocked`),
-        supportEmail: config.supportEmail,
-        loginUrl: `${config.appOrigin}/login`,
-      };
-      if (user.email_verified) context.services.send({ channel: "email", to: user.email, template: "account-unlocked", payload });
-      if (user.phone && user.phone_verified) context.services.send({ channel: "sms", to: user.phone, template: "account-unlocked", payload });
-    }
+    if (ended > 0) sendSecurityNotice(context, user, { template: "account-unlocked", event: "account_unlocked" });
     if (choice === "reset") resetCookie = startVerifiedFlow(context, "reset", user);
     return true;
   }).immediate();

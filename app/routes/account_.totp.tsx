@@ -1,10 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import QRCode from "qrcode";
 import { readForm } from "~/http/forms.server";
 import { requireRecentUser } from "~/sessions/auth.server";
 import { confirmTotp, hasTotp, startTotpSetup } from "~/factors/factors.server";
+import { totpQr } from "~/factors/totp.server";
 import { Field, Notice } from "~/ui/components";
 
 export const meta: MetaFunction = () => [{ title: "Set up an authenticator app | Account recovery" }];
@@ -13,7 +13,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = requireRecentUser(request, context);
   if (hasTotp(context.services.db, user.id)) throw redirect("/account/security");
   const { secret, uri } = startTotpSetup(context, user);
-  return { secret, qr: await QRCode.toDataURL(uri, { margin: 1, width: 220 }) };
+  return { secret, qr: await totpQr(uri) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {

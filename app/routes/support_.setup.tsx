@@ -1,10 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { data, redirect } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import QRCode from "qrcode";
-import { readForm } from "~/http/forms.server";
-import { totpUri } from "~/factors/totp.server";
-import { pendingStaff, setupSecret, staffTotpStep } from "~/support/staff-auth.server";
+import { totpQr, totpUri } from "~/factors/totp.server";
+import { pendingStaff, setupSecret, staffCodeAction } from "~/support/staff-auth.server";
 import { Field, Notice } from "~/ui/components";
 
 export const meta: MetaFunction = () => [{ title: "Set up your authenticator | Support console" }];
@@ -16,19 +14,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (staff.totp_confirmed_at) throw redirect("/support/verify");
   const secret = setupSecret(context, staff);
   const uri = totpUri(`${context.services.config.appName} support`, staff.email, secret);
-  return { secret, qr: await QRCode.toDataURL(uri, { margin: 1, width: 220 }) };
+  return { secret, qr: await totpQr(uri) };
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
-  const staff = pendingStaff(request, context);
-  if (!staff || staff.totp_confirmed_at) throw redirect("/support/login");
-  const form = await readForm(request);
-  const cookies = await staffTotpStep(context, request, staff, String(form.get("code") ?? "").slice(0, 16));
-  if (!cookies) return data({ error: "That code isn't right. Check the app shows this account and try the newest code." }, { status: 400 });
-  const headers = new Headers();
-  for (const c of cookies) headers.append("Set-Cookie", c);
-  throw redirect("/support", { status: 303, headers });
-}
+export const action = ({ request, context }: ActionFunctionArgs) => staffCodeAction(request, context, "setup");
 
 export default function StaffSetup() {
   const { secret, qr } = useLoaderData<typeof loader>();

@@ -1,8 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { data, redirect } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
-import { readForm } from "~/http/forms.server";
-import { pendingStaff, staffTotpStep } from "~/support/staff-auth.server";
+import { pendingStaff, staffCodeAction } from "~/support/staff-auth.server";
 import { Field, Notice } from "~/ui/components";
 
 export const meta: MetaFunction = () => [{ title: "Authenticator code | Support console" }];
@@ -14,16 +13,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return null;
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
-  const staff = pendingStaff(request, context);
-  if (!staff || !staff.totp_confirmed_at) throw redirect("/support/login");
-  const form = await readForm(request);
-  const cookies = await staffTotpStep(context, request, staff, String(form.get("code") ?? "").slice(0, 16));
-  if (!cookies) return data({ error: "That code isn't right, or was already used. Wait for the next code and try again." }, { status: 400 });
-  const headers = new Headers();
-  for (const c of cookies) headers.append("Set-Cookie", c);
-  throw redirect("/support", { status: 303, headers });
-}
+export const action = ({ request, context }: ActionFunctionArgs) => staffCodeAction(request, context, "verify");
 
 export default function StaffVerify() {
   const a = useActionData<typeof action>();

@@ -1,7 +1,7 @@
+import { sendSecurityNotice } from "~/tickets/notices.server";
 import type { AppLoadContext } from "@remix-run/node";
 import type { Staff } from "~/accounts/accounts.server";
 import { endLocks } from "~/lockout/lockout.server";
-import { reportLink } from "~/tickets/report.server";
 import { startRecoveryForUser } from "~/recovery/flows.server";
 import { removeAllFactors } from "~/factors/factors.server";
 import { recordEvent } from "~/recovery/events.server";
@@ -88,18 +88,7 @@ export function performStaffAction(
         audit({ locks: ended });
         if (ended > 0) {
           // The customer is told, like after a self-service unlock (NTF-02), with a way to report it.
-          const payload = {
-            appName: config.appName,
-            username: user!.username,
-            when: new Date(now).toUTCString(),
-            browser: "our support team",
-            ip: "",
-            reportUrl: reportLink(context, user!.id, "account_unlocked"),
-            supportEmail: config.supportEmail,
-            loginUrl: `${config.appOrigin}/login`,
-          };
-          if (user!.email_verified) context.services.send({ channel: "email", to: user!.email, template: "account-unlocked", payload });
-          if (user!.phone && user!.phone_verified) context.services.send({ channel: "sms", to: user!.phone, template: "account-unlocked", payload });
+          sendSecurityNotice(context, user!, { template: "account-unlocked", event: "account_unlocked", byStaff: true });
         }
         break;
       }

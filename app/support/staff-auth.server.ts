@@ -1,4 +1,5 @@
-import { redirect, type AppLoadContext } from "@remix-run/node";
+import { data, redirect, type AppLoadContext } from "@remix-run/node";
+import { readForm } from "~/http/forms.server";
 import { findStaffByEmail, findStaffById, type Staff } from "~/accounts/accounts.server";
 import { dummyHash, verifyPassword } from "~/accounts/password-hash.server";
 import { decryptSecret, encryptSecret, newTotpSecret, verifyTotp } from "~/factors/totp.server";
@@ -107,4 +108,25 @@ export function endStaffSession(request: Request, context: AppLoadContext): stri
   const token = readCookie(request, STAFF_COOKIE, config.secureCookies);
   if (token) deleteSession(db, sessionIdFromToken(token));
   return clearCookie(STAFF_COOKIE, { secure: config.secureCookies, sameSite: "Strict" });
+}
+
+/**
+ * The POST of /support/setup (confirming a new authenticator) and /support/verify (signing in):
+ * both take a code after the password step and, when it is right, start the staff session.
+ */
+export async function staffCodeAction(request: Request, context: AppLoadContext, step: "setup" | "verify") {
+  const staff = pendingStaff(request, context);
+  if (!staff || Boolean(staff.totp_confirmed_at) !== (step === "verify")) throw redirect("/support/login");
+  const form = await readForm(request);
+  const cookies = await staffTotpStep(context, request, staff, String(form.get("code") ?? "").slice(0, 16));
+  if (!cookies) {
+    const error =
+      step === "setup"
+        ? "That code isn't right. Check the app shows this account and try the newest code."
+        : "That code isn't right, or was already used. Wait for the next code and try again.";
+    return data({ error }, { status: 400 });
+  }
+  const headers = new Headers();
+  for (const c of cookies) headers.append("Set-Cookie", c);
+  throw redirect("/support", { status: 303, headers });
 }
