@@ -159,3 +159,14 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
     },
   };
 }
+
+/** Waits until the outbox has nothing due, so "nothing was sent" assertions mean something. */
+export async function outboxSettled(app: TestApp, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    const { n } = app.db().prepare("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending')").get() as { n: number };
+    if (n === 0) return;
+    if (Date.now() - start > timeoutMs) throw new Error(`outbox still has ${n} messages`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -54,3 +54,25 @@ export class Client {
 }
 
 export const DEMO_PASSWORD = "purple otter lantern harbour";
+
+/** What a client can observe, minus per-request noise (request id, date, CSP nonce, cookie values). */
+export async function shape(res: Response) {
+  const body = (await res.text()).replace(/nonce="[^"]*"/g, 'nonce="N"');
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    if (["x-request-id", "date", "set-cookie"].includes(name)) return;
+    headers[name] = name === "content-security-policy" ? value.replace(/'nonce-[^']+'/g, "'nonce-N'") : value;
+  });
+  const cookies = res.headers.getSetCookie().map((c) => {
+    const [pair, ...attrs] = c.split(";");
+    return [pair.slice(0, pair.indexOf("=")).trim() + "=<value>", ...attrs.map((a) => a.trim())].join("; ");
+  });
+  return { status: res.status, location: res.headers.get("location"), headers, cookies, body };
+}
+
+/** Everything a response exposes, as one searchable string (headers, cookies, body). */
+export async function everything(res: Response): Promise<string> {
+  const headers: string[] = [];
+  res.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
+  return `${headers.join("\n")}\n${res.headers.getSetCookie().join("\n")}\n${await res.text()}`;
+}

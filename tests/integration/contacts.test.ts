@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startApp, type TestApp } from "../helpers/app";
+import { outboxSettled, startApp, type TestApp } from "../helpers/app";
 import { codeIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
-import { Client } from "../helpers/http";
+import { Client, everything, shape } from "../helpers/http";
 import { smsCode, startSmsReceiver, verifyWebhookSignature, type SmsReceiver } from "../helpers/sms-receiver";
 
 /**
@@ -27,38 +27,6 @@ function client(): Client {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function outboxSettled(timeoutMs = 10_000) {
-  const start = Date.now();
-  for (;;) {
-    const { n } = app.db().prepare("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending')").get() as { n: number };
-    if (n === 0) return;
-    if (Date.now() - start > timeoutMs) throw new Error(`outbox still has ${n} messages`);
-    await sleep(20);
-  }
-}
-
-/** What a client can observe, minus per-request noise (request id, date, CSP nonce, cookie values). */
-async function shape(res: Response) {
-  const body = (await res.text()).replace(/nonce="[^"]*"/g, 'nonce="N"');
-  const headers: Record<string, string> = {};
-  res.headers.forEach((value, name) => {
-    if (["x-request-id", "date", "set-cookie"].includes(name)) return;
-    headers[name] = name === "content-security-policy" ? value.replace(/'nonce-[^']+'/g, "'nonce-N'") : value;
-  });
-  const cookies = res.headers.getSetCookie().map((c) => {
-    const [pair, ...attrs] = c.split(";");
-    return [pair.slice(0, pair.indexOf("=")).trim() + "=<value>", ...attrs.map((a) => a.trim())].join("; ");
-  });
-  return { status: res.status, location: res.headers.get("location"), headers, cookies, body };
-}
-
-/** Body, headers and cookies of a response as one searchable string. */
-async function everything(res: Response): Promise<string> {
-  const headers: string[] = [];
-  res.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
-  return `${headers.join("\n")}\n${await res.text()}`;
-}
 
 async function signIn(username: string): Promise<Client> {
   const c = client();
@@ -158,7 +126,7 @@ describe("AR-01 username recovery", () => {
     const res = await client().post("/forgot-username", { contact: "Shared-Names@Example.test" });
     expect(res.status).toBe(303);
     const email = await mail.waitFor((m) => m.to.includes("shared-names@example.test"));
-    await outboxSettled();
+    await outboxSettled(app);
     await sleep(100);
     expect(messagesTo("shared-names@example.test")).toHaveLength(1);
     expect(email.subject).toMatch(/usernames/i);
@@ -175,7 +143,7 @@ describe("AR-01 username recovery", () => {
     expect(verifyWebhookSignature(SECRET, text.request.rawBody, text.request.headers["x-signature"])).toBe(true);
     expect(text.body).toMatch(/username for this number: unamephone/);
     await client().post("/forgot-username", { contact: "(202) 555-0162" });
-    await outboxSettled();
+    await outboxSettled(app);
     expect(sms.to("+12025550162")).toHaveLength(0);
     expect(sms.to("+12025550169")).toHaveLength(0);
   });
@@ -229,7 +197,7 @@ describe("NTF-04 a new email or phone is used only after its code", () => {
     // A reset by username still goes to the old, verified address only.
     await client().post("/forgot-password", { identifier: "ntf4user" });
     await mail.waitFor((m) => m.to.includes("ntf4user@example.test") && /reset/i.test(m.subject));
-    await outboxSettled();
+    await outboxSettled(app);
     await sleep(100);
     expect(messagesTo("ntf4-new@example.test")).toHaveLength(1); // only the confirmation code
     expect(sms.to("+12025550164")).toHaveLength(1); // only the confirmation code
@@ -385,7 +353,7 @@ describe("contact change abuse", () => {
     expect(phone.status).toBe(400);
     expect(await phone.text()).not.toContain("<script>alert(1)</script>");
     expect(changes("guarduser").filter((x) => x.status === "pending")).toHaveLength(0);
-    await outboxSettled();
+    await outboxSettled(app);
     expect((app.db().prepare("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n).toBe(before);
     expect(mail.messages.some((m) => m.to.includes("attacker@evil.test"))).toBe(false);
   });

@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startApp, type TestApp } from "../helpers/app";
+import { outboxSettled, startApp, type TestApp } from "../helpers/app";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { Client } from "../helpers/http";
+import { Client, everything, shape } from "../helpers/http";
 import { smsCode, startSmsReceiver, verifyWebhookSignature, type SmsReceiver } from "../helpers/sms-receiver";
 
 /**
@@ -59,39 +59,6 @@ async function addUsers(target: TestApp, users: NewUser[]) {
     );
   }
   for (const r of await Promise.all(jobs)) expect(r.code, r.stderr).toBe(0);
-}
-
-/** Waits until the outbox has nothing due (so "nothing was sent" assertions are meaningful). */
-async function outboxSettled(target: TestApp, timeoutMs = 10_000) {
-  const start = Date.now();
-  for (;;) {
-    const { n } = target.db().prepare("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending')").get() as { n: number };
-    if (n === 0) return;
-    if (Date.now() - start > timeoutMs) throw new Error(`outbox still has ${n} messages`);
-    await sleep(20);
-  }
-}
-
-/** What a client can observe, minus per-request noise (request id, date, CSP nonce, cookie values). */
-async function shape(res: Response) {
-  const body = (await res.text()).replace(/nonce="[^"]*"/g, 'nonce="N"');
-  const headers: Record<string, string> = {};
-  res.headers.forEach((value, name) => {
-    if (["x-request-id", "date", "set-cookie"].includes(name)) return;
-    headers[name] = name === "content-security-policy" ? value.replace(/'nonce-[^']+'/g, "'nonce-N'") : value;
-  });
-  const cookies = res.headers.getSetCookie().map((c) => {
-    const [pair, ...attrs] = c.split(";");
-    return [pair.slice(0, pair.indexOf("=")).trim() + "=<value>", ...attrs.map((a) => a.trim())].join("; ");
-  });
-  return { status: res.status, location: res.headers.get("location"), headers, cookies, body };
-}
-
-/** Everything a response exposes, as one searchable string (body, headers, cookies). */
-async function everything(res: Response): Promise<string> {
-  const headers: string[] = [];
-  res.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
-  return `${headers.join("\n")}\n${res.headers.getSetCookie().join("\n")}\n${await res.text()}`;
 }
 
 async function requestByPhone(c: Client, path: "/forgot-password" | "/unlock", phone: string) {
