@@ -4,7 +4,7 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { requireUser, safeNext, startUserSession } from "~/sessions/auth.server";
 import { signIn } from "~/accounts/sign-in.server";
-import { Field, Notice } from "~/ui/components";
+import { Field, FormError } from "~/ui/components";
 import { hasSecondFactor, listPasskeys } from "~/factors/factors.server";
 import { PasskeyButton } from "~/ui/passkey-button";
 import { checkTypedFactor } from "~/factors/second-step.server";
@@ -53,11 +53,7 @@ export default function ConfirmPassword() {
           ? "For your security, confirm with your passkey, or with your password and a code, before changing your settings."
           : "For your security, enter your password again before changing your settings."}
       </p>
-      {a?.error ? (
-        <Notice kind="error">
-          <p>{a.error}</p>
-        </Notice>
-      ) : null}
+      <FormError message={a?.error} />
       {hasPasskey ? <PasskeyButton use="reauth" next={next} label="Confirm with my passkey" className="button" /> : null}
       <Form method="post" noValidate>
         <input type="hidden" name="next" value={next} />

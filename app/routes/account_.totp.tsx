@@ -5,7 +5,7 @@ import { readForm } from "~/http/forms.server";
 import { requireRecentUser } from "~/sessions/auth.server";
 import { confirmTotp, hasTotp, startTotpSetup } from "~/factors/factors.server";
 import { totpQr } from "~/factors/totp.server";
-import { Field, Notice } from "~/ui/components";
+import { Field, FormError } from "~/ui/components";
 
 export const meta: MetaFunction = () => [{ title: "Set up an authenticator app | Account recovery" }];
 
@@ -39,11 +39,7 @@ export default function TotpSetup() {
       <p>
         Key: <code data-testid="totp-secret">{secret}</code>
       </p>
-      {a?.error ? (
-        <Notice kind="error">
-          <p>{a.error}</p>
-        </Notice>
-      ) : null}
+      <FormError message={a?.error} />
       <Form method="post" noValidate>
         <Field label="Code" name="code" inputMode="numeric" autoComplete="one-time-code" maxLength={8} required />
         <button type="submit" className="button">

@@ -3,7 +3,7 @@ import { data, redirect } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { staffPasswordStep } from "~/support/staff-auth.server";
-import { Field, Notice } from "~/ui/components";
+import { Field, FormError } from "~/ui/components";
 
 export const meta: MetaFunction = () => [{ title: "Staff sign in | Support console" }];
 
@@ -23,11 +23,7 @@ export default function StaffLogin() {
     <>
       <h1>Support console</h1>
       <p className="lead">Staff sign in with a password and an authenticator app.</p>
-      {a?.error ? (
-        <Notice kind="error">
-          <p>{a.error}</p>
-        </Notice>
-      ) : null}
+      <FormError message={a?.error} />
       <Form method="post" noValidate>
         <Field label="Staff email" name="email" type="email" autoComplete="username" required />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required />

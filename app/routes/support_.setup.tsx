@@ -3,7 +3,7 @@ import { redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { totpQr, totpUri } from "~/factors/totp.server";
 import { pendingStaff, setupSecret, staffCodeAction } from "~/support/staff-auth.server";
-import { Field, Notice } from "~/ui/components";
+import { Field, FormError } from "~/ui/components";
 
 export const meta: MetaFunction = () => [{ title: "Set up your authenticator | Support console" }];
 
@@ -30,11 +30,7 @@ export default function StaffSetup() {
       <p>
         Or type this key: <code data-testid="totp-secret">{secret}</code>
       </p>
-      {a?.error ? (
-        <Notice kind="error">
-          <p>{a.error}</p>
-        </Notice>
-      ) : null}
+      <FormError message={a?.error} />
       <Form method="post" noValidate>
         <Field label="Code" name="code" inputMode="numeric" autoComplete="one-time-code" maxLength={8} hint="The 6 digits the app shows now" required />
         <button type="submit" className="button">

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
 import { pendingStaff, staffCodeAction } from "~/support/staff-auth.server";
-import { Field, Notice } from "~/ui/components";
+import { Field, FormError } from "~/ui/components";
 
 export const meta: MetaFunction = () => [{ title: "Authenticator code | Support console" }];
 
@@ -20,11 +20,7 @@ export default function StaffVerify() {
   return (
     <>
       <h1>Authenticator code</h1>
-      {a?.error ? (
-        <Notice kind="error">
-          <p>{a.error}</p>
-        </Notice>
-      ) : null}
+      <FormError message={a?.error} />
       <Form method="post" noValidate>
         <Field label="Code" name="code" inputMode="numeric" autoComplete="one-time-code" maxLength={8} hint="6 digits from your authenticator app" required />
         <button type="submit" className="button">

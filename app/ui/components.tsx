@@ -56,3 +56,13 @@ export function Notice(props: { kind?: "info" | "success" | "warning" | "error";
     </div>
   );
 }
+
+/** The message a form shows after a refused submission, announced to screen readers. */
+export function FormError(props: { message?: string | null }) {
+  if (!props.message) return null;
+  return (
+    <Notice kind="error">
+      <p>{props.message}</p>
+    </Notice>
+  );
+}
