@@ -8,6 +8,7 @@ import { createEmailSender } from "~/delivery/transports.server";
 import { createSmsSender } from "~/delivery/sms.server";
 import { startDevMailbox } from "~/delivery/dev-mailbox.server";
 import { createLimits, type Limits } from "~/limits/limits.server";
+import { attachAudit, logAuditCheckpoint } from "~/audit/audit.server";
 
 /**
  * Everything with state lives here and is built once per process by server.ts, then handed to
@@ -30,7 +31,8 @@ export type Services = {
 
 export async function createServices(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Services> {
   const db = openDatabase(config.databasePath);
-  migrate(db);
+  const migrated = migrate(db);
+  attachAudit(db, { secretKey: config.secretKey, logger, migrated });
   const clock = new SystemClock();
   const metrics = createMetrics();
 
@@ -76,6 +78,8 @@ export async function createServices(config: Config, logger: Logger = createLogg
       email.close();
       await devMailbox?.close();
       await limits.close();
+      // The last head this process saw, for `audit verify --since-checkpoint` (L6).
+      logAuditCheckpoint(db, "shutdown");
       db.close();
     },
   };

@@ -1,10 +1,17 @@
+import crypto from "node:crypto";
 import type { Db } from "~/db/db.server";
+import type { Logger } from "~/log.server";
 import { sha256Hex } from "~/security/crypto.server";
 
 /**
- * Append-only, hash-chained audit log. Each row's hash covers the previous row's hash and its own
- * fields, so editing or deleting a row breaks `audit verify`. Callers never pass secrets: details
- * hold ids, counts and outcomes only.
+ * Append-only audit log, chained with an HMAC (docs/decisions/0007-audit-chain.md). Each row's
+ * hash is HMAC-SHA256, keyed from SECRET_KEY, over the previous row's hash and its own fields, so
+ * nobody without the key can edit, insert or delete a row and recompute the chain. Each append
+ * reads the head and inserts inside one write transaction (a savepoint when the caller is already
+ * in one), so the server and the CLI never fork the chain. Every AUDIT_CHECKPOINT_EVERY rows, and
+ * on shutdown, the head is logged (`audit_checkpoint`); `audit verify --since-checkpoint SEQ:HASH`
+ * then also catches a truncated tail. Callers never pass secrets: details hold ids, counts and
+ * outcomes only.
  */
 export type AuditInput = {
   event: string;
@@ -30,22 +37,99 @@ export type AuditRow = {
   details: string;
   prev_hash: string;
   hash: string;
+  /** "sha256": a row written before the chain was keyed (migration 0009); "hmac-sha256" since. */
+  alg: string;
 };
 
-const GENESIS = "0".repeat(64);
+/** A checkpoint as logged: the head row's sequence number and hash. */
+export type AuditCheckpoint = { seq: number; hash: string };
 
-function rowHash(prev: string, r: Omit<AuditRow, "seq" | "prev_hash" | "hash">): string {
-  return sha256Hex(
-    JSON.stringify([prev, r.at, r.event, r.outcome, r.actor_type, r.actor_id, r.user_id, r.ip, r.user_agent, r.details]),
-  );
+export type AuditVerifyResult =
+  | { ok: true; count: number; head: AuditCheckpoint | null }
+  | { ok: false; seq: number; count: number; reason: string };
+
+const GENESIS = "0".repeat(64);
+const LEGACY = "sha256";
+const KEYED = "hmac-sha256";
+const KEYING_MIGRATION = "0009_audit_hmac.sql";
+
+/** A checkpoint is logged when the head passes a multiple of this (and on shutdown). */
+export const AUDIT_CHECKPOINT_EVERY = 1000;
+
+type Attached = { key: Buffer; logger: Logger | null; every: number; lastCheckpointSeq: number; pending: boolean };
+// Kept on the database handle under a global symbol: server.ts and the Remix bundle each load
+// their own copy of this module but share the one handle, so a module-level map would not do.
+const ATTACHED = Symbol.for("portal.audit-chain");
+type WithAudit = Db & { [ATTACHED]?: Attached };
+const attachedTo = (db: Db): Attached | undefined => (db as WithAudit)[ATTACHED];
+
+/** The chain key: derived from SECRET_KEY for this one purpose. */
+export function auditChainKey(secretKey: Buffer): Buffer {
+  return crypto.createHmac("sha256", secretKey).update("audit-chain").digest();
 }
 
-/** Appends one event. Call inside the transaction of the change it records. */
-export function audit(db: Db, now: number, input: AuditInput): void {
-  const prev =
-    (db.prepare("SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1").get() as { hash: string } | undefined)
-      ?.hash ?? GENESIS;
-  const row = {
+type Hashed = Omit<AuditRow, "seq" | "prev_hash" | "hash" | "alg">;
+
+function fields(prev: string, r: Hashed): string {
+  return JSON.stringify([prev, r.at, r.event, r.outcome, r.actor_type, r.actor_id, r.user_id, r.ip, r.user_agent, r.details]);
+}
+
+/** Rows written before migration 0009: plain SHA-256 (anyone can recompute these). */
+function legacyHash(prev: string, r: Hashed): string {
+  return sha256Hex(fields(prev, r));
+}
+
+function keyedHash(key: Buffer, prev: string, r: Hashed): string {
+  return crypto.createHmac("sha256", key).update(`${KEYED}\n${fields(prev, r)}`).digest("hex");
+}
+
+function state(db: Db): Attached {
+  const s = attachedTo(db);
+  if (!s) throw new Error("audit log not attached: call attachAudit(db, { secretKey }) after migrate(db)");
+  return s;
+}
+
+function head(db: Db): { seq: number; hash: string; alg: string } | undefined {
+  return db.prepare("SELECT seq, hash, alg FROM audit_events ORDER BY seq DESC LIMIT 1").get() as
+    | { seq: number; hash: string; alg: string }
+    | undefined;
+}
+
+/**
+ * Every process that appends to or verifies the audit log calls this once, after migrate(db), with
+ * SECRET_KEY and the list migrate() returned. A process with a logger (the server) also logs
+ * checkpoints. When this process has just applied migration 0009 to a log of unkeyed rows, a keyed
+ * `audit_chain_keyed` row is appended at once, so the old rows are pinned by an HMAC. Nothing
+ * else ever writes here: a chain that ends on an unkeyed row later is reported broken.
+ */
+export function attachAudit(
+  db: Db,
+  options: { secretKey: Buffer; logger?: Logger; checkpointEvery?: number; migrated?: string[] },
+): void {
+  const s: Attached = {
+    key: auditChainKey(options.secretKey),
+    logger: options.logger ?? null,
+    every: Math.max(1, options.checkpointEvery ?? AUDIT_CHECKPOINT_EVERY),
+    lastCheckpointSeq: 0,
+    pending: false,
+  };
+  (db as WithAudit)[ATTACHED] = s;
+  if (options.migrated?.includes(KEYING_MIGRATION)) {
+    db.transaction(() => {
+      const h = head(db);
+      if (h && h.alg === LEGACY) {
+        const { n } = db.prepare("SELECT COUNT(*) AS n FROM audit_events").get() as { n: number };
+        append(db, s, Date.now(), { event: "audit_chain_keyed", outcome: "info", actorType: "system", details: { legacy_rows: n, legacy_head_seq: h.seq } });
+        s.logger?.warn({ event: "audit_chain_keyed", legacyRows: n, legacyHeadSeq: h.seq }, "audit chain: rows written before the upgrade are now pinned by a keyed row");
+      }
+    }).immediate();
+  }
+  s.lastCheckpointSeq = head(db)?.seq ?? 0;
+}
+
+function append(db: Db, s: Attached, now: number, input: AuditInput): number {
+  const prev = head(db)?.hash ?? GENESIS;
+  const row: Hashed = {
     at: now,
     event: input.event,
     outcome: input.outcome,
@@ -56,22 +140,90 @@ export function audit(db: Db, now: number, input: AuditInput): void {
     user_agent: input.userAgent ? input.userAgent.slice(0, 256) : null,
     details: JSON.stringify(input.details ?? {}),
   };
-  db.prepare(
-    `INSERT INTO audit_events (at, event, outcome, actor_type, actor_id, user_id, ip, user_agent, details, prev_hash, hash)
-     VALUES (@at, @event, @outcome, @actor_type, @actor_id, @user_id, @ip, @user_agent, @details, @prev_hash, @hash)`,
-  ).run({ ...row, prev_hash: prev, hash: rowHash(prev, row) });
+  const info = db
+    .prepare(
+      `INSERT INTO audit_events (at, event, outcome, actor_type, actor_id, user_id, ip, user_agent, details, prev_hash, hash, alg)
+       VALUES (@at, @event, @outcome, @actor_type, @actor_id, @user_id, @ip, @user_agent, @details, @prev_hash, @hash, @alg)`,
+    )
+    .run({ ...row, prev_hash: prev, hash: keyedHash(s.key, prev, row), alg: KEYED });
+  return Number(info.lastInsertRowid);
 }
 
-/** Walks the chain; returns the first broken sequence number, or null when intact. */
-export function verifyAuditChain(db: Db): { ok: true; count: number } | { ok: false; seq: number; count: number } {
+/**
+ * Appends one event. Reading the head and inserting happen in one write transaction; called inside
+ * the transaction of the change it records, this is a savepoint of that transaction.
+ */
+export function audit(db: Db, now: number, input: AuditInput): void {
+  const s = state(db);
+  const seq = db.transaction(() => append(db, s, now, input)).immediate();
+  if (s.logger && !s.pending && Math.floor(seq / s.every) > Math.floor(s.lastCheckpointSeq / s.every)) {
+    // Log once the caller's transaction has committed: the checkpoint reads the committed head.
+    s.pending = true;
+    setImmediate(() => {
+      s.pending = false;
+      if (db.open && !db.inTransaction) logAuditCheckpoint(db, "periodic");
+    });
+  }
+}
+
+/** Logs the committed head as `{ event: "audit_checkpoint", count, seq, head }` (server only). */
+export function logAuditCheckpoint(db: Db, trigger: "periodic" | "shutdown"): AuditCheckpoint | null {
+  const s = attachedTo(db);
+  if (!s?.logger) return null;
+  const h = head(db);
+  const { n } = db.prepare("SELECT COUNT(*) AS n FROM audit_events").get() as { n: number };
+  const cp = { seq: h?.seq ?? 0, hash: h?.hash ?? GENESIS };
+  s.lastCheckpointSeq = cp.seq;
+  s.logger.info({ event: "audit_checkpoint", trigger, count: n, seq: cp.seq, head: cp.hash, checkpoint: `${cp.seq}:${cp.hash}` }, "audit checkpoint");
+  return cp;
+}
+
+/** Parses "SEQ:HASH" as printed in an audit_checkpoint log line. */
+export function parseCheckpoint(text: string): AuditCheckpoint | null {
+  const m = /^(\d+):([0-9a-f]{64})$/.exec(text.trim());
+  return m ? { seq: Number(m[1]), hash: m[2] } : null;
+}
+
+/**
+ * Walks the chain: every prev_hash links, every hash matches (HMAC for keyed rows, SHA-256 for
+ * rows older than the upgrade, which may only come first), and the chain ends on a keyed row.
+ * With a checkpoint, that row must still be there with that hash: a truncated tail fails.
+ */
+export function verifyAuditChain(db: Db, checkpoint?: AuditCheckpoint): AuditVerifyResult {
+  const { key } = state(db);
   let prev = GENESIS;
   let count = 0;
+  let last: AuditRow | undefined;
+  let keyedSeen = false;
+  let checkpointFound = false;
   for (const r of db.prepare("SELECT * FROM audit_events ORDER BY seq").iterate() as Iterable<AuditRow>) {
     count++;
-    if (r.prev_hash !== prev || rowHash(prev, r) !== r.hash) return { ok: false, seq: r.seq, count };
+    if (r.prev_hash !== prev) return { ok: false, seq: r.seq, count, reason: "does not link to the row before it (a row was deleted or inserted)" };
+    if (r.alg === KEYED) {
+      keyedSeen = true;
+      if (keyedHash(key, prev, r) !== r.hash) return { ok: false, seq: r.seq, count, reason: "HMAC does not match (the row was edited, or SECRET_KEY differs)" };
+    } else if (r.alg === LEGACY && !keyedSeen) {
+      if (legacyHash(prev, r) !== r.hash) return { ok: false, seq: r.seq, count, reason: "hash does not match (the row was edited)" };
+    } else {
+      return { ok: false, seq: r.seq, count, reason: r.alg === LEGACY ? "an unkeyed row after keyed rows" : `unknown alg "${r.alg}"` };
+    }
+    if (checkpoint && r.seq === checkpoint.seq) {
+      if (r.hash !== checkpoint.hash) return { ok: false, seq: r.seq, count, reason: "differs from the checkpoint" };
+      checkpointFound = true;
+    }
     prev = r.hash;
+    last = r;
   }
-  return { ok: true, count };
+  if (last && last.alg !== KEYED) return { ok: false, seq: last.seq, count, reason: "the chain ends on an unkeyed row (keyed rows were removed)" };
+  if (checkpoint && checkpoint.seq > 0 && !checkpointFound) {
+    return {
+      ok: false,
+      seq: checkpoint.seq,
+      count,
+      reason: last && last.seq < checkpoint.seq ? `missing: the log ends at event ${last.seq} (rows were deleted from the end)` : "missing from the log",
+    };
+  }
+  return { ok: true, count, head: last ? { seq: last.seq, hash: last.hash } : null };
 }
 
 export function* exportAudit(db: Db): Generator<string> {

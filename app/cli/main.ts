@@ -12,7 +12,7 @@ import {
   setUserStatus,
   type User,
 } from "~/accounts/accounts.server";
-import { audit, exportAudit, verifyAuditChain } from "~/audit/audit.server";
+import { attachAudit, audit, exportAudit, parseCheckpoint, verifyAuditChain } from "~/audit/audit.server";
 import { enqueue } from "~/delivery/outbox.server";
 import { deleteAllSessions } from "~/sessions/sessions.server";
 import { listLocks } from "~/lockout/lockout.server";
@@ -33,7 +33,7 @@ const USAGE = `usage: npm run portal -- <command>
   user disable USERNAME | user enable USERNAME
   staff add --email E --name N [--password-stdin]
   locks list [--user USERNAME]
-  audit verify
+  audit verify [--since-checkpoint SEQ:HASH]   (SEQ:HASH from an audit_checkpoint log line)
   audit export
   mail test --to ADDRESS`;
 
@@ -87,10 +87,13 @@ async function run(argv: string[], config: Config): Promise<void> {
   try {
     if (group === "migrate") {
       const applied = migrate(db);
+      attachAudit(db, { secretKey: config.secretKey, migrated: applied });
       console.log(applied.length ? `applied ${applied.join(", ")}` : "database is up to date");
       return;
     }
-    migrate(db);
+    const migrated = migrate(db);
+    // Every append (opAudit included) goes through audit(): HMAC-chained, in a write transaction (L6).
+    attachAudit(db, { secretKey: config.secretKey, migrated });
     const createOptions = {
       now: Date.now(),
       policy: config.password,
@@ -200,9 +203,14 @@ async function run(argv: string[], config: Config): Promise<void> {
     }
 
     if (group === "audit" && sub === "verify") {
-      const result = verifyAuditChain(db);
-      if (!result.ok) throw new AccountError(`audit chain broken at event ${result.seq} (checked ${result.count})`);
-      console.log(`audit chain intact: ${result.count} events`);
+      const f = parseFlags(rest, ["since-checkpoint"], []);
+      if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
+      const raw = f.values["since-checkpoint"];
+      const checkpoint = raw === undefined ? undefined : parseCheckpoint(raw);
+      if (checkpoint === null) throw new UsageError("--since-checkpoint must be SEQ:HASH as logged in audit_checkpoint");
+      const result = verifyAuditChain(db, checkpoint);
+      if (!result.ok) throw new AccountError(`audit chain broken at event ${result.seq}: ${result.reason} (checked ${result.count})`);
+      console.log(`audit chain intact: ${result.count} events${checkpoint ? ` (checkpoint ${checkpoint.seq} present)` : ""}`);
       return;
     }
 

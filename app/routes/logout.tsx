@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { endUserSession, getUserSession } from "~/sessions/auth.server";
-import { audit } from "~/audit/audit.server";
+import { recordEvent } from "~/recovery/events.server";
 
 export async function loader() {
   return redirect("/");
@@ -11,16 +11,8 @@ export async function loader() {
 export async function action({ request, context }: ActionFunctionArgs) {
   const found = getUserSession(request, context);
   if (found) {
-    const { db, clock } = context.services;
-    audit(db, clock.now(), {
-      event: "sign_out",
-      outcome: "success",
-      actorType: "user",
-      actorId: found.user.id,
-      userId: found.user.id,
-      ip: context.clientIp,
-      userAgent: context.userAgent,
-    });
+    // In the audit table and the log, with IP and user agent (LOG-01).
+    recordEvent(context, { event: "sign_out", outcome: "success", actorType: "user", actorId: found.user.id, userId: found.user.id });
   }
   return redirect("/login", {
     headers: { "Set-Cookie": endUserSession(request, context), "Clear-Site-Data": '"cookies"' },

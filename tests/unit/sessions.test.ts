@@ -10,7 +10,7 @@ import {
   sessionIdFromToken,
   validateSession,
 } from "~/sessions/sessions.server";
-import { audit, verifyAuditChain } from "~/audit/audit.server";
+import { attachAudit, audit, verifyAuditChain } from "~/audit/audit.server";
 
 const policy = { idleMs: 15 * 60_000, absoluteMs: 8 * 3_600_000 };
 const T0 = Date.UTC(2030, 0, 1);
@@ -21,6 +21,7 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-sessions-"));
   db = openDatabase(path.join(dir, "portal.sqlite"));
   migrate(db);
+  attachAudit(db, { secretKey: Buffer.from("unit-test-secret-key-0123456789abcdef") });
 });
 afterAll(() => {
   db?.close();
@@ -147,7 +148,7 @@ describe("audit chain", () => {
       audit(db, T0 + i, { event: "sign_in", outcome: "success", actorType: "user", actorId: "u1", userId: "u1", details: { i } });
     }
     const intact = verifyAuditChain(db);
-    expect(intact).toEqual({ ok: true, count: start + 5 });
+    expect(intact).toMatchObject({ ok: true, count: start + 5 });
 
     // The table refuses edits and deletes outright.
     expect(() => db.prepare("UPDATE audit_events SET outcome = 'failure'").run()).toThrow(/append-only/);
@@ -157,6 +158,6 @@ describe("audit chain", () => {
     const target = (db.prepare("SELECT seq FROM audit_events ORDER BY seq LIMIT 1 OFFSET ?").get(start + 2) as { seq: number }).seq;
     db.exec("DROP TRIGGER audit_no_update");
     db.prepare("UPDATE audit_events SET outcome = 'failure' WHERE seq = ?").run(target);
-    expect(verifyAuditChain(db)).toEqual({ ok: false, seq: target, count: start + 3 });
+    expect(verifyAuditChain(db)).toMatchObject({ ok: false, seq: target, count: start + 3 });
   });
 });

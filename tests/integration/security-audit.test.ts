@@ -1,0 +1,244 @@
+import crypto from "node:crypto";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { RELAXED_LIMITS, runCli, startApp, type TestApp } from "../helpers/app";
+import { Client } from "../helpers/http";
+
+/**
+ * The audit chain (review finding L6; SECURITY.md LOG-01; docs/decisions/0007-audit-chain.md),
+ * attacked the way the review's black-box test does: with better-sqlite3 on the portal's real
+ * SQLite file, the append-only triggers dropped, rows edited, re-hashed or deleted, and the
+ * operator's `npm run portal -- audit verify` run afterwards.
+ */
+
+let app: TestApp;
+let stopped = false;
+const USERS = ["audita", "auditb", "auditc", "auditd", "audite", "auditf"];
+
+let ipCounter = 0;
+const client = () => {
+  ipCounter++;
+  return new Client(app.origin, { "x-forwarded-for": `10.66.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}` });
+};
+
+beforeAll(async () => {
+  app = await startApp({ env: { ...RELAXED_LIMITS } });
+  const r = await app.importUsers(USERS);
+  expect(r.code, r.stderr).toBe(0);
+}, 60_000);
+
+afterAll(async () => {
+  if (!stopped) await app?.stop();
+});
+
+type Row = {
+  seq: number;
+  at: number;
+  event: string;
+  outcome: string;
+  actor_type: string;
+  actor_id: string | null;
+  user_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+};
+
+/** The unkeyed hash the chain used before the fix: what an attacker without SECRET_KEY can compute. */
+function plainSha256(prev: string, r: Row): string {
+  const fields = [prev, r.at, r.event, r.outcome, r.actor_type, r.actor_id, r.user_id, r.ip, r.user_agent, r.details];
+  return crypto.createHash("sha256").update(JSON.stringify(fields)).digest("hex");
+}
+
+/** A consistent copy of the live database file (SQLite's online backup), to tamper with. */
+async function copyOfDatabase(name: string): Promise<string> {
+  const file = path.join(app.dir, `${name}.sqlite`);
+  const live = new Database(app.dbPath, { readonly: true, fileMustExist: true });
+  try {
+    await live.backup(file);
+  } finally {
+    live.close();
+  }
+  return file;
+}
+
+const verifyOn = (file: string, extra: string[] = []) => runCli(["audit", "verify", ...extra], { ...app.env, DATABASE_PATH: file });
+
+describe("L6 audit chain", () => {
+  test("L6 LOG-01 CLI and server appending concurrently never fork the chain", async () => {
+    const before = (app.db().prepare("SELECT COUNT(*) AS n FROM audit_events").get() as { n: number }).n;
+    // Six operator commands (each appends from its own process) while the server records a
+    // steady stream of recovery requests and failed sign-ins from many clients.
+    let cliDone = false;
+    const cli = Promise.all([
+      app.cli(["user", "disable", "audita"]),
+      app.cli(["user", "disable", "auditb"]),
+      app.cli(["user", "disable", "auditc"]),
+      app.cli(["user", "enable", "auditd"]),
+      app.cli(["staff", "add", "--email", "audit-agent@staff.test", "--name", "Audit Agent"]),
+      app.cli(["user", "disable", "audite"]),
+    ]).finally(() => (cliDone = true));
+    const statuses: number[] = [];
+    const server = (async () => {
+      let i = 0;
+      while (!cliDone) {
+        const batch = Array.from({ length: 4 }, () => {
+          const u = USERS[i++ % USERS.length];
+          return i % 2 === 0
+            ? client().post("/forgot-password", { identifier: u })
+            : client().post("/login", { identifier: u, password: "not the password at all" });
+        });
+        for (const res of await Promise.all(batch)) {
+          statuses.push(res.status);
+          await res.arrayBuffer();
+        }
+      }
+    })();
+    const results = await cli;
+    await server;
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    expect(statuses.length).toBeGreaterThan(10);
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+
+    const db = app.db();
+    const after = (db.prepare("SELECT COUNT(*) AS n FROM audit_events").get() as { n: number }).n;
+    expect(after - before).toBeGreaterThanOrEqual(6 + statuses.length / 2);
+    // A fork is two rows that name the same predecessor.
+    expect(db.prepare("SELECT prev_hash, COUNT(*) AS n FROM audit_events GROUP BY prev_hash HAVING n > 1").all()).toEqual([]);
+    // The CLI's rows are on the same keyed chain as the server's.
+    const operatorRows = db.prepare("SELECT alg FROM audit_events WHERE actor_type = 'operator' AND seq > ?").all(before) as { alg: string }[];
+    expect(operatorRows.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(operatorRows.map((r) => r.alg))).toEqual(new Set(["hmac-sha256"]));
+
+    const verify = await app.cli(["audit", "verify"]);
+    expect(verify.stderr).toBe("");
+    expect(verify.code).toBe(0);
+    expect(verify.stdout.trim()).toBe(`audit chain intact: ${after} events`);
+  }, 120_000);
+
+  test("L6 LOG-01 the audit chain is keyed: a row edited and re-hashed with plain SHA-256 fails verify", async () => {
+    const file = await copyOfDatabase("tampered");
+    const clean = await verifyOn(file);
+    expect(clean.code, clean.stderr).toBe(0);
+
+    // The attacker hides that an operator disabled "audita": rewrites the row and recomputes the
+    // chain from there on, exactly as the unkeyed chain allowed.
+    const db = new Database(file);
+    const target = db.prepare("SELECT * FROM audit_events WHERE event = 'account_disabled' ORDER BY seq LIMIT 1").get() as Row;
+    expect(target).toBeDefined();
+    db.exec("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;");
+    const rehash = (alsoMarkLegacy: boolean) => {
+      const rows = db.prepare("SELECT * FROM audit_events ORDER BY seq").all() as Row[];
+      const hasAlg = rows.length > 0 && "alg" in rows[0];
+      let prev = "0".repeat(64);
+      db.transaction(() => {
+        for (const r of rows) {
+          if (r.seq === target.seq) r.event = "account_enabled";
+          if (r.seq >= target.seq || alsoMarkLegacy) {
+            const hash = plainSha256(prev, r);
+            db.prepare("UPDATE audit_events SET event = ?, prev_hash = ?, hash = ? WHERE seq = ?").run(r.event, prev, hash, r.seq);
+            if (alsoMarkLegacy && hasAlg) db.prepare("UPDATE audit_events SET alg = 'sha256' WHERE seq = ?").run(r.seq);
+            r.hash = hash;
+          }
+          prev = r.hash;
+        }
+      })();
+    };
+
+    rehash(false);
+    const edited = await verifyOn(file);
+    expect(edited.code).toBe(1);
+    expect(edited.stderr).toMatch(new RegExp(`^error: audit chain broken at event ${target.seq}\\b`));
+
+    // Marking every row as written before the upgrade (plain SHA-256 rows) does not help either.
+    rehash(true);
+    const relabelled = await verifyOn(file);
+    expect(relabelled.code).toBe(1);
+    expect(relabelled.stderr).toMatch(/^error: audit chain broken at event \d+/);
+    db.close();
+  }, 60_000);
+
+  test("L6 LOG-01 a log chained with plain SHA-256 before the upgrade verifies after migrate, pinned by a keyed row", async () => {
+    // Put a copy back into the state of a database written before migration 0009.
+    const file = await copyOfDatabase("legacy");
+    const db = new Database(file);
+    db.exec("DROP TRIGGER audit_no_update");
+    const rows = db.prepare("SELECT * FROM audit_events ORDER BY seq").all() as Row[];
+    let prev = "0".repeat(64);
+    db.transaction(() => {
+      for (const r of rows) {
+        r.prev_hash = prev;
+        r.hash = plainSha256(prev, r);
+        db.prepare("UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?").run(prev, r.hash, r.seq);
+        prev = r.hash;
+      }
+    })();
+    db.exec("ALTER TABLE audit_events DROP COLUMN alg; DELETE FROM schema_migrations WHERE version = 9;");
+    db.close();
+
+    const env = { ...app.env, DATABASE_PATH: file };
+    const migrated = await runCli(["migrate"], env);
+    expect(migrated.stdout.trim()).toBe("applied 0009_audit_hmac.sql");
+    const ok = await verifyOn(file);
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout.trim()).toBe(`audit chain intact: ${rows.length + 1} events`);
+    const after = new Database(file);
+    const marker = after.prepare("SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1").get() as Row & { alg: string };
+    expect(marker).toMatchObject({ event: "audit_chain_keyed", alg: "hmac-sha256", prev_hash: prev });
+    expect(JSON.parse(marker.details)).toMatchObject({ legacy_rows: rows.length });
+
+    // An old row edited and the plain chain recomputed up to the marker: the marker no longer links.
+    const victim = rows[Math.floor(rows.length / 2)];
+    let p = victim.prev_hash;
+    after.transaction(() => {
+      for (const r of rows.filter((x) => x.seq >= victim.seq)) {
+        if (r.seq === victim.seq) r.outcome = r.outcome === "success" ? "failure" : "success";
+        r.hash = plainSha256(p, r);
+        after.prepare("UPDATE audit_events SET outcome = ?, prev_hash = ?, hash = ? WHERE seq = ?").run(r.outcome, p, r.hash, r.seq);
+        p = r.hash;
+      }
+    })();
+    after.close();
+    const pinned = await verifyOn(file);
+    expect(pinned.code).toBe(1);
+    expect(pinned.stderr).toMatch(new RegExp(`^error: audit chain broken at event ${marker.seq}: does not link`));
+  }, 60_000);
+
+  test("L6 LOG-01 deleting the newest rows is caught by verify --since-checkpoint", async () => {
+    // A clean shutdown logs the head as a checkpoint (so does every 1000th event).
+    await app.stop();
+    stopped = true;
+    const checkpoints = app
+      .logs()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.event === "audit_checkpoint");
+    expect(checkpoints.length).toBeGreaterThanOrEqual(1);
+    const last = checkpoints.at(-1)!;
+    const db = new Database(app.dbPath);
+    const head = db.prepare("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").get() as { seq: number; hash: string };
+    const { n } = db.prepare("SELECT COUNT(*) AS n FROM audit_events").get() as { n: number };
+    expect(last).toMatchObject({ seq: head.seq, head: head.hash, count: n, checkpoint: `${head.seq}:${head.hash}` });
+
+    const intact = await app.cli(["audit", "verify", "--since-checkpoint", String(last.checkpoint)]);
+    expect(intact.stderr).toBe("");
+    expect(intact.stdout.trim()).toBe(`audit chain intact: ${n} events (checkpoint ${head.seq} present)`);
+
+    // The review's attack: drop the trigger and delete the newest ten rows. Nothing needs re-hashing.
+    db.exec("DROP TRIGGER audit_no_delete");
+    db.prepare("DELETE FROM audit_events WHERE seq > ?").run(head.seq - 10);
+    db.close();
+
+    const truncated = await app.cli(["audit", "verify", "--since-checkpoint", String(last.checkpoint)]);
+    expect(truncated.code).toBe(1);
+    expect(truncated.stderr).toMatch(new RegExp(`^error: audit chain broken at event ${head.seq}: missing: the log ends at event ${head.seq - 10} `));
+    // A malformed checkpoint is a usage error, not a pass.
+    const bad = await app.cli(["audit", "verify", "--since-checkpoint", "12:nothex"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--since-checkpoint must be SEQ:HASH/);
+  }, 60_000);
+});
