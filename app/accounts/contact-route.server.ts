@@ -15,7 +15,7 @@ export function contactLoader(kind: ContactKind, { request, context }: LoaderFun
 }
 
 export async function contactAction(kind: ContactKind, { request, context }: ActionFunctionArgs) {
-  const { user } = requireRecentUser(request, context);
+  const { user, session } = requireRecentUser(request, context);
   const form = await readForm(request);
   const intent = form.get("intent");
   if (intent === "start") {
@@ -25,7 +25,7 @@ export async function contactAction(kind: ContactKind, { request, context }: Act
   }
   if (intent === "verify") {
     const code = String(form.get("code") ?? "").replace(/[\s-]/g, "").slice(0, 32);
-    const outcome = verifyContactChange(context, user, kind, code);
+    const outcome = verifyContactChange(context, user, kind, code, session.id);
     if (!outcome.ok) return data({ error: null, codeError: outcome.error }, { status: 400 });
     throw redirect(`/account?changed=${kind}`, { status: 303 });
   }

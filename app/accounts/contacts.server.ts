@@ -6,11 +6,14 @@ import { normalisePhone } from "./phone";
 import { smsAllowed } from "~/delivery/sms-guard.server";
 import { hmacHex, randomDigits, randomId, safeEqual } from "~/security/crypto.server";
 import { recordEvent } from "~/recovery/events.server";
+import { cancelFlowsForUser } from "~/recovery/flows.server";
+import { deleteOtherSessions } from "~/sessions/sessions.server";
 
 /**
  * Verified contact changes for signed-in customers (NTF-03, NTF-04, MFA-06): a new email or
  * phone is saved, as verified, only after a code sent to it comes back; the old contacts are
- * told, with a way to report it.
+ * told, with a way to report it (a report from the old address or phone undoes the change, M3).
+ * A change ends every other session of the account and cancels its open recovery flows (SES-02).
  */
 export type ContactKind = "email" | "phone";
 const CHANGE_TTL_MS = 10 * 60_000;
@@ -81,7 +84,7 @@ export async function startContactChange(context: AppLoadContext, user: User, ki
 
 export type VerifyOutcome = { ok: true } | { ok: false; error: string; dead: boolean };
 
-export function verifyContactChange(context: AppLoadContext, user: User, kind: ContactKind, code: string): VerifyOutcome {
+export function verifyContactChange(context: AppLoadContext, user: User, kind: ContactKind, code: string, currentSessionId: string): VerifyOutcome {
   const { db } = context.services;
   const change = pendingChange(context, user.id, kind);
   if (!change) return { ok: false, dead: true, error: "This code has expired. Start the change again." };
@@ -101,11 +104,22 @@ export function verifyContactChange(context: AppLoadContext, user: User, kind: C
     db.prepare("UPDATE contact_changes SET status = 'done' WHERE id = ?").run(change.id);
     if (kind === "email") db.prepare("UPDATE users SET email = ?, email_verified = 1 WHERE id = ?").run(change.new_value, user.id);
     else db.prepare("UPDATE users SET phone = ?, phone_verified = 1 WHERE id = ?").run(change.new_value, user.id);
-    recordEvent(context, { event: `${kind}_changed`, outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
+    // Another browser signed in, or a reset link already sent to the old address, must not outlive the change (L3).
+    const sessions = deleteOtherSessions(db, { type: "user", id: user.id }, currentSessionId);
+    cancelFlowsForUser(db, user.id);
+    recordEvent(context, { event: `${kind}_changed`, outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
     // Tell every contact, the old ones included, so a takeover cannot quietly move the account (NTF-03).
     // `user` is the account as it was: its old email and old phone are told, and the new email too.
+    // The old value's own link can undo the change (M3).
     const updated = findUserById(db, user.id)!;
-    sendSecurityNotice(context, user, { template: "contact-changed", event: `${kind}_changed`, extra: { kind }, alsoEmail: [updated.email] });
+    const previous = kind === "email" ? (user.email_verified ? user.email : null) : user.phone && user.phone_verified ? user.phone : null;
+    sendSecurityNotice(context, user, {
+      template: "contact-changed",
+      event: `${kind}_changed`,
+      extra: { kind },
+      alsoEmail: [updated.email],
+      restore: previous ? { kind, previous, replaced: change.new_value } : undefined,
+    });
   }).immediate();
   return { ok: true };
 }

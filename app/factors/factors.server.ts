@@ -4,6 +4,8 @@ import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
 import type { User } from "~/accounts/accounts.server";
 import { recordEvent } from "~/recovery/events.server";
+import { cancelFlowsForUser } from "~/recovery/flows.server";
+import { deleteAllSessions, deleteOtherSessions } from "~/sessions/sessions.server";
 import { hmacHex, randomId } from "~/security/crypto.server";
 import { decryptSecret, encryptSecret, newTotpSecret, totpUri, verifyTotp } from "./totp.server";
 
@@ -62,6 +64,19 @@ export function notifyFactorChange(context: AppLoadContext, user: User, change: 
   sendSecurityNotice(context, user, { template: "factor-changed", event: "security_settings_changed", extra: { change } });
 }
 
+/**
+ * After a factor change (SES-02, review L3): every other session of the account ends and its open
+ * recovery flows are cancelled. `keepSessionId` is the session making the change; null ends all
+ * (support removing every factor). Call inside the change's transaction. Returns sessions ended.
+ */
+export function endOtherAccess(context: AppLoadContext, userId: string, keepSessionId: string | null): number {
+  const { db } = context.services;
+  const subject = { type: "user" as const, id: userId };
+  const ended = keepSessionId ? deleteOtherSessions(db, subject, keepSessionId) : deleteAllSessions(db, subject);
+  cancelFlowsForUser(db, userId);
+  return ended;
+}
+
 // ---- authenticator app ---------------------------------------------------------------------
 
 /** Starts (or resumes) setting up an authenticator; nothing is enabled until a code confirms it. */
@@ -103,26 +118,28 @@ export async function checkTotp(context: AppLoadContext, userId: string, code: s
   return true;
 }
 
-export async function confirmTotp(context: AppLoadContext, user: User, code: string): Promise<boolean> {
+export async function confirmTotp(context: AppLoadContext, user: User, code: string, currentSessionId: string): Promise<boolean> {
   const { db, clock } = context.services;
   if (!pendingTotpSetup(db, user.id)) return false;
   if (!(await checkTotp(context, user.id, code, { confirming: true }))) return false;
   db.transaction(() => {
     db.prepare("UPDATE user_totp SET confirmed_at = ? WHERE user_id = ?").run(clock.now(), user.id);
-    recordEvent(context, { event: "totp_enabled", outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
+    const sessions = endOtherAccess(context, user.id, currentSessionId);
+    recordEvent(context, { event: "totp_enabled", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
     notifyFactorChange(context, user, "An authenticator app was added");
   }).immediate();
   return true;
 }
 
 /** Turning the authenticator off needs a current code from it, or a recovery code. */
-export async function disableTotp(context: AppLoadContext, user: User, code: string): Promise<boolean> {
+export async function disableTotp(context: AppLoadContext, user: User, code: string, currentSessionId: string): Promise<boolean> {
   const { db } = context.services;
   const ok = (await checkTotp(context, user.id, code)) || (await spendRecoveryCode(context, user, code)).ok;
   if (!ok) return false;
   db.transaction(() => {
     db.prepare("DELETE FROM user_totp WHERE user_id = ?").run(user.id);
-    recordEvent(context, { event: "totp_disabled", outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
+    const sessions = endOtherAccess(context, user.id, currentSessionId);
+    recordEvent(context, { event: "totp_disabled", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
     notifyFactorChange(context, user, "The authenticator app was removed");
   }).immediate();
   return true;
@@ -143,14 +160,15 @@ function recoveryHash(context: AppLoadContext, code: string): string {
 }
 
 /** Ten new codes; the old ones stop working. The codes are returned once and never stored. */
-export function regenerateRecoveryCodes(context: AppLoadContext, user: User): string[] {
+export function regenerateRecoveryCodes(context: AppLoadContext, user: User, currentSessionId: string): string[] {
   const { db, clock } = context.services;
   const codes = Array.from({ length: 10 }, newRecoveryCode);
   db.transaction(() => {
     db.prepare("DELETE FROM recovery_codes WHERE user_id = ?").run(user.id);
     const insert = db.prepare("INSERT INTO recovery_codes (id, user_id, code_hash, created_at) VALUES (?, ?, ?, ?)");
     for (const code of codes) insert.run(randomId(), user.id, recoveryHash(context, code), clock.now());
-    recordEvent(context, { event: "recovery_codes_generated", outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
+    const sessions = endOtherAccess(context, user.id, currentSessionId);
+    recordEvent(context, { event: "recovery_codes_generated", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
     notifyFactorChange(context, user, "New recovery codes were created (the old ones no longer work)");
   }).immediate();
   return codes;
@@ -175,24 +193,31 @@ export async function spendRecoveryCode(context: AppLoadContext, user: User, cod
   return { ok: true, remaining };
 }
 
-export function removePasskey(context: AppLoadContext, user: User, id: string): boolean {
+export function removePasskey(context: AppLoadContext, user: User, id: string, currentSessionId: string): boolean {
   const { db } = context.services;
-  const removed = db.prepare("DELETE FROM passkeys WHERE id = ? AND user_id = ?").run(id, user.id).changes === 1;
-  if (removed) {
-    recordEvent(context, { event: "passkey_removed", outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
-    notifyFactorChange(context, user, "A passkey was removed");
-  }
-  return removed;
+  return db.transaction(() => {
+    const removed = db.prepare("DELETE FROM passkeys WHERE id = ? AND user_id = ?").run(id, user.id).changes === 1;
+    if (removed) {
+      const sessions = endOtherAccess(context, user.id, currentSessionId);
+      recordEvent(context, { event: "passkey_removed", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
+      notifyFactorChange(context, user, "A passkey was removed");
+    }
+    return removed;
+  }).immediate();
 }
 
-/** Support staff, after checking identity: remove every factor so the customer can start over. */
+/**
+ * Support staff, after checking identity: remove every factor so the customer can start over.
+ * Every session of the account ends and its recovery flows are cancelled (SES-02).
+ */
 export function removeAllFactors(context: AppLoadContext, user: User, staffId: string): number {
   const { db } = context.services;
   const n =
     db.prepare("DELETE FROM passkeys WHERE user_id = ?").run(user.id).changes +
     db.prepare("DELETE FROM user_totp WHERE user_id = ?").run(user.id).changes +
     db.prepare("DELETE FROM recovery_codes WHERE user_id = ?").run(user.id).changes;
-  recordEvent(context, { event: "factors_removed", outcome: "success", userId: user.id, actorType: "staff", actorId: staffId, details: { removed: n } });
+  const sessions = endOtherAccess(context, user.id, null);
+  recordEvent(context, { event: "factors_removed", outcome: "success", userId: user.id, actorType: "staff", actorId: staffId, details: { removed: n, sessions_revoked: sessions } });
   notifyFactorChange(context, user, "Our support team removed your passkeys, authenticator app and recovery codes at your request");
   return n;
 }

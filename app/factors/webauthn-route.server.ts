@@ -58,9 +58,9 @@ export async function webauthnAction(request: Request, context: AppLoadContext) 
   if (body.step !== "verify") return refuse("Unknown step.");
   headers.append("Set-Cookie", clearChallengeCookie(context));
   if (use === "add") {
-    const { user } = requireRecentUser(request, context);
+    const { user, session } = requireRecentUser(request, context);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the browser's JSON, checked by simplewebauthn
-    const ok = await verifyRegistration(context, request, user, body.response as any, String(body.name ?? "Passkey"));
+    const ok = await verifyRegistration(context, request, user, body.response as any, String(body.name ?? "Passkey"), session.id);
     return ok ? data({ ok: true, redirect: "/account/security?added=passkey" }, { headers }) : refuse("That passkey couldn't be added. Try again.");
   }
   const purpose = use === "sign-in" ? "sign_in" : use === "reset" ? "reset" : "second_factor";

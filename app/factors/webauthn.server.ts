@@ -11,7 +11,7 @@ import { findUserById, type User } from "~/accounts/accounts.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { recordEvent } from "~/recovery/events.server";
 import { randomId } from "~/security/crypto.server";
-import { listPasskeys, notifyFactorChange, type PasskeyRow } from "./factors.server";
+import { endOtherAccess, listPasskeys, notifyFactorChange, type PasskeyRow } from "./factors.server";
 
 /**
  * Passkeys with @simplewebauthn/server. The relying party id and origin come from APP_ORIGIN.
@@ -76,7 +76,15 @@ export async function registrationOptions(context: AppLoadContext, user: User) {
   return { options, cookie: storeChallenge(context, "register", options.challenge, user.id) };
 }
 
-export async function verifyRegistration(context: AppLoadContext, request: Request, user: User, response: RegistrationResponseJSON, name: string) {
+/** Adds a passkey; every other session of the account ends and its recovery flows are cancelled (SES-02). */
+export async function verifyRegistration(
+  context: AppLoadContext,
+  request: Request,
+  user: User,
+  response: RegistrationResponseJSON,
+  name: string,
+  currentSessionId: string,
+) {
   const { db, clock } = context.services;
   const stored = takeChallenge(context, request, "register");
   if (!stored || stored.userId !== user.id) return false;
@@ -103,7 +111,8 @@ export async function verifyRegistration(context: AppLoadContext, request: Reque
       name.trim().slice(0, 60) || "Passkey",
       clock.now(),
     );
-    recordEvent(context, { event: "passkey_added", outcome: "success", userId: user.id, actorType: "user", actorId: user.id });
+    const sessions = endOtherAccess(context, user.id, currentSessionId);
+    recordEvent(context, { event: "passkey_added", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
     notifyFactorChange(context, user, "A passkey was added");
   }).immediate();
   return true;

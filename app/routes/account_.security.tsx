@@ -21,19 +21,19 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user } = requireRecentUser(request, context);
+  const { user, session } = requireRecentUser(request, context);
   const form = await readForm(request);
   const intent = form.get("intent");
   if (intent === "remove-passkey") {
-    const ok = removePasskey(context, user, String(form.get("id") ?? ""));
+    const ok = removePasskey(context, user, String(form.get("id") ?? ""), session.id);
     return data({ message: ok ? "The passkey was removed. It can't be used any more." : "That passkey was already removed.", codes: null }, { status: ok ? 200 : 404 });
   }
   if (intent === "disable-totp") {
-    const ok = await disableTotp(context, user, String(form.get("code") ?? "").slice(0, 64));
+    const ok = await disableTotp(context, user, String(form.get("code") ?? "").slice(0, 64), session.id);
     return data({ message: ok ? "The authenticator app was removed." : "That code isn't right. Use a current code from the app or a recovery code.", codes: null }, { status: ok ? 200 : 400 });
   }
   if (intent === "regenerate") {
-    return { message: "Here are your new recovery codes. The old ones no longer work.", codes: regenerateRecoveryCodes(context, user) };
+    return { message: "Here are your new recovery codes. The old ones no longer work.", codes: regenerateRecoveryCodes(context, user, session.id) };
   }
   throw data("Choose one of the buttons on the page.", { status: 400 });
 }

@@ -17,9 +17,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user } = requireRecentUser(request, context);
+  const { user, session } = requireRecentUser(request, context);
   const form = await readForm(request);
-  const ok = await confirmTotp(context, user, String(form.get("code") ?? "").slice(0, 16));
+  const ok = await confirmTotp(context, user, String(form.get("code") ?? "").slice(0, 16), session.id);
   if (!ok) return data({ error: "That code isn't right. Check the app shows this account and type the newest code." }, { status: 400 });
   throw redirect("/account/security", { status: 303 });
 }

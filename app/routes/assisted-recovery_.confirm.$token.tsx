@@ -6,10 +6,12 @@ import { Notice } from "~/ui/components";
 
 export const meta: MetaFunction = () => [{ title: "Confirm your email address | Account recovery" }];
 
+const STATUS = { confirmed: 200, invalid: 404, expired: 410, throttled: 429 } as const;
+
 /** Opening the link changes nothing; the button confirms (scanner-safe, like every link here). */
 export async function action({ params, context }: ActionFunctionArgs) {
-  const ok = confirmContact(context, params.token ?? "");
-  return data({ ok }, { status: ok ? 200 : 404 });
+  const outcome = await confirmContact(context, params.token ?? "");
+  return data({ ok: outcome === "confirmed", outcome }, { status: STATUS[outcome] });
 }
 
 export default function ConfirmContact() {
@@ -29,7 +31,13 @@ export default function ConfirmContact() {
       <h1>Confirm your email address</h1>
       {a && !a.ok ? (
         <Notice kind="error">
-          <p>This link isn't valid or was already used.</p>
+          <p>
+            {a.outcome === "expired"
+              ? "This link has expired: confirm links work for 7 days. Our support team will still answer your request; if you need to, send the form again."
+              : a.outcome === "throttled"
+                ? "Too many attempts from your network. Wait a few minutes and try the link again."
+                : "This link isn't valid or was already used."}
+          </p>
         </Notice>
       ) : (
         <p className="lead">Press Confirm so our support team knows they can reach you at this address.</p>

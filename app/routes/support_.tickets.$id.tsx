@@ -29,6 +29,19 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 const fmt = (t: number | null) => (t ? new Date(t).toISOString().replace("T", " ").slice(0, 16) + " UTC" : "—");
 
+/** A match with a contact changed lately proves nothing (M3); one put back by the report says so. */
+function ContactBadge(p: { state: "matches" | "differs" | "recent" | "restored"; changedAt: number | null; match: string; differ: string }) {
+  if (p.state === "restored") return <span className="badge">restored by this report: the change was undone</span>;
+  if (p.state === "recent") return <span className="badge badge-warn">{p.match}, but changed {fmt(p.changedAt)}: not proof of identity</span>;
+  if (p.state === "matches") return <span className="badge">{p.match}</span>;
+  return (
+    <>
+      <span className="badge badge-warn">{p.differ}</span>
+      {p.changedAt ? <span className="badge badge-warn">changed {fmt(p.changedAt)}</span> : null}
+    </>
+  );
+}
+
 export default function TicketDetail() {
   const d = useLoaderData<typeof loader>();
   const a = useActionData<typeof action>();
@@ -61,6 +74,7 @@ export default function TicketDetail() {
             <dt>Contact email</dt>
             <dd>
               {t.contact_email} {t.contact_confirmed ? <span className="badge">confirmed</span> : <span className="badge badge-warn">not confirmed</span>}
+              {d.reportedBy ? <span className="hint"> {d.reportedBy}</span> : null}
             </dd>
             <dt>Phone</dt>
             <dd>{t.contact_phone ?? "—"}</dd>
@@ -83,11 +97,16 @@ export default function TicketDetail() {
               <dt>Email</dt>
               <dd>
                 {d.account.email} {d.account.emailVerified ? "(verified)" : "(not verified)"}{" "}
-                {d.checks.email ? <span className="badge">matches contact</span> : <span className="badge badge-warn">differs from contact</span>}
+                <ContactBadge state={d.checks.emailState} changedAt={d.account.emailChangedAt} match="matches contact" differ="differs from contact" />
               </dd>
               <dt>Phone</dt>
               <dd>
-                {d.account.phone ?? "—"} {d.checks.phone === null ? null : d.checks.phone ? <span className="badge">matches</span> : <span className="badge badge-warn">differs</span>}
+                {d.account.phone ?? "—"}{" "}
+                {d.checks.phoneState === null ? (
+                  d.account.phoneChangedAt ? <span className="badge badge-warn">changed {fmt(d.account.phoneChangedAt)}</span> : null
+                ) : (
+                  <ContactBadge state={d.checks.phoneState} changedAt={d.account.phoneChangedAt} match="matches" differ="differs" />
+                )}
               </dd>
               <dt>Last sign-in</dt>
               <dd>{fmt(d.account.lastSignInAt)}</dd>

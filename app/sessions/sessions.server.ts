@@ -96,6 +96,14 @@ export function deleteAllSessions(db: Db, subject: { type: SubjectType; id: stri
     .run(subject.type, subject.id, exceptId ?? null).changes;
 }
 
+/**
+ * Ends every session of a subject except the one making a change (SES-02, review L3): after an
+ * email, phone or factor change, a stolen session elsewhere does not survive it.
+ */
+export function deleteOtherSessions(db: Db, subject: { type: SubjectType; id: string }, keepSessionId: string): number {
+  return deleteAllSessions(db, subject, keepSessionId);
+}
+
 export function listSessions(db: Db, subject: { type: SubjectType; id: string }): Session[] {
   return db
     .prepare(

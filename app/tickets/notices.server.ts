@@ -1,11 +1,13 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { User } from "~/accounts/accounts.server";
 import { describeBrowser } from "~/http/user-agent";
-import { reportLink } from "./report.server";
+import { reportLink, type ReportRestore } from "./report.server";
 
 /**
  * A security notification (NTF-01, NTF-02): what happened, when, from which browser and address,
- * and a single-use "This wasn't me" link, sent to every verified channel of the account.
+ * and a "This wasn't me" link, sent to every verified channel of the account. Each recipient gets
+ * a link of its own (single use, 7 days, L10), so a report names who made it; the previous address
+ * of a contact change gets a link that also undoes the change (M3).
  * Call inside the transaction of the change it announces.
  */
 export function sendSecurityNotice(
@@ -19,25 +21,38 @@ export function sendSecurityNotice(
     extra?: Record<string, string>;
     /** When staff acted, the notice says so instead of showing their browser and address. */
     byStaff?: boolean;
-    /** Extra email addresses to tell (the old address after an email change). */
+    /** Extra email addresses to tell (the new address after an email change). */
     alsoEmail?: string[];
+    /**
+     * A contact change: the recipient that holds `previous` (the old address, or the old phone)
+     * gets a link whose report puts `previous` back.
+     */
+    restore?: ReportRestore;
   },
 ): void {
   const { config, clock } = context.services;
-  const payload = {
+  const base = {
     appName: config.appName,
     username: user.username,
     when: new Date(clock.now()).toUTCString(),
     browser: notice.byStaff ? "our support team" : describeBrowser(context.userAgent),
     ip: notice.byStaff ? "" : context.clientIp,
-    reportUrl: reportLink(context, user.id, notice.event),
     supportUrl: `${config.appOrigin}/assisted-recovery`,
     supportEmail: config.supportEmail,
     loginUrl: `${config.appOrigin}/login`,
     ...notice.extra,
   };
+  const restoreFor = (kind: "email" | "phone", to: string) =>
+    notice.restore && notice.restore.kind === kind && notice.restore.previous === to ? notice.restore : null;
   const emails = new Set(notice.alsoEmail ?? []);
   if (user.email_verified) emails.add(user.email);
-  for (const to of emails) context.services.send({ channel: "email", to, template: notice.template, payload });
-  if (user.phone && user.phone_verified) context.services.send({ channel: "sms", to: user.phone, template: notice.template, payload });
+  for (const to of emails) {
+    const reportUrl = reportLink(context, user.id, notice.event, { channel: "email", to }, restoreFor("email", to));
+    context.services.send({ channel: "email", to, template: notice.template, payload: { ...base, reportUrl } });
+  }
+  if (user.phone && user.phone_verified) {
+    const to = user.phone;
+    const reportUrl = reportLink(context, user.id, notice.event, { channel: "sms", to }, restoreFor("phone", to));
+    context.services.send({ channel: "sms", to, template: notice.template, payload: { ...base, reportUrl } });
+  }
 }

@@ -1,36 +1,68 @@
 import type { AppLoadContext } from "@remix-run/node";
-import { findUserById } from "~/accounts/accounts.server";
+import type { Db } from "~/db/db.server";
+import { findUserById, type User } from "~/accounts/accounts.server";
 import { createLock } from "~/lockout/lockout.server";
 import { cancelFlowsForUser } from "~/recovery/flows.server";
 import { recordEvent } from "~/recovery/events.server";
 import { deleteAllSessions } from "~/sessions/sessions.server";
 import { randomToken, sha256Hex } from "~/security/crypto.server";
-import { openTicket } from "./tickets.server";
+import { addTicketEvent, openTicket } from "./tickets.server";
 
 /**
- * "This wasn't me": every security notification carries a single-use link. Opening it changes
- * nothing (scanner-safe); its Continue button locks the account (reported_compromise), ends
- * every session and recovery flow, and opens a high-priority ticket. Only staff lift that lock.
+ * "This wasn't me": every security notification carries a link of its own for each address or
+ * phone it goes to (L10): single use, valid 7 days. Opening it changes nothing (scanner-safe);
+ * its button locks the account (reported_compromise), ends every session and recovery flow,
+ * removes the passkeys, authenticator app and recovery codes added in the 7 days before (H1),
+ * and opens a high-priority ticket whose contact is the person who reported: the address (or
+ * phone) the link was sent to, never the account's current contact (M3). From a contact-changed
+ * notice sent to the previous address or phone, the report also undoes the change. Only staff
+ * lift the lock. Once a report is made, every other report link of the account is spent.
  */
 
-const REPORT_TTL_MS = 30 * 86_400_000;
+export const REPORT_TTL_MS = 7 * 86_400_000;
+/** Factors added this long before a report are treated as the intruder's and removed (H1). */
+export const REPORT_FACTOR_WINDOW_MS = 7 * 86_400_000;
 
-/** A fresh report link for a notification about `event`. Call in the notification's transaction. */
-export function reportLink(context: AppLoadContext, userId: string, event: string): string {
+export type ReportRecipient = { channel: "email" | "sms"; to: string };
+/** What a report from this recipient puts back: the contact as it was before the change. */
+export type ReportRestore = { kind: "email" | "phone"; previous: string; replaced: string | null };
+
+/** A fresh report link for one recipient of a notification about `event`. Call in the notification's transaction. */
+export function reportLink(context: AppLoadContext, userId: string, event: string, recipient: ReportRecipient, restore: ReportRestore | null = null): string {
   const { db, clock, config } = context.services;
   const token = randomToken();
   const now = clock.now();
-  db.prepare("INSERT INTO report_tokens (token_hash, user_id, event, created_at, expires_at) VALUES (?, ?, ?, ?, ?)").run(
+  db.prepare(
+    `INSERT INTO report_tokens (token_hash, user_id, event, created_at, expires_at, channel, recipient, restore_kind, restore_value, restore_replaced)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
     sha256Hex(token),
     userId,
     event,
     now,
     now + REPORT_TTL_MS,
+    recipient.channel,
+    recipient.to,
+    restore?.kind ?? null,
+    restore?.previous ?? null,
+    restore?.replaced ?? null,
   );
   return `${config.appOrigin}/report/${token}`;
 }
 
-type ReportRow = { token_hash: string; user_id: string; event: string; created_at: number; expires_at: number; used_at: number | null };
+type ReportRow = {
+  token_hash: string;
+  user_id: string;
+  event: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  channel: "email" | "sms" | null;
+  recipient: string | null;
+  restore_kind: "email" | "phone" | null;
+  restore_value: string | null;
+  restore_replaced: string | null;
+};
 
 export type ReportStatus = "valid" | "used" | "expired" | "invalid";
 
@@ -39,26 +71,89 @@ function findReport(context: AppLoadContext, token: string): ReportRow | undefin
   return context.services.db.prepare("SELECT * FROM report_tokens WHERE token_hash = ?").get(sha256Hex(token)) as ReportRow | undefined;
 }
 
-export async function inspectReport(context: AppLoadContext, token: string): Promise<ReportStatus | "throttled"> {
+async function inspect(context: AppLoadContext, token: string): Promise<{ status: ReportStatus | "throttled"; row?: ReportRow }> {
   const { limits, clock } = context.services;
-  const budget = await limits.check("link_failures_per_ip", context.clientIp);
-  if (!budget.ok) return "throttled";
+  const budget = await limits.check("link_failures_per_ip", context.clientKey);
+  if (!budget.ok) return { status: "throttled" };
   const row = findReport(context, token);
   if (!row) {
-    await limits.consume("link_failures_per_ip", context.clientIp);
-    return "invalid";
+    await limits.consume("link_failures_per_ip", context.clientKey);
+    return { status: "invalid" };
   }
-  if (row.used_at) return "used";
-  return clock.now() >= row.expires_at ? "expired" : "valid";
+  if (row.used_at) return { status: "used" };
+  return { status: clock.now() >= row.expires_at ? "expired" : "valid", row };
 }
 
-export type ReportOutcome = { ok: true; reference: string; slaHours: number } | { ok: false; status: Exclude<ReportStatus, "valid"> | "throttled" };
+export async function inspectReport(context: AppLoadContext, token: string): Promise<ReportStatus | "throttled"> {
+  return (await inspect(context, token)).status;
+}
+
+/** Where support will write, as the report page says it (the recipient of this very link). */
+export type ReportContact = { channel: "email" | "sms"; address: string; accountEmail: string | null };
+
+function contactFor(row: ReportRow, user: User): ReportContact {
+  if (row.channel === "sms" && row.recipient) {
+    return { channel: "sms", address: row.recipient, accountEmail: user.email_verified ? user.email : null };
+  }
+  // Links made before per-recipient links (migration 0008) name no recipient: the account's email then.
+  return { channel: "email", address: row.recipient ?? user.email, accountEmail: null };
+}
+
+/** What the report page shows before the button: status, where support will write, what will be put back. */
+export async function previewReport(
+  context: AppLoadContext,
+  token: string,
+): Promise<{ status: ReportStatus | "throttled"; contact: ReportContact | null; restores: "email" | "phone" | null }> {
+  const { status, row } = await inspect(context, token);
+  const user = row ? findUserById(context.services.db, row.user_id) : undefined;
+  if (status !== "valid" || !row || !user) return { status: status === "valid" ? "invalid" : status, contact: null, restores: null };
+  return { status, contact: contactFor(row, user), restores: row.restore_kind };
+}
+
+export type ReportOutcome =
+  | { ok: true; reference: string; slaHours: number; contact: ReportContact; restored: { kind: "email" | "phone"; value: string } | null }
+  | { ok: false; status: Exclude<ReportStatus, "valid"> | "throttled" };
+
+const day = (t: number) => new Date(t).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+
+/**
+ * The intruder's likely footholds: passkeys and an authenticator app added, and recovery codes
+ * created, in the window before the report (H1). Removes them and says which, for support.
+ */
+function removeRecentFactors(db: Db, userId: string, since: number): { lines: string[]; passkeys: string[]; totp: string | null; recoveryCodes: number } {
+  const passkeys = db.prepare("SELECT id, name, created_at FROM passkeys WHERE user_id = ? AND created_at >= ? ORDER BY created_at").all(userId, since) as {
+    id: string;
+    name: string;
+    created_at: number;
+  }[];
+  db.prepare("DELETE FROM passkeys WHERE user_id = ? AND created_at >= ?").run(userId, since);
+  const totp = db.prepare("SELECT confirmed_at, created_at FROM user_totp WHERE user_id = ?").get(userId) as { confirmed_at: number | null; created_at: number } | undefined;
+  let totpLine: string | null = null;
+  if (totp && (totp.confirmed_at === null || Math.max(totp.confirmed_at, totp.created_at) >= since)) {
+    // A set-up never confirmed is no factor, but it is not left for anyone to finish either.
+    db.prepare("DELETE FROM user_totp WHERE user_id = ?").run(userId);
+    if (totp.confirmed_at !== null) totpLine = `authenticator app added ${day(totp.confirmed_at)}`;
+  }
+  const codes = db.prepare("SELECT MIN(created_at) AS at, COUNT(*) AS n FROM recovery_codes WHERE user_id = ? AND created_at >= ?").get(userId, since) as { at: number | null; n: number };
+  db.prepare("DELETE FROM recovery_codes WHERE user_id = ? AND created_at >= ?").run(userId, since);
+  const passkeyLines = passkeys.map((p) => `passkey "${p.name}" added ${day(p.created_at)}`);
+  const lines = [...passkeyLines, ...(totpLine ? [totpLine] : []), ...(codes.n ? [`${codes.n} recovery codes created ${day(codes.at!)}`] : [])];
+  return { lines, passkeys: passkeyLines, totp: totpLine, recoveryCodes: codes.n };
+}
+
+/** Undoes a contact change: the previous value is put back, verified, and pending changes end. */
+function restoreContact(db: Db, userId: string, row: ReportRow): { kind: "email" | "phone"; value: string } | null {
+  if (!row.restore_kind || !row.restore_value) return null;
+  if (row.restore_kind === "email") db.prepare("UPDATE users SET email = ?, email_verified = 1 WHERE id = ?").run(row.restore_value, userId);
+  else db.prepare("UPDATE users SET phone = ?, phone_verified = 1 WHERE id = ?").run(row.restore_value, userId);
+  db.prepare("UPDATE contact_changes SET status = 'cancelled' WHERE user_id = ? AND status = 'pending'").run(userId);
+  return { kind: row.restore_kind, value: row.restore_value };
+}
 
 export async function acceptReport(context: AppLoadContext, token: string): Promise<ReportOutcome> {
-  const status = await inspectReport(context, token);
-  if (status !== "valid") return { ok: false, status };
+  const { status, row } = await inspect(context, token);
+  if (status !== "valid" || !row) return { ok: false, status: status === "valid" ? "invalid" : status };
   const { db, clock } = context.services;
-  const row = findReport(context, token)!;
   const user = findUserById(db, row.user_id);
   if (!user) return { ok: false, status: "invalid" };
   const now = clock.now();
@@ -67,6 +162,8 @@ export async function acceptReport(context: AppLoadContext, token: string): Prom
     if (!won) return { ok: false, status: "used" };
     // Any other report links of this account are spent too: the account is now with support.
     db.prepare("UPDATE report_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL").run(now, user.id);
+    const restored = restoreContact(db, user.id, row);
+    const removed = removeRecentFactors(db, user.id, now - REPORT_FACTOR_WINDOW_MS);
     createLock(db, {
       userId: user.id,
       reason: "reported_compromise",
@@ -74,31 +171,79 @@ export async function acceptReport(context: AppLoadContext, token: string): Prom
       until: null,
       ip: context.clientIp,
       userAgent: context.userAgent,
-      details: { reported_event: row.event },
+      details: { reported_event: row.event, restored: restored?.kind ?? null },
       createdBy: "customer_report",
     });
     const sessions = deleteAllSessions(db, { type: "user", id: user.id });
     cancelFlowsForUser(db, user.id);
+    const after = findUserById(db, user.id)!;
+    const contact = contactFor(row, after);
+    if (restored) {
+      recordEvent(context, {
+        event: `${restored.kind}_restored`,
+        outcome: "success",
+        userId: user.id,
+        actorType: "user",
+        actorId: user.id,
+        details: { via: "compromise_report", reported_event: row.event },
+      });
+    }
     recordEvent(context, {
       event: "compromise_reported",
       outcome: "success",
       userId: user.id,
-      details: { reported_event: row.event, sessions_revoked: sessions },
+      details: {
+        reported_event: row.event,
+        reported_via: contact.channel,
+        sessions_revoked: sessions,
+        contact_restored: restored?.kind ?? null,
+        removed_passkeys: removed.passkeys.length ? removed.passkeys.join("; ") : null,
+        removed_totp: removed.totp,
+        removed_recovery_codes: removed.recoveryCodes,
+      },
     });
+    const sentAt = new Date(row.created_at).toUTCString();
+    const via = contact.channel === "sms" ? `the text message sent to ${contact.address}` : `the email sent to ${contact.address}`;
+    const details = [
+      `Reported with the "This wasn't me" link in the "${row.event.replace(/_/g, " ")}" notification (${via}, ${sentAt}). The account was locked and signed out everywhere.`,
+      contact.channel === "sms"
+        ? `The reporter proved the phone ${contact.address}. The contact email below is the account's (${after.email}), not proven by this report: check it has not just been changed.`
+        : `The reporter proved the address ${contact.address}: write to them there.`,
+      restored
+        ? `The ${restored.kind === "email" ? "email address" : "phone number"} was restored to ${restored.value} (the change to ${row.restore_replaced ?? "a new value"} was undone).`
+        : null,
+      removed.lines.length
+        ? `Removed because they were added in the 7 days before the report: ${removed.lines.join("; ")}.`
+        : "No passkey, authenticator app or recovery codes were added in the 7 days before the report.",
+    ]
+      .filter(Boolean)
+      .join("\n");
     const ticket = openTicket(
       context,
       {
         category: "compromised",
         fullName: user.username,
         accountHint: user.username,
-        contactEmail: user.email,
-        contactPhone: user.phone_verified ? user.phone : null,
-        details: `Reported with the "This wasn't me" link in the "${row.event.replace(/_/g, " ")}" notification sent ${new Date(row.created_at).toUTCString()}. The account was locked and signed out everywhere.`,
+        contactEmail: contact.channel === "sms" ? after.email : contact.address,
+        contactPhone: contact.channel === "sms" ? contact.address : null,
+        details,
         lastSignInClaim: null,
         openedClaim: null,
       },
-      { source: "report", matchedUser: user, contactConfirmed: user.email_verified === 1 },
+      // A link that reached an email address proves that address; an SMS link proves only the phone.
+      { source: "report", matchedUser: after, contactConfirmed: contact.channel === "email" },
     );
-    return { ok: true, reference: ticket.reference, slaHours: ticket.slaHours };
+    if (restored) {
+      addTicketEvent(
+        db,
+        ticket.ticketId,
+        now,
+        "system",
+        `${restored.kind}_restored`,
+        `The ${restored.kind === "email" ? "email address" : "phone number"} was put back to ${restored.value}, verified; ${row.restore_replaced ?? "the new value"} was removed.`,
+      );
+    }
+    if (removed.lines.length) addTicketEvent(db, ticket.ticketId, now, "system", "factors_removed", removed.lines.join("; "));
+    return { ok: true, reference: ticket.reference, slaHours: ticket.slaHours, contact, restored };
   }).immediate();
 }

@@ -192,17 +192,40 @@ function addEvent(db: Db, ticketId: string, at: number, actor: string, action: s
   );
 }
 
-/** The acknowledgement's link proves the customer reads the contact address they gave. */
-export function confirmContact(context: AppLoadContext, token: string): boolean {
-  const { db, clock } = context.services;
-  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return false;
-  const ticket = db.prepare("SELECT * FROM tickets WHERE confirm_token_hash = ?").get(sha256Hex(token)) as Ticket | undefined;
-  if (!ticket) return false;
-  db.transaction(() => {
-    db.prepare("UPDATE tickets SET contact_confirmed = 1, confirm_token_hash = NULL, updated_at = ? WHERE id = ?").run(clock.now(), ticket.id);
-    addEvent(db, ticket.id, clock.now(), "customer", "contact_confirmed", null, null, null);
+/** A system note in a ticket's history (e.g. what a "This wasn't me" report changed). */
+export function addTicketEvent(db: Db, ticketId: string, at: number, actor: string, action: string, note: string | null) {
+  addEvent(db, ticketId, at, actor, action, note, null, null);
+}
+
+/** The acknowledgement's confirm link lives as long as a report link (L15, TOK-05). */
+export const CONFIRM_TTL_MS = 7 * 86_400_000;
+
+export type ConfirmOutcome = "confirmed" | "invalid" | "expired" | "throttled";
+
+/**
+ * The acknowledgement's link proves the customer reads the contact address they gave. It expires
+ * 7 days after the ticket was opened; unknown tokens count against the client's link-guessing
+ * budget like every other link (L15, TOK-09).
+ */
+export async function confirmContact(context: AppLoadContext, token: string): Promise<ConfirmOutcome> {
+  const { db, clock, limits } = context.services;
+  if (!(await limits.check("link_failures_per_ip", context.clientKey)).ok) return "throttled";
+  const ticket = /^[A-Za-z0-9_-]{43}$/.test(token)
+    ? (db.prepare("SELECT * FROM tickets WHERE confirm_token_hash = ?").get(sha256Hex(token)) as Ticket | undefined)
+    : undefined;
+  if (!ticket) {
+    await limits.consume("link_failures_per_ip", context.clientKey);
+    return "invalid";
+  }
+  if (clock.now() >= ticket.created_at + CONFIRM_TTL_MS) return "expired";
+  const won = db.transaction(() => {
+    const changed = db
+      .prepare("UPDATE tickets SET contact_confirmed = 1, confirm_token_hash = NULL, updated_at = ? WHERE id = ? AND confirm_token_hash = ?")
+      .run(clock.now(), ticket.id, ticket.confirm_token_hash).changes;
+    if (changed === 1) addEvent(db, ticket.id, clock.now(), "customer", "contact_confirmed", null, null, null);
+    return changed === 1;
   }).immediate();
-  return true;
+  return won ? "confirmed" : "invalid";
 }
 
 export function listTickets(db: Db, filter: { status?: string | null; category?: string | null }): Ticket[] {
