@@ -15,6 +15,7 @@ import TicketMoreInfo, { subject as moreInfoSubject } from "./ticket-more-info";
 import TicketRejected, { subject as rejectedSubject } from "./ticket-rejected";
 import FactorChanged, { subject as factorChangedSubject } from "./factor-changed";
 import RecoveryAmbiguous, { subject as ambiguousSubject } from "./recovery-ambiguous";
+import StaffLocked, { subject as staffLockedSubject } from "./staff-locked";
 
 /**
  * Every message the portal sends, by template name. The outbox stores the name and a payload;
@@ -44,6 +45,7 @@ const emailTemplates: Record<string, EmailTemplate> = {
   "factor-changed": { component: FactorChanged, subject: factorChangedSubject },
   "account-unlock": { component: AccountUnlock, subject: unlockSubject },
   "account-unlocked": { component: AccountUnlocked, subject: unlockedSubject },
+  "staff-locked": { component: StaffLocked, subject: staffLockedSubject },
 };
 
 type SmsTemplate = (payload: Record<string, unknown>) => string;

@@ -4,6 +4,9 @@ import { migrate, openDatabase, type Db } from "~/db/db.server";
 import {
   AccountError,
   createStaff,
+  findStaffByEmail,
+  setStaffStatus,
+  unlockStaff,
   createUser,
   insertUser,
   prepareUser,
@@ -32,6 +35,8 @@ const USAGE = `usage: npm run portal -- <command>
   user import FILE.csv [--unverified]          (header: username,email,phone)
   user disable USERNAME | user enable USERNAME
   staff add --email E --name N [--password-stdin]
+  staff disable --email E | staff enable --email E   (disable ends their sessions at once)
+  staff unlock --email E [--note TEXT]       (after 10 wrong authenticator codes)
   locks list [--user USERNAME]
   audit verify [--since-checkpoint SEQ:HASH]   (SEQ:HASH from an audit_checkpoint log line)
   audit export
@@ -174,6 +179,34 @@ async function run(argv: string[], config: Config): Promise<void> {
       const staff = await createStaff(db, { email: need(f, "email"), name: need(f, "name"), password }, createOptions);
       audit(db, Date.now(), { event: "staff_created", outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: staff.id } });
       console.log(`created staff member ${staff.email}${password ? "" : " (no password yet)"}`);
+      return;
+    }
+
+    if (group === "staff" && (sub === "disable" || sub === "enable" || sub === "unlock")) {
+      const f = parseFlags(rest, sub === "unlock" ? ["email", "note"] : ["email"], []);
+      if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
+      const email = need(f, "email");
+      const now = Date.now();
+      if (sub === "unlock") {
+        const staff = findStaffByEmail(db, email);
+        if (!staff) throw new AccountError(`no staff member "${email}"`);
+        const unlocked = db.transaction(() => {
+          const ok = unlockStaff(db, staff.id, now, "operator:cli", f.values.note?.slice(0, 2000) ?? null);
+          if (ok) audit(db, now, { event: "staff_unlocked", outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: staff.id, via: "cli" } });
+          return ok;
+        }).immediate();
+        console.log(unlocked ? `unlocked staff member ${staff.email}` : `staff member ${staff.email} was not locked`);
+        return;
+      }
+      const status = sub === "disable" ? "disabled" : "active";
+      const staff = db.transaction(() => {
+        const s = setStaffStatus(db, email, status, now, "operator:cli");
+        // A disabled staff member keeps no way in: every session ends now.
+        const ended = sub === "disable" ? deleteAllSessions(db, { type: "staff", id: s.id }) : 0;
+        audit(db, now, { event: `staff_${sub}d`, outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: s.id, sessions_ended: ended } });
+        return s;
+      }).immediate();
+      console.log(`${sub}d staff member ${staff.email}`);
       return;
     }
 

@@ -36,6 +36,7 @@ export default function SupportTickets() {
     <>
       <div className="actions">
         <h1>Tickets</h1>
+        <Link to="/support/staff">Staff accounts</Link>
         <Form method="post" action="/support/logout">
           <button type="submit" className="button button-secondary">
             Sign out {d.staffName}

@@ -4,6 +4,10 @@ import { Form, useActionData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { staffPasswordStep } from "~/support/staff-auth.server";
 import { Field, FormError } from "~/ui/components";
+import { keepRetryAfter } from "~/http/responses.server";
+
+/** Keeps Retry-After on a throttled or delayed staff sign-in. */
+export const headers = keepRetryAfter;
 
 export const meta: MetaFunction = () => [{ title: "Staff sign in | Support console" }];
 
@@ -13,7 +17,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const password = String(form.get("password") ?? "").slice(0, 4096);
   if (!email || !password) return data({ error: "Enter your email and password." }, { status: 400 });
   const step = await staffPasswordStep(context, email, password);
-  if (!step.ok) return data({ error: step.message }, { status: step.status });
+  if (!step.ok) return data({ error: step.message }, { status: step.status, headers: step.retryAfter ? { "Retry-After": String(step.retryAfter) } : undefined });
   throw redirect(step.next, { status: 303, headers: { "Set-Cookie": step.cookie } });
 }
 

@@ -6,13 +6,16 @@ import { requireStaff } from "~/support/staff-auth.server";
 import { STAFF_ACTIONS, performStaffAction } from "~/support/actions.server";
 import { ticketView } from "~/support/ticket-view.server";
 import { Notice } from "~/ui/components";
+import { recordEvent } from "~/recovery/events.server";
 
 export const meta: MetaFunction = () => [{ title: "Ticket | Support console" }];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
-  requireStaff(request, context);
+  const { staff } = requireStaff(request, context);
   const view = ticketView(context, params.id ?? "");
   if (!view) throw data("No such ticket.", { status: 404 });
+  // Who read which ticket (L12): ids only, no customer data.
+  recordEvent(context, { event: "ticket_viewed", outcome: "success", actorType: "staff", actorId: staff.id, details: { ticket_id: view.ticket.id } });
   return { ...view, actions: Object.entries(STAFF_ACTIONS) };
 }
 

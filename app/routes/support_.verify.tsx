@@ -7,9 +7,9 @@ import { Field, FormError } from "~/ui/components";
 export const meta: MetaFunction = () => [{ title: "Authenticator code | Support console" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const staff = pendingStaff(request, context);
-  if (!staff) throw redirect("/support/login");
-  if (!staff.totp_confirmed_at) throw redirect("/support/setup");
+  const pending = pendingStaff(request, context);
+  if (!pending) throw redirect("/support/login");
+  if (!pending.staff.totp_confirmed_at) throw redirect("/support/setup");
   return null;
 }
 

@@ -1,56 +1,158 @@
 import { data, redirect, type AppLoadContext } from "@remix-run/node";
 import { readForm } from "~/http/forms.server";
-import { findStaffByEmail, findStaffById, type Staff } from "~/accounts/accounts.server";
+import { findStaffByEmail, findStaffById, recordStaffEvent, staffMayEnter, type Staff } from "~/accounts/accounts.server";
+import { normaliseEmail } from "~/accounts/identifiers";
 import { dummyHash, verifyPassword } from "~/accounts/password-hash.server";
 import { decryptSecret, encryptSecret, newTotpSecret, verifyTotp } from "~/factors/totp.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { recordEvent } from "~/recovery/events.server";
-import { hmacHex, safeEqual } from "~/security/crypto.server";
-import { createSession, deleteSession, sessionIdFromToken, validateSession, type Session } from "~/sessions/sessions.server";
+import { hmacHex, randomId, safeEqual } from "~/security/crypto.server";
+import { createSession, deleteAllSessions, deleteSession, sessionIdFromToken, validateSession, type Session } from "~/sessions/sessions.server";
 
 /**
  * Staff sign-in for /support: password, then always an authenticator code (TOTP). A staff
  * member without an authenticator is sent to set one up before anything else. Between the two
  * steps the browser holds a short signed "password passed" cookie, not a session.
+ *
+ * Guessing is bounded per staff member, across client addresses and pending cookies (H2, RL-01,
+ * MFA-04):
+ * - the client address's budget (`login_failures_per_ip`, key `staff:<ip>`) is spent before the
+ *   password hash is checked, one point per attempt, so a parallel burst is held to it (M6);
+ * - wrong passwords for one e-mail are counted (the staff row, or a keyed-hash row for an e-mail
+ *   that names nobody, so both answer alike); from the 5th in a row each attempt must wait a
+ *   growing delay (30 s doubling, capped at 15 min). The attempt is counted before the hash check
+ *   and forgotten on success;
+ * - wrong codes are counted the same way; the 10th in a row locks the staff member (no password
+ *   and no code accepted, the same answers as a wrong password or code), ends their sessions and
+ *   e-mails them and SUPPORT_EMAIL. Only another staff member (/support/staff) or the CLI
+ *   (`staff unlock`) lifts it. A right code forgets both counters.
+ * A code is accepted once: the step it matched is written with an atomic
+ * `UPDATE … WHERE totp_last_step < ?`, and only the request that changed the row wins (L1).
  */
 
 export const STAFF_COOKIE = "staff_session";
 const PENDING_COOKIE = "staff_pending";
 const PENDING_MS = 5 * 60_000;
 
-function pendingValue(context: AppLoadContext, staffId: string, expires: number): string {
-  const mac = hmacHex(context.services.config.secretKey, `staff-pending:${staffId}:${expires}`);
-  return `${staffId}.${expires}.${mac}`;
+export const STAFF_PASSWORD_DELAY_AFTER = 5;
+const STAFF_PASSWORD_DELAY_MS = 30_000;
+const STAFF_PASSWORD_DELAY_MAX_MS = 15 * 60_000;
+/** A run of wrong passwords with no attempt for a day is forgotten (known and unknown e-mails alike). */
+const STAFF_PASSWORD_FORGET_MS = 86_400_000;
+export const STAFF_CODE_LOCK_AFTER = 10;
+
+export const STAFF_SIGN_IN_FAILED = "That email and password don't match.";
+
+// ---- the "password passed" cookie ------------------------------------------------------------
+
+type Pending = { staffId: string; nonce: string };
+
+function pendingMac(context: AppLoadContext, staffId: string, expires: number, nonce: string): string {
+  return hmacHex(context.services.config.secretKey, `staff-pending:${staffId}:${expires}:${nonce}`);
 }
 
-export function pendingStaff(request: Request, context: AppLoadContext): Staff | null {
-  const { config, db, clock } = context.services;
+/** The signed cookie alone (no database read): who passed the password step, and which visit. */
+function readPending(request: Request, context: AppLoadContext): Pending | null {
+  const { config, clock } = context.services;
   const value = readCookie(request, PENDING_COOKIE, config.secureCookies);
   if (!value) return null;
-  const [id, expires, mac] = value.split(".");
-  if (!id || !expires || !mac || Number(expires) < clock.now()) return null;
-  if (!safeEqual(mac, hmacHex(config.secretKey, `staff-pending:${id}:${expires}`))) return null;
-  return findStaffById(db, id) ?? null;
+  const [staffId, expires, nonce, mac] = value.split(".");
+  if (!staffId || !expires || !nonce || !mac || Number(expires) < clock.now()) return null;
+  if (!safeEqual(mac, pendingMac(context, staffId, Number(expires), nonce))) return null;
+  return { staffId, nonce };
 }
 
-export type PasswordStep = { ok: true; next: "/support/verify" | "/support/setup"; cookie: string } | { ok: false; status: 400 | 429; message: string };
+/** The staff member behind a valid pending cookie, read fresh from the database. */
+export function pendingStaff(request: Request, context: AppLoadContext): (Pending & { staff: Staff }) | null {
+  const pending = readPending(request, context);
+  const staff = pending ? findStaffById(context.services.db, pending.staffId) : undefined;
+  return pending && staff ? { ...pending, staff } : null;
+}
+
+// ---- password step -----------------------------------------------------------------------------
+
+export type PasswordStep =
+  | { ok: true; next: "/support/verify" | "/support/setup"; cookie: string }
+  | { ok: false; status: 400 | 429; message: string; retryAfter?: number };
+
+const waitMessage = (seconds: number) => {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  return `Too many attempts. Wait ${minutes === 1 ? "a minute" : `${minutes} minutes`} and try again.`;
+};
+
+type PasswordSlot = { ok: true } | { ok: false; waitSeconds: number };
+
+/**
+ * Counts one password attempt for the typed e-mail before the hash is checked (refunded on
+ * success), or refuses while a delay runs. Synchronous: one attempt at a time per process, and
+ * an IMMEDIATE transaction across processes.
+ */
+function reservePasswordAttempt(context: AppLoadContext, staff: Staff | undefined, email: string, now: number): PasswordSlot {
+  const { db, config } = context.services;
+  const key = hmacHex(config.secretKey, `staff-login:${normaliseEmail(email)}`).slice(0, 40);
+  return db
+    .transaction((): PasswordSlot => {
+      const row = staff
+        ? (db.prepare("SELECT failed_password_count AS failures, password_delay_until AS delay_until, password_failed_at AS updated_at FROM staff WHERE id = ?").get(staff.id) as
+            | { failures: number; delay_until: number; updated_at: number }
+            | undefined)
+        : (db.prepare("SELECT failures, delay_until, updated_at FROM staff_unknown_login_failures WHERE key = ?").get(key) as
+            | { failures: number; delay_until: number; updated_at: number }
+            | undefined);
+      if (row && row.delay_until > now) return { ok: false, waitSeconds: Math.ceil((row.delay_until - now) / 1000) };
+      const previous = row && now - row.updated_at < STAFF_PASSWORD_FORGET_MS ? row.failures : 0;
+      const failures = previous + 1;
+      const delayUntil =
+        failures >= STAFF_PASSWORD_DELAY_AFTER
+          ? now + Math.min(STAFF_PASSWORD_DELAY_MS * 2 ** (failures - STAFF_PASSWORD_DELAY_AFTER), STAFF_PASSWORD_DELAY_MAX_MS)
+          : 0;
+      if (staff) {
+        db.prepare("UPDATE staff SET failed_password_count = ?, password_delay_until = ?, password_failed_at = ? WHERE id = ?").run(failures, delayUntil, now, staff.id);
+      } else {
+        db.prepare("DELETE FROM staff_unknown_login_failures WHERE updated_at < ?").run(now - STAFF_PASSWORD_FORGET_MS);
+        db.prepare(
+          `INSERT INTO staff_unknown_login_failures (key, failures, delay_until, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, delay_until = excluded.delay_until, updated_at = excluded.updated_at`,
+        ).run(key, failures, delayUntil, now);
+      }
+      return { ok: true };
+    })
+    .immediate();
+}
 
 export async function staffPasswordStep(context: AppLoadContext, email: string, password: string): Promise<PasswordStep> {
   const { db, clock, config, limits } = context.services;
-  const budget = await limits.check("login_failures_per_ip", `staff:${context.clientIp}`);
-  if (!budget.ok) return { ok: false, status: 429, message: "Too many attempts. Wait a minute and try again." };
-  const staff = findStaffByEmail(db, email);
-  const ok = staff?.password_hash ? await verifyPassword(staff.password_hash, password) : (await verifyPassword(await dummyHash(), password), false);
-  if (!staff || !ok) {
-    await limits.consume("login_failures_per_ip", `staff:${context.clientIp}`);
-    recordEvent(context, { event: "staff_sign_in", outcome: "failure", actorType: "staff", actorId: staff?.id ?? null, details: { step: "password" } });
-    return { ok: false, status: 400, message: "That email and password don't match." };
+  // Spent before the hash is checked, whatever the outcome (M6): a burst from one address is held
+  // to the budget however many requests run at once.
+  const budget = await limits.consume("login_failures_per_ip", `staff:${context.clientIp}`);
+  if (!budget.ok) return { ok: false, status: 429, message: waitMessage(budget.retryAfterSeconds), retryAfter: budget.retryAfterSeconds };
+  const found = findStaffByEmail(db, email);
+  const slot = reservePasswordAttempt(context, found, email, clock.now());
+  if (!slot.ok) {
+    recordEvent(context, { event: "staff_sign_in", outcome: "failure", actorType: "staff", actorId: found?.id ?? null, details: { step: "password", reason: "delayed" } });
+    return { ok: false, status: 429, message: waitMessage(slot.waitSeconds), retryAfter: slot.waitSeconds };
   }
+  const ok = found?.password_hash ? await verifyPassword(found.password_hash, password) : (await verifyPassword(await dummyHash(), password), false);
+  // Read again after the hash: a lock or a disable during the check still counts.
+  const staff = found ? findStaffById(db, found.id) : undefined;
+  if (!staff || !ok || !staffMayEnter(staff)) {
+    // A locked or disabled staff member gets exactly the wrong-password answer (no oracle).
+    recordEvent(context, {
+      event: "staff_sign_in",
+      outcome: "failure",
+      actorType: "staff",
+      actorId: staff?.id ?? null,
+      details: { step: "password", ...(staff && ok ? { reason: staff.status === "active" ? "locked" : "disabled" } : {}) },
+    });
+    return { ok: false, status: 400, message: STAFF_SIGN_IN_FAILED };
+  }
+  db.prepare("UPDATE staff SET failed_password_count = 0, password_delay_until = 0 WHERE id = ?").run(staff.id);
   const expires = clock.now() + PENDING_MS;
+  const nonce = randomId();
   return {
     ok: true,
     next: staff.totp_confirmed_at ? "/support/verify" : "/support/setup",
-    cookie: serializeCookie(PENDING_COOKIE, pendingValue(context, staff.id, expires), {
+    cookie: serializeCookie(PENDING_COOKIE, `${staff.id}.${expires}.${nonce}.${pendingMac(context, staff.id, expires, nonce)}`, {
       secure: config.secureCookies,
       sameSite: "Strict",
       maxAgeSeconds: PENDING_MS / 1000,
@@ -58,55 +160,132 @@ export async function staffPasswordStep(context: AppLoadContext, email: string, 
   };
 }
 
-/** The authenticator secret being set up (created on first view, kept until confirmed). */
-export function setupSecret(context: AppLoadContext, staff: Staff): string {
+// ---- authenticator set-up ----------------------------------------------------------------------
+
+/**
+ * The authenticator secret being set up, shown only to the one "password passed" cookie it was
+ * made for (L12): the first view from a new password step makes a fresh secret (replacing any
+ * unconfirmed one), reloads and a wrong code show the same one again, and only that cookie can
+ * confirm it. Whoever merely knows the password never sees a secret someone else was shown.
+ * Null once the staff member has an authenticator or may not sign in.
+ */
+export function setupSecret(context: AppLoadContext, pending: Pending): string | null {
   const { db, config } = context.services;
-  if (staff.totp_secret && !staff.totp_confirmed_at) return decryptSecret(config.secretKey, staff.totp_secret);
-  const secret = newTotpSecret();
-  db.prepare("UPDATE staff SET totp_secret = ?, totp_confirmed_at = NULL, totp_last_step = 0 WHERE id = ?").run(encryptSecret(config.secretKey, secret), staff.id);
-  return secret;
+  return db
+    .transaction((): string | null => {
+      const staff = findStaffById(db, pending.staffId);
+      if (!staff || staff.totp_confirmed_at || !staffMayEnter(staff)) return null;
+      if (staff.totp_secret && staff.totp_setup_nonce === pending.nonce) return decryptSecret(config.secretKey, staff.totp_secret);
+      const secret = newTotpSecret();
+      db.prepare("UPDATE staff SET totp_secret = ?, totp_setup_nonce = ?, totp_last_step = 0 WHERE id = ? AND totp_confirmed_at IS NULL").run(
+        encryptSecret(config.secretKey, secret),
+        pending.nonce,
+        staff.id,
+      );
+      return secret;
+    })
+    .immediate();
+}
+
+// ---- code step -----------------------------------------------------------------------------------
+
+/** Locks after the 10th wrong code in a row: sessions end, the staff member and support are told. */
+function lockIfExhausted(context: AppLoadContext, staffId: string): void {
+  const { db, clock, config } = context.services;
+  const now = clock.now();
+  const locked = db.transaction((): Staff | null => {
+    const changed = db
+      .prepare("UPDATE staff SET locked_at = ?, locked_reason = 'failed_codes', locked_ip = ? WHERE id = ? AND locked_at IS NULL AND failed_code_count >= ?")
+      .run(now, context.clientIp, staffId, STAFF_CODE_LOCK_AFTER).changes;
+    if (changed !== 1) return null;
+    const staff = findStaffById(db, staffId)!;
+    deleteAllSessions(db, { type: "staff", id: staffId });
+    recordStaffEvent(db, { staff_id: staffId, at: now, actor: "system", action: "locked", note: null });
+    recordEvent(context, { event: "staff_locked", outcome: "info", actorType: "system", actorId: null, details: { staff_id: staffId, failures: staff.failed_code_count } });
+    const payload = {
+      appName: config.appName,
+      staffName: staff.name,
+      staffEmail: staff.email,
+      when: new Date(now).toISOString().replace("T", " ").slice(0, 16) + " UTC",
+      ip: context.clientIp,
+      failures: staff.failed_code_count,
+      staffPageUrl: new URL("/support/staff", config.appOrigin).toString(),
+      supportEmail: config.supportEmail,
+    };
+    for (const to of new Set([staff.email, config.supportEmail])) context.services.send({ channel: "email", to, template: "staff-locked", payload });
+    return staff;
+  })();
+  if (locked) context.services.logger.warn({ event: "staff_locked", staffId, ip: context.clientIp }, "staff member locked after repeated wrong authenticator codes");
 }
 
 /**
  * Second step: a current code from the authenticator (setup confirms it the same way). Starts a
- * staff session and returns its cookies, or null for a wrong or replayed code.
+ * staff session and returns its cookies, or null for a wrong or replayed code, or for a staff
+ * member who may not sign in (locked, disabled) — all answered alike.
  */
-export async function staffTotpStep(context: AppLoadContext, request: Request, staff: Staff, code: string): Promise<string[] | null> {
-  const { db, clock, config, limits } = context.services;
-  const budget = await limits.check("login_failures_per_ip", `staff-totp:${staff.id}`);
-  if (!budget.ok || !staff.totp_secret) return null;
-  const secret = decryptSecret(config.secretKey, staff.totp_secret);
-  const step = await verifyTotp(secret, code.replace(/\s/g, ""), clock.now(), staff.totp_last_step);
-  if (step === null) {
-    await limits.consume("login_failures_per_ip", `staff-totp:${staff.id}`);
-    recordEvent(context, { event: "staff_sign_in", outcome: "failure", actorType: "staff", actorId: staff.id, details: { step: "totp" } });
+export async function staffTotpStep(context: AppLoadContext, request: Request, pending: Pending, step: "setup" | "verify", code: string): Promise<string[] | null> {
+  const { db, clock, config } = context.services;
+  // Count the attempt before checking it (refunded by a right code), and never more than the
+  // lock allows, however many requests run at once.
+  const reserved =
+    db
+      .prepare("UPDATE staff SET failed_code_count = failed_code_count + 1 WHERE id = ? AND status = 'active' AND locked_at IS NULL AND failed_code_count < ?")
+      .run(pending.staffId, STAFF_CODE_LOCK_AFTER).changes === 1;
+  // The row is read after the request body has arrived and after the reservation (L1).
+  const staff = findStaffById(db, pending.staffId);
+  const fail = (reason: string) => {
+    recordEvent(context, { event: "staff_sign_in", outcome: "failure", actorType: "staff", actorId: pending.staffId, details: { step, reason, failures: staff?.failed_code_count ?? 0 } });
+    if (reserved) lockIfExhausted(context, pending.staffId);
     return null;
-  }
-  const setup = !staff.totp_confirmed_at;
-  db.prepare("UPDATE staff SET totp_last_step = ?, totp_confirmed_at = COALESCE(totp_confirmed_at, ?) WHERE id = ?").run(step, clock.now(), staff.id);
+  };
+  if (!reserved || !staff) return fail("refused");
+  const usable = staff.totp_secret && (step === "verify" ? staff.totp_confirmed_at : !staff.totp_confirmed_at && staff.totp_setup_nonce === pending.nonce);
+  if (!usable) return fail("no_authenticator");
+  const secret = decryptSecret(config.secretKey, staff.totp_secret!);
+  const matched = await verifyTotp(secret, code.replace(/\s/g, ""), clock.now(), staff.totp_last_step);
+  if (matched === null) return fail("wrong_code");
+  // The replay check and the success are one atomic write: of two requests with the same code,
+  // only the one that moves totp_last_step forward gets a session.
+  const won =
+    db
+      .prepare(
+        `UPDATE staff SET totp_last_step = ?, totp_confirmed_at = COALESCE(totp_confirmed_at, ?), totp_setup_nonce = NULL,
+           failed_code_count = 0, failed_password_count = 0, password_delay_until = 0
+         WHERE id = ? AND totp_last_step < ? AND totp_secret = ? AND status = 'active' AND locked_at IS NULL`,
+      )
+      .run(matched, clock.now(), staff.id, matched, staff.totp_secret).changes === 1;
+  if (!won) return fail("replayed");
   const old = readCookie(request, STAFF_COOKIE, config.secureCookies);
   if (old) deleteSession(db, sessionIdFromToken(old));
   const { token } = createSession(db, { type: "staff", id: staff.id }, clock.now(), config.session, { ip: context.clientIp, userAgent: context.userAgent });
-  recordEvent(context, { event: setup ? "staff_totp_enrolled" : "staff_sign_in", outcome: "success", actorType: "staff", actorId: staff.id });
+  recordEvent(context, { event: step === "setup" ? "staff_totp_enrolled" : "staff_sign_in", outcome: "success", actorType: "staff", actorId: staff.id });
   return [
     serializeCookie(STAFF_COOKIE, token, { secure: config.secureCookies, sameSite: "Strict" }),
     clearCookie(PENDING_COOKIE, { secure: config.secureCookies, sameSite: "Strict" }),
   ];
 }
 
+// ---- sessions ----------------------------------------------------------------------------------
+
+/** The signed-in staff member, or a redirect to sign in (also for a disabled or locked one). */
 export function requireStaff(request: Request, context: AppLoadContext): { staff: Staff; session: Session } {
   const { db, clock, config } = context.services;
   const token = readCookie(request, STAFF_COOKIE, config.secureCookies);
   const session = token ? validateSession(db, token, clock.now(), config.session) : null;
   const staff = session?.subject_type === "staff" ? findStaffById(db, session.subject_id) : undefined;
-  if (!session || !staff || !staff.totp_confirmed_at) throw redirect("/support/login");
+  if (session && staff && !staffMayEnter(staff)) deleteSession(db, session.id);
+  if (!session || !staff || !staff.totp_confirmed_at || !staffMayEnter(staff)) throw redirect("/support/login");
   return { staff, session };
 }
 
 export function endStaffSession(request: Request, context: AppLoadContext): string {
-  const { db, config } = context.services;
+  const { db, clock, config } = context.services;
   const token = readCookie(request, STAFF_COOKIE, config.secureCookies);
-  if (token) deleteSession(db, sessionIdFromToken(token));
+  if (token) {
+    const session = validateSession(db, token, clock.now(), config.session);
+    deleteSession(db, sessionIdFromToken(token));
+    if (session?.subject_type === "staff") recordEvent(context, { event: "staff_sign_out", outcome: "success", actorType: "staff", actorId: session.subject_id });
+  }
   return clearCookie(STAFF_COOKIE, { secure: config.secureCookies, sameSite: "Strict" });
 }
 
@@ -115,10 +294,13 @@ export function endStaffSession(request: Request, context: AppLoadContext): stri
  * both take a code after the password step and, when it is right, start the staff session.
  */
 export async function staffCodeAction(request: Request, context: AppLoadContext, step: "setup" | "verify") {
-  const staff = pendingStaff(request, context);
-  if (!staff || Boolean(staff.totp_confirmed_at) !== (step === "verify")) throw redirect("/support/login");
+  const pending = readPending(request, context);
+  if (!pending) throw redirect("/support/login");
   const form = await readForm(request);
-  const cookies = await staffTotpStep(context, request, staff, String(form.get("code") ?? "").slice(0, 16));
+  // Only now, with the whole body in, is the staff row read (L1).
+  const staff = findStaffById(context.services.db, pending.staffId);
+  if (!staff || Boolean(staff.totp_confirmed_at) !== (step === "verify")) throw redirect("/support/login");
+  const cookies = await staffTotpStep(context, request, pending, step, String(form.get("code") ?? "").slice(0, 16));
   if (!cookies) {
     const error =
       step === "setup"
