@@ -1,7 +1,7 @@
 import os from "node:os";
 import type { Db } from "~/db/db.server";
 import type { Clock } from "~/clock.server";
-import type { Logger } from "~/log.server";
+import { sanitiseForLog, type Logger } from "~/log.server";
 import { randomId } from "~/security/crypto.server";
 
 /**
@@ -104,7 +104,7 @@ export class OutboxWorker {
       this.timer = undefined;
       this.running = this.drain()
         .then(() => undefined)
-        .catch((err) => this.o.logger.error({ err: String(err) }, "outbox pass failed"))
+        .catch((err) => this.o.logger.error({ err: sanitiseForLog(String(err)) }, "outbox pass failed"))
         .finally(() => {
           this.running = undefined;
           if (!this.stopped) this.schedule(this.o.pollMs);
@@ -139,7 +139,9 @@ export class OutboxWorker {
       logger.info({ outboxId: row.id, channel: row.channel, template: row.template, attempts }, "message sent");
       this.o.onResult?.(row.channel, "sent");
     } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
+      // A provider's error may echo the message (its link or code) or the number: keep it out of
+      // the log and of last_error (LOG-02).
+      const error = sanitiseForLog(err instanceof Error ? err.message : String(err), 300);
       if (attempts >= this.o.maxAttempts) {
         db.prepare("UPDATE outbox SET status = 'failed', attempts = ?, payload = NULL, last_error = ? WHERE id = ?").run(
           attempts,

@@ -9,7 +9,8 @@ import type { Sender } from "./outbox.server";
 
 /**
  * SMS adapters behind one Sender interface, picked by SMS_PROVIDER:
- * - console: development; the text appears in /dev/mailbox and in the log with digits hidden.
+ * - console: development; the text appears in /dev/mailbox; the log names the template and the
+ *   masked number only.
  * - webhook: POST {"id","to","body"} with X-Signature: sha256=<hex HMAC-SHA256 of the raw body>.
  * - twilio: Twilio's Messages API (form-encoded To/From/Body, HTTP Basic auth with SID:token).
  * Any 2xx counts as delivered; anything else throws so the outbox retries with backoff.

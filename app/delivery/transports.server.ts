@@ -1,7 +1,7 @@
 import nodemailer from "nodemailer";
 import type { Db } from "~/db/db.server";
 import type { Clock } from "~/clock.server";
-import type { Logger } from "~/log.server";
+import { maskPhone, type Logger } from "~/log.server";
 import { renderEmail, renderSms } from "../../emails/index";
 import { storeMailboxMessage } from "./dev-mailbox.server";
 import type { Sender } from "./outbox.server";
@@ -36,7 +36,10 @@ export function createEmailSender(options: { smtpUrl: string; from: string; igno
   };
 }
 
-/** Development SMS: the message goes to /dev/mailbox; the log shows it with digits hidden. */
+/**
+ * Development SMS: the message goes to /dev/mailbox. The log line says that a text was sent, its
+ * template and the masked number, never the text itself: it carries codes and links (M7, LOG-02).
+ */
 export function createConsoleSmsSender(db: Db, clock: Clock, logger: Logger): Sender {
   return async (row, payload) => {
     const body = renderSms(row.template, payload);
@@ -48,6 +51,6 @@ export function createConsoleSmsSender(db: Db, clock: Clock, logger: Logger): Se
       text_body: body,
       html_body: null,
     });
-    logger.info({ to: row.recipient, body: body.replace(/\d{4,}/g, "[redacted]") }, "console SMS");
+    logger.info({ outboxId: row.id, template: row.template, to: maskPhone(row.recipient) }, "console SMS");
   };
 }

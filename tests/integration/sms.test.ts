@@ -453,7 +453,7 @@ describe("Twilio adapter and the global SMS budget (one app: SMS_PROVIDER=twilio
 describe("console adapter (development: no SMTP_URL, default SMS_PROVIDER)", () => {
   beforeAll(() => consoleReady, 120_000);
 
-  test("console adapter: the SMS shows in /dev/mailbox; the log shows the text with digits redacted", async () => {
+  test("console adapter: the SMS shows in /dev/mailbox; the log names the template and the masked number, never the text (M7)", async () => {
     const c = client(consoleApp);
     await requestByPhone(c, "/forgot-password", "(202) 555-0192");
     await consoleApp.drainOutbox();
@@ -467,11 +467,13 @@ describe("console adapter (development: no SMTP_URL, default SMS_PROVIDER)", () 
     expect(m, "SMS text in the mailbox").not.toBeNull();
     const code = m![1];
 
-    const line = logLines(consoleApp).find((l) => l.msg === "console SMS" && l.to === "+12025550192");
+    const line = logLines(consoleApp).find((l) => l.msg === "console SMS" && l.template === "password-reset");
     expect(line).toBeDefined();
-    expect(String(line!.body)).toMatch(/your password reset code is \[redacted\]/);
-    expect(String(line!.body)).not.toMatch(/\d{4,}/);
+    expect(line!.to).toBe("+1202555**92");
+    expect(line!.body).toBeUndefined();
     expect(consoleApp.logs()).not.toContain(code);
+    expect(consoleApp.logs()).not.toContain("+12025550192");
+    expect(consoleApp.logs()).not.toContain("your password reset code");
 
     const verified = await c.post("/forgot-password/code", { intent: "verify", code });
     expect(verified.status).toBe(303);
