@@ -6,6 +6,8 @@ export type RequestContext = {
   nonce: string;
   requestId: string;
   clientIp: string;
+  /** The client as per-client rate limits key it: the address, or its /64 for IPv6 (L4). */
+  clientKey: string;
   userAgent: string;
 };
 

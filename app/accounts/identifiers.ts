@@ -12,6 +12,20 @@ export function normaliseEmail(raw: string): string {
   return raw.normalize("NFC").trim().toLowerCase();
 }
 
+/**
+ * The mailbox an address delivers to, for limits that must not be dodged by spelling one inbox
+ * several ways (L4): lower case, no "+tag", and no dots for Gmail, which ignores them.
+ */
+export function mailboxKey(email: string): string {
+  const value = normaliseEmail(email);
+  const at = value.lastIndexOf("@");
+  if (at < 1) return value;
+  let local = value.slice(0, at).replace(/\+.*$/, "");
+  const domain = value.slice(at + 1) === "googlemail.com" ? "gmail.com" : value.slice(at + 1);
+  if (domain === "gmail.com") local = local.replace(/\./g, "");
+  return `${local || value.slice(0, at)}@${domain}`;
+}
+
 export function isValidEmail(value: string): boolean {
   return value.length <= 254 && EMAIL_RE.test(value) && !value.includes("..");
 }

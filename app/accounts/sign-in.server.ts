@@ -2,7 +2,8 @@ import type { AppLoadContext } from "@remix-run/node";
 import { hmacHex } from "~/security/crypto.server";
 import { normaliseIdentifier } from "./identifiers";
 import { authenticate, findUsersByLogin, type User } from "./accounts.server";
-import { clearFailures, delayRemaining, failureKey, isLocked, recordFailure } from "~/lockout/lockout.server";
+import { beginAttempt, clearFailures, failureKey, releaseAttempt, settleFailure } from "~/lockout/lockout.server";
+import { mayStartSession } from "./access.server";
 import { recordEvent } from "~/recovery/events.server";
 import { hasSecondFactor } from "~/factors/factors.server";
 
@@ -18,66 +19,76 @@ export const SIGN_IN_FAILED = "That username or email and password don't match. 
 
 export async function signIn(context: AppLoadContext, identifier: string, password: string): Promise<SignInOutcome> {
   const { db, clock, config, limits, metrics } = context.services;
-  const ipCheck = await limits.check("login_failures_per_ip", context.clientIp);
+  // The client's budget is spent before the password is checked and given back on success, so a
+  // burst of parallel guesses from one address is held to the budget (M6).
+  const ipCheck = await limits.consume("login_failures_per_ip", context.clientKey);
   if (!ipCheck.ok) {
     metrics.signIns.inc({ outcome: "throttled" });
     metrics.throttled.inc({ limit: "login_failures_per_ip" });
     return { ok: false, status: 429, message: waitMessage(ipCheck.retryAfterSeconds), retryAfter: ipCheck.retryAfterSeconds };
   }
+  // Every active account the identifier names is counted, so an e-mail shared by several
+  // accounts is no way around their counters and locks (M1).
   const candidates = findUsersByLogin(db, identifier).filter((u) => u.status === "active");
+  const keys = candidates.length
+    ? candidates.map((u) => failureKey(config.secretKey, u.id, ""))
+    : [failureKey(config.secretKey, null, normaliseIdentifier(identifier))];
   const named = candidates.length === 1 ? candidates[0] : null;
-  const key = failureKey(config.secretKey, named?.id ?? null, normaliseIdentifier(identifier));
   const now = clock.now();
+  const tag = hmacHex(config.secretKey, `pw:${password.normalize("NFC")}`).slice(0, 16);
 
   // Progressive delay after repeated failures, applied the same way to unknown names (RL-02).
-  const wait = delayRemaining(db, key, now);
-  if (wait > 0) {
+  const attempt = beginAttempt(db, config, keys, tag, now);
+  if (!attempt.ok) {
+    await limits.refund("login_failures_per_ip", context.clientKey);
     metrics.signIns.inc({ outcome: "delayed" });
     recordEvent(context, { event: "sign_in", outcome: "failure", userId: named?.id ?? null, details: { reason: "delayed" } });
-    return { ok: false, status: 429, message: waitMessage(wait), retryAfter: wait };
+    return { ok: false, status: 429, message: waitMessage(attempt.waitSeconds), retryAfter: attempt.waitSeconds };
   }
 
   const user = await authenticate(db, identifier, password);
-  const locked = named ? isLocked(db, named.id, now) : false;
-  if (user && !locked) {
-    clearFailures(db, key);
-    clearFailures(db, failureKey(config.secretKey, user.id, ""));
-    const needsSecondFactor = hasSecondFactor(db, user.id);
-    recordEvent(context, {
-      event: needsSecondFactor ? "sign_in_password_verified" : "sign_in",
-      outcome: "success",
-      userId: user.id,
-      actorType: "user",
-      actorId: user.id,
-    });
-    metrics.signIns.inc({ outcome: needsSecondFactor ? "second_step" : "success" });
-    return { ok: true, user, needsSecondFactor };
+  const claimOf = (userId: string) => attempt.claims.find((c) => c.key === failureKey(config.secretKey, userId, ""));
+  if (user) {
+    // The other accounts on a shared e-mail were not guessed at: give their claims back.
+    for (const c of attempt.claims) if (c !== claimOf(user.id)) releaseAttempt(db, c, tag);
+    const access = mayStartSession(db, user.id, clock.now());
+    if (access.ok) {
+      clearFailures(db, failureKey(config.secretKey, user.id, ""));
+      await limits.refund("login_failures_per_ip", context.clientKey);
+      const needsSecondFactor = hasSecondFactor(db, user.id);
+      recordEvent(context, {
+        event: needsSecondFactor ? "sign_in_password_verified" : "sign_in",
+        outcome: "success",
+        userId: user.id,
+        actorType: "user",
+        actorId: user.id,
+      });
+      metrics.signIns.inc({ outcome: needsSecondFactor ? "second_step" : "success" });
+      return { ok: true, user, needsSecondFactor };
+    }
+    // The right password for a locked account: refused exactly like a wrong one (RL-04), and
+    // not held against the owner.
+    const own = claimOf(user.id);
+    if (own) releaseAttempt(db, own, tag);
+    recordEvent(context, { event: "sign_in", outcome: "failure", userId: user.id, details: { reason: access.reason } });
+    metrics.signIns.inc({ outcome: "failure" });
+    return { ok: false, status: 400, message: SIGN_IN_FAILED };
   }
 
-  if (locked) {
-    // Attempts during a lock are refused without counting: the lock already stops guessing.
-    recordEvent(context, { event: "sign_in", outcome: "failure", userId: named?.id ?? null, details: { reason: "locked" } });
-  } else {
-    await limits.consume("login_failures_per_ip", context.clientIp);
-    const result = recordFailure(db, config, {
-      key,
-      userId: named?.id ?? null,
-      passwordTag: hmacHex(config.secretKey, `pw:${key}:${password.normalize("NFC")}`).slice(0, 16),
-      now,
-      ip: context.clientIp,
-      userAgent: context.userAgent,
-    });
+  for (const [i, claim] of attempt.claims.entries()) {
+    const userId = candidates[i]?.id ?? null;
+    const result = settleFailure(db, config, claim, { userId, now, ip: context.clientIp, userAgent: context.userAgent });
     recordEvent(context, {
       event: "sign_in",
       outcome: "failure",
-      userId: named?.id ?? null,
+      userId,
       details: { reason: "bad_credentials", failures: result.failures, repeated: !result.counted },
     });
-    if (result.lock !== "none" && named) {
+    if (result.lock !== "none" && userId) {
       recordEvent(context, {
         event: "account_locked",
         outcome: "info",
-        userId: named.id,
+        userId,
         actorType: "system",
         details: { reason: "failed_attempts", kind: result.lock, failures: result.failures, until: result.lockUntil },
       });

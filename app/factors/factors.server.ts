@@ -105,16 +105,20 @@ export async function checkTotp(context: AppLoadContext, userId: string, code: s
   const { db, clock, config, limits } = context.services;
   const row = totpRow(db, userId);
   if (!row || (!row.confirmed_at && !options.confirming)) return false;
-  const budget = await limits.check("code_failures_per_account", `codes:${userId}`);
-  if (!budget.ok) return false;
-  const step = await verifyTotp(decryptSecret(config.secretKey, row.secret), code.replace(/\s/g, ""), clock.now(), row.last_step);
-  if (step === null) {
-    await limits.consume("code_failures_per_account", `codes:${userId}`);
+  // The authenticator has a daily budget of its own: wrong e-mail or SMS codes, which anyone who
+  // knows a username can send, never use it up (M2). Spent before the check, given back on
+  // success, so parallel guesses are held to it (M6, L7).
+  const budgetKey = `totp:${userId}`;
+  const budget = await limits.consume("code_failures_per_account", budgetKey);
+  const step = budget.ok ? await verifyTotp(decryptSecret(config.secretKey, row.secret), code.replace(/\s/g, ""), clock.now(), row.last_step) : null;
+  // The replay cache: this step (and every earlier one) is spent (MFA-04). The conditional
+  // UPDATE lets exactly one of two parallel submissions of one code through (L7).
+  const won = step !== null && db.prepare("UPDATE user_totp SET last_step = ? WHERE user_id = ? AND last_step < ?").run(step, userId, step).changes === 1;
+  if (!won) {
     recordEvent(context, { event: "totp_failed", outcome: "failure", userId });
     return false;
   }
-  // The replay cache: this step (and every earlier one) is spent (MFA-04).
-  db.prepare("UPDATE user_totp SET last_step = ? WHERE user_id = ?").run(step, userId);
+  await limits.refund("code_failures_per_account", budgetKey);
   return true;
 }
 
@@ -177,13 +181,17 @@ export function regenerateRecoveryCodes(context: AppLoadContext, user: User, cur
 /** Spends one recovery code (single use, MFA-03). Failures count toward the daily budget. */
 export async function spendRecoveryCode(context: AppLoadContext, user: User, code: string): Promise<{ ok: boolean; remaining: number }> {
   const { db, clock, limits } = context.services;
-  const budget = await limits.check("code_failures_per_account", `codes:${user.id}`);
-  if (!budget.ok || code.length > 64) return { ok: false, remaining: recoveryCodesLeft(db, user.id) };
-  const used = db
-    .prepare("UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL")
-    .run(clock.now(), user.id, recoveryHash(context, code)).changes === 1;
+  if (code.length > 64) return { ok: false, remaining: recoveryCodesLeft(db, user.id) };
+  // Recovery codes have their own daily budget (M2), spent up front and given back on success.
+  const budgetKey = `recovery-code:${user.id}`;
+  const budget = await limits.consume("code_failures_per_account", budgetKey);
+  const used =
+    budget.ok &&
+    db
+      .prepare("UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL")
+      .run(clock.now(), user.id, recoveryHash(context, code)).changes === 1;
+  if (used) await limits.refund("code_failures_per_account", budgetKey);
   if (!used) {
-    await limits.consume("code_failures_per_account", `codes:${user.id}`);
     recordEvent(context, { event: "recovery_code_failed", outcome: "failure", userId: user.id });
     return { ok: false, remaining: recoveryCodesLeft(db, user.id) };
   }

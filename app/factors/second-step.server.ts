@@ -1,5 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { findUserById, type User } from "~/accounts/accounts.server";
+import { mayRecover, mayStartSession } from "~/accounts/access.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { hmacHex, safeEqual } from "~/security/crypto.server";
 import { currentRecovery } from "~/recovery/flows.server";
@@ -12,11 +13,23 @@ import { checkTotp, spendRecoveryCode } from "./factors.server";
 const PENDING_COOKIE = "mfa_pending";
 const PENDING_MS = 5 * 60_000;
 
+/**
+ * The cookie is bound to the account's password as it was when it passed (a reset voids it) and
+ * is re-checked against every lock when used (L11): a "This wasn't me" report or a lock that
+ * lands inside the five minutes stops the second step from creating a session.
+ */
+function pendingMac(context: AppLoadContext, user: User, expires: string): string {
+  return hmacHex(context.services.config.secretKey, `mfa-pending:${user.id}:${expires}:${user.password_hash ?? ""}`);
+}
+
 export function pendingSignInCookie(context: AppLoadContext, user: User): string {
   const { config, clock } = context.services;
-  const expires = clock.now() + PENDING_MS;
-  const mac = hmacHex(config.secretKey, `mfa-pending:${user.id}:${expires}`);
-  return serializeCookie(PENDING_COOKIE, `${user.id}.${expires}.${mac}`, { secure: config.secureCookies, sameSite: "Strict", maxAgeSeconds: PENDING_MS / 1000 });
+  const expires = String(clock.now() + PENDING_MS);
+  return serializeCookie(PENDING_COOKIE, `${user.id}.${expires}.${pendingMac(context, user, expires)}`, {
+    secure: config.secureCookies,
+    sameSite: "Strict",
+    maxAgeSeconds: PENDING_MS / 1000,
+  });
 }
 
 export function clearPendingSignIn(context: AppLoadContext): string {
@@ -29,9 +42,10 @@ export function pendingSignInUser(request: Request, context: AppLoadContext): Us
   if (!value) return null;
   const [id, expires, mac] = value.split(".");
   if (!id || !expires || !mac || Number(expires) < clock.now()) return null;
-  if (!safeEqual(mac, hmacHex(config.secretKey, `mfa-pending:${id}:${expires}`))) return null;
   const user = findUserById(db, id);
-  return user && user.status === "active" ? user : null;
+  if (!user || !safeEqual(mac, pendingMac(context, user, expires))) return null;
+  const access = mayStartSession(db, user.id, clock.now());
+  return access.ok ? access.user : null;
 }
 
 /** The user of a reset that passed the email/SMS step and now needs its second factor. */
@@ -39,6 +53,7 @@ export function resetAwaitingFactor(request: Request, context: AppLoadContext): 
   const current = currentRecovery(context, request, "reset");
   if (!current?.user || current.flow.status !== "active" || current.session.state !== "verified") return null;
   if (context.services.clock.now() >= current.flow.expires_at) return null;
+  if (!mayRecover(context.services.db, current.user.id, context.services.clock.now())) return null;
   return { user: current.user, sessionId: current.session.id };
 }
 

@@ -34,6 +34,8 @@ export type Limits = {
   consume(name: LimitName, key: string, points?: number): Promise<LimitResult>;
   /** Reads without counting: would one more event be refused? */
   check(name: LimitName, key: string): Promise<LimitResult>;
+  /** Gives back points consumed up front for an attempt that turned out fine (M6). */
+  refund(name: LimitName, key: string, points?: number): Promise<void>;
   reset(name: LimitName, key: string): Promise<void>;
   store: "sqlite" | "redis";
   close(): Promise<void>;
@@ -94,6 +96,9 @@ export function createLimits(db: Db, config: Config): Limits {
         return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
       }
       return { ok: true };
+    },
+    async refund(name, key, points = 1) {
+      await limiters[name].reward(hashed(key), points);
     },
     async reset(name, key) {
       await limiters[name].delete(hashed(key));

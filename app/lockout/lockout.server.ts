@@ -39,66 +39,97 @@ export function failureKey(secretKey: Buffer, userId: string | null, identifier:
   return userId ? `u:${userId}` : `i:${hmacHex(secretKey, `login:${identifier}`).slice(0, 40)}`;
 }
 
-/** Seconds to wait before this key may try again, or 0. */
-export function delayRemaining(db: Db, key: string, now: number): number {
-  const row = db.prepare("SELECT delay_until FROM sign_in_failures WHERE key = ?").get(key) as { delay_until: number } | undefined;
-  return row && row.delay_until > now ? Math.ceil((row.delay_until - now) / 1000) : 0;
-}
-
 export type FailureResult = { failures: number; counted: boolean; lock: "none" | "temporary" | "permanent"; lockUntil: number | null };
 
+/** One key's share of an attempt claimed by `beginAttempt`. */
+export type Claim = { key: string; counted: boolean; failures: number; previousDelayUntil: number };
+export type AttemptStart = { ok: true; claims: Claim[] } | { ok: false; waitSeconds: number };
+
 /**
- * Records one wrong password for a key. `passwordTag` is a keyed hash of the wrong password,
- * kept only to recognise repeats; it is not reversible and is dropped on the next success.
+ * Claims one sign-in attempt for every key it names, before the password is checked (M6): the
+ * attempt is counted as a failure up front and any delay it earns starts now, so a burst of
+ * parallel attempts is held to the same schedule as attempts made one after another. The caller
+ * settles the claim afterwards: `releaseAttempt` for a right password, `settleFailure` for a
+ * wrong one. Repeating a recent wrong password counts once. `passwordTag` is a keyed hash of the
+ * typed password, kept only to recognise repeats; it is dropped on the next success.
  */
-export function recordFailure(
+export function beginAttempt(db: Db, config: Config, keys: string[], passwordTag: string, now: number): AttemptStart {
+  const l = config.lockout;
+  return db.transaction((): AttemptStart => {
+    const rows = keys.map((key) => db.prepare("SELECT * FROM sign_in_failures WHERE key = ?").get(key) as FailureRow | undefined);
+    const wait = Math.max(0, ...rows.map((r) => (r && r.delay_until > now ? r.delay_until - now : 0)));
+    if (wait > 0) return { ok: false, waitSeconds: Math.ceil(wait / 1000) };
+    const claims = keys.map((key, i): Claim => {
+      const row = rows[i];
+      const recent: string[] = row ? JSON.parse(row.recent) : [];
+      const previousDelayUntil = row?.delay_until ?? 0;
+      if (recent.includes(passwordTag)) return { key, counted: false, failures: row?.failures ?? 0, previousDelayUntil };
+      const failures = (row?.failures ?? 0) + 1;
+      recent.push(passwordTag);
+      const round = failures % l.temporaryAfter;
+      const delayUntil = round >= l.delayAfter ? now + Math.min(l.delayMs * 2 ** (round - l.delayAfter), 3_600_000) : 0;
+      db.prepare(
+        `INSERT INTO sign_in_failures (key, failures, recent, delay_until, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, recent = excluded.recent, delay_until = excluded.delay_until, updated_at = excluded.updated_at`,
+      ).run(key, failures, JSON.stringify(recent.slice(-l.permanentAfter)), delayUntil, now);
+      return { key, counted: true, failures, previousDelayUntil };
+    });
+    return { ok: true, claims };
+  }).immediate();
+}
+
+/**
+ * Gives back a claim that was not a guess at this key's account: the other accounts on a shared
+ * e-mail when one of them matched, or the owner's right password during a lock.
+ */
+export function releaseAttempt(db: Db, claim: Claim, passwordTag: string): void {
+  if (!claim.counted) return;
+  db.transaction(() => {
+    const row = db.prepare("SELECT * FROM sign_in_failures WHERE key = ?").get(claim.key) as FailureRow | undefined;
+    if (!row) return;
+    const recent = (JSON.parse(row.recent) as string[]).filter((t) => t !== passwordTag);
+    db.prepare("UPDATE sign_in_failures SET failures = MAX(failures - 1, 0), recent = ?, delay_until = ? WHERE key = ?").run(
+      JSON.stringify(recent),
+      claim.previousDelayUntil,
+      claim.key,
+    );
+  }).immediate();
+}
+
+/**
+ * A claimed attempt turned out wrong: every 10th counted failure of an account starts a temporary
+ * lock (15 min, doubling, capped) and the 50th locks until unlock or reset. An account that is
+ * already locked keeps counting (so its answers and delays match an unknown name's, L2) but gets
+ * no second lock of the same kind.
+ */
+export function settleFailure(
   db: Db,
   config: Config,
-  input: { key: string; userId: string | null; passwordTag: string; now: number; ip: string; userAgent: string },
+  claim: Claim,
+  input: { userId: string | null; now: number; ip: string; userAgent: string },
 ): FailureResult {
   const l = config.lockout;
+  const { failures } = claim;
+  if (!claim.counted || !input.userId) return { failures, counted: claim.counted, lock: "none", lockUntil: null };
+  const userId = input.userId;
   return db.transaction((): FailureResult => {
-    const row = db.prepare("SELECT * FROM sign_in_failures WHERE key = ?").get(input.key) as FailureRow | undefined;
-    const recent: string[] = row ? JSON.parse(row.recent) : [];
-    if (recent.includes(input.passwordTag)) {
-      return { failures: row?.failures ?? 0, counted: false, lock: "none", lockUntil: null };
-    }
-    const failures = (row?.failures ?? 0) + 1;
-    recent.push(input.passwordTag);
-    const round = failures % l.temporaryAfter;
-    let delayUntil = 0;
-    if (round >= l.delayAfter) delayUntil = input.now + Math.min(l.delayMs * 2 ** (round - l.delayAfter), 3_600_000);
-    db.prepare(
-      `INSERT INTO sign_in_failures (key, failures, recent, delay_until, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, recent = excluded.recent, delay_until = excluded.delay_until, updated_at = excluded.updated_at`,
-    ).run(input.key, failures, JSON.stringify(recent.slice(-l.permanentAfter)), delayUntil, input.now);
-
-    if (!input.userId) return { failures, counted: true, lock: "none", lockUntil: null };
+    const current = activeLock(db, userId, input.now);
     if (failures >= l.permanentAfter) {
-      const current = activeLock(db, input.userId, input.now);
-      if (current && current.locked_until === null) return { failures, counted: true, lock: "permanent", lockUntil: null };
-      endLocks(db, input.userId, input.now, "expired", "system", ["failed_attempts"]);
-      createLock(db, {
-        userId: input.userId,
-        reason: "failed_attempts",
-        now: input.now,
-        until: null,
-        ip: input.ip,
-        userAgent: input.userAgent,
-        details: { failures, kind: "permanent" },
-      });
+      if (current && current.locked_until === null) return { failures, counted: true, lock: "none", lockUntil: null };
+      endLocks(db, userId, input.now, "expired", "system", ["failed_attempts"]);
+      createLock(db, { userId, reason: "failed_attempts", now: input.now, until: null, ip: input.ip, userAgent: input.userAgent, details: { failures, kind: "permanent" } });
       return { failures, counted: true, lock: "permanent", lockUntil: null };
     }
-    if (failures % l.temporaryAfter === 0) {
+    if (failures % l.temporaryAfter === 0 && !current) {
       const earlier = (
         db.prepare("SELECT COUNT(*) AS n FROM account_locks WHERE user_id = ? AND reason = 'failed_attempts' AND locked_at > ?").get(
-          input.userId,
+          userId,
           input.now - 7 * 86_400_000,
         ) as { n: number }
       ).n;
       const until = input.now + Math.min(l.temporaryMs * 2 ** earlier, l.maxMs);
       createLock(db, {
-        userId: input.userId,
+        userId,
         reason: "failed_attempts",
         now: input.now,
         until,
@@ -166,6 +197,12 @@ export function activeLock(db: Db, userId: string, now: number): LockRecord | un
       "SELECT * FROM account_locks WHERE user_id = ? AND ended_at IS NULL ORDER BY (locked_until IS NULL) DESC, locked_until DESC LIMIT 1",
     )
     .get(userId) as LockRecord | undefined;
+}
+
+/** Every lock in force now (a support-only lock may stand beside a failed-attempts one). */
+export function openLocks(db: Db, userId: string, now: number): LockRecord[] {
+  expireLocks(db, userId, now);
+  return db.prepare("SELECT * FROM account_locks WHERE user_id = ? AND ended_at IS NULL").all(userId) as LockRecord[];
 }
 
 export function isLocked(db: Db, userId: string, now: number): boolean {

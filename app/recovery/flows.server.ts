@@ -6,6 +6,7 @@ import { smsAllowed } from "~/delivery/sms-guard.server";
 import { normaliseIdentifier } from "~/accounts/identifiers";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { hmacHex, randomDigits, randomId, randomToken, safeEqual, sha256Bytes, sha256Hex } from "~/security/crypto.server";
+import { knownDevice } from "~/sessions/device.server";
 import { recordEvent } from "./events.server";
 
 /**
@@ -57,8 +58,13 @@ export const PURPOSES: Record<Purpose, { linkPath: string; template: string; eve
   unlock: { linkPath: "/unlock/", template: "account-unlock", event: "account_unlock" },
 };
 
+/**
+ * The key of what was typed, from its canonical form (E.164 for a phone number, lower case for a
+ * username or e-mail), so that spellings of one number share one flow key and one budget (M4, L4).
+ */
 function identifierKey(context: AppLoadContext, purpose: Purpose, identifier: string): string {
-  return hmacHex(context.services.config.secretKey, `${purpose}:${identifier}`);
+  const canonical = typedPhone(identifier) ? (normalisePhone(identifier, context.services.config.defaultPhoneRegion) ?? identifier) : identifier;
+  return hmacHex(context.services.config.secretKey, `${purpose}:${canonical}`);
 }
 
 function codeHash(context: AppLoadContext, flowId: string, code: string): string {
@@ -101,6 +107,7 @@ export type RequestOutcome = { ok: true; cookie: string } | { ok: false; retryAf
  */
 export async function requestRecovery(
   context: AppLoadContext,
+  request: Request,
   purpose: Purpose,
   rawIdentifier: string,
   options: { bot?: boolean } = {},
@@ -111,7 +118,7 @@ export async function requestRecovery(
 
   // Limits are keyed on what was typed and on the client, never on whether it matched (REQ-05).
   for (const [name, limitKey] of [
-    ["recovery_per_ip", `${purpose}:${context.clientIp}`],
+    ["recovery_per_ip", `${purpose}:${context.clientKey}`],
     ["recovery_per_identifier", key],
   ] as const) {
     const verdict = await limits.consume(name, limitKey);
@@ -135,14 +142,17 @@ export async function requestRecovery(
   const sessionId = randomId();
   const sessionSecret = randomId();
   // Unknown identifiers are counted against themselves, so every branch does the same work.
-  const destinationOk = await destinationAllowed(context, resolved.destination ?? identifier, resolved.channel, Boolean(user || ambiguous.length));
+  const destinationOk = await destinationAllowed(context, resolved.destination ?? identifier, resolved.channel, Boolean(user || ambiguous.length), {
+    request,
+    userId: user?.id ?? null,
+  });
+  // A new request replaces this browser's own earlier request (TOK-06, OTP-06), and nothing else:
+  // what happens to a flow never depends on whether an account matched, and a stranger's request
+  // cannot cancel the owner's link or code (M4, L14). Finishing a reset ends every flow.
+  const previous = currentRecovery(context, request, purpose);
 
   db.transaction(() => {
-    // A new request replaces every earlier one for the same account or identifier (TOK-06).
-    db.prepare(
-      `UPDATE recovery_flows SET status = 'cancelled'
-       WHERE purpose = ? AND status = 'active' AND (user_id = ? OR identifier_key = ?)`,
-    ).run(purpose, user?.id ?? null, key);
+    if (previous) db.prepare("UPDATE recovery_flows SET status = 'cancelled', code_hash = NULL WHERE id = ? AND status = 'active'").run(previous.flow.id);
     db.prepare(
       `INSERT INTO recovery_flows (id, purpose, identifier_key, user_id, channel, link_token_hash, code_hash, created_at, expires_at, code_expires_at, last_sent_at, requested_via)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -188,10 +198,21 @@ export async function requestRecovery(
  * Inbox-flooding guard: at most N messages per destination per hour and per day (OTP-07); for a
  * real SMS destination also the toll-fraud checks.
  */
-async function destinationAllowed(context: AppLoadContext, destination: string, channel: "email" | "sms", real: boolean): Promise<boolean> {
+async function destinationAllowed(
+  context: AppLoadContext,
+  destination: string,
+  channel: "email" | "sms",
+  real: boolean,
+  asker: { request?: Request; userId: string | null },
+): Promise<boolean> {
   const { limits, metrics } = context.services;
+  // A browser that signed in to this account before has a budget of its own, so strangers who
+  // spend the shared one cannot silence the owner (M9). Strangers never hold such a cookie, so
+  // for them every branch is the same.
+  const device = asker.userId ? knownDevice(asker.request, context, asker.userId) : null;
+  const key = device ? `dest:${destination}:device:${device}` : `dest:${destination}`;
   for (const name of ["messages_per_destination_hour", "messages_per_destination_day"] as const) {
-    const verdict = await limits.consume(name, `dest:${destination}`);
+    const verdict = await limits.consume(name, key);
     if (!verdict.ok) {
       metrics.throttled.inc({ limit: name });
       recordEvent(context, { event: "message_suppressed", outcome: "failure", details: { limit: name } });
@@ -269,9 +290,17 @@ export function currentRecovery(context: AppLoadContext, request: Request, purpo
 export type CodeOutcome =
   | { ok: true; cookie: string }
   | { ok: false; reason: "wrong"; attemptsLeft: number }
-  | { ok: false; reason: "dead" | "expired" | "replaced" | "throttled" | "no-flow" };
+  | { ok: false; reason: "dead" | "expired" | "replaced" | "no-flow" };
 
-/** Checks a code typed in the browser that asked (OTP-03, OTP-05). */
+/**
+ * Checks a code typed in the browser that asked (OTP-03, OTP-05).
+ *
+ * The attempt is claimed before the comparison with one conditional UPDATE, so parallel guesses
+ * each cost an attempt (L7). Wrong e-mail and SMS codes have a per-account daily budget of their
+ * own, separate from the authenticator's and the recovery codes' (M2); reset and unlock keep
+ * separate budgets for accounts as they do for unknown names, and a spent budget answers exactly
+ * like a wrong code (M5), so it says nothing about the account.
+ */
 export async function verifyCode(context: AppLoadContext, request: Request, purpose: Purpose, code: string): Promise<CodeOutcome> {
   const { db, clock, config, limits } = context.services;
   const current = currentRecovery(context, request, purpose);
@@ -284,27 +313,29 @@ export async function verifyCode(context: AppLoadContext, request: Request, purp
     recordEvent(context, { event: `${PURPOSES[purpose].event}_code_expired`, outcome: "failure", ...userRef });
     return { ok: false, reason: "expired" };
   }
-  if (flow.code_attempts >= config.recovery.codeMaxAttempts) return { ok: false, reason: "dead" };
-  // Per-account (or per-identifier, for unknown ones) daily cap across codes and resends (OTP-05).
-  const accountKey = `codes:${flow.user_id ?? flow.identifier_key}`;
-  const budget = await limits.check("code_failures_per_account", accountKey);
-  if (!budget.ok) return { ok: false, reason: "throttled" };
+  const claimed = db
+    .prepare("UPDATE recovery_flows SET code_attempts = code_attempts + 1 WHERE id = ? AND status = 'active' AND code_attempts < ? RETURNING code_attempts")
+    .get(flow.id, config.recovery.codeMaxAttempts) as { code_attempts: number } | undefined;
+  if (!claimed) return { ok: false, reason: "dead" };
+  const attempts = claimed.code_attempts;
+  const budgetKey = `otp:${purpose}:${flow.user_id ?? flow.identifier_key}`;
+  const budget = await limits.consume("code_failures_per_account", budgetKey);
 
   const expected = flow.code_hash ?? "";
-  const matches = /^\d{6}$/.test(code) && flow.user_id !== null && safeEqual(codeHash(context, flow.id, code), expected);
-  if (!matches) {
-    const attempts = flow.code_attempts + 1;
-    db.prepare("UPDATE recovery_flows SET code_attempts = ?, failed_count = failed_count + 1 WHERE id = ?").run(attempts, flow.id);
-    await limits.consume("code_failures_per_account", accountKey);
-    recordEvent(context, { event: `${PURPOSES[purpose].event}_code_failed`, outcome: "failure", ...userRef, details: { attempts } });
+  const matches = budget.ok && /^\d{6}$/.test(code) && flow.user_id !== null && safeEqual(codeHash(context, flow.id, code), expected);
+  // A code works once: only the request that clears it wins (OTP-03).
+  const won = matches && db.prepare("UPDATE recovery_flows SET code_hash = NULL WHERE id = ? AND code_hash = ?").run(flow.id, expected).changes === 1;
+  if (!won) {
+    db.prepare("UPDATE recovery_flows SET failed_count = failed_count + 1 WHERE id = ?").run(flow.id);
+    recordEvent(context, { event: `${PURPOSES[purpose].event}_code_failed`, outcome: "failure", ...userRef, details: { attempts, budget: budget.ok ? "ok" : "spent" } });
     if (attempts >= config.recovery.codeMaxAttempts) return { ok: false, reason: "dead" };
     return { ok: false, reason: "wrong", attemptsLeft: config.recovery.codeMaxAttempts - attempts };
   }
-  // A code works once: clear it, and move this browser to a fresh verified hold (SES-03).
+  await limits.refund("code_failures_per_account", budgetKey);
+  // Move this browser to a fresh verified hold (SES-03).
   const newId = randomId();
   const newSecret = randomId();
   db.transaction(() => {
-    db.prepare("UPDATE recovery_flows SET code_hash = NULL WHERE id = ?").run(flow.id);
     db.prepare("DELETE FROM recovery_sessions WHERE id = ?").run(session.id);
     insertRecoverySession(db, newId, newSecret, flow.id, "verified", now, Math.min(flow.expires_at, now + config.recovery.resetSessionMs));
     recordEvent(context, { event: `${PURPOSES[purpose].event}_code_verified`, outcome: "success", ...userRef });
@@ -337,7 +368,7 @@ export async function resend(
 
   // Resends count against the same per-identifier and per-client limits as requests.
   for (const [name, limitKey] of [
-    ["recovery_per_ip", `${purpose}:${context.clientIp}`],
+    ["recovery_per_ip", `${purpose}:${context.clientKey}`],
     ["recovery_per_identifier", flow.identifier_key],
   ] as const) {
     const verdict = await context.services.limits.consume(name, limitKey);
@@ -348,7 +379,7 @@ export async function resend(
   // "Text me a code instead" goes to the account's verified phone, never a number typed here.
   const channel: "email" | "sms" = options.viaSms || flow.requested_via === "phone" ? "sms" : "email";
   const target = user && user.status === "active" ? (channel === "sms" ? (user.phone_verified ? user.phone : null) : user.email) : null;
-  const destinationOk = await destinationAllowed(context, target ?? flow.identifier_key, channel, target !== null);
+  const destinationOk = await destinationAllowed(context, target ?? flow.identifier_key, channel, target !== null, { request, userId: user?.id ?? null });
   // Switching to SMS replaces only the code: the emailed link keeps working.
   const keepLink = options.viaSms && flow.requested_via === "email";
   db.transaction(() => {
@@ -392,10 +423,10 @@ function linkStatus(context: AppLoadContext, flow: Flow | undefined): LinkStatus
  * (TOK-10). Invalid tokens still count against the client's guessing budget (TOK-09).
  */
 export async function inspectLink(context: AppLoadContext, purpose: Purpose, token: string): Promise<LinkStatus | "throttled"> {
-  const throttled = await context.services.limits.check("link_failures_per_ip", context.clientIp);
+  const throttled = await context.services.limits.check("link_failures_per_ip", context.clientKey);
   if (!throttled.ok) return "throttled";
   const status = linkStatus(context, flowForToken(context, purpose, token));
-  if (status === "invalid") await context.services.limits.consume("link_failures_per_ip", context.clientIp);
+  if (status === "invalid") await context.services.limits.consume("link_failures_per_ip", context.clientKey);
   return status;
 }
 
@@ -407,12 +438,12 @@ export type AcceptOutcome = { ok: true; cookie: string } | { ok: false; status: 
  */
 export async function acceptLink(context: AppLoadContext, purpose: Purpose, token: string): Promise<AcceptOutcome> {
   const { db, clock, config, limits } = context.services;
-  const throttled = await limits.check("link_failures_per_ip", context.clientIp);
+  const throttled = await limits.check("link_failures_per_ip", context.clientKey);
   if (!throttled.ok) return { ok: false, status: "throttled" };
   const flow = flowForToken(context, purpose, token);
   const status = linkStatus(context, flow);
   if (status !== "valid" || !flow) {
-    if (status === "invalid") await limits.consume("link_failures_per_ip", context.clientIp);
+    if (status === "invalid") await limits.consume("link_failures_per_ip", context.clientKey);
     recordEvent(context, { event: `${PURPOSES[purpose].event}_link_refused`, outcome: "failure", userId: flow?.user_id ?? null, details: { status } });
     return { ok: false, status: status === "valid" ? "invalid" : status };
   }

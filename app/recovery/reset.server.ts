@@ -4,6 +4,7 @@ import { isInHistory, storePasswordHash, type User } from "~/accounts/accounts.s
 import { hashPassword } from "~/accounts/password-hash.server";
 import { checkPassword, type PolicySettings } from "~/accounts/password-policy";
 import { deleteAllSessions } from "~/sessions/sessions.server";
+import { mayRecover } from "~/accounts/access.server";
 import { clearRecoveryCookie, consumeFlow, currentRecovery, type Current } from "./flows.server";
 import { recordEvent } from "./events.server";
 import { afterPasswordReset, requiresSecondFactor } from "./hooks.server";
@@ -25,6 +26,8 @@ export function verifiedReset(context: AppLoadContext, request: Request): (Curre
   const current = currentRecovery(context, request, "reset");
   if (!current || !current.user || current.flow.status !== "active") return null;
   if (context.services.clock.now() >= current.flow.expires_at) return null;
+  // A staff or compromise lock puts the account in support's hands: no self-service reset (H1).
+  if (!mayRecover(context.services.db, current.user.id, context.services.clock.now())) return null;
   const { state } = current.session;
   if (state === "second_factor_verified") return current as Current & { user: User };
   if (state === "verified" && !requiresSecondFactor(context, current.user)) return current as Current & { user: User };

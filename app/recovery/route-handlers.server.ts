@@ -30,7 +30,7 @@ export async function requestAction(purpose: Purpose, { request, context }: Acti
       { status: 400 },
     );
   }
-  const outcome = await requestRecovery(context, purpose, submission.value.identifier, { bot: isBot(form) });
+  const outcome = await requestRecovery(context, request, purpose, submission.value.identifier, { bot: isBot(form) });
   if (!outcome.ok) throw throttledResponse(outcome.retryAfterSeconds);
   throw redirect(FLOW_PATHS[purpose].code, { status: 303, headers: { "Set-Cookie": outcome.cookie } });
 }
@@ -59,7 +59,6 @@ export async function codeAction(purpose: Purpose, { request, context }: ActionF
   const outcome = await verifyCode(context, request, purpose, submission.value.code);
   if (outcome.ok) throw redirect(FLOW_PATHS[purpose].verified, { status: 303, headers: { "Set-Cookie": outcome.cookie } });
   if (outcome.reason === "no-flow") throw redirect(FLOW_PATHS[purpose].start);
-  if (outcome.reason === "throttled") throw throttledResponse(3600);
   return data({ message: codeMessage(outcome), codeErrors: null }, { status: 400 });
 }
 

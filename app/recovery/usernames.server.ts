@@ -4,6 +4,7 @@ import { isValidEmail, normaliseEmail, normaliseIdentifier } from "~/accounts/id
 import { normalisePhone } from "~/accounts/phone";
 import { smsAllowed } from "~/delivery/sms-guard.server";
 import { hmacHex } from "~/security/crypto.server";
+import { knownDevice } from "~/sessions/device.server";
 import { recordEvent } from "./events.server";
 
 /**
@@ -13,7 +14,12 @@ import { recordEvent } from "./events.server";
  */
 export type UsernameOutcome = { ok: true } | { ok: false; reason: "invalid" } | { ok: false; reason: "throttled"; retryAfterSeconds: number };
 
-export async function requestUsernames(context: AppLoadContext, raw: string, options: { bot?: boolean } = {}): Promise<UsernameOutcome> {
+export async function requestUsernames(
+  context: AppLoadContext,
+  request: Request,
+  raw: string,
+  options: { bot?: boolean } = {},
+): Promise<UsernameOutcome> {
   const { db, config, limits, metrics } = context.services;
   const typed = normaliseIdentifier(raw);
   const email = typed.includes("@") ? normaliseEmail(typed) : null;
@@ -21,11 +27,19 @@ export async function requestUsernames(context: AppLoadContext, raw: string, opt
   if (email ? !isValidEmail(email) : !phone) return { ok: false, reason: "invalid" };
   const destination = (email ?? phone)!;
 
+  const users = options.bot
+    ? []
+    : email
+      ? findUsersByEmail(db, email).filter((u) => u.status === "active" && u.email_verified === 1)
+      : findUsersByVerifiedPhone(db, phone!).filter((u) => u.status === "active");
+  // The owner's own browser has its own message budget, so strangers cannot silence them (M9).
+  const device = users.map((u) => knownDevice(request, context, u.id)).find(Boolean);
+  const destKey = device ? `dest:${destination}:device:${device}` : `dest:${destination}`;
   for (const [name, key] of [
-    ["recovery_per_ip", `username:${context.clientIp}`],
+    ["recovery_per_ip", `username:${context.clientKey}`],
     ["recovery_per_identifier", hmacHex(config.secretKey, `username:${destination}`)],
-    ["messages_per_destination_hour", `dest:${destination}`],
-    ["messages_per_destination_day", `dest:${destination}`],
+    ["messages_per_destination_hour", destKey],
+    ["messages_per_destination_day", destKey],
   ] as const) {
     const verdict = await limits.consume(name, key);
     if (!verdict.ok) {
@@ -34,11 +48,6 @@ export async function requestUsernames(context: AppLoadContext, raw: string, opt
       return { ok: false, reason: "throttled", retryAfterSeconds: verdict.retryAfterSeconds };
     }
   }
-  const users = options.bot
-    ? []
-    : email
-      ? findUsersByEmail(db, email).filter((u) => u.status === "active" && u.email_verified === 1)
-      : findUsersByVerifiedPhone(db, phone!).filter((u) => u.status === "active");
   const allowed = users.length > 0 && (email ? true : await smsAllowed(context, phone!));
   db.transaction(() => {
     if (allowed) {

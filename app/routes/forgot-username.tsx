@@ -23,7 +23,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const submission = parseWithZod(form, { schema });
   const value = String(form.get("contact") ?? "").slice(0, 320);
   if (submission.status !== "success") return data({ errors: submission.error?.contact ?? ["Check what you typed"], value }, { status: 400 });
-  const outcome = await requestUsernames(context, submission.value.contact, { bot: isBot(form) });
+  const outcome = await requestUsernames(context, request, submission.value.contact, { bot: isBot(form) });
   if (!outcome.ok && outcome.reason === "throttled") throw throttledResponse(outcome.retryAfterSeconds);
   if (!outcome.ok) return data({ errors: ["Enter an email address like name@example.com, or a phone number"], value }, { status: 400 });
   throw redirect("/forgot-username/sent", { status: 303 });

@@ -6,7 +6,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { useForm } from "@conform-to/react";
 import { Field, Honeypot, Notice } from "~/ui/components";
 import { isBot, readForm } from "~/http/forms.server";
-import { getUserSession, startUserSession } from "~/sessions/auth.server";
+import { getUserSession, signInCookies } from "~/sessions/auth.server";
 import { pendingSignInCookie } from "~/factors/second-step.server";
 import { PasskeyButton } from "~/ui/passkey-button";
 import { SIGN_IN_FAILED, signIn, type SignInOutcome } from "~/accounts/sign-in.server";
@@ -45,7 +45,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (outcome.needsSecondFactor) {
     throw redirect("/login/verify", { status: 303, headers: { "Set-Cookie": pendingSignInCookie(context, outcome.user) } });
   }
-  throw redirect("/account", { headers: { "Set-Cookie": startUserSession(request, context, outcome.user) } });
+  const headers = new Headers();
+  for (const cookie of signInCookies(request, context, outcome.user)) headers.append("Set-Cookie", cookie);
+  throw redirect("/account", { headers });
 }
 
 export default function Login() {

@@ -4,7 +4,7 @@ import { useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { hasTotp, listPasskeys } from "~/factors/factors.server";
 import { checkTypedFactor, clearPendingSignIn, pendingSignInUser } from "~/factors/second-step.server";
-import { startUserSession } from "~/sessions/auth.server";
+import { signInCookies } from "~/sessions/auth.server";
 import { recordEvent } from "~/recovery/events.server";
 import { SecondFactorForms } from "~/ui/second-factor";
 
@@ -23,9 +23,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
   const outcome = await checkTypedFactor(context, user, String(form.get("intent") ?? ""), String(form.get("value") ?? ""));
   if (!outcome.ok) return data({ error: outcome.message }, { status: 400 });
+  // A lock may have landed while the code was being typed: ask again at the last moment (L11).
+  if (!pendingSignInUser(request, context)) throw redirect("/login", { headers: { "Set-Cookie": clearPendingSignIn(context) } });
   recordEvent(context, { event: "sign_in", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "second_factor" } });
   const headers = new Headers();
-  headers.append("Set-Cookie", startUserSession(request, context, user));
+  for (const cookie of signInCookies(request, context, user)) headers.append("Set-Cookie", cookie);
   headers.append("Set-Cookie", clearPendingSignIn(context));
   const next = outcome.recoveryCodesLeft === null ? "/account" : `/account/security?codes-left=${outcome.recoveryCodesLeft}`;
   throw redirect(next, { status: 303, headers });

@@ -7,7 +7,11 @@ export async function loader() {
   return redirect("/");
 }
 
-/** Ends the session on the server and tells the browser to drop its cookies (SES-08). */
+/**
+ * Ends the session on the server, expires its cookie and tells the browser to drop cached pages
+ * and storage (SES-08). Not `"cookies"`: that would also wipe the device cookie that lets the
+ * owner recover from this browser while strangers flood their inbox budget (M9, decision 0008).
+ */
 export async function action({ request, context }: ActionFunctionArgs) {
   const found = getUserSession(request, context);
   if (found) {
@@ -15,6 +19,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     recordEvent(context, { event: "sign_out", outcome: "success", actorType: "user", actorId: found.user.id, userId: found.user.id });
   }
   return redirect("/login", {
-    headers: { "Set-Cookie": endUserSession(request, context), "Clear-Site-Data": '"cookies"' },
+    headers: { "Set-Cookie": endUserSession(request, context), "Clear-Site-Data": '"cache", "storage"' },
   });
 }

@@ -1,6 +1,8 @@
 import { redirect, type AppLoadContext } from "@remix-run/node";
 import { findUserById, type User } from "~/accounts/accounts.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
+import { mayStartSession } from "~/accounts/access.server";
+import { deviceCookie } from "./device.server";
 import { createSession, deleteSession, sessionIdFromToken, validateSession, type Session } from "./sessions.server";
 
 /** Request-level helpers for customer sign-in sessions. */
@@ -37,6 +39,9 @@ export function requireUser(request: Request, context: AppLoadContext): { sessio
  */
 export function startUserSession(request: Request, context: AppLoadContext, user: User): string {
   const { config, db, clock } = context.services;
+  // Callers check first and answer in their own words; this is the backstop that no path can
+  // skip: a locked or disabled account never gets a session (H1).
+  if (!mayStartSession(db, user.id, clock.now()).ok) throw new Response("This account can't be signed in to right now.", { status: 403 });
   const old = readCookie(request, SESSION_COOKIE, config.secureCookies);
   if (old) deleteSession(db, sessionIdFromToken(old));
   const { token } = createSession(db, { type: "user", id: user.id }, clock.now(), config.session, {
@@ -45,6 +50,11 @@ export function startUserSession(request: Request, context: AppLoadContext, user
   });
   // No Max-Age: a browser-session cookie; the server enforces idle and absolute expiry.
   return serializeCookie(SESSION_COOKIE, token, { secure: config.secureCookies, sameSite: "Lax" });
+}
+
+/** The cookies of a completed sign-in: the new session, and this browser's device cookie (M9). */
+export function signInCookies(request: Request, context: AppLoadContext, user: User): string[] {
+  return [startUserSession(request, context, user), deviceCookie(request, context, user.id)];
 }
 
 export function endUserSession(request: Request, context: AppLoadContext): string {

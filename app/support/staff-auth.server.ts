@@ -124,7 +124,7 @@ export async function staffPasswordStep(context: AppLoadContext, email: string, 
   const { db, clock, config, limits } = context.services;
   // Spent before the hash is checked, whatever the outcome (M6): a burst from one address is held
   // to the budget however many requests run at once.
-  const budget = await limits.consume("login_failures_per_ip", `staff:${context.clientIp}`);
+  const budget = await limits.consume("login_failures_per_ip", `staff:${context.clientKey}`);
   if (!budget.ok) return { ok: false, status: 429, message: waitMessage(budget.retryAfterSeconds), retryAfter: budget.retryAfterSeconds };
   const found = findStaffByEmail(db, email);
   const slot = reservePasswordAttempt(context, found, email, clock.now());

@@ -1,5 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { z } from "zod";
+import { mailboxKey } from "~/accounts/identifiers";
 import { newReference, openTicket } from "./tickets.server";
 import type { ticketSchema } from "./schemas";
 
@@ -13,8 +14,8 @@ export type SubmitOutcome = { ok: true; reference: string; slaHours: number } | 
 export async function submitTicket(context: AppLoadContext, value: z.infer<typeof ticketSchema>, options: { bot: boolean }): Promise<SubmitOutcome> {
   const { limits, config, metrics } = context.services;
   for (const [name, key] of [
-    ["tickets_per_ip", context.clientIp],
-    ["tickets_per_contact", value.contactEmail],
+    ["tickets_per_ip", context.clientKey],
+    ["tickets_per_contact", mailboxKey(value.contactEmail)],
   ] as const) {
     const verdict = await limits.consume(name, key);
     if (!verdict.ok) {

@@ -274,9 +274,10 @@ describe("TOK: reset links", () => {
     expect(latestFlow("tok5").status).toBe("active");
   });
 
-  test("TOK-06 a new link replaces the old one; finishing a reset kills every older code", async () => {
+  test("TOK-06 a new request from the same browser replaces its old link and code; finishing a reset kills every older code", async () => {
     const a = await requestReset("tok6");
-    const b = await requestReset("tok6");
+    // The same browser asks again (a stranger's request cannot cancel it: M4, L14 in security-access.test.ts).
+    const b = await requestReset("tok6", a.c);
     const oldLink = await client().get(pathOf(a.link));
     expect(oldLink.status).toBe(410);
     expect((await continueFrom(a.link)).res.status).toBe(410);
