@@ -11,6 +11,7 @@ import { createLogger, redactPath } from "./app/log.server";
 import { seedDemoAccounts } from "./app/accounts/demo.server";
 import { getMailboxMessage } from "./app/delivery/dev-mailbox.server";
 import { escapeHtml } from "./app/http/html";
+import { clientKey } from "./app/limits/client-key";
 
 /**
  * The HTTP edge: headers, limits and checks that hold for every request, then Remix.
@@ -64,6 +65,16 @@ function refuse(res: Response, status: number, title: string, message: string) {
   res.status(status).type("html").send(edgePage(status, title, message));
 }
 
+const ALLOWED_METHODS = "GET, HEAD, POST";
+
+/** `Authorization: Bearer <token>`, compared in constant time (M8). */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer +(\S+) *$/i.exec(header ?? "");
+  if (!m) return false;
+  const digest = (v: string) => crypto.createHash("sha256").update(v).digest();
+  return crypto.timingSafeEqual(digest(m[1]), digest(token));
+}
+
 export async function startServer(env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
@@ -78,18 +89,23 @@ export async function startServer(env: Record<string, string | undefined> = proc
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     const requestId = crypto.randomUUID();
+    // As received: HEAD is handed to Remix as GET below.
+    const method = req.method;
     res.locals.requestId = requestId;
     res.setHeader("X-Request-Id", requestId);
     res.on("finish", () => {
-      metrics.httpRequests.inc({ method: req.method, status: String(res.statusCode) });
+      metrics.httpRequests.inc({ method, status: String(res.statusCode) });
       logger.info(
         {
           requestId,
-          method: req.method,
-          path: redactPath(req.originalUrl),
+          method,
+          // One short line per request, however long the URL a client sends.
+          path: redactPath(req.originalUrl).slice(0, 200),
           status: res.statusCode,
           ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
           ip: req.ip,
+          // Why the edge refused it, on the same line: a refusal never adds a line of its own.
+          ...(res.locals.refused ? { refused: res.locals.refused } : {}),
         },
         "request",
       );
@@ -97,6 +113,27 @@ export async function startServer(env: Record<string, string | undefined> = proc
     next();
   });
   app.use(securityHeaders(config));
+
+  // Bad input is a 4xx here, before anything can answer it with a 500 (GEN-01).
+  app.use((req, res, next) => {
+    if (req.method === "OPTIONS") {
+      res.setHeader("Allow", ALLOWED_METHODS);
+      return res.status(204).end();
+    }
+    if (req.method !== "GET" && req.method !== "HEAD" && req.method !== "POST") {
+      res.setHeader("Allow", ALLOWED_METHODS);
+      return refuse(res, 405, "Request refused", "This address does not accept that kind of request.");
+    }
+    try {
+      // Route parameters are percent-decoded later; a malformed sequence must not become a 500.
+      decodeURIComponent(req.path);
+    } catch {
+      return refuse(res, 400, "Request refused", "That address is not valid.");
+    }
+    // Single fetch (".data") is the only data protocol; the legacy ?_data one is not served.
+    if (req.query._data !== undefined) return refuse(res, 400, "Request refused", "That address is not valid.");
+    next();
+  });
 
   // Operations endpoints answer whatever Host a load balancer uses.
   app.get("/healthz", (_req, res) => {
@@ -107,9 +144,18 @@ export async function startServer(env: Record<string, string | undefined> = proc
       res.status(503).type("text").send("database unavailable");
     }
   });
-  app.get("/metrics", async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  // Metrics tell real accounts from unknown ones (messages sent, SMS limits): only for the
+  // bearer of METRICS_TOKEN; without one configured there is no /metrics at all (M8).
+  const metricsToken = config.metricsToken;
+  if (metricsToken) {
+    app.get("/metrics", async (req, res) => {
+      if (!bearerMatches(req.headers.authorization, metricsToken)) {
+        res.setHeader("WWW-Authenticate", 'Bearer realm="metrics"');
+        return res.status(401).type("text").send("unauthorized");
+      }
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
 
   // Links are built from APP_ORIGIN only; a request for another host is refused (TOK-07).
   app.use((req, res, next) => {
@@ -131,7 +177,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     // POST; the browser's own Sec-Fetch-Site then vouches that it came from this site.
     const originOk = origin === undefined || origin === config.appOrigin || (origin === "null" && site === "same-origin");
     if ((site && site !== "same-origin" && site !== "none") || !originOk) {
-      logger.warn({ requestId: res.locals.requestId, origin, site, path: redactPath(req.originalUrl) }, "cross-site request refused");
+      res.locals.refused = { reason: "cross-site", origin: origin?.slice(0, 100), site: site?.slice(0, 30) };
       return refuse(res, 403, "Request refused", "This form must be sent from this site. Go back, reload the page and try again.");
     }
     // Accepted as same-origin above; Remix repeats the Origin/Host check and would throw (a 500) on "null".
@@ -172,6 +218,12 @@ export async function startServer(env: Record<string, string | undefined> = proc
   }
 
   const build = (await import(pathToFileURL(path.join(here, "build/index.js")).href)) as ServerBuild;
+  // Remix treats a HEAD on a ".data" URL as an action; as a GET it is a read, and Node sends
+  // no body for a HEAD request whatever Remix renders.
+  app.use((req, _res, next) => {
+    if (req.method === "HEAD") req.method = "GET";
+    next();
+  });
   app.all(
     "*",
     createRequestHandler({
@@ -183,6 +235,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
         nonce: res.locals.nonce as string,
         requestId: res.locals.requestId as string,
         clientIp: req.ip ?? "unknown",
+        clientKey: clientKey(req.ip ?? "unknown"),
         userAgent: String(req.headers["user-agent"] ?? "").slice(0, 256),
       }),
     }),
@@ -234,7 +287,7 @@ if (isMain) {
         `Open ${config.appOrigin}/`,
       ];
       if (running.services.devMailboxPort !== null) lines.push(`Development mailbox: ${config.appOrigin}/dev/mailbox`);
-      logger.info({ port: running.port, origin: config.appOrigin }, "listening");
+      logger.info({ port: running.port, host: config.host, origin: config.appOrigin }, "listening");
       process.stderr.write(lines.join("\n") + "\n");
       const shutdown = (signal: string) => {
         logger.info({ signal }, "shutting down: draining outbox");

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import crypto from "node:crypto";
 import { z } from "zod";
@@ -40,7 +41,7 @@ const emailish = z.string().min(3).max(320);
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default("0.0.0.0"),
+  HOST: z.string().optional(),
   APP_ORIGIN: origin.optional(),
   APP_NAME: z.string().min(1).max(60).default("Account Recovery"),
   DATABASE_PATH: z.string().min(1).default("./data/portal.sqlite"),
@@ -98,6 +99,12 @@ const schema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(500),
   OUTBOX_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
   TEST_HOOKS: z.enum(["0", "1"]).default("0"),
+  ALLOW_INSECURE_ORIGIN: z.enum(["0", "1"]).default("0"),
+  METRICS_TOKEN: z
+    .string()
+    .min(32, "must be at least 32 characters (use `openssl rand -hex 32`)")
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+    .optional(),
 });
 
 export type Config = {
@@ -155,6 +162,8 @@ export type Config = {
   password: { minLength: number; minLengthWithMfa: number; maxLength: number; minScore: number; history: number };
   outbox: { maxAttempts: number; pollMs: number; backoffBaseMs: number };
   testHooks: boolean;
+  /** Bearer token for /metrics; without it /metrics is not served (M8). */
+  metricsToken: string | undefined;
 };
 
 export class ConfigError extends Error {}
@@ -167,6 +176,21 @@ function parseTrustProxy(raw: string | undefined): string | number | boolean {
   }
   return raw; // comma-separated addresses/subnets or express names such as "loopback"
 }
+
+const LOOPBACK = new net.BlockList();
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
+LOOPBACK.addAddress("::1", "ipv6");
+
+/** localhost, 127.0.0.0/8 or ::1 (a URL hostname may come in brackets). */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (h === "localhost") return true;
+  const family = net.isIP(h);
+  return family !== 0 && LOOPBACK.check(h, family === 4 ? "ipv4" : "ipv6");
+}
+
+const DEMO_ONLY =
+  "outside production the portal serves demo accounts and /dev/mailbox, so it only runs on loopback (127.0.0.1, ::1, localhost); set NODE_ENV=production to deploy";
 
 /** Reads and validates the environment. Throws ConfigError with a one-line message. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -182,12 +206,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const isProduction = e.NODE_ENV === "production";
   const appOrigin = e.APP_ORIGIN ?? `http://localhost:${e.PORT}`;
+  // Outside production nobody but this machine may reach the demo (H3).
+  const host = e.HOST ?? (isProduction ? "0.0.0.0" : "127.0.0.1");
 
   if (isProduction && e.TEST_HOOKS === "1") {
     throw new ConfigError("TEST_HOOKS: test hooks cannot be enabled when NODE_ENV=production");
   }
   if (isProduction && !e.SECRET_KEY) {
     throw new ConfigError("SECRET_KEY: required when NODE_ENV=production (use `openssl rand -hex 32`)");
+  }
+  if (isProduction && !e.SMTP_URL) {
+    throw new ConfigError("SMTP_URL: required when NODE_ENV=production (smtp://user:pass@host:port or smtps://…)");
+  }
+  if (isProduction && !e.APP_ORIGIN) {
+    throw new ConfigError("APP_ORIGIN: required when NODE_ENV=production (the public origin, e.g. https://recover.example.com)");
+  }
+  // L13: links, cookies (Secure, __Host-) and HSTS all follow APP_ORIGIN's scheme.
+  if (isProduction && !appOrigin.startsWith("https:") && e.ALLOW_INSECURE_ORIGIN !== "1") {
+    throw new ConfigError(
+      "APP_ORIGIN: must be https:// when NODE_ENV=production (behind a TLS-terminating proxy give the public https:// origin; ALLOW_INSECURE_ORIGIN=1 accepts plain http, without Secure cookies or HSTS)",
+    );
+  }
+  if (isProduction && e.SMS_PROVIDER === "console") {
+    throw new ConfigError("SMS_PROVIDER: the console provider shows texts in the development mailbox; set SMS_PROVIDER=webhook or twilio when NODE_ENV=production");
+  }
+  if (!isProduction && !isLoopback(host)) {
+    throw new ConfigError(`HOST: ${host.replace(/\s/g, " ")} is not a loopback address; ${DEMO_ONLY}`);
+  }
+  if (!isProduction && !isLoopback(new URL(appOrigin).hostname)) {
+    throw new ConfigError(`APP_ORIGIN: ${appOrigin} is not a loopback origin; ${DEMO_ONLY}`);
   }
   if (e.SMS_PROVIDER === "webhook" && (!e.SMS_WEBHOOK_URL || !e.SMS_WEBHOOK_SECRET)) {
     throw new ConfigError("SMS_WEBHOOK_URL: webhook SMS needs SMS_WEBHOOK_URL and SMS_WEBHOOK_SECRET");
@@ -206,7 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     env: e.NODE_ENV,
     isProduction,
     port: e.PORT,
-    host: e.HOST,
+    host,
     appOrigin,
     appName: e.APP_NAME,
     secureCookies: appOrigin.startsWith("https:"),
@@ -273,6 +320,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS, pollMs: e.OUTBOX_POLL_MS, backoffBaseMs: e.OUTBOX_BACKOFF_BASE_MS },
     testHooks: e.TEST_HOOKS === "1",
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

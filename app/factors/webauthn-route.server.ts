@@ -1,4 +1,5 @@
 import type { AppLoadContext } from "@remix-run/node";
+import { z } from "zod";
 import { requireRecentUser, requireUser, safeNext, startUserSession } from "~/sessions/auth.server";
 import { startVerifiedFlow } from "~/recovery/flows.server";
 import { recordEvent } from "~/recovery/events.server";
@@ -10,7 +11,7 @@ import { authenticationOptions, clearChallengeCookie, registrationOptions, verif
  * add (signed in), sign-in (discoverable), second factor at sign-in, second factor during a
  * reset, or starting a reset with the passkey alone.
  */
-type Use = "add" | "sign-in" | "login-factor" | "reset-factor" | "reset" | "reauth";
+const USES = ["add", "sign-in", "login-factor", "reset-factor", "reset", "reauth"] as const;
 
 /**
  * This is a resource route: with single fetch, a `data()` result returned from one is turned into
@@ -21,14 +22,26 @@ const data = (body: unknown, init?: ResponseInit) => Response.json(body, init);
 
 const refuse = (message: string, status = 400) => data({ ok: false, message }, { status });
 
+const bodySchema = z.object({
+  step: z.string().optional(),
+  use: z.enum(USES).optional(),
+  response: z.unknown().optional(),
+  name: z.string().optional(),
+  next: z.string().optional(),
+});
+
 export async function webauthnAction(request: Request, context: AppLoadContext) {
   if (!/^application\/json\b/.test(request.headers.get("content-type") ?? "")) return refuse("Expected JSON.");
-  let body: { step?: string; use?: Use; response?: unknown; name?: string; next?: string };
+  let json: unknown;
   try {
-    body = await request.json();
+    json = await request.json();
   } catch {
     return refuse("Expected JSON.");
   }
+  // Any JSON parses (null, numbers, arrays): only an object of this shape goes further (GEN-01).
+  const parsed = bodySchema.safeParse(json);
+  if (!parsed.success) return refuse("Expected JSON.");
+  const body = parsed.data;
   const use = body.use;
   const headers = new Headers();
 

@@ -75,9 +75,13 @@ export function runCli(args: string[], env: Record<string, string>, stdin?: stri
   return runNode(["app/cli/main.ts", ...args], env, stdin);
 }
 
+/** /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (M8); every test portal has this one. */
+export const TEST_METRICS_TOKEN = "test-metrics-token-0123456789abcdef0123456789abcdef";
+
 export async function startApp(options: { env?: Record<string, string>; smtpUrl?: string } = {}): Promise<TestApp> {
   const dir = tempDir();
-  const port = await freePort();
+  // A test that must know the port up front (e.g. for an https APP_ORIGIN) passes PORT.
+  const port = options.env?.PORT ? Number(options.env.PORT) : await freePort();
   const dbPath = path.join(dir, "portal.sqlite");
   const logPath = path.join(dir, "portal.log");
   const origin = `http://localhost:${port}`;
@@ -92,6 +96,7 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
     OUTBOX_POLL_MS: "100",
     OUTBOX_BACKOFF_BASE_MS: "200",
     LOG_LEVEL: "info",
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}),
     ...options.env,
   };

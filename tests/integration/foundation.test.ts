@@ -685,8 +685,8 @@ describe("operations", () => {
     expect(await res.text()).toBe("ok");
   });
 
-  test("/metrics answers 200 with portal_ metrics", async () => {
-    const res = await fetch(`${app.origin}/metrics`);
+  test("/metrics answers 200 with portal_ metrics to the bearer of METRICS_TOKEN", async () => {
+    const res = await fetch(`${app.origin}/metrics`, { headers: { authorization: `Bearer ${app.env.METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     const body = await res.text();
     expect(body).toMatch(/^portal_http_requests_total\{/m);

@@ -77,7 +77,7 @@ function logLines(target: TestApp): Record<string, unknown>[] {
 }
 
 async function metric(target: TestApp, line: RegExp): Promise<number> {
-  const text = await (await fetch(`${target.origin}/metrics`)).text();
+  const text = await (await fetch(`${target.origin}/metrics`, { headers: { authorization: `Bearer ${target.env.METRICS_TOKEN}` } })).text();
   const found = text.split("\n").find((l) => line.test(l));
   return found ? Number(found.split(" ").pop()) : 0;
 }
