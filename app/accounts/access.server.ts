@@ -1,3 +1,4 @@
+import type { Config } from "~/config.server";
 import type { Db } from "~/db/db.server";
 import { SELF_SERVICE_REASONS, activeLock, openLocks, type LockReason } from "~/lockout/lockout.server";
 import { findUserById, type User } from "./accounts.server";
@@ -29,4 +30,21 @@ export function mayRecover(db: Db, userId: string, now: number): boolean {
   const user = findUserById(db, userId);
   if (!user || user.status !== "active") return false;
   return openLocks(db, userId, now).every((lock) => SELF_SERVICE_REASONS.includes(lock.reason));
+}
+
+/**
+ * Must this sign-in choose a new password before it gets a session? After a "This wasn't me"
+ * report the old password may be someone else's too (PWD-06); and a password shorter than the
+ * plain minimum was only allowed while the account had a second factor (PWD-01, L8), so once
+ * that factor is gone it must be replaced. `typed` is the password just checked, when there is one.
+ */
+export function passwordChangeDue(
+  config: Config,
+  user: User,
+  typed: string | null,
+  hasSecondFactor: boolean,
+): "reported" | "too_short" | null {
+  if (user.password_change_required) return "reported";
+  if (typed !== null && !hasSecondFactor && [...typed.normalize("NFC")].length < config.password.minLength) return "too_short";
+  return null;
 }

@@ -21,6 +21,8 @@ export type User = {
   password_changed_at: number | null;
   status: "active" | "disabled";
   created_at: number;
+  /** 1 after a compromise report: the next sign-in must choose a new password (PWD-06). */
+  password_change_required?: number;
 };
 
 export type Staff = {
@@ -177,12 +179,17 @@ export async function isInHistory(db: Db, userId: string, password: string, limi
 
 /** Stores a new password hash and its history row. Call inside the caller's transaction. */
 export function storePasswordHash(db: Db, userId: string, passwordHash: string, now: number): void {
-  db.prepare("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?").run(passwordHash, now, userId);
+  db.prepare("UPDATE users SET password_hash = ?, password_changed_at = ?, password_change_required = 0 WHERE id = ?").run(passwordHash, now, userId);
   db.prepare("INSERT INTO password_history (user_id, password_hash, created_at) VALUES (?, ?, ?)").run(
     userId,
     passwordHash,
     now,
   );
+}
+
+/** The next password sign-in must choose a new password first (PWD-06); a new password clears it. */
+export function flagPasswordChange(db: Db, userId: string): void {
+  db.prepare("UPDATE users SET password_change_required = 1 WHERE id = ?").run(userId);
 }
 
 export function setUserStatus(db: Db, username: string, status: User["status"]): User {

@@ -3,12 +3,12 @@ import { hmacHex } from "~/security/crypto.server";
 import { normaliseIdentifier } from "./identifiers";
 import { authenticate, findUsersByLogin, type User } from "./accounts.server";
 import { beginAttempt, clearFailures, failureKey, releaseAttempt, settleFailure } from "~/lockout/lockout.server";
-import { mayStartSession } from "./access.server";
+import { mayStartSession, passwordChangeDue } from "./access.server";
 import { recordEvent } from "~/recovery/events.server";
 import { hasSecondFactor } from "~/factors/factors.server";
 
 export type SignInOutcome =
-  | { ok: true; user: User; needsSecondFactor: boolean }
+  | { ok: true; user: User; needsSecondFactor: boolean; changePassword: "reported" | "too_short" | null }
   | { ok: false; status: 400 | 429; message: string; retryAfter?: number };
 
 /**
@@ -64,7 +64,7 @@ export async function signIn(context: AppLoadContext, identifier: string, passwo
         actorId: user.id,
       });
       metrics.signIns.inc({ outcome: needsSecondFactor ? "second_step" : "success" });
-      return { ok: true, user, needsSecondFactor };
+      return { ok: true, user, needsSecondFactor, changePassword: passwordChangeDue(config, user, password, needsSecondFactor) };
     }
     // The right password for a locked account: refused exactly like a wrong one (RL-04), and
     // not held against the owner.

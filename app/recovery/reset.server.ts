@@ -5,7 +5,8 @@ import { hashPassword } from "~/accounts/password-hash.server";
 import { checkPassword, type PolicySettings } from "~/accounts/password-policy";
 import { deleteAllSessions } from "~/sessions/sessions.server";
 import { mayRecover } from "~/accounts/access.server";
-import { clearRecoveryCookie, consumeFlow, currentRecovery, type Current } from "./flows.server";
+import { redirect } from "@remix-run/node";
+import { clearRecoveryCookie, consumeFlow, currentRecovery, startVerifiedFlow, type Current } from "./flows.server";
 import { recordEvent } from "./events.server";
 import { afterPasswordReset, requiresSecondFactor } from "./hooks.server";
 
@@ -32,6 +33,19 @@ export function verifiedReset(context: AppLoadContext, request: Request): (Curre
   if (state === "second_factor_verified") return current as Current & { user: User };
   if (state === "verified" && !requiresSecondFactor(context, current.user)) return current as Current & { user: User };
   return null;
+}
+
+/**
+ * A sign-in that passed every check but must choose a new password first (PWD-06, L8): no
+ * session; the browser gets a verified reset hold (it just proved the password and any second
+ * factor) and goes to "Choose a new password". The customer then signs in with the new one.
+ */
+export function requirePasswordChange(context: AppLoadContext, user: User, reason: "reported" | "too_short"): Response {
+  const cookie = context.services.db.transaction(() => {
+    recordEvent(context, { event: "password_change_required", outcome: "info", userId: user.id, actorType: "user", actorId: user.id, details: { reason } });
+    return startVerifiedFlow(context, "reset", user, "second_factor_verified");
+  }).immediate();
+  return redirect(`/reset/password?required=${reason}`, { status: 303, headers: { "Set-Cookie": cookie } });
 }
 
 export type ResetOutcome =

@@ -11,6 +11,7 @@ import { pendingSignInCookie } from "~/factors/second-step.server";
 import { PasskeyButton } from "~/ui/passkey-button";
 import { SIGN_IN_FAILED, signIn, type SignInOutcome } from "~/accounts/sign-in.server";
 import { keepRetryAfter } from "~/http/responses.server";
+import { requirePasswordChange } from "~/recovery/reset.server";
 
 /** Keeps Retry-After on a delayed sign-in (RL-02). */
 export const headers = keepRetryAfter;
@@ -42,6 +43,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: outcome.status, headers: outcome.retryAfter ? { "Retry-After": String(outcome.retryAfter) } : undefined },
     );
   }
+  if (!outcome.needsSecondFactor && outcome.changePassword) throw requirePasswordChange(context, outcome.user, outcome.changePassword);
   if (outcome.needsSecondFactor) {
     throw redirect("/login/verify", { status: 303, headers: { "Set-Cookie": pendingSignInCookie(context, outcome.user) } });
   }

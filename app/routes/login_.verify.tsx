@@ -5,6 +5,8 @@ import { readForm } from "~/http/forms.server";
 import { hasTotp, listPasskeys } from "~/factors/factors.server";
 import { checkTypedFactor, clearPendingSignIn, pendingSignInUser } from "~/factors/second-step.server";
 import { signInCookies } from "~/sessions/auth.server";
+import { passwordChangeDue } from "~/accounts/access.server";
+import { requirePasswordChange } from "~/recovery/reset.server";
 import { recordEvent } from "~/recovery/events.server";
 import { SecondFactorForms } from "~/ui/second-factor";
 
@@ -25,6 +27,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!outcome.ok) return data({ error: outcome.message }, { status: 400 });
   // A lock may have landed while the code was being typed: ask again at the last moment (L11).
   if (!pendingSignInUser(request, context)) throw redirect("/login", { headers: { "Set-Cookie": clearPendingSignIn(context) } });
+  const change = passwordChangeDue(context.services.config, user, null, true);
+  if (change) {
+    const forced = requirePasswordChange(context, user, change);
+    forced.headers.append("Set-Cookie", clearPendingSignIn(context));
+    throw forced;
+  }
   recordEvent(context, { event: "sign_in", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "second_factor" } });
   const headers = new Headers();
   for (const cookie of signInCookies(request, context, user)) headers.append("Set-Cookie", cookie);

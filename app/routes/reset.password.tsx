@@ -23,6 +23,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     appName: config.appName,
     settings: passwordSettings(context, current.user),
     history: config.password.history,
+    required: new URL(request.url).searchParams.get("required"),
   };
 }
 
@@ -48,6 +49,15 @@ export default function ChooseNewPassword() {
   return (
     <>
       <h1>Choose a new password</h1>
+      {l.required === "reported" ? (
+        <Notice kind="warning" title="Choose a new password to continue">
+          <p>After the report that someone else used your account, your old password can't be used to sign in any more.</p>
+        </Notice>
+      ) : l.required === "too_short" ? (
+        <Notice kind="warning" title="Choose a new password to continue">
+          <p>Your password was short enough only while your account had a second sign-in step. Without one, it needs at least {l.settings.minLength} characters.</p>
+        </Notice>
+      ) : null}
       {a?.fieldErrors ? (
         <Notice kind="error" title="That password can't be used">
           <p>See the reason below the box.</p>

@@ -1,6 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
-import { findUserById, type User } from "~/accounts/accounts.server";
+import { findUserById, type User, flagPasswordChange } from "~/accounts/accounts.server";
 import { createLock } from "~/lockout/lockout.server";
 import { cancelFlowsForUser } from "~/recovery/flows.server";
 import { recordEvent } from "~/recovery/events.server";
@@ -174,6 +174,9 @@ export async function acceptReport(context: AppLoadContext, token: string): Prom
       details: { reported_event: row.event, restored: restored?.kind ?? null },
       createdBy: "customer_report",
     });
+    // The password may be known to whoever used the account: once support unlocks it, the next
+    // password sign-in must choose a new one (PWD-06).
+    flagPasswordChange(db, user.id);
     const sessions = deleteAllSessions(db, { type: "user", id: user.id });
     cancelFlowsForUser(db, user.id);
     const after = findUserById(db, user.id)!;

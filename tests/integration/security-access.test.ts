@@ -38,7 +38,7 @@ let app: TestApp;
 let mail: SmtpSink;
 
 const run = `${process.pid % 1000}${Date.now() % 100000}`;
-const NAMES = ["shareda", "sharedb", "l11", "m2", "l7", "m5", "m4", "m9", "l14", "m6", "m6acct"] as const;
+const NAMES = ["shareda", "sharedb", "l11", "m2", "l7", "m5", "m4", "m9", "l14", "m6", "m6acct", "pwd06", "l8"] as const;
 type Name = (typeof NAMES)[number];
 const U = Object.fromEntries(NAMES.map((n) => [n, `${n}x${run}`])) as Record<Name, string>;
 const SHARED = `shared${run}@example.test`;
@@ -398,5 +398,69 @@ describe("M9 L4 nobody can silence or flood a victim", () => {
     const statuses: number[] = [];
     for (const address of spellings) statuses.push((await client().post("/assisted-recovery", ticket(address))).status);
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
+  });
+});
+
+// ---- forced password change -------------------------------------------------------------------
+
+describe("PWD-06 L8 a password that can no longer be trusted must be replaced at the next sign-in", () => {
+  const STAFF_EMAIL = `agent${run}@staff.test`;
+  const STAFF_PASSWORD = "staff pass words here ok";
+
+  async function staffSignedIn(): Promise<Client> {
+    const added = await app.cli(["staff", "add", "--email", STAFF_EMAIL, "--name", "Agent", "--password-stdin"], STAFF_PASSWORD);
+    expect(added.code, added.stderr).toBe(0);
+    const c = client();
+    expect((await c.post("/support/login", { email: STAFF_EMAIL, password: STAFF_PASSWORD })).headers.get("location")).toBe("/support/setup");
+    const secret = (await (await c.get("/support/setup")).text()).match(/data-testid="totp-secret"[^>]*>([A-Z2-7]+)</)![1];
+    expect((await c.post("/support/setup", { code: await freshTotp(secret) })).headers.get("location")).toBe("/support");
+    return c;
+  }
+
+  async function forcedToChange(identifier: string, password: string, reason: string) {
+    const { c, status, location } = await signIn(identifier, password);
+    expect(status).toBe(303);
+    expect(location).toBe(`/reset/password?required=${reason}`);
+    expect(sessionOf(c)).toBeUndefined();
+    const page = await c.get(location!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Choose a new password to continue");
+    return c;
+  }
+
+  test("PWD-06 SES-02 after a 'This wasn't me' report and a staff unlock, the old password only leads to choosing a new one", async () => {
+    // The report link of the "password changed" notice from the set-up reset.
+    const notice = await nthMail(email("pwd06"), /password (was )?changed/i, 0);
+    const report = await client().post(pathOf(linkIn(notice, "/report/")), {});
+    expect(report.status).toBe(200);
+    expect(locksOf("pwd06").map((l) => l.reason)).toEqual(["reported_compromise"]);
+
+    const staff = await staffSignedIn();
+    const ticket = app.db().prepare("SELECT id FROM tickets WHERE matched_user_id = ? AND source = 'report'").get(userId("pwd06")) as { id: string };
+    const unlocked = await staff.post(`/support/tickets/${ticket.id}`, { action: "unlock", note: "Owner verified on a call" });
+    expect(unlocked.status).toBeLessThan(400);
+    expect(locksOf("pwd06")).toEqual([]);
+
+    const c = await forcedToChange(U.pwd06, PASSWORD, "reported");
+    expect((await c.post("/reset/password", { password: OTHER_PASSWORD, confirm: OTHER_PASSWORD })).headers.get("location")).toBe("/reset/done");
+    expect((await signIn(U.pwd06, OTHER_PASSWORD)).location).toBe("/account");
+  });
+
+  test("L8 PWD-01 a short password allowed with a second factor must be replaced once the factor is removed", async () => {
+    const SHORT = "Vq8#zR2!m"; // nine characters: enough only with a second factor
+    const secret = await enrolTotp("l8");
+    const r = await resetByLink("l8");
+    expect((await r.post("/reset/second-factor", { intent: "totp", value: await freshTotp(secret) })).status).toBe(303);
+    expect((await r.post("/reset/password", { password: SHORT, confirm: SHORT })).headers.get("location")).toBe("/reset/done");
+
+    const { c, location } = await signIn(U.l8, SHORT);
+    expect(location).toBe("/login/verify");
+    expect((await c.post("/login/verify", { intent: "totp", value: await freshTotp(secret) })).status).toBe(303);
+    const off = await c.post("/account/security", { intent: "disable-totp", code: await freshTotp(secret) });
+    expect(off.status).toBe(200);
+
+    const forced = await forcedToChange(U.l8, SHORT, "too_short");
+    expect((await forced.post("/reset/password", { password: OTHER_PASSWORD, confirm: OTHER_PASSWORD })).headers.get("location")).toBe("/reset/done");
+    expect((await signIn(U.l8, OTHER_PASSWORD)).location).toBe("/account");
   });
 });
