@@ -1,6 +1,7 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { z } from "zod";
-import { requireRecentUser, requireUser, safeNext, startUserSession } from "~/sessions/auth.server";
+import { requireRecentUser, requireUser, safeNext, signInCookies, startUserSession } from "~/sessions/auth.server";
+import { mayRecover, mayStartSession } from "~/accounts/access.server";
 import { startVerifiedFlow } from "~/recovery/flows.server";
 import { recordEvent } from "~/recovery/events.server";
 import { clearPendingSignIn, markResetFactorPassed, pendingSignInUser, resetAwaitingFactor } from "./second-step.server";
@@ -19,6 +20,8 @@ const USES = ["add", "sign-in", "login-factor", "reset-factor", "reset", "reauth
  * answer with a real Response.
  */
 const data = (body: unknown, init?: ResponseInit) => Response.json(body, init);
+
+const PASSKEY_FAILED = "That passkey didn't work. Try again or use another way.";
 
 const refuse = (message: string, status = 400) => data({ ok: false, message }, { status });
 
@@ -79,7 +82,7 @@ export async function webauthnAction(request: Request, context: AppLoadContext) 
   const purpose = use === "sign-in" ? "sign_in" : use === "reset" ? "reset" : "second_factor";
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the browser's JSON, checked by simplewebauthn
   const user = await verifyAuthentication(context, request, purpose, body.response as any);
-  if (!user) return data({ ok: false, message: "That passkey didn't work. Try again or use another way." }, { status: 400, headers });
+  if (!user) return data({ ok: false, message: PASSKEY_FAILED }, { status: 400, headers });
 
   if (use === "reauth") {
     // Fresh authentication at the passkey's level before a sensitive change (MFA-06); new session id (SES-03).
@@ -91,7 +94,13 @@ export async function webauthnAction(request: Request, context: AppLoadContext) 
   }
   if (use === "sign-in" || use === "login-factor") {
     if (use === "login-factor" && pendingSignInUser(request, context)?.id !== user.id) return refuse("Start again.", 403);
-    headers.append("Set-Cookie", startUserSession(request, context, user));
+    // A passkey is no way around a lock: refused like a passkey that didn't work (H1).
+    const access = mayStartSession(context.services.db, user.id, context.services.clock.now());
+    if (!access.ok) {
+      recordEvent(context, { event: "sign_in", outcome: "failure", userId: user.id, details: { method: "passkey", reason: access.reason } });
+      return data({ ok: false, message: PASSKEY_FAILED }, { status: 400, headers });
+    }
+    for (const cookie of signInCookies(request, context, user)) headers.append("Set-Cookie", cookie);
     headers.append("Set-Cookie", clearPendingSignIn(context));
     recordEvent(context, { event: "sign_in", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "passkey" } });
     return data({ ok: true, redirect: "/account" }, { headers });
@@ -102,7 +111,12 @@ export async function webauthnAction(request: Request, context: AppLoadContext) 
     markResetFactorPassed(context, waiting.sessionId);
     return data({ ok: true, redirect: "/reset/password" }, { headers });
   }
-  // A user-verified passkey alone proves enough to choose a new password (DESIGN.md §4).
+  // A user-verified passkey alone proves enough to choose a new password (DESIGN.md §4), unless
+  // the account is with support after a staff or compromise lock (H1).
+  if (!mayRecover(context.services.db, user.id, context.services.clock.now())) {
+    recordEvent(context, { event: "password_reset_refused", outcome: "failure", userId: user.id, details: { method: "passkey", reason: "locked" } });
+    return data({ ok: false, message: PASSKEY_FAILED }, { status: 400, headers });
+  }
   headers.append("Set-Cookie", startVerifiedFlow(context, "reset", user, "second_factor_verified"));
   recordEvent(context, { event: "password_reset_passkey_verified", outcome: "success", userId: user.id });
   return data({ ok: true, redirect: "/reset/password" }, { headers });
