@@ -260,8 +260,10 @@ describe("fuzz", () => {
       expect(lines.filter((l) => !l.startsWith("{")).slice(0, 5)).toEqual([]);
       // …each access line is short whatever the URL…
       expect(Math.max(...access.map((l) => l.length))).toBeLessThan(600);
-      // …and beyond the access lines the log grows by less than 2 KB per 100 requests.
-      expect(otherBytes, other.slice(0, 5).join("\n")).toBeLessThan((RUNS / 100) * 2048);
+      // …and beyond the access lines the log grows by less than 512 bytes per 100 requests. Measured:
+      // under 1 KB per 3,000 (the security events of the few requests that start a real flow); one
+      // logged stack trace per 100 requests (the old behaviour for 404 and 405) would be ~2 KB.
+      expect(otherBytes, other.slice(0, 5).join("\n")).toBeLessThan((RUNS / 100) * 512);
       const byStatus: Record<string, number> = {};
       for (const o of outcomes) byStatus[o.error ? `${o.status}:${o.error}` : o.status] = (byStatus[o.error ? `${o.status}:${o.error}` : o.status] ?? 0) + 1;
       console.info(`fuzz seed ${SEED}: ${RUNS} requests, ${access.length} access lines, ${other.length} other lines (${otherBytes} bytes); answers ${JSON.stringify(byStatus)}`);
