@@ -115,7 +115,8 @@ export async function checkTotp(context: AppLoadContext, userId: string, code: s
   // UPDATE lets exactly one of two parallel submissions of one code through (L7).
   const won = step !== null && db.prepare("UPDATE user_totp SET last_step = ? WHERE user_id = ? AND last_step < ?").run(step, userId, step).changes === 1;
   if (!won) {
-    recordEvent(context, { event: "totp_failed", outcome: "failure", userId });
+    // A spent budget is refused without checking the code, and is not another failure.
+    if (budget.ok) recordEvent(context, { event: "totp_failed", outcome: "failure", userId });
     return false;
   }
   await limits.refund("code_failures_per_account", budgetKey);

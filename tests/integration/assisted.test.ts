@@ -268,7 +268,8 @@ describe("AR-02 a support-assisted path from every dead end", () => {
     expect(linksToSupport(await code.text()), "the code page").toBe(true);
     const first = await nthMail(email("ardead"), /^Reset your/, 0);
     const firstPath = pathOf(linkIn(first, "/reset/"));
-    expect((await client().post("/forgot-password", { identifier: "ardead" })).status).toBe(303);
+    // The same browser asks again (another browser's request would leave it valid: M4, L14).
+    expect((await c.post("/forgot-password", { identifier: "ardead" })).status).toBe(303);
     await nthMail(email("ardead"), /^Reset your/, 1);
     const used = await client().get(firstPath);
     expect(used.status).toBe(410);
@@ -1005,7 +1006,12 @@ describe("\"This wasn't me\" from the password-changed email", () => {
     expect(locks()[0]).toMatchObject({ end_reason: "staff", ended_by: `staff:${agent.id}` });
     expect(locks()[0].ended_at).not.toBeNull();
     await nthMail(user.email, /was unlocked/, unlockedBefore);
-    expect((await signIn("arreport", attackerPassword)).status).toBe(302);
+    // The password may be known to whoever used the account: it now only leads to choosing a new
+    // one, never to a session (PWD-06).
+    const after = await signIn("arreport", attackerPassword);
+    expect(after.status).toBe(303);
+    expect(after.c.cookies.has("session")).toBe(false);
+    expect((await after.c.get("/reset/password?required=reported")).status).toBe(200);
   });
 });
 
