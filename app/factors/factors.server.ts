@@ -48,8 +48,26 @@ export function recoveryCodesLeft(db: Db, userId: string): number {
 
 /** Accounts with an authenticator app or a passkey always use a second factor. */
 export function hasSecondFactor(db: Db, userId: string): boolean {
+  // Recovery codes count too (MFA-01): they can only be made beside an app or passkey and go
+  // with the last of them, but an account that still has some never resets by e-mail alone.
+  return hasPrimaryFactor(db, userId) || recoveryCodesLeft(db, userId) > 0;
+}
+
+/** An authenticator app or a passkey: the factors that recovery codes back up (L9). */
+export function hasPrimaryFactor(db: Db, userId: string): boolean {
   return hasTotp(db, userId) || listPasskeys(db, userId).length > 0;
 }
+
+/**
+ * Recovery codes back up an authenticator app or a passkey; when the last of those goes, the
+ * codes go with it, so an account never holds codes alone (L9). Returns how many were removed.
+ */
+export function dropOrphanedRecoveryCodes(db: Db, userId: string): number {
+  if (hasPrimaryFactor(db, userId)) return 0;
+  return db.prepare("DELETE FROM recovery_codes WHERE user_id = ?").run(userId).changes;
+}
+
+const CODES_DROPPED = ", and your recovery codes with it (they only back up an authenticator app or a passkey)";
 
 export function factorSummary(db: Db, userId: string) {
   return {
@@ -143,9 +161,10 @@ export async function disableTotp(context: AppLoadContext, user: User, code: str
   if (!ok) return false;
   db.transaction(() => {
     db.prepare("DELETE FROM user_totp WHERE user_id = ?").run(user.id);
+    const dropped = dropOrphanedRecoveryCodes(db, user.id);
     const sessions = endOtherAccess(context, user.id, currentSessionId);
-    recordEvent(context, { event: "totp_disabled", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
-    notifyFactorChange(context, user, "The authenticator app was removed");
+    recordEvent(context, { event: "totp_disabled", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions, recovery_codes_removed: dropped } });
+    notifyFactorChange(context, user, `The authenticator app was removed${dropped ? CODES_DROPPED : ""}`);
   }).immediate();
   return true;
 }
@@ -165,8 +184,10 @@ function recoveryHash(context: AppLoadContext, code: string): string {
 }
 
 /** Ten new codes; the old ones stop working. The codes are returned once and never stored. */
-export function regenerateRecoveryCodes(context: AppLoadContext, user: User, currentSessionId: string): string[] {
+export function regenerateRecoveryCodes(context: AppLoadContext, user: User, currentSessionId: string): string[] | null {
   const { db, clock } = context.services;
+  // Codes alone would be a second factor nobody can use for sign-in day to day (L9).
+  if (!hasPrimaryFactor(db, user.id)) return null;
   const codes = Array.from({ length: 10 }, newRecoveryCode);
   db.transaction(() => {
     db.prepare("DELETE FROM recovery_codes WHERE user_id = ?").run(user.id);
@@ -207,9 +228,10 @@ export function removePasskey(context: AppLoadContext, user: User, id: string, c
   return db.transaction(() => {
     const removed = db.prepare("DELETE FROM passkeys WHERE id = ? AND user_id = ?").run(id, user.id).changes === 1;
     if (removed) {
+      const dropped = dropOrphanedRecoveryCodes(db, user.id);
       const sessions = endOtherAccess(context, user.id, currentSessionId);
-      recordEvent(context, { event: "passkey_removed", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
-      notifyFactorChange(context, user, "A passkey was removed");
+      recordEvent(context, { event: "passkey_removed", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions, recovery_codes_removed: dropped } });
+      notifyFactorChange(context, user, `A passkey was removed${dropped ? CODES_DROPPED : ""}`);
     }
     return removed;
   }).immediate();

@@ -33,7 +33,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return data({ message: ok ? "The authenticator app was removed." : "That code isn't right. Use a current code from the app or a recovery code.", codes: null }, { status: ok ? 200 : 400 });
   }
   if (intent === "regenerate") {
-    return { message: "Here are your new recovery codes. The old ones no longer work.", codes: regenerateRecoveryCodes(context, user, session.id) };
+    const codes = regenerateRecoveryCodes(context, user, session.id);
+    if (!codes) return data({ message: "Set up an authenticator app or a passkey first: recovery codes are a backup for them.", codes: null }, { status: 400 });
+    return { message: "Here are your new recovery codes. The old ones no longer work.", codes };
   }
   throw data("Choose one of the buttons on the page.", { status: 400 });
 }
@@ -126,12 +128,16 @@ export default function Security() {
 
       <h2>Recovery codes</h2>
       <p>{l.recoveryCodesLeft ? `You have ${l.recoveryCodesLeft} unused recovery codes.` : "You have no recovery codes."}</p>
-      <Form method="post">
-        <input type="hidden" name="intent" value="regenerate" />
-        <button type="submit" className="button button-secondary">
-          {l.recoveryCodesLeft ? "Create new recovery codes" : "Create recovery codes"}
-        </button>
-      </Form>
+      {l.totp || l.passkeys.length > 0 ? (
+        <Form method="post">
+          <input type="hidden" name="intent" value="regenerate" />
+          <button type="submit" className="button button-secondary">
+            {l.recoveryCodesLeft ? "Create new recovery codes" : "Create recovery codes"}
+          </button>
+        </Form>
+      ) : (
+        <p className="hint">Recovery codes are a backup for an authenticator app or a passkey: set one up first.</p>
+      )}
       <p>
         <Link to="/account">Back to your account</Link>
       </p>

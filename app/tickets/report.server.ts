@@ -1,6 +1,7 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
 import { findUserById, type User, flagPasswordChange } from "~/accounts/accounts.server";
+import { dropOrphanedRecoveryCodes } from "~/factors/factors.server";
 import { createLock } from "~/lockout/lockout.server";
 import { cancelFlowsForUser } from "~/recovery/flows.server";
 import { recordEvent } from "~/recovery/events.server";
@@ -136,9 +137,16 @@ function removeRecentFactors(db: Db, userId: string, since: number): { lines: st
   }
   const codes = db.prepare("SELECT MIN(created_at) AS at, COUNT(*) AS n FROM recovery_codes WHERE user_id = ? AND created_at >= ?").get(userId, since) as { at: number | null; n: number };
   db.prepare("DELETE FROM recovery_codes WHERE user_id = ? AND created_at >= ?").run(userId, since);
+  // Older codes go too if nothing is left for them to back up (L9).
+  const orphaned = dropOrphanedRecoveryCodes(db, userId);
   const passkeyLines = passkeys.map((p) => `passkey "${p.name}" added ${day(p.created_at)}`);
-  const lines = [...passkeyLines, ...(totpLine ? [totpLine] : []), ...(codes.n ? [`${codes.n} recovery codes created ${day(codes.at!)}`] : [])];
-  return { lines, passkeys: passkeyLines, totp: totpLine, recoveryCodes: codes.n };
+  const lines = [
+    ...passkeyLines,
+    ...(totpLine ? [totpLine] : []),
+    ...(codes.n ? [`${codes.n} recovery codes created ${day(codes.at!)}`] : []),
+    ...(orphaned ? [`${orphaned} older recovery codes (no authenticator app or passkey left for them to back up)`] : []),
+  ];
+  return { lines, passkeys: passkeyLines, totp: totpLine, recoveryCodes: codes.n + orphaned };
 }
 
 /** Undoes a contact change: the previous value is put back, verified, and pending changes end. */

@@ -38,7 +38,7 @@ let app: TestApp;
 let mail: SmtpSink;
 
 const run = `${process.pid % 1000}${Date.now() % 100000}`;
-const NAMES = ["shareda", "sharedb", "l11", "m2", "l7", "m5", "m4", "m9", "l14", "m6", "m6acct", "pwd06", "l8"] as const;
+const NAMES = ["shareda", "sharedb", "l11", "m2", "l7", "m5", "m4", "m9", "l14", "m6", "m6acct", "pwd06", "l8", "l9"] as const;
 type Name = (typeof NAMES)[number];
 const U = Object.fromEntries(NAMES.map((n) => [n, `${n}x${run}`])) as Record<Name, string>;
 const SHARED = `shared${run}@example.test`;
@@ -462,5 +462,33 @@ describe("PWD-06 L8 a password that can no longer be trusted must be replaced at
     const forced = await forcedToChange(U.l8, SHORT, "too_short");
     expect((await forced.post("/reset/password", { password: OTHER_PASSWORD, confirm: OTHER_PASSWORD })).headers.get("location")).toBe("/reset/done");
     expect((await signIn(U.l8, OTHER_PASSWORD)).location).toBe("/account");
+  });
+});
+
+// ---- recovery codes back up a factor ----------------------------------------------------------
+
+describe("L9 MFA-01 MFA-03 recovery codes never stand alone", () => {
+  const codeCount = () => (app.db().prepare("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = ?").get(userId("l9")) as { n: number }).n;
+
+  test("L9 MFA-01 no codes without an authenticator app or passkey, and they go with the last one", async () => {
+    const plain = await signIn(U.l9);
+    expect(plain.location).toBe("/account");
+    const refused = await plain.c.post("/account/security", { intent: "regenerate" });
+    expect(refused.status).toBe(400);
+    expect((await refused.text()).replace(/&#x27;|&#39;/g, "'")).toContain("Set up an authenticator app or a passkey first");
+    expect(codeCount()).toBe(0);
+
+    const secret = await enrolTotp("l9");
+    const { c } = await signIn(U.l9);
+    expect((await c.post("/login/verify", { intent: "totp", value: await freshTotp(secret) })).status).toBe(303);
+    expect((await c.post("/account/security", { intent: "regenerate" })).status).toBe(200);
+    expect(codeCount()).toBe(10);
+
+    expect((await c.post("/account/security", { intent: "disable-totp", code: await freshTotp(secret) })).status).toBe(200);
+    expect(codeCount()).toBe(0);
+    // The notice says the codes went too.
+    await mail.waitFor((m) => m.to.includes(email("l9")) && m.text.replace(/\s+/g, " ").includes("authenticator app was removed, and your recovery codes with it"));
+    // With nothing left, the account is an ordinary password account again.
+    expect((await signIn(U.l9)).location).toBe("/account");
   });
 });
