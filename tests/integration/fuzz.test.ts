@@ -4,9 +4,8 @@ import path from "node:path";
 import zlib from "node:zlib";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ROOT, freePort, startApp, type TestApp } from "../helpers/app";
-import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { startSmsReceiver, type SmsReceiver } from "../helpers/sms-receiver";
+import { ROOT, type TestApp } from "../helpers/app";
+import { startProductionApp, type ProductionPortal } from "../helpers/production";
 
 /**
  * GEN-01 / issue 10 "Bad input never gets a 500, and never floods the log": a few thousand random
@@ -24,41 +23,20 @@ const CONCURRENCY = 6;
 const METRICS_TOKEN = "fuzz-metrics-token-0123456789abcdef0123456789";
 const WEBHOOK_SECRET = "fuzz-webhook-secret-0123456789";
 
+let portal: ProductionPortal;
 let app: TestApp;
-let mail: SmtpSink;
-let sms: SmsReceiver;
 let origin: string;
 let hostHeader: string;
 
 beforeAll(async () => {
-  mail = await startSmtpSink();
-  sms = await startSmsReceiver({ webhookSecret: WEBHOOK_SECRET });
-  // The https origin names the port this test talks plain http to (the Host check compares host
-  // and port only), so production runs with its real https rules: no ALLOW_INSECURE_ORIGIN.
-  const port = await freePort();
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: {
-      NODE_ENV: "production",
-      PORT: String(port),
-      APP_ORIGIN: `https://localhost:${port}`,
-      TEST_HOOKS: "0",
-      SMS_PROVIDER: "webhook",
-      SMS_WEBHOOK_URL: `${sms.url}/sms`,
-      SMS_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      METRICS_TOKEN,
-    },
-  });
-  origin = app.env.APP_ORIGIN;
-  hostHeader = new URL(origin).host;
+  portal = await startProductionApp({ webhookSecret: WEBHOOK_SECRET, env: { METRICS_TOKEN } });
+  ({ app, origin, host: hostHeader } = portal);
   expect(origin.startsWith("https://")).toBe(true);
   const imported = await app.importUsers(["fuzzuser", "fuzzother"]);
   expect(imported.code, imported.stderr).toBe(0);
 });
 afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
-  await sms?.close();
+  await portal?.stop();
 });
 
 /** The real route list, from app/routes (Remix flat routes): `$param` gets a random value. */

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { generate } from "otplib";
+import { freshTotp } from "../helpers/totp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { outboxSettled, startApp, type TestApp } from "../helpers/app";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
@@ -110,14 +110,6 @@ async function resetByLink(n: Name, c = client()): Promise<Client> {
   return c;
 }
 
-async function portalNow(): Promise<number> {
-  const res = await fetch(app.origin + "/__test/clock", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
-  return ((await res.json()) as { now: number }).now;
-}
-async function freshTotp(secret: string): Promise<string> {
-  await app.advanceClock(30_000);
-  return generate({ secret, epoch: Math.floor((await portalNow()) / 1000) });
-}
 
 async function signIn(identifier: string, password = PASSWORD, c = client()) {
   const res = await c.post("/login", { identifier, password });
@@ -131,7 +123,7 @@ async function enrolTotp(n: Name): Promise<string> {
   expect(location).toBe("/account");
   const page = await (await c.get("/account/totp")).text();
   const secret = page.match(/data-testid="totp-secret"[^>]*>([A-Z2-7]+)</)![1];
-  const done = await c.post("/account/totp", { code: await freshTotp(secret) });
+  const done = await c.post("/account/totp", { code: await freshTotp(app, secret) });
   expect(done.status).toBe(303);
   return secret;
 }
@@ -181,7 +173,7 @@ describe("H1 M1 L11 every way in respects every lock", () => {
     await wrongPasswords(U.l11, L.LOCKOUT_TEMPORARY_AFTER, "l11");
     expect(locksOf("l11")).toHaveLength(1);
     await app.advanceClock(-2 * MIN); // back inside the cookie's five minutes
-    const refused = await pending.c.post("/login/verify", { intent: "totp", value: await freshTotp(secret) });
+    const refused = await pending.c.post("/login/verify", { intent: "totp", value: await freshTotp(app, secret) });
     expect(refused.status).not.toBe(303);
     expect(refused.headers.get("location") ?? "").not.toBe("/account");
     expect(sessionOf(pending.c)).toBeUndefined();
@@ -191,10 +183,10 @@ describe("H1 M1 L11 every way in respects every lock", () => {
     const second = await signIn(U.l11);
     expect(second.location).toBe("/login/verify");
     const r = await resetByLink("l11");
-    const code = await freshTotp(secret);
+    const code = await freshTotp(app, secret);
     expect((await r.post("/reset/second-factor", { intent: "totp", value: code })).status).toBe(303);
     expect((await r.post("/reset/password", { password: OTHER_PASSWORD, confirm: OTHER_PASSWORD })).headers.get("location")).toBe("/reset/done");
-    const stale = await second.c.post("/login/verify", { intent: "totp", value: await freshTotp(secret) });
+    const stale = await second.c.post("/login/verify", { intent: "totp", value: await freshTotp(app, secret) });
     expect(stale.status).not.toBe(303);
     expect(sessionOf(second.c)).toBeUndefined();
   });
@@ -233,7 +225,7 @@ describe("M6 L7 parallel bursts are held to their budgets", () => {
     const secret = await enrolTotp("l7");
     const a = await signIn(U.l7);
     const b = await signIn(U.l7);
-    const code = await freshTotp(secret);
+    const code = await freshTotp(app, secret);
     const answers = await Promise.all([a.c.post("/login/verify", { intent: "totp", value: code }), b.c.post("/login/verify", { intent: "totp", value: code })]);
     expect(answers.map((r) => r.status).sort()).toEqual([303, 400]);
   });
@@ -256,7 +248,7 @@ describe("M2 M5 factor budgets are separate and silent", () => {
     await burnCodes(U.m2, "/forgot-password", L.ACCOUNT_CODE_FAILURES_PER_DAY / L.CODE_MAX_ATTEMPTS + 1);
     const { c, location } = await signIn(U.m2);
     expect(location).toBe("/login/verify");
-    const res = await c.post("/login/verify", { intent: "totp", value: await freshTotp(secret) });
+    const res = await c.post("/login/verify", { intent: "totp", value: await freshTotp(app, secret) });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/account");
   });
@@ -413,7 +405,7 @@ describe("PWD-06 L8 a password that can no longer be trusted must be replaced at
     const c = client();
     expect((await c.post("/support/login", { email: STAFF_EMAIL, password: STAFF_PASSWORD })).headers.get("location")).toBe("/support/setup");
     const secret = (await (await c.get("/support/setup")).text()).match(/data-testid="totp-secret"[^>]*>([A-Z2-7]+)</)![1];
-    expect((await c.post("/support/setup", { code: await freshTotp(secret) })).headers.get("location")).toBe("/support");
+    expect((await c.post("/support/setup", { code: await freshTotp(app, secret) })).headers.get("location")).toBe("/support");
     return c;
   }
 
@@ -450,13 +442,13 @@ describe("PWD-06 L8 a password that can no longer be trusted must be replaced at
     const SHORT = "Vq8#zR2!m"; // nine characters: enough only with a second factor
     const secret = await enrolTotp("l8");
     const r = await resetByLink("l8");
-    expect((await r.post("/reset/second-factor", { intent: "totp", value: await freshTotp(secret) })).status).toBe(303);
+    expect((await r.post("/reset/second-factor", { intent: "totp", value: await freshTotp(app, secret) })).status).toBe(303);
     expect((await r.post("/reset/password", { password: SHORT, confirm: SHORT })).headers.get("location")).toBe("/reset/done");
 
     const { c, location } = await signIn(U.l8, SHORT);
     expect(location).toBe("/login/verify");
-    expect((await c.post("/login/verify", { intent: "totp", value: await freshTotp(secret) })).status).toBe(303);
-    const off = await c.post("/account/security", { intent: "disable-totp", code: await freshTotp(secret) });
+    expect((await c.post("/login/verify", { intent: "totp", value: await freshTotp(app, secret) })).status).toBe(303);
+    const off = await c.post("/account/security", { intent: "disable-totp", code: await freshTotp(app, secret) });
     expect(off.status).toBe(200);
 
     const forced = await forcedToChange(U.l8, SHORT, "too_short");
@@ -480,11 +472,11 @@ describe("L9 MFA-01 MFA-03 recovery codes never stand alone", () => {
 
     const secret = await enrolTotp("l9");
     const { c } = await signIn(U.l9);
-    expect((await c.post("/login/verify", { intent: "totp", value: await freshTotp(secret) })).status).toBe(303);
+    expect((await c.post("/login/verify", { intent: "totp", value: await freshTotp(app, secret) })).status).toBe(303);
     expect((await c.post("/account/security", { intent: "regenerate" })).status).toBe(200);
     expect(codeCount()).toBe(10);
 
-    expect((await c.post("/account/security", { intent: "disable-totp", code: await freshTotp(secret) })).status).toBe(200);
+    expect((await c.post("/account/security", { intent: "disable-totp", code: await freshTotp(app, secret) })).status).toBe(200);
     expect(codeCount()).toBe(0);
     // The notice says the codes went too.
     await mail.waitFor((m) => m.to.includes(email("l9")) && m.text.replace(/\s+/g, " ").includes("authenticator app was removed, and your recovery codes with it"));

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { generate } from "otplib";
+import { freshTotp, portalNow, totpAt } from "../helpers/totp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { outboxSettled, startApp, type TestApp } from "../helpers/app";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
@@ -167,18 +167,6 @@ const readable = (html: string) =>
     .replace(/&amp;/g, "&")
     .replace(/\s+/g, " ");
 
-async function portalNow(): Promise<number> {
-  const res = await fetch(app.origin + "/__test/clock", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
-  return ((await res.json()) as { now: number }).now;
-}
-async function totpAt(secret: string): Promise<string> {
-  return generate({ secret, epoch: Math.floor((await portalNow()) / 1000) });
-}
-/** Moves the portal on one 30-second step first, so a code is never a replay. */
-async function freshTotp(secret: string): Promise<string> {
-  await app.advanceClock(30_000);
-  return totpAt(secret);
-}
 
 const CONTACT_CHANGED = /email address was changed|phone number was changed/;
 const SETTINGS_CHANGED = /security settings changed/;
@@ -199,7 +187,7 @@ async function enrolTotp(c: Client): Promise<string> {
   expect(page.status).toBe(200);
   const secret = (await page.text()).match(/data-testid="totp-secret"[^>]*>([A-Z2-7]+)</)?.[1];
   expect(secret).toBeTruthy();
-  const done = await c.post("/account/totp", { code: await totpAt(secret!) });
+  const done = await c.post("/account/totp", { code: await totpAt(app, secret!) });
   expect(done.status).toBe(303);
   expect(done.headers.get("location")).toBe("/account/security");
   return secret!;
@@ -210,7 +198,7 @@ async function signInWithTotp(username: string, secret: string): Promise<Client>
   const c = client();
   const res = await c.post("/login", { identifier: username, password: PASSWORD });
   expect(res.headers.get("location")).toBe("/login/verify");
-  const done = await c.post("/login/verify", { intent: "totp", value: await freshTotp(secret) });
+  const done = await c.post("/login/verify", { intent: "totp", value: await freshTotp(app, secret) });
   expect(done.status).toBe(303);
   expect(done.headers.get("location")).toBe("/account");
   return c;
@@ -250,11 +238,11 @@ async function staffClient(): Promise<Client> {
     const key = setup.match(/data-testid="totp-secret"[^>]*>([A-Z2-7]+)</)?.[1];
     expect(key).toBeTruthy();
     staffKey = key!;
-    const done = await s.post("/support/setup", { code: await totpAt(key!) });
+    const done = await s.post("/support/setup", { code: await totpAt(app, key!) });
     expect(done.status).toBe(303);
   } else {
     expect(login.headers.get("location")).toBe("/support/verify");
-    const done = await s.post("/support/verify", { code: await freshTotp(staffKey) });
+    const done = await s.post("/support/verify", { code: await freshTotp(app, staffKey) });
     expect(done.status).toBe(303);
   }
   return s;
@@ -467,7 +455,7 @@ describe("L3 SES-02 contact and factor changes end other sessions", () => {
     expect(await signedIn(me2)).toBe(true);
 
     // A passkey removed (and an outstanding reset link killed with it).
-    const passkey = insertPasskey(u, "Spare key", await portalNow());
+    const passkey = insertPasskey(u, "Spare key", await portalNow(app));
     const other3 = await signInWithTotp(u, secret);
     const me3 = await signInWithTotp(u, secret);
     const b = client();
@@ -483,7 +471,7 @@ describe("L3 SES-02 contact and factor changes end other sessions", () => {
     // Authenticator removed.
     const other4 = await signInWithTotp(u, secret);
     const me4 = await signInWithTotp(u, secret);
-    expect((await me4.post("/account/security", { intent: "disable-totp", code: await freshTotp(secret) })).status).toBe(200);
+    expect((await me4.post("/account/security", { intent: "disable-totp", code: await freshTotp(app, secret) })).status).toBe(200);
     expect(await signedIn(other4)).toBe(false);
     expect(await signedIn(me4)).toBe(true);
     expect(sessionCount(u)).toBe(1);
@@ -503,13 +491,13 @@ describe("H1 a report removes recently added factors", () => {
     // Today, on `fresh`: an authenticator app, a passkey and recovery codes appear. The owners'
     // own passkeys date from 8 days ago.
     const c = await signIn(fresh);
-    insertPasskey(fresh, "Owner phone", (await portalNow()) - 8 * DAY);
-    insertPasskey(old, "Owner laptop", (await portalNow()) - 8 * DAY);
+    insertPasskey(fresh, "Owner phone", (await portalNow(app)) - 8 * DAY);
+    insertPasskey(old, "Owner laptop", (await portalNow(app)) - 8 * DAY);
     const settings = countMail(email(fresh), SETTINGS_CHANGED);
     await enrolTotp(c);
     const notice = await nthMail(email(fresh), SETTINGS_CHANGED, settings);
     expect(notice.text).toMatch(/authenticator app was added/);
-    insertPasskey(fresh, "Intruder key", await portalNow());
+    insertPasskey(fresh, "Intruder key", await portalNow(app));
     expect((await c.post("/account/security", { intent: "regenerate" })).status).toBe(200);
 
     expect((await client().post(pathOf(reportLinkIn(notice.text)), {})).status).toBe(200);

@@ -6,9 +6,10 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ROOT, freePort, startApp, tempDir, type TestApp } from "../helpers/app";
-import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { startSmsReceiver, type SmsReceiver } from "../helpers/sms-receiver";
+import { ROOT, startApp, tempDir, type TestApp } from "../helpers/app";
+import { startSmtpSink } from "../helpers/smtp-sink";
+import { startProductionApp, type ProductionPortal } from "../helpers/production";
+import { startSmsReceiver } from "../helpers/sms-receiver";
 import { Client, DEMO_PASSWORD } from "../helpers/http";
 
 /**
@@ -178,40 +179,19 @@ describe("development start without HOST", () => {
 
 // ---- a production start: metrics and bad input -------------------------------------------------
 
+let portal: ProductionPortal;
 let app: TestApp;
-let mail: SmtpSink;
-let sms: SmsReceiver;
 let origin: string;
 let host: string;
 
 beforeAll(async () => {
-  mail = await startSmtpSink();
-  sms = await startSmsReceiver({ webhookSecret: WEBHOOK_SECRET });
-  // An https APP_ORIGIN naming the port this test talks plain http to: the production rules as
-  // deployed (the Host check compares host and port only).
-  const port = await freePort();
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: {
-      NODE_ENV: "production",
-      TEST_HOOKS: "0",
-      PORT: String(port),
-      APP_ORIGIN: `https://localhost:${port}`,
-      SMS_PROVIDER: "webhook",
-      SMS_WEBHOOK_URL: `${sms.url}/sms`,
-      SMS_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      METRICS_TOKEN,
-    },
-  });
-  origin = app.env.APP_ORIGIN;
-  host = new URL(origin).host;
+  portal = await startProductionApp({ webhookSecret: WEBHOOK_SECRET, env: { METRICS_TOKEN } });
+  ({ app, origin, host: host } = portal);
   const imported = await app.importUsers(["edgeuser"]);
   expect(imported.code, imported.stderr).toBe(0);
 });
 afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
-  await sms?.close();
+  await portal?.stop();
 });
 
 type Raw = { status: number; headers: http.IncomingHttpHeaders; body: string };

@@ -1,4 +1,4 @@
-import { generate } from "otplib";
+import { freshTotp as nextTotp } from "../helpers/totp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RELAXED_LIMITS, outboxSettled, startApp, type TestApp } from "../helpers/app";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
@@ -108,14 +108,9 @@ async function nextSms(afterId: number, body: RegExp, timeoutMs = 10_000): Promi
 }
 const lastSmsId = () => allSms().at(-1)?.id ?? 0;
 
-async function portalNow(): Promise<number> {
-  const res = await fetch(app.origin + "/__test/clock", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
-  return ((await res.json()) as { now: number }).now;
-}
-/** A code for the portal's next 30-second step (never a replay of an earlier one). */
+/** A code for the portal's next 30-second step (never a replay of an earlier one), remembered as a secret. */
 async function freshTotp(secret: string): Promise<string> {
-  await app.advanceClock(30_000);
-  const code = await generate({ secret, epoch: Math.floor((await portalNow()) / 1000) });
+  const code = await nextTotp(app, secret);
   secrets.code.add(code);
   return code;
 }

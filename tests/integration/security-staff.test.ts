@@ -1,5 +1,5 @@
 import net from "node:net";
-import { generate } from "otplib";
+import { totpAt } from "../helpers/totp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startApp, type TestApp } from "../helpers/app";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
@@ -49,16 +49,9 @@ afterAll(async () => {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-async function portalNow(): Promise<number> {
-  const res = await fetch(app.origin + "/__test/clock", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
-  return ((await res.json()) as { now: number }).now;
-}
-async function totpAt(secret: string, offsetSteps = 0): Promise<string> {
-  return generate({ secret, epoch: Math.floor((await portalNow()) / 1000) + offsetSteps * 30 });
-}
 /** A 6-digit code the authenticator does not show in the accepted window (±1 step). */
 async function wrongCode(secret: string, seed = 0): Promise<string> {
-  const valid = new Set([await totpAt(secret, -1), await totpAt(secret), await totpAt(secret, 1)]);
+  const valid = new Set([await totpAt(app, secret, -1), await totpAt(app, secret), await totpAt(app, secret, 1)]);
   for (let n = seed; ; n++) {
     const c = String((n * 104_729) % 1_000_000).padStart(6, "0");
     if (!valid.has(c)) return c;
@@ -100,7 +93,7 @@ async function enrolStaff(address: string): Promise<StaffLogin> {
   const html = await (await c.get("/support/setup")).text();
   const secret = html.match(/data-testid="totp-secret"[^>]*>([A-Z2-7]+)</)?.[1];
   expect(secret, "TOTP key on the setup page").toBeTruthy();
-  const done = await c.post("/support/setup", { code: await totpAt(secret!) });
+  const done = await c.post("/support/setup", { code: await totpAt(app, secret!) });
   expect(done.status).toBe(303);
   return { c, secret: secret!, id: staffRow(address).id, email: address };
 }
@@ -110,7 +103,7 @@ async function signIn(s: StaffLogin, c = client()): Promise<{ c: Client; res: Re
   await app.advanceClock(30_000);
   const pw = await passwordStep(s.email, c);
   if (pw.status !== 303) return { c, res: pw };
-  return { c, res: await c.post("/support/verify", { code: await totpAt(s.secret) }) };
+  return { c, res: await c.post("/support/verify", { code: await totpAt(app, s.secret) }) };
 }
 
 const withoutNonce = (html: string) => html.replace(/nonce="[^"]*"/g, "");
@@ -155,7 +148,7 @@ describe("H2 staff lock after 10 wrong authenticator codes", () => {
     expect(right.status).toBe(400);
     expect(right.headers.getSetCookie()).toEqual([]);
     expect(withoutNonce(await right.text())).toBe(withoutNonce(await unknown.text()));
-    const late = await early.post("/support/verify", { code: await totpAt(s.secret) });
+    const late = await early.post("/support/verify", { code: await totpAt(app, s.secret) });
     expect(late.status).toBe(400);
     expect(late.headers.get("location")).toBeNull();
     expect(staffSessions(s.id)).toBe(0);
@@ -192,14 +185,14 @@ describe("H2 staff lock after 10 wrong authenticator codes", () => {
     await passwordStep(s.email, c);
     for (let k = 0; k < 9; k++) expect((await c.post("/support/verify", { code: await wrongCode(s.secret, 100 + k) })).status).toBe(400);
     expect(staffRow(s.email).failed_code_count).toBe(9);
-    expect((await c.post("/support/verify", { code: await totpAt(s.secret) })).status).toBe(303);
+    expect((await c.post("/support/verify", { code: await totpAt(app, s.secret) })).status).toBe(303);
     expect(staffRow(s.email).failed_code_count).toBe(0);
     await app.advanceClock(30_000);
     const d = client();
     await passwordStep(s.email, d);
     for (let k = 0; k < 9; k++) expect((await d.post("/support/verify", { code: await wrongCode(s.secret, 200 + k) })).status).toBe(400);
     expect(staffRow(s.email)).toMatchObject({ failed_code_count: 9, locked_at: null });
-    expect((await d.post("/support/verify", { code: await totpAt(s.secret) })).status).toBe(303);
+    expect((await d.post("/support/verify", { code: await totpAt(app, s.secret) })).status).toBe(303);
   });
 
   test("H2 AR-04 another staff member unlocks a locked colleague on /support/staff with a required note; nobody unlocks themselves", async () => {
@@ -343,7 +336,7 @@ describe("L1 staff codes are accepted once, even in a race", () => {
     await app.advanceClock(30_000);
     const attacker = client();
     expect((await passwordStep(s.email, attacker)).headers.get("location")).toBe("/support/verify");
-    const code = await totpAt(s.secret);
+    const code = await totpAt(app, s.secret);
     const staged = prestagedPost("/support/verify", `staff_pending=${attacker.cookies.get("staff_pending")}`, `code=${code}`, nextIp());
     await staged.sendHeaders();
     await sleep(300); // the portal has the request (headers) and waits for the body
@@ -365,7 +358,7 @@ describe("L1 staff codes are accepted once, even in a race", () => {
       await app.advanceClock(30_000);
       const c = client();
       await passwordStep(s.email, c);
-      const code = await totpAt(s.secret);
+      const code = await totpAt(app, s.secret);
       const before = staffSessions(s.id);
       // Both requests are in the portal (headers read, pending cookie checked) before either body
       // arrives; then both bodies are sent at once.
@@ -397,7 +390,7 @@ describe("L12 staff lifecycle", () => {
     expect(next.status).toBe(302);
     expect(next.headers.get("location")).toBe("/support/login");
     // A pending cookie from before does not take a right code; the right password is refused.
-    expect((await pending.post("/support/verify", { code: await totpAt(s.secret) })).status).toBe(400);
+    expect((await pending.post("/support/verify", { code: await totpAt(app, s.secret) })).status).toBe(400);
     const pw = await passwordStep(s.email);
     const unknown = await passwordStep("not-staff-at-all@staff.test");
     expect(pw.status).toBe(400);
@@ -460,14 +453,14 @@ describe("L12 staff lifecycle", () => {
     expect(s2).toBeTruthy();
     expect(s2).not.toBe(s1);
     // The first key is now worthless; the second confirms only from its own password step.
-    expect((await first.post("/support/setup", { code: await totpAt(s1!) })).status).toBe(400);
-    expect((await first.post("/support/setup", { code: await totpAt(s2!) })).status).toBe(400);
+    expect((await first.post("/support/setup", { code: await totpAt(app, s1!) })).status).toBe(400);
+    expect((await first.post("/support/setup", { code: await totpAt(app, s2!) })).status).toBe(400);
     expect(staffRow(address).totp_confirmed_at).toBeNull();
     // (Those refusals re-rendered the set-up page for the first cookie, which made it a key of its
     // own: whoever views last holds the only usable key.) The second step reloads and confirms.
     const s3 = await secretOf(second);
     expect([s1, s2]).not.toContain(s3);
-    const done = await second.post("/support/setup", { code: await totpAt(s3!) });
+    const done = await second.post("/support/setup", { code: await totpAt(app, s3!) });
     expect(done.status).toBe(303);
     expect(staffRow(address).totp_confirmed_at).not.toBeNull();
   });
