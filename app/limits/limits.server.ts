@@ -109,3 +109,16 @@ export function createLimits(db: Db, config: Config): Limits {
     },
   };
 }
+
+/**
+ * A guessable lookup (a link token): one point of the client's `link_failures_per_ip` budget is
+ * spent before the lookup and given back when what was looked up turned out to be real, so a
+ * parallel burst of guesses is held to the budget like sequential ones (TOK-09, M6, L7).
+ * Returns null when the client's budget is spent.
+ */
+export async function guardedLookup<T>(limits: Limits, clientKey: string, lookup: () => T, real: (found: T) => boolean): Promise<{ found: T } | null> {
+  if (!(await limits.consume("link_failures_per_ip", clientKey)).ok) return null;
+  const found = lookup();
+  if (real(found)) await limits.refund("link_failures_per_ip", clientKey);
+  return { found };
+}

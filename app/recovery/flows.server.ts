@@ -7,6 +7,7 @@ import { normaliseIdentifier } from "~/accounts/identifiers";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { hmacHex, randomDigits, randomId, randomToken, safeEqual, sha256Bytes, sha256Hex } from "~/security/crypto.server";
 import { knownDevice } from "~/sessions/device.server";
+import { guardedLookup } from "~/limits/limits.server";
 import { recordEvent } from "./events.server";
 
 /**
@@ -423,11 +424,13 @@ function linkStatus(context: AppLoadContext, flow: Flow | undefined): LinkStatus
  * (TOK-10). Invalid tokens still count against the client's guessing budget (TOK-09).
  */
 export async function inspectLink(context: AppLoadContext, purpose: Purpose, token: string): Promise<LinkStatus | "throttled"> {
-  const throttled = await context.services.limits.check("link_failures_per_ip", context.clientKey);
-  if (!throttled.ok) return "throttled";
-  const status = linkStatus(context, flowForToken(context, purpose, token));
-  if (status === "invalid") await context.services.limits.consume("link_failures_per_ip", context.clientKey);
-  return status;
+  const looked = await guardedLookup(
+    context.services.limits,
+    context.clientKey,
+    () => linkStatus(context, flowForToken(context, purpose, token)),
+    (status) => status !== "invalid",
+  );
+  return looked ? looked.found : "throttled";
 }
 
 export type AcceptOutcome = { ok: true; cookie: string } | { ok: false; status: Exclude<LinkStatus, "valid"> | "throttled" };
@@ -438,12 +441,11 @@ export type AcceptOutcome = { ok: true; cookie: string } | { ok: false; status: 
  */
 export async function acceptLink(context: AppLoadContext, purpose: Purpose, token: string): Promise<AcceptOutcome> {
   const { db, clock, config, limits } = context.services;
-  const throttled = await limits.check("link_failures_per_ip", context.clientKey);
-  if (!throttled.ok) return { ok: false, status: "throttled" };
-  const flow = flowForToken(context, purpose, token);
+  const looked = await guardedLookup(limits, context.clientKey, () => flowForToken(context, purpose, token), (found) => linkStatus(context, found) !== "invalid");
+  if (!looked) return { ok: false, status: "throttled" };
+  const flow = looked.found;
   const status = linkStatus(context, flow);
   if (status !== "valid" || !flow) {
-    if (status === "invalid") await limits.consume("link_failures_per_ip", context.clientKey);
     recordEvent(context, { event: `${PURPOSES[purpose].event}_link_refused`, outcome: "failure", userId: flow?.user_id ?? null, details: { status } });
     return { ok: false, status: status === "valid" ? "invalid" : status };
   }

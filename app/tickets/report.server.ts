@@ -2,6 +2,7 @@ import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
 import { findUserById, type User, flagPasswordChange } from "~/accounts/accounts.server";
 import { dropOrphanedRecoveryCodes } from "~/factors/factors.server";
+import { guardedLookup } from "~/limits/limits.server";
 import { createLock } from "~/lockout/lockout.server";
 import { cancelFlowsForUser } from "~/recovery/flows.server";
 import { recordEvent } from "~/recovery/events.server";
@@ -74,13 +75,10 @@ function findReport(context: AppLoadContext, token: string): ReportRow | undefin
 
 async function inspect(context: AppLoadContext, token: string): Promise<{ status: ReportStatus | "throttled"; row?: ReportRow }> {
   const { limits, clock } = context.services;
-  const budget = await limits.check("link_failures_per_ip", context.clientKey);
-  if (!budget.ok) return { status: "throttled" };
-  const row = findReport(context, token);
-  if (!row) {
-    await limits.consume("link_failures_per_ip", context.clientKey);
-    return { status: "invalid" };
-  }
+  const looked = await guardedLookup(limits, context.clientKey, () => findReport(context, token), (found) => found !== undefined);
+  if (!looked) return { status: "throttled" };
+  const row = looked.found;
+  if (!row) return { status: "invalid" };
   if (row.used_at) return { status: "used" };
   return { status: clock.now() >= row.expires_at ? "expired" : "valid", row };
 }

@@ -3,6 +3,7 @@ import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
 import { findUserById, findUsersByEmail, findUsersByLogin, type User } from "~/accounts/accounts.server";
 import { activeLock } from "~/lockout/lockout.server";
+import { guardedLookup } from "~/limits/limits.server";
 import { recentFlows } from "~/recovery/flows.server";
 import { recordEvent } from "~/recovery/events.server";
 import { randomId, randomToken, sha256Hex } from "~/security/crypto.server";
@@ -209,14 +210,15 @@ export type ConfirmOutcome = "confirmed" | "invalid" | "expired" | "throttled";
  */
 export async function confirmContact(context: AppLoadContext, token: string): Promise<ConfirmOutcome> {
   const { db, clock, limits } = context.services;
-  if (!(await limits.check("link_failures_per_ip", context.clientKey)).ok) return "throttled";
-  const ticket = /^[A-Za-z0-9_-]{43}$/.test(token)
-    ? (db.prepare("SELECT * FROM tickets WHERE confirm_token_hash = ?").get(sha256Hex(token)) as Ticket | undefined)
-    : undefined;
-  if (!ticket) {
-    await limits.consume("link_failures_per_ip", context.clientKey);
-    return "invalid";
-  }
+  const looked = await guardedLookup(
+    limits,
+    context.clientKey,
+    () => (/^[A-Za-z0-9_-]{43}$/.test(token) ? (db.prepare("SELECT * FROM tickets WHERE confirm_token_hash = ?").get(sha256Hex(token)) as Ticket | undefined) : undefined),
+    (found) => found !== undefined,
+  );
+  if (!looked) return "throttled";
+  const ticket = looked.found;
+  if (!ticket) return "invalid";
   if (clock.now() >= ticket.created_at + CONFIRM_TTL_MS) return "expired";
   const won = db.transaction(() => {
     const changed = db

@@ -206,6 +206,16 @@ describe("M6 L7 parallel bursts are held to their budgets", () => {
     expect(statuses.every((s) => s === 400 || s === 429)).toBe(true);
   });
 
+  test("M6 L7 TOK-09 45 concurrent guesses at link tokens from one client: at most 30 are looked up, the rest get 429", async () => {
+    const ip = nextIp();
+    const token = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+    const answers = await Promise.all(Array.from({ length: 45 }, (_, i) => client(ip).post(`/${i % 2 ? "reset" : "unlock"}/${token()}`, {})));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(30);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(15);
+    expect(statuses.every((s) => s === 404 || s === 429)).toBe(true);
+  });
+
   test("M6 RL-02 nine concurrent wrong passwords for one account: the progressive delay still holds", async () => {
     const answers = await Promise.all(
       Array.from({ length: 9 }, (_, i) => client().post("/login", { identifier: U.m6acct, password: `parallel guess ${i}` })),
