@@ -49,10 +49,10 @@ export async function signIn(context: AppLoadContext, identifier: string, passwo
   const user = await authenticate(db, identifier, password);
   const claimOf = (userId: string) => attempt.claims.find((c) => c.key === failureKey(config.secretKey, userId, ""));
   if (user) {
-    // The other accounts on a shared e-mail were not guessed at: give their claims back.
-    for (const c of attempt.claims) if (c !== claimOf(user.id)) releaseAttempt(db, c, tag);
     const access = mayStartSession(db, user.id, clock.now());
     if (access.ok) {
+      // The other accounts on a shared e-mail were not guessed at: give their claims back.
+      for (const c of attempt.claims) if (c !== claimOf(user.id)) releaseAttempt(db, c, tag);
       clearFailures(db, failureKey(config.secretKey, user.id, ""));
       await limits.refund("login_failures_per_ip", context.clientKey);
       const needsSecondFactor = hasSecondFactor(db, user.id);
@@ -66,13 +66,8 @@ export async function signIn(context: AppLoadContext, identifier: string, passwo
       metrics.signIns.inc({ outcome: needsSecondFactor ? "second_step" : "success" });
       return { ok: true, user, needsSecondFactor, changePassword: passwordChangeDue(config, user, password, needsSecondFactor) };
     }
-    // The right password for a locked account: refused exactly like a wrong one (RL-04), and
-    // not held against the owner.
-    const own = claimOf(user.id);
-    if (own) releaseAttempt(db, own, tag);
-    recordEvent(context, { event: "sign_in", outcome: "failure", userId: user.id, details: { reason: access.reason } });
-    metrics.signIns.inc({ outcome: "failure" });
-    return { ok: false, status: 400, message: SIGN_IN_FAILED };
+    // The right password for a locked account is refused exactly like a wrong one (RL-04) and
+    // counted like one too: sparing it the next delay would tell a guesser it was right.
   }
 
   for (const [i, claim] of attempt.claims.entries()) {
@@ -82,7 +77,7 @@ export async function signIn(context: AppLoadContext, identifier: string, passwo
       event: "sign_in",
       outcome: "failure",
       userId,
-      details: { reason: "bad_credentials", failures: result.failures, repeated: !result.counted },
+      details: { reason: user ? "locked" : "bad_credentials", failures: result.failures, repeated: !result.counted },
     });
     if (result.lock !== "none" && userId) {
       recordEvent(context, {

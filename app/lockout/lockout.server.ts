@@ -80,7 +80,7 @@ export function beginAttempt(db: Db, config: Config, keys: string[], passwordTag
 
 /**
  * Gives back a claim that was not a guess at this key's account: the other accounts on a shared
- * e-mail when one of them matched, or the owner's right password during a lock.
+ * e-mail when the password matched one of them.
  */
 export function releaseAttempt(db: Db, claim: Claim, passwordTag: string): void {
   if (!claim.counted) return;

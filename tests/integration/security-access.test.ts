@@ -38,7 +38,7 @@ let app: TestApp;
 let mail: SmtpSink;
 
 const run = `${process.pid % 1000}${Date.now() % 100000}`;
-const NAMES = ["shareda", "sharedb", "l11", "m2", "l7", "m5", "m4", "m9", "l14", "m6", "m6acct", "pwd06", "l8", "l9"] as const;
+const NAMES = ["shareda", "sharedb", "l11", "m2", "l7", "m5", "m4", "m9", "l14", "m6", "m6acct", "pwd06", "l8", "l9", "l2"] as const;
 type Name = (typeof NAMES)[number];
 const U = Object.fromEntries(NAMES.map((n) => [n, `${n}x${run}`])) as Record<Name, string>;
 const SHARED = `shared${run}@example.test`;
@@ -162,6 +162,16 @@ describe("H1 M1 L11 every way in respects every lock", () => {
     await app.advanceClock(16 * MIN);
     const after = await signIn(SHARED);
     expect(after.location).toBe("/account");
+  });
+
+  test("L2 RL-02 RL-04 during a lock the right password is counted like a wrong one, so the delays never tell it apart", async () => {
+    await wrongPasswords(U.l2, L.LOCKOUT_TEMPORARY_AFTER, "l2");
+    expect(locksOf("l2")).toHaveLength(1);
+    // Failures 11-14 carry no delay; the 15th (here: the right password) starts one.
+    for (let i = 0; i < L.LOCKOUT_DELAY_AFTER - 1; i++) expect((await client().post("/login", { identifier: U.l2, password: `l2 more ${i}` })).status).toBe(400);
+    expect((await signIn(U.l2)).status).toBe(400);
+    const next = await client().post("/login", { identifier: U.l2, password: "l2 after the right one" });
+    expect(next.status).toBe(429);
   });
 
   test("L11 MFA-04 RL-04 a pending 'password passed' cookie cannot finish signing in once the account is locked, or after a reset", async () => {
