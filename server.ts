@@ -165,6 +165,13 @@ export async function startServer(env: Record<string, string | undefined> = proc
     // Nothing may use a forwarded host (links come from APP_ORIGIN); dropping it also stops Remix's
     // Origin check from comparing against it and answering a bare 500 (TOK-07).
     delete req.headers["x-forwarded-host"];
+    // HTTPS only (HDR-01): a trusted proxy that says the browser came over plain http gets the
+    // same address on https; nothing is read or changed over http. Without a forwarded protocol
+    // the proxy is the TLS end and req.protocol says nothing about the browser.
+    if (config.secureCookies && req.headers["x-forwarded-proto"] && req.protocol === "http") {
+      if (req.method !== "GET" && req.method !== "HEAD") return refuse(res, 403, "Use a secure connection", `This service answers at ${config.appOrigin}.`);
+      return res.redirect(301, config.appOrigin + req.originalUrl);
+    }
     next();
   });
 

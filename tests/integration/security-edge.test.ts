@@ -405,3 +405,32 @@ describe("bad input is a 4xx that changes nothing", () => {
     expect(line.length).toBeLessThan(2000);
   });
 });
+
+describe("HDR-01 behind a TLS-terminating proxy", () => {
+  test("HDR-01 L13 a request the trusted proxy received over plain http is sent to https, and nothing is changed over http", async () => {
+    const proxied = await startProductionApp({ webhookSecret: WEBHOOK_SECRET, env: { TRUST_PROXY: "loopback" } });
+    try {
+      const get = await fetch(`${proxied.app.origin}/forgot-password?x=1`, {
+        redirect: "manual",
+        headers: { host: proxied.host, "x-forwarded-proto": "http" },
+      });
+      expect(get.status).toBe(301);
+      expect(get.headers.get("location")).toBe(`${proxied.origin}/forgot-password?x=1`);
+      const post = await fetch(`${proxied.app.origin}/forgot-password`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { host: proxied.host, "x-forwarded-proto": "http", "content-type": "application/x-www-form-urlencoded" },
+        body: "identifier=someone",
+      });
+      expect(post.status).toBe(403);
+      const flows = proxied.app.db().prepare("SELECT COUNT(*) AS n FROM recovery_flows").get() as { n: number };
+      expect(flows.n).toBe(0);
+      // Over https (as the proxy says) the page is served, with HSTS.
+      const secure = await fetch(`${proxied.app.origin}/forgot-password`, { headers: { host: proxied.host, "x-forwarded-proto": "https" } });
+      expect(secure.status).toBe(200);
+      expect(secure.headers.get("strict-transport-security")).toMatch(/max-age=31536000/);
+    } finally {
+      await proxied.stop();
+    }
+  });
+});
