@@ -1,3 +1,5 @@
+import net from "node:net";
+
 /**
  * A tiny cookie-keeping HTTP client for request-level tests (what a browser without JavaScript
  * would send). Redirects are not followed, so tests see every Set-Cookie and Location.
@@ -75,4 +77,40 @@ export async function everything(res: Response): Promise<string> {
   const headers: string[] = [];
   res.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
   return `${headers.join("\n")}\n${res.headers.getSetCookie().join("\n")}\n${await res.text()}`;
+}
+
+/**
+ * A form POST on a raw socket whose headers go out now and whose body goes out when asked: the
+ * portal has read the request (and checked its cookies) and waits for the body. Sending several
+ * bodies at once puts their handlers in the portal at the same moment, which is how races are
+ * tested without relying on timing luck. `sendBody` resolves with the status code.
+ */
+export function prestagedPost(origin: string, path: string, body: string, headers: Record<string, string> = {}) {
+  const url = new URL(origin);
+  const socket = net.connect(Number(url.port), "127.0.0.1");
+  let raw = "";
+  socket.on("data", (d) => (raw += d));
+  const done = new Promise<number>((resolve, reject) => {
+    socket.on("end", () => resolve(Number(raw.match(/^HTTP\/1\.1 (\d{3})/)?.[1] ?? 0)));
+    socket.on("error", reject);
+  });
+  const ready = new Promise<void>((resolve) => socket.on("connect", () => resolve()));
+  const lines = Object.entries({
+    Host: url.host,
+    Origin: origin,
+    "Content-Type": "application/x-www-form-urlencoded",
+    "Content-Length": String(Buffer.byteLength(body)),
+    ...headers,
+    Connection: "close",
+  }).map(([k, v]) => `${k}: ${v}`);
+  return {
+    async sendHeaders() {
+      await ready;
+      socket.write([`POST ${path} HTTP/1.1`, ...lines, "", ""].join("\r\n"));
+    },
+    sendBody() {
+      socket.write(body);
+      return done;
+    },
+  };
 }

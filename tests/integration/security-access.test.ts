@@ -4,7 +4,7 @@ import { freshTotp } from "../helpers/totp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { outboxSettled, startApp, type TestApp } from "../helpers/app";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
-import { Client } from "../helpers/http";
+import { Client, prestagedPost } from "../helpers/http";
 
 /**
  * Regression tests for the security review of 2026-11-27 (shared/reviews/security-2026-11-27.md):
@@ -88,6 +88,7 @@ const locksOf = (n: Name) =>
   app.db().prepare("SELECT reason, ended_at FROM account_locks WHERE user_id = ? AND ended_at IS NULL").all(userId(n)) as { reason: string }[];
 const sessionOf = (c: Client) => c.cookies.get("session") ?? c.cookies.get("__Host-session");
 const pathOf = (link: string) => new URL(link).pathname;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const stable = (html: string) => html.replace(/nonce="[^"]*"/g, 'nonce=""');
 
 async function nthMail(address: string, subject: RegExp, n: number): Promise<CaughtMail> {
@@ -219,8 +220,13 @@ describe("M6 L7 parallel bursts are held to their budgets", () => {
   test("M6 L7 TOK-09 45 concurrent guesses at link tokens from one client: at most 30 are looked up, the rest get 429", async () => {
     const ip = nextIp();
     const token = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
-    const answers = await Promise.all(Array.from({ length: 45 }, (_, i) => client(ip).post(`/${i % 2 ? "reset" : "unlock"}/${token()}`, {})));
-    const statuses = answers.map((r) => r.status);
+    // Every request is inside the portal before any body arrives, then all bodies go at once.
+    // (With the SQLite store this held before the fix too; the Redis test in redis-store.test.ts
+    // is the one that proves L7. This one keeps the single-node case honest.)
+    const guesses = Array.from({ length: 45 }, (_, i) => prestagedPost(app.origin, `/${i % 2 ? "reset" : "unlock"}/${token()}`, "go=1", { "X-Forwarded-For": ip }));
+    await Promise.all(guesses.map((g) => g.sendHeaders()));
+    await sleep(200);
+    const statuses = await Promise.all(guesses.map((g) => g.sendBody()));
     expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(30);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(15);
     expect(statuses.every((s) => s === 404 || s === 429)).toBe(true);
@@ -242,12 +248,15 @@ describe("M6 L7 parallel bursts are held to their budgets", () => {
   });
 
   test("L7 MFA-04 the same authenticator code sent twice at once signs in exactly once", async () => {
+    // The single-node guard; redis-store.test.ts has the variant that failed before the fix.
     const secret = await enrolTotp("l7");
     const a = await signIn(U.l7);
     const b = await signIn(U.l7);
     const code = await freshTotp(app, secret);
-    const answers = await Promise.all([a.c.post("/login/verify", { intent: "totp", value: code }), b.c.post("/login/verify", { intent: "totp", value: code })]);
-    expect(answers.map((r) => r.status).sort()).toEqual([303, 400]);
+    const pair = [a.c, b.c].map((c) => prestagedPost(app.origin, "/login/verify", `intent=totp&value=${code}`, { Cookie: `mfa_pending=${c.cookies.get("mfa_pending")}` }));
+    await Promise.all(pair.map((p) => p.sendHeaders()));
+    await sleep(200);
+    expect((await Promise.all(pair.map((p) => p.sendBody()))).sort()).toEqual([303, 400]);
   });
 });
 

@@ -1,9 +1,8 @@
-import net from "node:net";
 import { totpAt } from "../helpers/totp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startApp, type TestApp } from "../helpers/app";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { Client } from "../helpers/http";
+import { Client, prestagedPost } from "../helpers/http";
 
 /**
  * Staff sign-in hardening (security review 2026-11-27: H2, L1, L12 and the staff half of M6;
@@ -294,42 +293,6 @@ describe("H2 M6 the staff password step", () => {
 
 // ---- L1: one code, one session --------------------------------------------------------------
 
-/** Sends the headers of a POST now and the body later, on a raw socket; resolves with the status. */
-function prestagedPost(path: string, cookie: string, body: string, ip: string) {
-  const { port } = app;
-  const socket = net.connect(port, "127.0.0.1");
-  let raw = "";
-  socket.on("data", (d) => (raw += d));
-  const done = new Promise<number>((resolve, reject) => {
-    socket.on("end", () => resolve(Number(raw.match(/^HTTP\/1\.1 (\d{3})/)?.[1] ?? 0)));
-    socket.on("error", reject);
-  });
-  const ready = new Promise<void>((resolve) => socket.on("connect", () => resolve()));
-  return {
-    async sendHeaders() {
-      await ready;
-      socket.write(
-        [
-          `POST ${path} HTTP/1.1`,
-          `Host: localhost:${port}`,
-          `Origin: http://localhost:${port}`,
-          "Content-Type: application/x-www-form-urlencoded",
-          `Content-Length: ${Buffer.byteLength(body)}`,
-          `Cookie: ${cookie}`,
-          `X-Forwarded-For: ${ip}`,
-          "Connection: close",
-          "",
-          "",
-        ].join("\r\n"),
-      );
-    },
-    sendBody() {
-      socket.write(body);
-      return done;
-    },
-  };
-}
-
 describe("L1 staff codes are accepted once, even in a race", () => {
   test("L1 MFA-04 a request whose headers were sent before the code was used cannot reuse it when its body arrives", async () => {
     const s = await enrolStaff("replay@staff.test");
@@ -337,7 +300,7 @@ describe("L1 staff codes are accepted once, even in a race", () => {
     const attacker = client();
     expect((await passwordStep(s.email, attacker)).headers.get("location")).toBe("/support/verify");
     const code = await totpAt(app, s.secret);
-    const staged = prestagedPost("/support/verify", `staff_pending=${attacker.cookies.get("staff_pending")}`, `code=${code}`, nextIp());
+    const staged = prestagedPost(app.origin, "/support/verify", `code=${code}`, { Cookie: `staff_pending=${attacker.cookies.get("staff_pending")}`, "X-Forwarded-For": nextIp() });
     await staged.sendHeaders();
     await sleep(300); // the portal has the request (headers) and waits for the body
 
@@ -363,7 +326,7 @@ describe("L1 staff codes are accepted once, even in a race", () => {
       // Both requests are in the portal (headers read, pending cookie checked) before either body
       // arrives; then both bodies are sent at once.
       const cookie = `staff_pending=${c.cookies.get("staff_pending")}`;
-      const pair = [0, 1].map(() => prestagedPost("/support/verify", cookie, `code=${code}`, nextIp()));
+      const pair = [0, 1].map(() => prestagedPost(app.origin, "/support/verify", `code=${code}`, { Cookie: cookie, "X-Forwarded-For": nextIp() }));
       await Promise.all(pair.map((p) => p.sendHeaders()));
       await sleep(200);
       const statuses = await Promise.all(pair.map((p) => p.sendBody()));
