@@ -2,6 +2,44 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import reactHooks from "eslint-plugin-react-hooks";
 
+/**
+ * The floors of app/ (issue 11; architecture review §3): a folder imports only from folders on
+ * lower floors (and from itself), so no arrow runs back up and no two folders need each other.
+ * Routes and the CLI stand on top; the platform (http, security, db) at the bottom.
+ */
+const FLOORS = [
+  ["http", "security", "db"],
+  ["lockout", "sessions", "limits", "audit", "delivery", "stores"],
+  ["accounts"],
+  ["notices", "ui"],
+  ["factors"],
+  ["recovery", "sign-in"],
+  ["web", "tickets", "settings"],
+  ["support"],
+  ["routes", "cli"],
+];
+const layerRules = FLOORS.flatMap((folders, floor) =>
+  folders.map((folder) => {
+    const above = FLOORS.slice(floor).flat().filter((other) => other !== folder);
+    return {
+      files: [`app/${folder}/**`],
+      rules: {
+        "no-restricted-imports": [
+          "error",
+          {
+            patterns: [
+              {
+                group: above.flatMap((other) => [`~/${other}/*`, `../${other}/*`]),
+                message: `app/${folder}/ may only import from folders on a lower floor (see FLOORS in eslint.config.js).`,
+              },
+            ],
+          },
+        ],
+      },
+    };
+  }),
+);
+
 export default tseslint.config(
   { ignores: ["build/**", "public/build/**", "node_modules/**", "test-results/**", "playwright-report/**", "data/**", "tests/.tmp/**"] },
   js.configs.recommended,
@@ -19,7 +57,7 @@ export default tseslint.config(
   },
   {
     // Secrets must come from the CSPRNG (TOK-01, OTP-01, SES-06).
-    files: ["app/security/**", "app/sessions/**", "app/recovery/**", "app/accounts/**", "app/factors/**"],
+    files: ["app/security/**", "app/sessions/**", "app/recovery/**", "app/accounts/**", "app/factors/**", "app/sign-in/**", "app/settings/**", "app/notices/**", "app/stores/**", "app/web/**"],
     rules: {
       "no-restricted-properties": [
         "error",
@@ -28,6 +66,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...layerRules,
   {
     files: ["**/*.js", "**/*.cjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },

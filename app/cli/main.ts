@@ -19,7 +19,7 @@ import { attachAudit, audit, exportAudit, parseCheckpoint, verifyAuditChain } fr
 import { enqueue } from "~/delivery/outbox.server";
 import { deleteAllSessions } from "~/sessions/sessions.server";
 import { listLocks } from "~/lockout/lockout.server";
-import { cancelFlowsForUser } from "~/recovery/flows.server";
+import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
 import { parseCsv } from "./csv";
 
 /**

@@ -1,10 +1,10 @@
-import { sendSecurityNotice } from "~/tickets/notices.server";
+import { sendSecurityNotice } from "~/notices/notices.server";
 import crypto from "node:crypto";
 import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
 import type { User } from "~/accounts/accounts.server";
-import { recordEvent } from "~/recovery/events.server";
-import { cancelFlowsForUser } from "~/recovery/flows.server";
+import { recordEvent } from "~/audit/events.server";
+import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
 import { deleteAllSessions, deleteOtherSessions } from "~/sessions/sessions.server";
 import { hmacHex, randomId } from "~/security/crypto.server";
 import { decryptSecret, encryptSecret, newTotpSecret, totpUri, verifyTotp } from "./totp.server";

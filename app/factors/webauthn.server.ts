@@ -9,7 +9,7 @@ import {
 } from "@simplewebauthn/server";
 import { findUserById, type User } from "~/accounts/accounts.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
-import { recordEvent } from "~/recovery/events.server";
+import { recordEvent } from "~/audit/events.server";
 import { randomId } from "~/security/crypto.server";
 import { endOtherAccess, listPasskeys, notifyFactorChange, type PasskeyRow } from "./factors.server";
 

@@ -8,7 +8,8 @@ import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server"
 import { hmacHex, randomDigits, randomId, randomToken, safeEqual, sha256Bytes, sha256Hex } from "~/security/crypto.server";
 import { knownDevice } from "~/sessions/device.server";
 import { guardedLookup } from "~/limits/limits.server";
-import { recordEvent } from "./events.server";
+import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
+import { recordEvent } from "~/audit/events.server";
 
 /**
  * Recovery flows: the server-side record behind "forgot password" and "unlock" (DESIGN.md §4).
@@ -469,17 +470,8 @@ export function consumeFlow(db: Db, flow: Flow, now: number): boolean {
     .prepare("UPDATE recovery_flows SET status = 'consumed', consumed_at = ?, code_hash = NULL WHERE id = ? AND status = 'active' AND expires_at > ?")
     .run(now, flow.id, now).changes === 1;
   if (!won) return false;
-  if (flow.user_id) {
-    db.prepare("UPDATE recovery_flows SET status = 'cancelled', code_hash = NULL WHERE user_id = ? AND status = 'active'").run(flow.user_id);
-    db.prepare("DELETE FROM recovery_sessions WHERE flow_id IN (SELECT id FROM recovery_flows WHERE user_id = ?)").run(flow.user_id);
-  }
+  if (flow.user_id) cancelFlowsForUser(db, flow.user_id);
   return true;
-}
-
-/** Cancels every open flow of an account (after a compromise report or a staff action). */
-export function cancelFlowsForUser(db: Db, userId: string): void {
-  db.prepare("UPDATE recovery_flows SET status = 'cancelled', code_hash = NULL WHERE user_id = ? AND status = 'active'").run(userId);
-  db.prepare("DELETE FROM recovery_sessions WHERE flow_id IN (SELECT id FROM recovery_flows WHERE user_id = ?)").run(userId);
 }
 
 /** Recent recovery attempts of an account, without secrets (for support staff). */

@@ -2,7 +2,7 @@ import type { AppLoadContext } from "@remix-run/node";
 import type { User } from "~/accounts/accounts.server";
 import { hasSecondFactor } from "~/factors/factors.server";
 import { SELF_SERVICE_REASONS, clearFailures, endLocks, failureKey } from "~/lockout/lockout.server";
-import { recordEvent } from "./events.server";
+import { recordEvent } from "~/audit/events.server";
 
 /**
  * Where recovery meets the capabilities around it (second factors, lockout). Kept in one file

@@ -1,4 +1,4 @@
-import { sendSecurityNotice } from "~/tickets/notices.server";
+import { sendSecurityNotice } from "~/notices/notices.server";
 import type { AppLoadContext } from "@remix-run/node";
 import { isInHistory, storePasswordHash, type User } from "~/accounts/accounts.server";
 import { hashPassword } from "~/accounts/password-hash.server";
@@ -7,7 +7,7 @@ import { deleteAllSessions } from "~/sessions/sessions.server";
 import { mayRecover } from "~/accounts/access.server";
 import { redirect } from "@remix-run/node";
 import { clearRecoveryCookie, consumeFlow, currentRecovery, startVerifiedFlow, type Current } from "./flows.server";
-import { recordEvent } from "./events.server";
+import { recordEvent } from "~/audit/events.server";
 import { afterPasswordReset, requiresSecondFactor } from "./hooks.server";
 
 /**
@@ -46,6 +46,19 @@ export function requirePasswordChange(context: AppLoadContext, user: User, reaso
     return startVerifiedFlow(context, "reset", user, "second_factor_verified");
   }).immediate();
   return redirect(`/reset/password?required=${reason}`, { status: 303, headers: { "Set-Cookie": cookie } });
+}
+
+/** The user of a reset that passed the email/SMS step and now needs its second factor. */
+export function resetAwaitingFactor(request: Request, context: AppLoadContext): { user: User; sessionId: string } | null {
+  const current = currentRecovery(context, request, "reset");
+  if (!current?.user || current.flow.status !== "active" || current.session.state !== "verified") return null;
+  if (context.services.clock.now() >= current.flow.expires_at) return null;
+  if (!mayRecover(context.services.db, current.user.id, context.services.clock.now())) return null;
+  return { user: current.user, sessionId: current.session.id };
+}
+
+export function markResetFactorPassed(context: AppLoadContext, sessionId: string): void {
+  context.services.db.prepare("UPDATE recovery_sessions SET state = 'second_factor_verified' WHERE id = ? AND state = 'verified'").run(sessionId);
 }
 
 export type ResetOutcome =

@@ -1,9 +1,9 @@
-import { sendSecurityNotice } from "~/tickets/notices.server";
+import { sendSecurityNotice } from "~/notices/notices.server";
 import type { AppLoadContext } from "@remix-run/node";
 import type { User } from "~/accounts/accounts.server";
 import { SELF_SERVICE_REASONS, activeLock, clearFailures, endLocks, failureKey } from "~/lockout/lockout.server";
 import { clearRecoveryCookie, consumeFlow, currentRecovery, startVerifiedFlow, type Current } from "./flows.server";
-import { recordEvent } from "./events.server";
+import { recordEvent } from "~/audit/events.server";
 
 /**
  * Self-service unlock (RL-04): proving the email channel exactly like a reset, then choosing to

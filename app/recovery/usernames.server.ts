@@ -5,7 +5,7 @@ import { normalisePhone } from "~/accounts/phone";
 import { smsAllowed } from "~/delivery/sms-guard.server";
 import { hmacHex } from "~/security/crypto.server";
 import { knownDevice } from "~/sessions/device.server";
-import { recordEvent } from "./events.server";
+import { recordEvent } from "~/audit/events.server";
 
 /**
  * "Forgot your username?": the usernames go only to the registered address or verified number,

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { Notice } from "~/ui/components";
-import { requireUser } from "~/sessions/auth.server";
+import { requireUser } from "~/sign-in/auth.server";
 
 export const meta: MetaFunction = () => [{ title: "Your account | Account recovery" }];
 

@@ -2,8 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
-import { requireUser, safeNext, startUserSession } from "~/sessions/auth.server";
-import { signIn } from "~/accounts/sign-in.server";
+import { requireUser, safeNext, startUserSession } from "~/sign-in/auth.server";
+import { signIn } from "~/sign-in/sign-in.server";
 import { Field, FormError } from "~/ui/components";
 import { hasSecondFactor, listPasskeys } from "~/factors/factors.server";
 import { PasskeyButton } from "~/ui/passkey-button";

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { contactAction, contactLoader } from "~/accounts/contact-route.server";
+import { contactAction, contactLoader } from "~/settings/contact-route.server";
 import { ContactChange } from "~/ui/contact-change";
 
 export const meta: MetaFunction = () => [{ title: "Your phone number | Account recovery" }];

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
-import { requireRecentUser } from "~/sessions/auth.server";
+import { requireRecentUser } from "~/sign-in/auth.server";
 import { disableTotp, factorSummary, regenerateRecoveryCodes, removePasskey } from "~/factors/factors.server";
 import { Field, Notice } from "~/ui/components";
 import { PasskeyButton } from "~/ui/passkey-button";

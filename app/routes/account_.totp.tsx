@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
-import { requireRecentUser } from "~/sessions/auth.server";
+import { requireRecentUser } from "~/sign-in/auth.server";
 import { confirmTotp, hasTotp, startTotpSetup } from "~/factors/factors.server";
 import { totpQr } from "~/factors/totp.server";
 import { Field, FormError } from "~/ui/components";

@@ -6,10 +6,10 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { useForm } from "@conform-to/react";
 import { Field, Honeypot, Notice } from "~/ui/components";
 import { isBot, readForm } from "~/http/forms.server";
-import { getUserSession, signInCookies } from "~/sessions/auth.server";
-import { pendingSignInCookie } from "~/factors/second-step.server";
+import { getUserSession, signInCookies } from "~/sign-in/auth.server";
+import { pendingSignInCookie } from "~/sign-in/pending.server";
 import { PasskeyButton } from "~/ui/passkey-button";
-import { SIGN_IN_FAILED, signIn, type SignInOutcome } from "~/accounts/sign-in.server";
+import { SIGN_IN_FAILED, signIn, type SignInOutcome } from "~/sign-in/sign-in.server";
 import { keepRetryAfter } from "~/http/responses.server";
 import { requirePasswordChange } from "~/recovery/reset.server";
 

@@ -3,11 +3,12 @@ import { data, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { hasTotp, listPasskeys } from "~/factors/factors.server";
-import { checkTypedFactor, clearPendingSignIn, pendingSignInUser } from "~/factors/second-step.server";
-import { signInCookies } from "~/sessions/auth.server";
+import { checkTypedFactor } from "~/factors/second-step.server";
+import { clearPendingSignIn, pendingSignInUser } from "~/sign-in/pending.server";
+import { signInCookies } from "~/sign-in/auth.server";
 import { passwordChangeDue } from "~/accounts/access.server";
 import { requirePasswordChange } from "~/recovery/reset.server";
-import { recordEvent } from "~/recovery/events.server";
+import { recordEvent } from "~/audit/events.server";
 import { SecondFactorForms } from "~/ui/second-factor";
 
 export const meta: MetaFunction = () => [{ title: "Confirm it's you | Account recovery" }];

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
-import { endUserSession, getUserSession } from "~/sessions/auth.server";
-import { recordEvent } from "~/recovery/events.server";
+import { endUserSession, getUserSession } from "~/sign-in/auth.server";
+import { recordEvent } from "~/audit/events.server";
 
 export async function loader() {
   return redirect("/");

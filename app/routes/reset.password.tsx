@@ -3,8 +3,8 @@ import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { readForm } from "~/http/forms.server";
-import { completeReset, passwordSettings, verifiedReset } from "~/recovery/reset.server";
-import { resetAwaitingFactor } from "~/factors/second-step.server";
+import { completeReset, passwordSettings, resetAwaitingFactor, verifiedReset } from "~/recovery/reset.server";
+
 import { newPasswordSchema } from "~/recovery/schemas";
 import { Notice } from "~/ui/components";
 import { NewPasswordFields } from "~/ui/new-password";

@@ -3,8 +3,9 @@ import { data, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { hasTotp, listPasskeys } from "~/factors/factors.server";
-import { checkTypedFactor, markResetFactorPassed, resetAwaitingFactor } from "~/factors/second-step.server";
-import { recordEvent } from "~/recovery/events.server";
+import { checkTypedFactor } from "~/factors/second-step.server";
+import { markResetFactorPassed, resetAwaitingFactor } from "~/recovery/reset.server";
+import { recordEvent } from "~/audit/events.server";
 import { SecondFactorForms } from "~/ui/second-factor";
 
 export const meta: MetaFunction = () => [{ title: "One more step | Account recovery" }];

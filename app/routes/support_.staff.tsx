@@ -3,7 +3,7 @@ import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { findStaffById, listStaff, listStaffEvents, unlockStaff } from "~/accounts/accounts.server";
 import { readForm } from "~/http/forms.server";
-import { recordEvent } from "~/recovery/events.server";
+import { recordEvent } from "~/audit/events.server";
 import { requireStaff } from "~/support/staff-auth.server";
 import { Notice } from "~/ui/components";
 

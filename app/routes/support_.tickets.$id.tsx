@@ -6,7 +6,7 @@ import { requireStaff } from "~/support/staff-auth.server";
 import { STAFF_ACTIONS, performStaffAction } from "~/support/actions.server";
 import { ticketView } from "~/support/ticket-view.server";
 import { Notice } from "~/ui/components";
-import { recordEvent } from "~/recovery/events.server";
+import { recordEvent } from "~/audit/events.server";
 
 export const meta: MetaFunction = () => [{ title: "Ticket | Support console" }];
 

@@ -1,10 +1,10 @@
-import { sendSecurityNotice } from "~/tickets/notices.server";
+import { sendSecurityNotice } from "~/notices/notices.server";
 import type { AppLoadContext } from "@remix-run/node";
 import type { Staff } from "~/accounts/accounts.server";
 import { endLocks } from "~/lockout/lockout.server";
 import { startRecoveryForUser } from "~/recovery/flows.server";
 import { removeAllFactors } from "~/factors/factors.server";
-import { recordEvent } from "~/recovery/events.server";
+import { recordEvent } from "~/audit/events.server";
 import { getTicket, recordStaffAction, ticketAccount, type TicketStatus } from "~/tickets/tickets.server";
 
 /**

@@ -5,7 +5,7 @@ import { normaliseEmail } from "~/accounts/identifiers";
 import { dummyHash, verifyPassword } from "~/accounts/password-hash.server";
 import { decryptSecret, encryptSecret, newTotpSecret, verifyTotp } from "~/factors/totp.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
-import { recordEvent } from "~/recovery/events.server";
+import { recordEvent } from "~/audit/events.server";
 import { hmacHex, randomId, safeEqual } from "~/security/crypto.server";
 import { createSession, deleteAllSessions, deleteSession, sessionIdFromToken, validateSession, type Session } from "~/sessions/sessions.server";
 

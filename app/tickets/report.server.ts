@@ -4,10 +4,10 @@ import { findUserById, type User, flagPasswordChange } from "~/accounts/accounts
 import { dropOrphanedRecoveryCodes } from "~/factors/factors.server";
 import { guardedLookup } from "~/limits/limits.server";
 import { createLock } from "~/lockout/lockout.server";
-import { cancelFlowsForUser } from "~/recovery/flows.server";
-import { recordEvent } from "~/recovery/events.server";
+import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
+import { recordEvent } from "~/audit/events.server";
 import { deleteAllSessions } from "~/sessions/sessions.server";
-import { randomToken, sha256Hex } from "~/security/crypto.server";
+import { sha256Hex } from "~/security/crypto.server";
 import { addTicketEvent, openTicket } from "./tickets.server";
 
 /**
@@ -21,36 +21,8 @@ import { addTicketEvent, openTicket } from "./tickets.server";
  * lift the lock. Once a report is made, every other report link of the account is spent.
  */
 
-export const REPORT_TTL_MS = 7 * 86_400_000;
 /** Factors added this long before a report are treated as the intruder's and removed (H1). */
 export const REPORT_FACTOR_WINDOW_MS = 7 * 86_400_000;
-
-export type ReportRecipient = { channel: "email" | "sms"; to: string };
-/** What a report from this recipient puts back: the contact as it was before the change. */
-export type ReportRestore = { kind: "email" | "phone"; previous: string; replaced: string | null };
-
-/** A fresh report link for one recipient of a notification about `event`. Call in the notification's transaction. */
-export function reportLink(context: AppLoadContext, userId: string, event: string, recipient: ReportRecipient, restore: ReportRestore | null = null): string {
-  const { db, clock, config } = context.services;
-  const token = randomToken();
-  const now = clock.now();
-  db.prepare(
-    `INSERT INTO report_tokens (token_hash, user_id, event, created_at, expires_at, channel, recipient, restore_kind, restore_value, restore_replaced)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    sha256Hex(token),
-    userId,
-    event,
-    now,
-    now + REPORT_TTL_MS,
-    recipient.channel,
-    recipient.to,
-    restore?.kind ?? null,
-    restore?.previous ?? null,
-    restore?.replaced ?? null,
-  );
-  return `${config.appOrigin}/report/${token}`;
-}
 
 type ReportRow = {
   token_hash: string;

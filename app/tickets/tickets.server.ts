@@ -5,7 +5,7 @@ import { findUserById, findUsersByEmail, findUsersByLogin, type User } from "~/a
 import { activeLock } from "~/lockout/lockout.server";
 import { guardedLookup } from "~/limits/limits.server";
 import { recentFlows } from "~/recovery/flows.server";
-import { recordEvent } from "~/recovery/events.server";
+import { recordEvent } from "~/audit/events.server";
 import { randomId, randomToken, sha256Hex } from "~/security/crypto.server";
 
 /**

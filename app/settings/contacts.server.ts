@@ -1,12 +1,12 @@
-import { sendSecurityNotice } from "~/tickets/notices.server";
+import { sendSecurityNotice } from "~/notices/notices.server";
 import type { AppLoadContext } from "@remix-run/node";
-import { findUserById, type User } from "./accounts.server";
-import { isValidEmail, normaliseEmail } from "./identifiers";
-import { normalisePhone } from "./phone";
+import { findUserById, type User } from "~/accounts/accounts.server";
+import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
+import { normalisePhone } from "~/accounts/phone";
 import { smsAllowed } from "~/delivery/sms-guard.server";
 import { hmacHex, randomDigits, randomId, safeEqual } from "~/security/crypto.server";
-import { recordEvent } from "~/recovery/events.server";
-import { cancelFlowsForUser } from "~/recovery/flows.server";
+import { recordEvent } from "~/audit/events.server";
+import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
 import { deleteOtherSessions } from "~/sessions/sessions.server";
 
 /**

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { readForm } from "~/http/forms.server";
-import { requireRecentUser } from "~/sessions/auth.server";
+import { requireRecentUser } from "~/sign-in/auth.server";
 import { pendingChange, startContactChange, verifyContactChange, type ContactKind } from "./contacts.server";
 
 /** Loader and action shared by /account/email and /account/phone. */

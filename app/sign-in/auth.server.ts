@@ -2,8 +2,8 @@ import { redirect, type AppLoadContext } from "@remix-run/node";
 import { findUserById, type User } from "~/accounts/accounts.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { mayStartSession } from "~/accounts/access.server";
-import { deviceCookie } from "./device.server";
-import { createSession, deleteSession, sessionIdFromToken, validateSession, type Session } from "./sessions.server";
+import { deviceCookie } from "~/sessions/device.server";
+import { createSession, deleteSession, sessionIdFromToken, validateSession, type Session } from "~/sessions/sessions.server";
 
 /** Request-level helpers for customer sign-in sessions. */
 

@@ -1,10 +1,10 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { hmacHex } from "~/security/crypto.server";
-import { normaliseIdentifier } from "./identifiers";
-import { authenticate, findUsersByLogin, type User } from "./accounts.server";
+import { normaliseIdentifier } from "~/accounts/identifiers";
+import { authenticate, findUsersByLogin, type User } from "~/accounts/accounts.server";
 import { beginAttempt, clearFailures, failureKey, releaseAttempt, settleFailure } from "~/lockout/lockout.server";
-import { mayStartSession, passwordChangeDue } from "./access.server";
-import { recordEvent } from "~/recovery/events.server";
+import { mayStartSession, passwordChangeDue } from "~/accounts/access.server";
+import { recordEvent } from "~/audit/events.server";
 import { hasSecondFactor } from "~/factors/factors.server";
 
 export type SignInOutcome =

@@ -1,7 +1,7 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { User } from "~/accounts/accounts.server";
 import { describeBrowser } from "~/http/user-agent";
-import { reportLink, type ReportRestore } from "./report.server";
+import { reportLink, type ReportRestore } from "./report-links.server";
 
 /**
  * A security notification (NTF-01, NTF-02): what happened, when, from which browser and address,

@@ -1,11 +1,12 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { z } from "zod";
-import { requireRecentUser, requireUser, safeNext, signInCookies, startUserSession } from "~/sessions/auth.server";
+import { requireRecentUser, requireUser, safeNext, signInCookies, startUserSession } from "~/sign-in/auth.server";
 import { mayRecover, mayStartSession } from "~/accounts/access.server";
 import { startVerifiedFlow } from "~/recovery/flows.server";
-import { recordEvent } from "~/recovery/events.server";
-import { clearPendingSignIn, markResetFactorPassed, pendingSignInUser, resetAwaitingFactor } from "./second-step.server";
-import { authenticationOptions, clearChallengeCookie, registrationOptions, verifyAuthentication, verifyRegistration } from "./webauthn.server";
+import { recordEvent } from "~/audit/events.server";
+import { clearPendingSignIn, pendingSignInUser } from "~/sign-in/pending.server";
+import { markResetFactorPassed, resetAwaitingFactor } from "~/recovery/reset.server";
+import { authenticationOptions, clearChallengeCookie, registrationOptions, verifyAuthentication, verifyRegistration } from "~/factors/webauthn.server";
 
 /**
  * The JSON endpoint behind every passkey button. `use` says what the passkey is for:
