@@ -48,7 +48,7 @@ export type Flow = {
 export type RecoverySession = {
   id: string;
   flow_id: string;
-  state: "pending" | "verified" | "second_factor_verified" | "completed";
+  state: "pending" | "verified" | "second_factor_verified";
   created_at: number;
   expires_at: number;
 };
