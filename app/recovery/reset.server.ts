@@ -63,8 +63,9 @@ export function markResetFactorPassed(context: AppLoadContext, sessionId: string
 
 export type ResetOutcome =
   | { ok: true; clearCookie: string }
-  | { ok: false; status: 403 | 409; message: string }
-  | { ok: false; status: 400; fieldErrors: { password?: string[]; confirm?: string[] }; suggestions: string[] };
+  | { ok: false; reason: "no-hold" | "used" | "mismatch" }
+  | { ok: false; reason: "policy"; reasons: string[]; suggestions: string[] }
+  | { ok: false; reason: "history"; remembered: number };
 
 export async function completeReset(
   context: AppLoadContext,
@@ -75,22 +76,17 @@ export async function completeReset(
   const current = verifiedReset(context, request);
   if (!current) {
     recordEvent(context, { event: "password_reset_refused", outcome: "failure", details: { reason: "no_verified_flow" } });
-    return { ok: false, status: 403, message: "This page needs a verified link or code. Start again to get a new one." };
+    return { ok: false, reason: "no-hold" };
   }
   const { user, flow } = current;
   const password = input.password.normalize("NFC");
   const verdict = checkPassword(password, passwordSettings(context, user), { username: user.username, email: user.email, appName: config.appName });
-  if (!verdict.ok) return { ok: false, status: 400, fieldErrors: { password: verdict.reasons }, suggestions: verdict.suggestions };
+  if (!verdict.ok) return { ok: false, reason: "policy", reasons: verdict.reasons, suggestions: verdict.suggestions };
   if (input.confirm.normalize("NFC") !== password) {
-    return { ok: false, status: 400, fieldErrors: { confirm: ["The two passwords don't match. Type the same password in both boxes."] }, suggestions: [] };
+    return { ok: false, reason: "mismatch" };
   }
   if (config.password.history > 0 && (await isInHistory(db, user.id, password, config.password.history))) {
-    return {
-      ok: false,
-      status: 400,
-      fieldErrors: { password: [`Choose a password you haven't used before (we remember your last ${config.password.history}).`] },
-      suggestions: [],
-    };
+    return { ok: false, reason: "history", remembered: config.password.history };
   }
   const hash = await hashPassword(password);
   const now = clock.now();
@@ -104,7 +100,7 @@ export async function completeReset(
     return true;
   }).immediate();
   if (!won) {
-    return { ok: false, status: 409, message: "This link or code was already used. If that wasn't you, contact support." };
+    return { ok: false, reason: "used" };
   }
   metrics.recoveryRequests.inc({ purpose: "reset", outcome: "completed" });
   return { ok: true, clearCookie: clearRecoveryCookie(context) };

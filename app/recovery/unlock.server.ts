@@ -28,13 +28,13 @@ export function lockSituation(context: AppLoadContext, user: User): LockSituatio
 }
 
 export type UnlockOutcome =
-  | { ok: true; next: "/unlock/done" | "/reset/password"; cookie: string }
-  | { ok: false; status: 403 | 409; message: string };
+  | { ok: true; then: "done" | "choose-password"; cookie: string }
+  | { ok: false; reason: "no-hold" | "used" };
 
 export function completeUnlock(context: AppLoadContext, request: Request, choice: "keep" | "reset"): UnlockOutcome {
   const { db, clock, config } = context.services;
   const current = verifiedUnlock(context, request);
-  if (!current) return { ok: false, status: 403, message: "This page needs a verified unlock link or code. Start again from “Account locked?”." };
+  if (!current) return { ok: false, reason: "no-hold" };
   const { user, flow } = current;
   const now = clock.now();
   let resetCookie: string | null = null;
@@ -47,7 +47,7 @@ export function completeUnlock(context: AppLoadContext, request: Request, choice
     if (choice === "reset") resetCookie = startVerifiedFlow(context, "reset", user);
     return true;
   }).immediate();
-  if (!won) return { ok: false, status: 409, message: "This unlock link or code was already used." };
-  if (resetCookie) return { ok: true, next: "/reset/password", cookie: resetCookie };
-  return { ok: true, next: "/unlock/done", cookie: clearRecoveryCookie(context) };
+  if (!won) return { ok: false, reason: "used" };
+  if (resetCookie) return { ok: true, then: "choose-password", cookie: resetCookie };
+  return { ok: true, then: "done", cookie: clearRecoveryCookie(context) };
 }

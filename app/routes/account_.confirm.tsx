@@ -4,6 +4,7 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { requireUser, safeNext, startUserSession } from "~/sign-in/auth.server";
 import { signIn } from "~/sign-in/sign-in.server";
+import { signInRefusal } from "~/sign-in/messages";
 import { Field, FormError } from "~/ui/components";
 import { hasSecondFactor, listPasskeys } from "~/factors/factors.server";
 import { PasskeyButton } from "~/ui/passkey-button";
@@ -30,7 +31,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const password = String(form.get("password") ?? "").slice(0, 4096);
   const outcome = await signIn(context, user.username, password);
   if (!outcome.ok || outcome.user.id !== user.id) {
-    return data({ error: outcome.ok ? "That password isn't right." : outcome.message }, { status: outcome.ok ? 400 : outcome.status });
+    const refusal = outcome.ok ? { status: 400 as const, message: "That password isn't right." } : signInRefusal(outcome);
+    return data({ error: refusal.message }, { status: refusal.status });
   }
   // Re-authentication at the account's strongest level (MFA-06): with a second factor, the
   // password needs an authenticator or recovery code (or the passkey button replaces both).

@@ -9,7 +9,8 @@ import { isBot, readForm } from "~/http/forms.server";
 import { getUserSession, signInCookies } from "~/sign-in/auth.server";
 import { pendingSignInCookie } from "~/sign-in/pending.server";
 import { PasskeyButton } from "~/ui/passkey-button";
-import { SIGN_IN_FAILED, signIn, type SignInOutcome } from "~/sign-in/sign-in.server";
+import { signIn, type SignInOutcome } from "~/sign-in/sign-in.server";
+import { signInRefusal } from "~/sign-in/messages";
 import { keepRetryAfter } from "~/http/responses.server";
 import { requirePasswordChange } from "~/recovery/reset.server";
 
@@ -34,13 +35,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const submission = parseWithZod(form, { schema: loginSchema });
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields: ["password"] }) }, { status: 400 });
   // A bot that filled the honeypot gets the ordinary refusal and nothing is checked or counted.
-  const outcome: SignInOutcome = isBot(form)
-    ? { ok: false, status: 400, message: SIGN_IN_FAILED }
-    : await signIn(context, submission.value.identifier, submission.value.password);
+  const outcome: SignInOutcome = isBot(form) ? { ok: false, reason: "failed" } : await signIn(context, submission.value.identifier, submission.value.password);
   if (!outcome.ok) {
+    const refusal = signInRefusal(outcome);
     return data(
-      { result: submission.reply({ formErrors: [outcome.message], hideFields: ["password"] }) },
-      { status: outcome.status, headers: outcome.retryAfter ? { "Retry-After": String(outcome.retryAfter) } : undefined },
+      { result: submission.reply({ formErrors: [refusal.message], hideFields: ["password"] }) },
+      { status: refusal.status, headers: refusal.retryAfter ? { "Retry-After": String(refusal.retryAfter) } : undefined },
     );
   }
   if (!outcome.needsSecondFactor && outcome.changePassword) throw requirePasswordChange(context, outcome.user, outcome.changePassword);

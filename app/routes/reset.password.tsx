@@ -6,6 +6,7 @@ import { readForm } from "~/http/forms.server";
 import { completeReset, passwordSettings, resetAwaitingFactor, verifiedReset } from "~/recovery/reset.server";
 
 import { newPasswordSchema } from "~/recovery/schemas";
+import { resetRefusal } from "~/recovery/messages";
 import { Notice } from "~/ui/components";
 import { NewPasswordFields } from "~/ui/new-password";
 
@@ -38,8 +39,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const outcome = await completeReset(context, request, submission.value);
   if (outcome.ok) throw redirect("/reset/done", { status: 303, headers: { "Set-Cookie": outcome.clearCookie } });
-  if (outcome.status !== 400) throw data(outcome.message, { status: outcome.status });
-  return data({ fieldErrors: outcome.fieldErrors, suggestions: outcome.suggestions }, { status: 400 });
+  const refusal = resetRefusal(outcome);
+  if (refusal.status !== 400) throw data(refusal.message, { status: refusal.status });
+  return data({ fieldErrors: refusal.fieldErrors, suggestions: refusal.suggestions }, { status: 400 });
 }
 
 export default function ChooseNewPassword() {

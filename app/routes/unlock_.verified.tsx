@@ -3,6 +3,7 @@ import { data, redirect } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { completeUnlock, lockSituation, verifiedUnlock } from "~/recovery/unlock.server";
+import { UNLOCK_NEXT, unlockRefusal } from "~/recovery/messages";
 import { Notice } from "~/ui/components";
 
 export const meta: MetaFunction = () => [{ title: "Unlock your account | Account recovery" }];
@@ -22,8 +23,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     throw data("Our support team must lift this lock. Ask them for help.", { status: 403 });
   }
   const outcome = completeUnlock(context, request, choice);
-  if (!outcome.ok) throw data(outcome.message, { status: outcome.status });
-  throw redirect(outcome.next, { status: 303, headers: { "Set-Cookie": outcome.cookie } });
+  if (!outcome.ok) {
+    const refusal = unlockRefusal(outcome);
+    throw data(refusal.message, { status: refusal.status });
+  }
+  throw redirect(UNLOCK_NEXT[outcome.then], { status: 303, headers: { "Set-Cookie": outcome.cookie } });
 }
 
 export default function UnlockVerified() {

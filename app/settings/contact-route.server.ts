@@ -3,6 +3,7 @@ import { data, redirect } from "@remix-run/node";
 import { readForm } from "~/http/forms.server";
 import { requireRecentUser } from "~/sign-in/auth.server";
 import { pendingChange, startContactChange, verifyContactChange, type ContactKind } from "./contacts.server";
+import { startRefusal, verifyRefusal } from "./messages";
 
 /** Loader and action shared by /account/email and /account/phone. */
 export function contactLoader(kind: ContactKind, { request, context }: LoaderFunctionArgs) {
@@ -20,13 +21,16 @@ export async function contactAction(kind: ContactKind, { request, context }: Act
   const intent = form.get("intent");
   if (intent === "start") {
     const outcome = await startContactChange(context, user, kind, String(form.get("value") ?? "").slice(0, 320));
-    if (!outcome.ok) return data({ error: outcome.error, codeError: null }, { status: outcome.status });
+    if (!outcome.ok) {
+      const refusal = startRefusal(outcome);
+      return data({ error: refusal.text, codeError: null }, { status: refusal.status });
+    }
     throw redirect(`/account/${kind}`, { status: 303 });
   }
   if (intent === "verify") {
     const code = String(form.get("code") ?? "").replace(/[\s-]/g, "").slice(0, 32);
     const outcome = verifyContactChange(context, user, kind, code, session.id);
-    if (!outcome.ok) return data({ error: null, codeError: outcome.error }, { status: 400 });
+    if (!outcome.ok) return data({ error: null, codeError: verifyRefusal(outcome) }, { status: 400 });
     throw redirect(`/account?changed=${kind}`, { status: 303 });
   }
   throw data("Choose one of the buttons on the page.", { status: 400 });

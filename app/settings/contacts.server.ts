@@ -42,26 +42,28 @@ export function pendingChange(context: AppLoadContext, userId: string, kind: Con
     .get(userId, kind, clock.now()) as Change | undefined;
 }
 
-export type StartOutcome = { ok: true; display: string } | { ok: false; error: string; status: 400 | 429 };
+export type StartOutcome =
+  | { ok: true; display: string }
+  | { ok: false; reason: "invalid-email" | "same-email" | "invalid-phone" | "same-phone" | "flooded" | "sms-refused" };
 
 export async function startContactChange(context: AppLoadContext, user: User, kind: ContactKind, raw: string): Promise<StartOutcome> {
   const { db, clock, config, limits } = context.services;
   let value: string | null;
   if (kind === "email") {
     value = normaliseEmail(raw);
-    if (!isValidEmail(value)) return { ok: false, status: 400, error: "Enter an email address like name@example.com" };
-    if (value === user.email && user.email_verified) return { ok: false, status: 400, error: "That's already your email address." };
+    if (!isValidEmail(value)) return { ok: false, reason: "invalid-email" };
+    if (value === user.email && user.email_verified) return { ok: false, reason: "same-email" };
   } else {
     value = normalisePhone(raw, config.defaultPhoneRegion);
-    if (!value) return { ok: false, status: 400, error: "Enter a phone number, for example (202) 555-0143 or +44 20 7946 0018" };
-    if (value === user.phone && user.phone_verified) return { ok: false, status: 400, error: "That's already your phone number." };
+    if (!value) return { ok: false, reason: "invalid-phone" };
+    if (value === user.phone && user.phone_verified) return { ok: false, reason: "same-phone" };
   }
   for (const name of ["messages_per_destination_hour", "messages_per_destination_day"] as const) {
     const verdict = await limits.consume(name, `dest:${value}`);
-    if (!verdict.ok) return { ok: false, status: 429, error: "Too many codes were sent there recently. Try again later." };
+    if (!verdict.ok) return { ok: false, reason: "flooded" };
   }
   if (kind === "phone" && !(await smsAllowed(context, value))) {
-    return { ok: false, status: 400, error: "We can't send text messages to that number. Try another number or contact support." };
+    return { ok: false, reason: "sms-refused" };
   }
   const id = randomId();
   const code = randomDigits(6);
@@ -82,12 +84,12 @@ export async function startContactChange(context: AppLoadContext, user: User, ki
   return { ok: true, display: value };
 }
 
-export type VerifyOutcome = { ok: true } | { ok: false; error: string; dead: boolean };
+export type VerifyOutcome = { ok: true } | { ok: false; reason: "expired" | "dead" } | { ok: false; reason: "wrong"; attemptsLeft: number };
 
 export function verifyContactChange(context: AppLoadContext, user: User, kind: ContactKind, code: string, currentSessionId: string): VerifyOutcome {
   const { db } = context.services;
   const change = pendingChange(context, user.id, kind);
-  if (!change) return { ok: false, dead: true, error: "This code has expired. Start the change again." };
+  if (!change) return { ok: false, reason: "expired" };
   if (!/^\d{6}$/.test(code) || !safeEqual(codeHash(context, change.id, code), change.code_hash)) {
     const attempts = change.attempts + 1;
     db.prepare("UPDATE contact_changes SET attempts = ?, status = CASE WHEN ? >= ? THEN 'cancelled' ELSE status END WHERE id = ?").run(
@@ -97,8 +99,8 @@ export function verifyContactChange(context: AppLoadContext, user: User, kind: C
       change.id,
     );
     recordEvent(context, { event: `${kind}_change_code_failed`, outcome: "failure", userId: user.id, details: { attempts } });
-    if (attempts >= MAX_ATTEMPTS) return { ok: false, dead: true, error: "Too many wrong codes. Start the change again to get a new code." };
-    return { ok: false, dead: false, error: `That code isn't right. You have ${MAX_ATTEMPTS - attempts} tries left.` };
+    if (attempts >= MAX_ATTEMPTS) return { ok: false, reason: "dead" };
+    return { ok: false, reason: "wrong", attemptsLeft: MAX_ATTEMPTS - attempts };
   }
   db.transaction(() => {
     db.prepare("UPDATE contact_changes SET status = 'done' WHERE id = ?").run(change.id);

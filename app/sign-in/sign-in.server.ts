@@ -9,14 +9,14 @@ import { hasSecondFactor } from "~/factors/factors.server";
 
 export type SignInOutcome =
   | { ok: true; user: User; needsSecondFactor: boolean; changePassword: "reported" | "too_short" | null }
-  | { ok: false; status: 400 | 429; message: string; retryAfter?: number };
+  | { ok: false; reason: "failed" }
+  | { ok: false; reason: "throttled" | "delayed"; retryAfterSeconds: number };
 
 /**
- * One message for every refusal: wrong password, unknown name, or a locked account. A lock
- * must not reveal more than a wrong password would (RL-04); the page always offers /unlock.
+ * One answer for every refusal ("failed"): wrong password, unknown name, or a locked account. A
+ * lock must not reveal more than a wrong password would (RL-04); the page always offers /unlock.
+ * The words live at the edge, in ./messages.ts.
  */
-export const SIGN_IN_FAILED = "That username or email and password don't match. Check them and try again.";
-
 export async function signIn(context: AppLoadContext, identifier: string, password: string): Promise<SignInOutcome> {
   const { db, clock, config, limits, metrics } = context.services;
   // The client's budget is spent before the password is checked and given back on success, so a
@@ -25,7 +25,7 @@ export async function signIn(context: AppLoadContext, identifier: string, passwo
   if (!ipCheck.ok) {
     metrics.signIns.inc({ outcome: "throttled" });
     metrics.throttled.inc({ limit: "login_failures_per_ip" });
-    return { ok: false, status: 429, message: waitMessage(ipCheck.retryAfterSeconds), retryAfter: ipCheck.retryAfterSeconds };
+    return { ok: false, reason: "throttled", retryAfterSeconds: ipCheck.retryAfterSeconds };
   }
   // Every active account the identifier names is counted, so an e-mail shared by several
   // accounts is no way around their counters and locks (M1).
@@ -43,7 +43,7 @@ export async function signIn(context: AppLoadContext, identifier: string, passwo
     await limits.refund("login_failures_per_ip", context.clientKey);
     metrics.signIns.inc({ outcome: "delayed" });
     recordEvent(context, { event: "sign_in", outcome: "failure", userId: named?.id ?? null, details: { reason: "delayed" } });
-    return { ok: false, status: 429, message: waitMessage(attempt.waitSeconds), retryAfter: attempt.waitSeconds };
+    return { ok: false, reason: "delayed", retryAfterSeconds: attempt.waitSeconds };
   }
 
   const user = await authenticate(db, identifier, password);
@@ -90,11 +90,5 @@ export async function signIn(context: AppLoadContext, identifier: string, passwo
     }
   }
   metrics.signIns.inc({ outcome: "failure" });
-  return { ok: false, status: 400, message: SIGN_IN_FAILED };
-}
-
-function waitMessage(seconds: number): string {
-  return seconds < 90
-    ? `Too many attempts. Wait ${seconds} seconds and try again.`
-    : `Too many attempts. Wait about ${Math.ceil(seconds / 60)} minutes and try again.`;
+  return { ok: false, reason: "failed" };
 }
