@@ -7,18 +7,16 @@ import { checkTotp, spendRecoveryCode } from "./factors.server";
  * code. The "password passed" cookie lives in sign-in/pending.server.ts; the reset's hold in
  * recovery/reset.server.ts.
  */
-export type FactorOutcome = { ok: true; recoveryCodesLeft: number | null } | { ok: false; message: string };
+export type FactorOutcome = { ok: true; recoveryCodesLeft: number | null } | { ok: false; reason: "wrong-totp" | "wrong-recovery-code" | "no-method" };
 
 /** A typed second factor: an authenticator code or a recovery code. */
 export async function checkTypedFactor(context: AppLoadContext, user: User, intent: string, value: string): Promise<FactorOutcome> {
   if (intent === "totp") {
-    return (await checkTotp(context, user.id, value.slice(0, 16)))
-      ? { ok: true, recoveryCodesLeft: null }
-      : { ok: false, message: "That code isn't right or was already used. Wait for the next code and try again." };
+    return (await checkTotp(context, user.id, value.slice(0, 16))) ? { ok: true, recoveryCodesLeft: null } : { ok: false, reason: "wrong-totp" };
   }
   if (intent === "recovery") {
     const used = await spendRecoveryCode(context, user, value.slice(0, 64));
-    return used.ok ? { ok: true, recoveryCodesLeft: used.remaining } : { ok: false, message: "That recovery code isn't right or was already used." };
+    return used.ok ? { ok: true, recoveryCodesLeft: used.remaining } : { ok: false, reason: "wrong-recovery-code" };
   }
-  return { ok: false, message: "Choose a way to confirm it's you." };
+  return { ok: false, reason: "no-method" };
 }

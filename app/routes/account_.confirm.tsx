@@ -9,6 +9,7 @@ import { Field, FormError } from "~/ui/components";
 import { hasSecondFactor, listPasskeys } from "~/factors/factors.server";
 import { PasskeyButton } from "~/ui/passkey-button";
 import { checkTypedFactor } from "~/factors/second-step.server";
+import { factorRefusal } from "~/factors/messages";
 
 export const meta: MetaFunction = () => [{ title: "Confirm it's you | Account recovery" }];
 
@@ -39,7 +40,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (hasSecondFactor(context.services.db, user.id)) {
     const code = String(form.get("code") ?? "");
     const factor = await checkTypedFactor(context, user, /^\d{6}$/.test(code.trim()) ? "totp" : "recovery", code.trim());
-    if (!factor.ok) return data({ error: factor.message }, { status: 400 });
+    if (!factor.ok) return data({ error: factorRefusal(factor) }, { status: 400 });
   }
   throw redirect(next, { status: 303, headers: { "Set-Cookie": startUserSession(request, context, outcome.user) } });
 }

@@ -4,6 +4,7 @@ import { useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { hasTotp, listPasskeys } from "~/factors/factors.server";
 import { checkTypedFactor } from "~/factors/second-step.server";
+import { factorRefusal } from "~/factors/messages";
 import { clearPendingSignIn, pendingSignInUser } from "~/sign-in/pending.server";
 import { signInCookies } from "~/sign-in/auth.server";
 import { passwordChangeDue } from "~/accounts/access.server";
@@ -25,7 +26,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!user) throw redirect("/login");
   const form = await readForm(request);
   const outcome = await checkTypedFactor(context, user, String(form.get("intent") ?? ""), String(form.get("value") ?? ""));
-  if (!outcome.ok) return data({ error: outcome.message }, { status: 400 });
+  if (!outcome.ok) return data({ error: factorRefusal(outcome) }, { status: 400 });
   // A lock may have landed while the code was being typed: ask again at the last moment (L11).
   if (!pendingSignInUser(request, context)) throw redirect("/login", { headers: { "Set-Cookie": clearPendingSignIn(context) } });
   const change = passwordChangeDue(context.services.config, user, null, true);

@@ -4,6 +4,7 @@ import { useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { hasTotp, listPasskeys } from "~/factors/factors.server";
 import { checkTypedFactor } from "~/factors/second-step.server";
+import { factorRefusal } from "~/factors/messages";
 import { markResetFactorPassed, resetAwaitingFactor } from "~/recovery/reset.server";
 import { recordEvent } from "~/audit/events.server";
 import { SecondFactorForms } from "~/ui/second-factor";
@@ -23,7 +24,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!waiting) throw data("This page needs a verified link or code. Start again from “Forgot your password?”.", { status: 403 });
   const form = await readForm(request);
   const outcome = await checkTypedFactor(context, waiting.user, String(form.get("intent") ?? ""), String(form.get("value") ?? ""));
-  if (!outcome.ok) return data({ error: outcome.message }, { status: 400 });
+  if (!outcome.ok) return data({ error: factorRefusal(outcome) }, { status: 400 });
   markResetFactorPassed(context, waiting.sessionId);
   recordEvent(context, { event: "password_reset_second_factor_verified", outcome: "success", userId: waiting.user.id });
   throw redirect("/reset/password", { status: 303 });

@@ -3,6 +3,7 @@ import { data, redirect } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { staffPasswordStep } from "~/support/staff-auth.server";
+import { staffPasswordRefusal } from "~/support/messages";
 import { Field, FormError } from "~/ui/components";
 import { keepRetryAfter } from "~/http/responses.server";
 
@@ -17,8 +18,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const password = String(form.get("password") ?? "").slice(0, 4096);
   if (!email || !password) return data({ error: "Enter your email and password." }, { status: 400 });
   const step = await staffPasswordStep(context, email, password);
-  if (!step.ok) return data({ error: step.message }, { status: step.status, headers: step.retryAfter ? { "Retry-After": String(step.retryAfter) } : undefined });
-  throw redirect(step.next, { status: 303, headers: { "Set-Cookie": step.cookie } });
+  if (!step.ok) {
+    const refusal = staffPasswordRefusal(step);
+    return data({ error: refusal.message }, { status: refusal.status, headers: refusal.retryAfter ? { "Retry-After": String(refusal.retryAfter) } : undefined });
+  }
+  throw redirect(`/support/${step.then}`, { status: 303, headers: { "Set-Cookie": step.cookie } });
 }
 
 export default function StaffLogin() {

@@ -6,6 +6,7 @@ import { requireStaff } from "~/support/staff-auth.server";
 import { STAFF_ACTIONS, performStaffAction } from "~/support/actions.server";
 import { ticketView } from "~/support/ticket-view.server";
 import { Notice } from "~/ui/components";
+import { staffActionMessage } from "~/support/messages";
 import { recordEvent } from "~/audit/events.server";
 
 export const meta: MetaFunction = () => [{ title: "Ticket | Support console" }];
@@ -27,7 +28,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     note: String(form.get("note") ?? "").slice(0, 4000),
     channel: String(form.get("channel") ?? "email"),
   });
-  return data(outcome, { status: outcome.ok ? 200 : outcome.status });
+  const { status, message } = staffActionMessage(outcome);
+  return data({ ok: outcome.ok, message }, { status });
 }
 
 const fmt = (t: number | null) => (t ? new Date(t).toISOString().replace("T", " ").slice(0, 16) + " UTC" : "—");

@@ -22,7 +22,9 @@ export const STAFF_ACTIONS = {
 } as const;
 export type StaffAction = keyof typeof STAFF_ACTIONS;
 
-export type ActionOutcome = { ok: true; message: string } | { ok: false; status: 400 | 404 | 409; message: string };
+export type ActionOutcome =
+  | { ok: true; action: StaffAction; channel?: "email" | "sms"; count?: number }
+  | { ok: false; reason: "no-ticket" | "no-action" | "bad-note" | "finished" | "no-account" | "no-verified-email" | "no-verified-phone" };
 
 export function performStaffAction(
   context: AppLoadContext,
@@ -32,12 +34,12 @@ export function performStaffAction(
 ): ActionOutcome {
   const { db, clock, config } = context.services;
   const ticket = getTicket(db, ticketId);
-  if (!ticket) return { ok: false, status: 404, message: "No such ticket." };
-  if (!(input.action in STAFF_ACTIONS)) return { ok: false, status: 400, message: "Choose an action." };
+  if (!ticket) return { ok: false, reason: "no-ticket" };
+  if (!(input.action in STAFF_ACTIONS)) return { ok: false, reason: "no-action" };
   const action = input.action as StaffAction;
   const note = input.note.trim();
-  if (note.length < 3 || note.length > 2000) return { ok: false, status: 400, message: "Write a note of 3 to 2000 characters saying why." };
-  if (ticket.status === "closed" || ticket.status === "rejected") return { ok: false, status: 409, message: "This ticket is already finished." };
+  if (note.length < 3 || note.length > 2000) return { ok: false, reason: "bad-note" };
+  if (ticket.status === "closed" || ticket.status === "rejected") return { ok: false, reason: "finished" };
   const user = ticketAccount(db, ticket);
   const now = clock.now();
   const audit = (details: Record<string, string | number | boolean | null> = {}) =>
@@ -49,42 +51,41 @@ export function performStaffAction(
       userId: user?.id ?? null,
       details: { ticket: ticket.reference, ...details },
     });
-  const toCustomer = (template: string, extra: Record<string, unknown>) =>
+  const toCustomer = (template: "ticket-more-info" | "ticket-rejected") =>
     context.services.send({
       channel: "email",
       to: ticket.contact_email,
       template,
-      payload: { appName: config.appName, reference: ticket.reference, note, supportEmail: config.supportEmail, ...extra },
+      payload: { appName: config.appName, reference: ticket.reference, note, supportEmail: config.supportEmail },
     });
 
   let to: TicketStatus | null = null;
-  let message = "";
+  let done: ActionOutcome = { ok: true, action };
   if ((action === "approve" || action === "unlock" || action === "remove_factors") && !user) {
-    return { ok: false, status: 409, message: "This ticket matches no account. Ask the customer for the username first." };
+    return { ok: false, reason: "no-account" };
   }
   if (action === "approve") {
     const channel = input.channel === "sms" ? "sms" : "email";
-    if (channel === "email" && !user!.email_verified) return { ok: false, status: 409, message: "The account has no verified email address." };
-    if (channel === "sms" && !(user!.phone && user!.phone_verified)) return { ok: false, status: 409, message: "The account has no verified phone number." };
+    if (channel === "email" && !user!.email_verified) return { ok: false, reason: "no-verified-email" };
+    if (channel === "sms" && !(user!.phone && user!.phone_verified)) return { ok: false, reason: "no-verified-phone" };
   }
   db.transaction(() => {
     switch (action) {
       case "request_info":
         to = "waiting_customer";
-        toCustomer("ticket-more-info", {});
-        message = "We emailed the customer your questions.";
+        toCustomer("ticket-more-info");
         break;
       case "approve": {
         const channel = input.channel === "sms" ? "sms" : "email";
         startRecoveryForUser(context, user!, channel);
         to = "approved";
-        message = `A one-time recovery link was sent to the account's verified ${channel === "sms" ? "phone" : "email address"}.`;
+        done = { ok: true, action, channel };
         audit({ channel });
         break;
       }
       case "unlock": {
         const ended = endLocks(db, user!.id, now, "staff", `staff:${staff.id}`, ["failed_attempts", "suspicious_activity", "reported_compromise", "staff"]);
-        message = ended ? `Ended ${ended} lock(s).` : "The account was not locked.";
+        done = { ok: true, action, count: ended };
         audit({ locks: ended });
         if (ended > 0) {
           // The customer is told, like after a self-service unlock (NTF-02), with a way to report it.
@@ -94,21 +95,19 @@ export function performStaffAction(
       }
       case "remove_factors": {
         const removed = removeAllFactors(context, user!, staff.id);
-        message = removed ? "The account's second factors were removed. The customer can now recover with email or SMS." : "The account had no second factors.";
+        done = { ok: true, action, count: removed };
         break;
       }
       case "reject":
         to = "rejected";
-        toCustomer("ticket-rejected", {});
-        message = "The ticket was rejected and the customer told why.";
+        toCustomer("ticket-rejected");
         break;
       case "close":
         to = "closed";
-        message = "The ticket was closed.";
         break;
     }
     recordStaffAction(db, ticket, now, staff.id, action, note, to);
     if (action !== "approve" && action !== "unlock" && action !== "remove_factors") audit();
   }).immediate();
-  return { ok: true, message };
+  return done;
 }

@@ -41,7 +41,6 @@ const STAFF_PASSWORD_DELAY_MAX_MS = 15 * 60_000;
 const STAFF_PASSWORD_FORGET_MS = 86_400_000;
 export const STAFF_CODE_LOCK_AFTER = 10;
 
-export const STAFF_SIGN_IN_FAILED = "That email and password don't match.";
 
 // ---- the "password passed" cookie ------------------------------------------------------------
 
@@ -72,13 +71,10 @@ export function pendingStaff(request: Request, context: AppLoadContext): (Pendin
 // ---- password step -----------------------------------------------------------------------------
 
 export type PasswordStep =
-  | { ok: true; next: "/support/verify" | "/support/setup"; cookie: string }
-  | { ok: false; status: 400 | 429; message: string; retryAfter?: number };
+  | { ok: true; then: "verify" | "setup"; cookie: string }
+  | { ok: false; reason: "failed" }
+  | { ok: false; reason: "throttled"; retryAfterSeconds: number };
 
-const waitMessage = (seconds: number) => {
-  const minutes = Math.max(1, Math.ceil(seconds / 60));
-  return `Too many attempts. Wait ${minutes === 1 ? "a minute" : `${minutes} minutes`} and try again.`;
-};
 
 type PasswordSlot = { ok: true } | { ok: false; waitSeconds: number };
 
@@ -125,12 +121,12 @@ export async function staffPasswordStep(context: AppLoadContext, email: string, 
   // Spent before the hash is checked, whatever the outcome (M6): a burst from one address is held
   // to the budget however many requests run at once.
   const budget = await limits.consume("login_failures_per_ip", `staff:${context.clientKey}`);
-  if (!budget.ok) return { ok: false, status: 429, message: waitMessage(budget.retryAfterSeconds), retryAfter: budget.retryAfterSeconds };
+  if (!budget.ok) return { ok: false, reason: "throttled", retryAfterSeconds: budget.retryAfterSeconds };
   const found = findStaffByEmail(db, email);
   const slot = reservePasswordAttempt(context, found, email, clock.now());
   if (!slot.ok) {
     recordEvent(context, { event: "staff_sign_in", outcome: "failure", actorType: "staff", actorId: found?.id ?? null, details: { step: "password", reason: "delayed" } });
-    return { ok: false, status: 429, message: waitMessage(slot.waitSeconds), retryAfter: slot.waitSeconds };
+    return { ok: false, reason: "throttled", retryAfterSeconds: slot.waitSeconds };
   }
   const ok = found?.password_hash ? await verifyPassword(found.password_hash, password) : (await verifyPassword(await dummyHash(), password), false);
   // Read again after the hash: a lock or a disable during the check still counts.
@@ -144,14 +140,14 @@ export async function staffPasswordStep(context: AppLoadContext, email: string, 
       actorId: staff?.id ?? null,
       details: { step: "password", ...(staff && ok ? { reason: staff.status === "active" ? "locked" : "disabled" } : {}) },
     });
-    return { ok: false, status: 400, message: STAFF_SIGN_IN_FAILED };
+    return { ok: false, reason: "failed" };
   }
   db.prepare("UPDATE staff SET failed_password_count = 0, password_delay_until = 0 WHERE id = ?").run(staff.id);
   const expires = clock.now() + PENDING_MS;
   const nonce = randomId();
   return {
     ok: true,
-    next: staff.totp_confirmed_at ? "/support/verify" : "/support/setup",
+    then: staff.totp_confirmed_at ? "verify" : "setup",
     cookie: serializeCookie(PENDING_COOKIE, `${staff.id}.${expires}.${nonce}.${pendingMac(context, staff.id, expires, nonce)}`, {
       secure: config.secureCookies,
       sameSite: "Strict",

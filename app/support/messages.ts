@@ -1,0 +1,55 @@
+import type { ActionOutcome } from "./actions.server";
+import type { PasswordStep } from "./staff-auth.server";
+
+/** What the staff sign-in page says after a refused password step (the route edge). */
+export const STAFF_SIGN_IN_FAILED = "That email and password don't match.";
+
+export function staffPasswordRefusal(step: Extract<PasswordStep, { ok: false }>): { status: 400 | 429; message: string; retryAfter?: number } {
+  if (step.reason === "failed") return { status: 400, message: STAFF_SIGN_IN_FAILED };
+  return { status: 429, message: waitMessage(step.retryAfterSeconds), retryAfter: step.retryAfterSeconds };
+}
+
+function waitMessage(seconds: number): string {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  return `Too many attempts. Wait ${minutes === 1 ? "a minute" : `${minutes} minutes`} and try again.`;
+}
+
+/** What the ticket page says after a staff action, and with which status. */
+export function staffActionMessage(outcome: ActionOutcome): { status: 200 | 400 | 404 | 409; message: string } {
+  if (!outcome.ok) {
+    switch (outcome.reason) {
+      case "no-ticket":
+        return { status: 404, message: "No such ticket." };
+      case "no-action":
+        return { status: 400, message: "Choose an action." };
+      case "bad-note":
+        return { status: 400, message: "Write a note of 3 to 2000 characters saying why." };
+      case "finished":
+        return { status: 409, message: "This ticket is already finished." };
+      case "no-account":
+        return { status: 409, message: "This ticket matches no account. Ask the customer for the username first." };
+      case "no-verified-email":
+        return { status: 409, message: "The account has no verified email address." };
+      case "no-verified-phone":
+        return { status: 409, message: "The account has no verified phone number." };
+    }
+  }
+  const n = outcome.count ?? 0;
+  switch (outcome.action) {
+    case "request_info":
+      return { status: 200, message: "We emailed the customer your questions." };
+    case "approve":
+      return { status: 200, message: `A one-time recovery link was sent to the account's verified ${outcome.channel === "sms" ? "phone" : "email address"}.` };
+    case "unlock":
+      return { status: 200, message: n ? `Ended ${n} lock(s).` : "The account was not locked." };
+    case "remove_factors":
+      return {
+        status: 200,
+        message: n ? "The account's second factors were removed. The customer can now recover with email or SMS." : "The account had no second factors.",
+      };
+    case "reject":
+      return { status: 200, message: "The ticket was rejected and the customer told why." };
+    case "close":
+      return { status: 200, message: "The ticket was closed." };
+  }
+}
