@@ -4,6 +4,7 @@ import { migrate, openDatabase, type Db } from "~/db/db.server";
 import { createLogger, type Logger } from "~/log.server";
 import { createMetrics, type Metrics } from "~/metrics.server";
 import { OutboxWorker, enqueue, type Enqueue } from "~/delivery/outbox.server";
+import type { MessageName } from "../emails/index";
 import { createEmailSender } from "~/delivery/transports.server";
 import { createSmsSender } from "~/delivery/sms.server";
 import { startDevMailbox } from "~/delivery/dev-mailbox.server";
@@ -24,7 +25,7 @@ export type Services = {
   limits: Limits;
   worker: OutboxWorker;
   /** Queue a message in the caller's transaction and wake the worker. */
-  send: (message: Enqueue) => void;
+  send: <T extends MessageName>(message: Enqueue<T>) => void;
   devMailboxPort: number | null;
   close: () => Promise<void>;
 };

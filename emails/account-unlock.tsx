@@ -2,12 +2,19 @@ import { Button, Text } from "@react-email/components";
 import { EmailLayout, buttonStyle, codeStyle, paragraph } from "./layout";
 import type { RecoveryMessageProps } from "./password-reset";
 
-export function subject(p: RecoveryMessageProps) {
+export type AccountUnlockProps = RecoveryMessageProps;
+
+export function subject(p: AccountUnlockProps) {
   return `Unlock your ${p.appName} account`;
 }
 
+/** The SMS form of this message. */
+export function sms(p: AccountUnlockProps) {
+  return `${p.appName}: your unlock code is ${p.code}. It expires in ${p.codeMinutes} minutes. Didn't ask? Ignore this.`;
+}
+
 /** The unlock message: same shape as a reset, separate purpose (TOK-03). */
-export default function AccountUnlock(p: RecoveryMessageProps) {
+export default function AccountUnlock(p: AccountUnlockProps) {
   return (
     <EmailLayout appName={p.appName} preview={`Your code is ${p.code}`} heading="Unlock your account">
       <Text style={paragraph}>Someone asked to unlock the account {p.username}. If it was you, open this link:</Text>

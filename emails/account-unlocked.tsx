@@ -2,12 +2,19 @@ import { Text } from "@react-email/components";
 import { EmailLayout, ReportBlock, paragraph } from "./layout";
 import type { ChangedProps } from "./password-changed";
 
-export function subject(p: ChangedProps) {
+export type AccountUnlockedProps = ChangedProps;
+
+export function subject(p: AccountUnlockedProps) {
   return `Your ${p.appName} account was unlocked`;
 }
 
+/** The SMS form of this message. */
+export function sms(p: AccountUnlockedProps) {
+  return `${p.appName}: the account ${p.username} was unlocked. Not you? ${p.reportUrl}`;
+}
+
 /** After a self-service unlock (NTF-02). */
-export default function AccountUnlocked(p: ChangedProps) {
+export default function AccountUnlocked(p: AccountUnlockedProps) {
   return (
     <EmailLayout appName={p.appName} preview="Your account was unlocked" heading="Your account was unlocked">
       <Text style={paragraph}>

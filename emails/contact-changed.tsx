@@ -16,6 +16,11 @@ export function subject(p: ContactChangedProps) {
   return `Your ${p.appName} ${p.kind === "email" ? "email address" : "phone number"} was changed`;
 }
 
+/** The SMS form of this message. */
+export function sms(p: ContactChangedProps) {
+  return `${p.appName}: the ${p.kind === "email" ? "email address" : "phone number"} of ${p.username} was changed. Not you? ${p.reportUrl}`;
+}
+
 /** Sent to the old and the new contacts after a change (NTF-02, NTF-03). */
 export default function ContactChanged(p: ContactChangedProps) {
   const what = p.kind === "email" ? "email address" : "phone number";

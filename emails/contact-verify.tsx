@@ -7,6 +7,11 @@ export function subject(p: ContactVerifyProps) {
   return `Confirm your new ${p.appName} email address`;
 }
 
+/** The SMS form of this message. */
+export function sms(p: ContactVerifyProps) {
+  return `${p.appName}: your code to confirm this phone number is ${p.code}. Didn't ask? Ignore this.`;
+}
+
 /** Proves a new address before it is saved (NTF-04). */
 export default function ContactVerify(p: ContactVerifyProps) {
   return (

@@ -16,6 +16,11 @@ export function subject(p: FactorChangedProps) {
   return `Your ${p.appName} security settings changed`;
 }
 
+/** The SMS form of this message. */
+export function sms(p: FactorChangedProps) {
+  return `${p.appName}: ${p.change} on ${p.username}. Not you? ${p.reportUrl}`;
+}
+
 /** Passkeys, authenticator app and recovery codes: every change is announced (NTF-02). */
 export default function FactorChanged(p: FactorChangedProps) {
   return (

@@ -1,75 +1,89 @@
-import { createElement, type FunctionComponent } from "react";
+import { createElement, type ReactElement } from "react";
 import { render } from "@react-email/render";
-import SmtpTest, { subject as smtpTestSubject } from "./smtp-test";
-import PasswordReset, { subject as passwordResetSubject } from "./password-reset";
-import PasswordChanged, { subject as passwordChangedSubject } from "./password-changed";
-import AccountUnlock, { subject as unlockSubject } from "./account-unlock";
-import AccountUnlocked, { subject as unlockedSubject } from "./account-unlocked";
-import UsernameReminder, { subject as usernameSubject } from "./username-reminder";
-import ContactVerify, { subject as contactVerifySubject } from "./contact-verify";
-import ContactChanged, { subject as contactChangedSubject } from "./contact-changed";
-import PasswordResetLink, { subject as resetLinkSubject } from "./password-reset-link";
-import TicketAcknowledgement, { subject as ackSubject } from "./ticket-acknowledgement";
-import TicketNew, { subject as ticketNewSubject } from "./ticket-new";
-import TicketMoreInfo, { subject as moreInfoSubject } from "./ticket-more-info";
-import TicketRejected, { subject as rejectedSubject } from "./ticket-rejected";
-import FactorChanged, { subject as factorChangedSubject } from "./factor-changed";
-import RecoveryAmbiguous, { subject as ambiguousSubject } from "./recovery-ambiguous";
-import StaffLocked, { subject as staffLockedSubject } from "./staff-locked";
+import * as smtpTest from "./smtp-test";
+import * as passwordReset from "./password-reset";
+import * as passwordChanged from "./password-changed";
+import * as accountUnlock from "./account-unlock";
+import * as accountUnlocked from "./account-unlocked";
+import * as usernameReminder from "./username-reminder";
+import * as contactVerify from "./contact-verify";
+import * as contactChanged from "./contact-changed";
+import * as passwordResetLink from "./password-reset-link";
+import * as ticketAcknowledgement from "./ticket-acknowledgement";
+import * as ticketNew from "./ticket-new";
+import * as ticketMoreInfo from "./ticket-more-info";
+import * as ticketRejected from "./ticket-rejected";
+import * as factorChanged from "./factor-changed";
+import * as recoveryAmbiguous from "./recovery-ambiguous";
+import * as staffLocked from "./staff-locked";
 
 /**
- * Every message the portal sends, by template name. The outbox stores the name and a payload;
- * the worker renders here at send time, so a request never pays for rendering.
+ * One message: the email (a React Email component and its subject) and, when it may go by text
+ * message, its SMS form. All three read the same props.
  */
-type EmailTemplate = {
-  // Payloads come back from JSON in the outbox; each template reads the fields it needs.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  component: FunctionComponent<any>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  subject: (payload: any) => string;
+export type MessageDef<P> = {
+  component: (props: P) => ReactElement;
+  subject: (props: P) => string;
+  sms?: (props: P) => string;
 };
 
-const emailTemplates: Record<string, EmailTemplate> = {
-  "smtp-test": { component: SmtpTest, subject: smtpTestSubject },
-  "password-reset": { component: PasswordReset, subject: passwordResetSubject },
-  "password-changed": { component: PasswordChanged, subject: passwordChangedSubject },
-  "recovery-ambiguous": { component: RecoveryAmbiguous, subject: ambiguousSubject },
-  "username-reminder": { component: UsernameReminder, subject: usernameSubject },
-  "contact-verify": { component: ContactVerify, subject: contactVerifySubject },
-  "contact-changed": { component: ContactChanged, subject: contactChangedSubject },
-  "password-reset-link": { component: PasswordResetLink, subject: resetLinkSubject },
-  "ticket-acknowledgement": { component: TicketAcknowledgement, subject: ackSubject },
-  "ticket-new": { component: TicketNew, subject: ticketNewSubject },
-  "ticket-more-info": { component: TicketMoreInfo, subject: moreInfoSubject },
-  "ticket-rejected": { component: TicketRejected, subject: rejectedSubject },
-  "factor-changed": { component: FactorChanged, subject: factorChangedSubject },
-  "account-unlock": { component: AccountUnlock, subject: unlockSubject },
-  "account-unlocked": { component: AccountUnlocked, subject: unlockedSubject },
-  "staff-locked": { component: StaffLocked, subject: staffLockedSubject },
+/** Each entry's parts must agree on one props type: that of its component. */
+type Consistent<M> = { readonly [K in keyof M]: M[K] extends { component: (props: infer P) => ReactElement } ? MessageDef<P> : never };
+function defineMessages<M extends Consistent<M>>(messages: M): M {
+  return messages;
+}
+
+/**
+ * Every message the portal sends, by template name; one file in emails/ each. The outbox stores
+ * the name and the props as JSON; the worker renders here at send time, so a request never pays
+ * for rendering.
+ */
+export const messages = defineMessages({
+  "smtp-test": { component: smtpTest.default, subject: smtpTest.subject },
+  "password-reset": { component: passwordReset.default, subject: passwordReset.subject, sms: passwordReset.sms },
+  "password-changed": { component: passwordChanged.default, subject: passwordChanged.subject, sms: passwordChanged.sms },
+  "recovery-ambiguous": { component: recoveryAmbiguous.default, subject: recoveryAmbiguous.subject, sms: recoveryAmbiguous.sms },
+  "username-reminder": { component: usernameReminder.default, subject: usernameReminder.subject, sms: usernameReminder.sms },
+  "contact-verify": { component: contactVerify.default, subject: contactVerify.subject, sms: contactVerify.sms },
+  "contact-changed": { component: contactChanged.default, subject: contactChanged.subject, sms: contactChanged.sms },
+  "password-reset-link": { component: passwordResetLink.default, subject: passwordResetLink.subject, sms: passwordResetLink.sms },
+  "ticket-acknowledgement": { component: ticketAcknowledgement.default, subject: ticketAcknowledgement.subject },
+  "ticket-new": { component: ticketNew.default, subject: ticketNew.subject },
+  "ticket-more-info": { component: ticketMoreInfo.default, subject: ticketMoreInfo.subject },
+  "ticket-rejected": { component: ticketRejected.default, subject: ticketRejected.subject },
+  "factor-changed": { component: factorChanged.default, subject: factorChanged.subject, sms: factorChanged.sms },
+  "account-unlock": { component: accountUnlock.default, subject: accountUnlock.subject, sms: accountUnlock.sms },
+  "account-unlocked": { component: accountUnlocked.default, subject: accountUnlocked.subject, sms: accountUnlocked.sms },
+  "staff-locked": { component: staffLocked.default, subject: staffLocked.subject },
+} as const);
+
+type Messages = typeof messages;
+export type MessageName = keyof Messages;
+/** The props each message needs, by template name. */
+export type MessageProps = { [K in MessageName]: Parameters<Messages[K]["component"]>[0] };
+/** The messages that have an SMS form. */
+export type SmsMessageName = { [K in MessageName]: Messages[K] extends { sms: unknown } ? K : never }[MessageName];
+
+/**
+ * A message to queue: `payload` must be the props of `template`, and only a message with an SMS
+ * form may go by SMS. `send` and `enqueue` take this.
+ */
+export type OutgoingMessage<T extends MessageName> = {
+  channel: T extends SmsMessageName ? "email" | "sms" : "email";
+  to: string;
+  template: T;
+  payload: MessageProps[T];
 };
 
-type SmsTemplate = (payload: Record<string, unknown>) => string;
-const smsTemplates: Record<string, SmsTemplate> = {
-  "password-reset": (p) => `${p.appName}: your password reset code is ${p.code}. It expires in ${p.codeMinutes} minutes. Didn't ask? Ignore this.`,
-  "username-reminder": (p) =>
-    `${p.appName}: username${(p.usernames as string[]).length > 1 ? "s" : ""} for this number: ${(p.usernames as string[]).join(", ")}. Sign in: ${p.loginUrl}`,
-  "contact-verify": (p) => `${p.appName}: your code to confirm this phone number is ${p.code}. Didn't ask? Ignore this.`,
-  "contact-changed": (p) => `${p.appName}: the ${p.kind === "email" ? "email address" : "phone number"} of ${p.username} was changed. Not you? ${p.reportUrl}`,
-  "password-reset-link": (p) => `${p.appName}: our support team approved your request. Choose a new password (works once): ${p.link}`,
-  "factor-changed": (p) => `${p.appName}: ${p.change} on ${p.username}. Not you? ${p.reportUrl}`,
-  "recovery-ambiguous": (p) =>
-    `${p.appName}: several accounts use this number (${(p.usernames as string[]).join(", ")}). Start again with your username: ${p.origin}`,
-  "account-unlock": (p) => `${p.appName}: your unlock code is ${p.code}. It expires in ${p.codeMinutes} minutes. Didn't ask? Ignore this.`,
-  "account-unlocked": (p) => `${p.appName}: the account ${p.username} was unlocked. Not you? ${p.reportUrl}`,
-  "password-changed": (p) => `${p.appName}: the password of ${p.username} was changed. Not you? ${p.reportUrl}`,
-};
-
-export function registerEmail(name: string, template: EmailTemplate): void {
-  emailTemplates[name] = template;
+/** The entry for a name read back from the outbox (a plain string at run time), or undefined. */
+function lookup(name: string): MessageDef<Record<string, unknown>> | undefined {
+  if (!Object.hasOwn(messages, name)) return undefined;
+  // The payload was written by a type-checked `send` for this very name.
+  return messages[name as MessageName] as unknown as MessageDef<Record<string, unknown>>;
 }
 
 export async function renderEmail(name: string, payload: Record<string, unknown>) {
-  const template = emailTemplates[name];
+  const template = lookup(name);
   if (!template) throw new Error(`unknown email template ${name}`);
   const element = createElement(template.component, payload);
   const [html, text] = await Promise.all([render(element), render(element, { plainText: true })]);
@@ -79,11 +93,7 @@ export async function renderEmail(name: string, payload: Record<string, unknown>
 }
 
 export function renderSms(name: string, payload: Record<string, unknown>): string {
-  const template = smsTemplates[name];
-  if (!template) throw new Error(`unknown SMS template ${name}`);
-  return template(payload);
-}
-
-export function registerSms(name: string, template: SmsTemplate): void {
-  smsTemplates[name] = template;
+  const sms = lookup(name)?.sms;
+  if (!sms) throw new Error(`unknown SMS template ${name}`);
+  return sms(payload);
 }

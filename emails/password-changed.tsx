@@ -16,6 +16,11 @@ export function subject(p: ChangedProps) {
   return `Your ${p.appName} password was changed`;
 }
 
+/** The SMS form of this message. */
+export function sms(p: ChangedProps) {
+  return `${p.appName}: the password of ${p.username} was changed. Not you? ${p.reportUrl}`;
+}
+
 /** After a reset: what happened, when, from where, and how to report it (NTF-01). Never the password. */
 export default function PasswordChanged(p: ChangedProps) {
   return (

@@ -7,6 +7,11 @@ export function subject(p: ResetLinkProps) {
   return `Your ${p.appName} recovery link`;
 }
 
+/** The SMS form of this message. */
+export function sms(p: ResetLinkProps) {
+  return `${p.appName}: our support team approved your request. Choose a new password (works once): ${p.link}`;
+}
+
 /** Sent after support staff approved an assisted recovery: a normal one-time reset link. */
 export default function PasswordResetLink(p: ResetLinkProps) {
   return (

@@ -15,6 +15,11 @@ export function subject(p: RecoveryMessageProps) {
   return `Reset your ${p.appName} password`;
 }
 
+/** The SMS form of this message. */
+export function sms(p: RecoveryMessageProps) {
+  return `${p.appName}: your password reset code is ${p.code}. It expires in ${p.codeMinutes} minutes. Didn't ask? Ignore this.`;
+}
+
 /** The reset message: one link (any browser) and the same request's code (the asking browser). */
 export default function PasswordReset(p: RecoveryMessageProps) {
   return (

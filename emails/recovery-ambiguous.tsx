@@ -7,6 +7,11 @@ export function subject(p: AmbiguousProps) {
   return `${p.appName}: which account?`;
 }
 
+/** The SMS form of this message. */
+export function sms(p: AmbiguousProps) {
+  return `${p.appName}: several accounts use this number (${p.usernames.join(", ")}). Start again with your username: ${p.origin}`;
+}
+
 /** Several accounts share the address that was typed: list them and ask for a username instead. */
 export default function RecoveryAmbiguous(p: AmbiguousProps) {
   const start = `${p.origin}/${p.purpose === "reset" ? "forgot-password" : "unlock"}`;

@@ -2,11 +2,13 @@ import { Text } from "@react-email/components";
 import { EmailLayout, paragraph } from "./layout";
 import type { TicketNoteProps } from "./ticket-more-info";
 
-export function subject(p: TicketNoteProps) {
+export type TicketRejectedProps = TicketNoteProps;
+
+export function subject(p: TicketRejectedProps) {
   return `About your request ${p.reference}`;
 }
 
-export default function TicketRejected(p: TicketNoteProps) {
+export default function TicketRejected(p: TicketRejectedProps) {
   return (
     <EmailLayout appName={p.appName} preview={`About your request ${p.reference}`} heading="We couldn't confirm it's your account">
       <Text style={paragraph}>We looked at your request {p.reference} and couldn't go ahead:</Text>

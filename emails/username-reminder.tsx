@@ -7,6 +7,11 @@ export function subject(p: UsernameReminderProps) {
   return `Your ${p.appName} username${p.usernames.length > 1 ? "s" : ""}`;
 }
 
+/** The SMS form of this message. */
+export function sms(p: UsernameReminderProps) {
+  return `${p.appName}: username${p.usernames.length > 1 ? "s" : ""} for this number: ${p.usernames.join(", ")}. Sign in: ${p.loginUrl}`;
+}
+
 /** Every username on this address, with the way to sign in or reset (AR-01). */
 export default function UsernameReminder(p: UsernameReminderProps) {
   return (

@@ -3,6 +3,7 @@ import type { Db } from "~/db/db.server";
 import type { Clock } from "~/clock.server";
 import { sanitiseForLog, type Logger } from "~/log.server";
 import { randomId } from "~/security/crypto.server";
+import type { MessageName, OutgoingMessage } from "../../emails/index";
 
 /**
  * Transactional outbox. A message is written in the same transaction as the event that caused it
@@ -28,15 +29,14 @@ export type OutboxRow = {
   sent_at: number | null;
 };
 
-export type Enqueue = {
-  channel: Channel;
-  to: string;
-  template: string;
-  payload: Record<string, unknown>;
-};
+/**
+ * A message to queue, checked against its template: the payload is that message's props, and only
+ * a message with an SMS form may go by SMS. The row still stores the name and the payload as JSON.
+ */
+export type Enqueue<T extends MessageName = MessageName> = OutgoingMessage<T>;
 
 /** Inserts a message. Call inside the transaction of the event that causes it. */
-export function enqueue(db: Db, now: number, messageDomain: string, message: Enqueue): string {
+export function enqueue<T extends MessageName>(db: Db, now: number, messageDomain: string, message: Enqueue<T>): string {
   const id = randomId();
   db.prepare(
     `INSERT INTO outbox (id, channel, recipient, template, payload, message_id, status, attempts, next_attempt_at, created_at)

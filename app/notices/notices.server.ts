@@ -3,6 +3,12 @@ import type { User } from "~/accounts/accounts.server";
 import { describeBrowser } from "~/http/user-agent";
 import { reportLink, type ReportRestore } from "./report-links.server";
 
+/** The security notices, each with the fields it adds to the common ones (checked against emails/). */
+type Notice =
+  | { template: "password-changed" | "account-unlocked"; extra?: undefined }
+  | { template: "factor-changed"; extra: { change: string } }
+  | { template: "contact-changed"; extra: { kind: "email" | "phone" } };
+
 /**
  * A security notification (NTF-01, NTF-02): what happened, when, from which browser and address,
  * and a "This wasn't me" link, sent to every verified channel of the account. Each recipient gets
@@ -13,12 +19,9 @@ import { reportLink, type ReportRestore } from "./report-links.server";
 export function sendSecurityNotice(
   context: AppLoadContext,
   user: User,
-  notice: {
-    template: string;
+  notice: Notice & {
     /** The event the report link names, e.g. "password_changed". */
     event: string;
-    /** Template-specific fields (e.g. `change`, `kind`). */
-    extra?: Record<string, string>;
     /** When staff acted, the notice says so instead of showing their browser and address. */
     byStaff?: boolean;
     /** Extra email addresses to tell (the new address after an email change). */
@@ -37,10 +40,8 @@ export function sendSecurityNotice(
     when: new Date(clock.now()).toUTCString(),
     browser: notice.byStaff ? "our support team" : describeBrowser(context.userAgent),
     ip: notice.byStaff ? "" : context.clientIp,
-    supportUrl: `${config.appOrigin}/assisted-recovery`,
     supportEmail: config.supportEmail,
     loginUrl: `${config.appOrigin}/login`,
-    ...notice.extra,
   };
   const restoreFor = (kind: "email" | "phone", to: string) =>
     notice.restore && notice.restore.kind === kind && notice.restore.previous === to ? notice.restore : null;
@@ -48,11 +49,11 @@ export function sendSecurityNotice(
   if (user.email_verified) emails.add(user.email);
   for (const to of emails) {
     const reportUrl = reportLink(context, user.id, notice.event, { channel: "email", to }, restoreFor("email", to));
-    context.services.send({ channel: "email", to, template: notice.template, payload: { ...base, reportUrl } });
+    context.services.send({ channel: "email", to, template: notice.template, payload: { ...base, ...notice.extra, reportUrl } });
   }
   if (user.phone && user.phone_verified) {
     const to = user.phone;
     const reportUrl = reportLink(context, user.id, notice.event, { channel: "sms", to }, restoreFor("phone", to));
-    context.services.send({ channel: "sms", to, template: notice.template, payload: { ...base, reportUrl } });
+    context.services.send({ channel: "sms", to, template: notice.template, payload: { ...base, ...notice.extra, reportUrl } });
   }
 }

@@ -55,7 +55,7 @@ export type RecoverySession = {
 
 const CODE_TTL_MS = 10 * 60_000; // OTP-04: codes live at most 10 minutes, whatever the link's lifetime.
 
-export const PURPOSES: Record<Purpose, { linkPath: string; template: string; event: string }> = {
+export const PURPOSES: Record<Purpose, { linkPath: string; template: "password-reset" | "account-unlock"; event: string }> = {
   reset: { linkPath: "/reset/", template: "password-reset", event: "password_reset" },
   unlock: { linkPath: "/unlock/", template: "account-unlock", event: "account_unlock" },
 };
