@@ -54,7 +54,7 @@ export function hasSecondFactor(db: Db, userId: string): boolean {
 }
 
 /** An authenticator app or a passkey: the factors that recovery codes back up (L9). */
-export function hasPrimaryFactor(db: Db, userId: string): boolean {
+function hasPrimaryFactor(db: Db, userId: string): boolean {
   return hasTotp(db, userId) || listPasskeys(db, userId).length > 0;
 }
 

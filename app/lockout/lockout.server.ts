@@ -205,10 +205,6 @@ export function openLocks(db: Db, userId: string, now: number): LockRecord[] {
   return db.prepare("SELECT * FROM account_locks WHERE user_id = ? AND ended_at IS NULL").all(userId) as LockRecord[];
 }
 
-export function isLocked(db: Db, userId: string, now: number): boolean {
-  return activeLock(db, userId, now) !== undefined;
-}
-
 /**
  * Ends the open locks of the given kinds. Returns how many ended. Call inside the transaction of
  * the unlock or reset that ends them.

@@ -5,8 +5,9 @@ import { readForm } from "~/http/forms.server";
 import { requireStaff } from "~/support/staff-auth.server";
 import { STAFF_ACTIONS, performStaffAction } from "~/support/actions.server";
 import { ticketView } from "~/support/ticket-view.server";
-import { Notice } from "~/ui/components";
+import { OutcomeNotice } from "~/ui/components";
 import { staffActionMessage } from "~/support/messages";
+import { utcMinuteOrDash } from "~/ui/format";
 import { recordEvent } from "~/audit/events.server";
 
 export const meta: MetaFunction = () => [{ title: "Ticket | Support console" }];
@@ -32,17 +33,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return data({ ok: outcome.ok, message }, { status });
 }
 
-const fmt = (t: number | null) => (t ? new Date(t).toISOString().replace("T", " ").slice(0, 16) + " UTC" : "—");
-
 /** A match with a contact changed lately proves nothing (M3); one put back by the report says so. */
 function ContactBadge(p: { state: "matches" | "differs" | "recent" | "restored"; changedAt: number | null; match: string; differ: string }) {
   if (p.state === "restored") return <span className="badge">restored by this report: the change was undone</span>;
-  if (p.state === "recent") return <span className="badge badge-warn">{p.match}, but changed {fmt(p.changedAt)}: not proof of identity</span>;
+  if (p.state === "recent") return <span className="badge badge-warn">{p.match}, but changed {utcMinuteOrDash(p.changedAt)}: not proof of identity</span>;
   if (p.state === "matches") return <span className="badge">{p.match}</span>;
   return (
     <>
       <span className="badge badge-warn">{p.differ}</span>
-      {p.changedAt ? <span className="badge badge-warn">changed {fmt(p.changedAt)}</span> : null}
+      {p.changedAt ? <span className="badge badge-warn">changed {utcMinuteOrDash(p.changedAt)}</span> : null}
     </>
   );
 }
@@ -60,14 +59,10 @@ export default function TicketDetail() {
         {t.reference} <span className={t.priority === "high" ? "badge badge-warn" : "badge"}>{t.priority}</span>
       </h1>
       <p className="lead">
-        {d.category} · {t.status.replace("_", " ")} · due {fmt(t.sla_due_at)}
+        {d.category} · {t.status.replace("_", " ")} · due {utcMinuteOrDash(t.sla_due_at)}
         {d.overdue ? <strong className="overdue-label"> OVERDUE</strong> : null}
       </p>
-      {a ? (
-        <Notice kind={a.ok ? "success" : "error"}>
-          <p>{a.message}</p>
-        </Notice>
-      ) : null}
+      <OutcomeNotice outcome={a} />
       <div className="compare">
         <section>
           <h2>The customer says</h2>
@@ -108,15 +103,15 @@ export default function TicketDetail() {
               <dd>
                 {d.account.phone ?? "—"}{" "}
                 {d.checks.phoneState === null ? (
-                  d.account.phoneChangedAt ? <span className="badge badge-warn">changed {fmt(d.account.phoneChangedAt)}</span> : null
+                  d.account.phoneChangedAt ? <span className="badge badge-warn">changed {utcMinuteOrDash(d.account.phoneChangedAt)}</span> : null
                 ) : (
                   <ContactBadge state={d.checks.phoneState} changedAt={d.account.phoneChangedAt} match="matches" differ="differs" />
                 )}
               </dd>
               <dt>Last sign-in</dt>
-              <dd>{fmt(d.account.lastSignInAt)}</dd>
+              <dd>{utcMinuteOrDash(d.account.lastSignInAt)}</dd>
               <dt>Opened</dt>
-              <dd>{fmt(d.account.createdAt)}</dd>
+              <dd>{utcMinuteOrDash(d.account.createdAt)}</dd>
               <dt>Status</dt>
               <dd>{d.account.status}</dd>
               <dt>Lock</dt>
@@ -157,7 +152,7 @@ export default function TicketDetail() {
       <ol className="history">
         {d.events.map((e) => (
           <li key={e.id}>
-            {fmt(e.at)} · {e.actor} · {e.action.replace(/_/g, " ")}
+            {utcMinuteOrDash(e.at)} · {e.actor} · {e.action.replace(/_/g, " ")}
             {e.to_status && e.to_status !== e.from_status ? ` → ${e.to_status.replace("_", " ")}` : ""}
             {e.note ? <span className="prewrap"> — {e.note}</span> : null}
           </li>
@@ -170,8 +165,8 @@ export default function TicketDetail() {
           <ul>
             {d.locks.map((l) => (
               <li key={l.id}>
-                {l.reason.replace(/_/g, " ")} from {fmt(l.locked_at)} {l.locked_until ? `until ${fmt(l.locked_until)}` : "until unlocked"}
-                {l.ended_at ? ` · ended ${fmt(l.ended_at)} (${l.end_reason?.replace(/_/g, " ")})` : " · in force"}
+                {l.reason.replace(/_/g, " ")} from {utcMinuteOrDash(l.locked_at)} {l.locked_until ? `until ${utcMinuteOrDash(l.locked_until)}` : "until unlocked"}
+                {l.ended_at ? ` · ended ${utcMinuteOrDash(l.ended_at)} (${l.end_reason?.replace(/_/g, " ")})` : " · in force"}
               </li>
             ))}
           </ul>
@@ -180,7 +175,7 @@ export default function TicketDetail() {
           <ul>
             {d.flows.map((f) => (
               <li key={f.id}>
-                {fmt(f.created_at)} · {f.purpose} by {f.channel} · {f.status}
+                {utcMinuteOrDash(f.created_at)} · {f.purpose} by {f.channel} · {f.status}
                 {f.failed_count ? ` · ${f.failed_count} wrong code(s)` : ""}
               </li>
             ))}
@@ -189,7 +184,7 @@ export default function TicketDetail() {
           <ul>
             {d.audit.map((e) => (
               <li key={e.seq}>
-                {fmt(e.at)} · {e.event.replace(/_/g, " ")} · {e.outcome} · {e.ip ?? "—"}
+                {utcMinuteOrDash(e.at)} · {e.event.replace(/_/g, " ")} · {e.outcome} · {e.ip ?? "—"}
               </li>
             ))}
           </ul>

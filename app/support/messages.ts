@@ -1,5 +1,6 @@
 import type { ActionOutcome } from "./actions.server";
 import type { PasswordStep } from "./staff-auth.server";
+import type { ColleagueUnlock } from "./staff-accounts.server";
 
 /** What the staff sign-in page says after a refused password step (the route edge). */
 export const STAFF_SIGN_IN_FAILED = "That email and password don't match.";
@@ -51,5 +52,20 @@ export function staffActionMessage(outcome: ActionOutcome): { status: 200 | 400 
       return { status: 200, message: "The ticket was rejected and the customer told why." };
     case "close":
       return { status: 200, message: "The ticket was closed." };
+  }
+}
+
+/** What the staff-accounts page says after an unlock. */
+export function colleagueUnlockMessage(outcome: ColleagueUnlock): { status: 200 | 400 | 403 | 404 | 409; message: string } {
+  if (outcome.ok) return { status: 200, message: `${outcome.email} is unlocked and can sign in again.` };
+  switch (outcome.reason) {
+    case "no-staff":
+      return { status: 404, message: "No such staff member." };
+    case "self":
+      return { status: 403, message: "You can't unlock your own account. Ask another staff member or an operator." };
+    case "no-note":
+      return { status: 400, message: "Write a note: how you checked it was really them, and why." };
+    case "not-locked":
+      return { status: 409, message: `${outcome.email} is not locked.` };
   }
 }

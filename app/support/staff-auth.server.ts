@@ -7,6 +7,7 @@ import { decryptSecret, encryptSecret, newTotpSecret, verifyTotp } from "~/facto
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { recordEvent } from "~/audit/events.server";
 import { hmacHex, randomId, safeEqual } from "~/security/crypto.server";
+import { utcMinute } from "~/ui/format";
 import { createSession, deleteAllSessions, deleteSession, sessionIdFromToken, validateSession, type Session } from "~/sessions/sessions.server";
 
 /**
@@ -202,7 +203,7 @@ function lockIfExhausted(context: AppLoadContext, staffId: string): void {
       appName: config.appName,
       staffName: staff.name,
       staffEmail: staff.email,
-      when: new Date(now).toISOString().replace("T", " ").slice(0, 16) + " UTC",
+      when: utcMinute(now),
       ip: context.clientIp,
       failures: staff.failed_code_count,
       staffPageUrl: new URL("/support/staff", config.appOrigin).toString(),

@@ -8,6 +8,7 @@ import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
 import { recordEvent } from "~/audit/events.server";
 import { deleteAllSessions } from "~/sessions/sessions.server";
 import { sha256Hex } from "~/security/crypto.server";
+import { utcMinute } from "~/ui/format";
 import { addTicketEvent, openTicket } from "./tickets.server";
 
 /**
@@ -55,10 +56,6 @@ async function inspect(context: AppLoadContext, token: string): Promise<{ status
   return { status: clock.now() >= row.expires_at ? "expired" : "valid", row };
 }
 
-export async function inspectReport(context: AppLoadContext, token: string): Promise<ReportStatus | "throttled"> {
-  return (await inspect(context, token)).status;
-}
-
 /** Where support will write, as the report page says it (the recipient of this very link). */
 export type ReportContact = { channel: "email" | "sms"; address: string; accountEmail: string | null };
 
@@ -85,7 +82,6 @@ export type ReportOutcome =
   | { ok: true; reference: string; slaHours: number; contact: ReportContact; restored: { kind: "email" | "phone"; value: string } | null }
   | { ok: false; status: Exclude<ReportStatus, "valid"> | "throttled" };
 
-const day = (t: number) => new Date(t).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 
 /**
  * The intruder's likely footholds: passkeys and an authenticator app added, and recovery codes
@@ -103,17 +99,17 @@ function removeRecentFactors(db: Db, userId: string, since: number): { lines: st
   if (totp && (totp.confirmed_at === null || Math.max(totp.confirmed_at, totp.created_at) >= since)) {
     // A set-up never confirmed is no factor, but it is not left for anyone to finish either.
     db.prepare("DELETE FROM user_totp WHERE user_id = ?").run(userId);
-    if (totp.confirmed_at !== null) totpLine = `authenticator app added ${day(totp.confirmed_at)}`;
+    if (totp.confirmed_at !== null) totpLine = `authenticator app added ${utcMinute(totp.confirmed_at)}`;
   }
   const codes = db.prepare("SELECT MIN(created_at) AS at, COUNT(*) AS n FROM recovery_codes WHERE user_id = ? AND created_at >= ?").get(userId, since) as { at: number | null; n: number };
   db.prepare("DELETE FROM recovery_codes WHERE user_id = ? AND created_at >= ?").run(userId, since);
   // Older codes go too if nothing is left for them to back up (L9).
   const orphaned = dropOrphanedRecoveryCodes(db, userId);
-  const passkeyLines = passkeys.map((p) => `passkey "${p.name}" added ${day(p.created_at)}`);
+  const passkeyLines = passkeys.map((p) => `passkey "${p.name}" added ${utcMinute(p.created_at)}`);
   const lines = [
     ...passkeyLines,
     ...(totpLine ? [totpLine] : []),
-    ...(codes.n ? [`${codes.n} recovery codes created ${day(codes.at!)}`] : []),
+    ...(codes.n ? [`${codes.n} recovery codes created ${utcMinute(codes.at!)}`] : []),
     ...(orphaned ? [`${orphaned} older recovery codes (no authenticator app or passkey left for them to back up)`] : []),
   ];
   return { lines, passkeys: passkeyLines, totp: totpLine, recoveryCodes: codes.n + orphaned };

@@ -66,3 +66,13 @@ export function FormError(props: { message?: string | null }) {
     </Notice>
   );
 }
+
+/** What a staff action page shows after a submission: success or refusal, in the service's words. */
+export function OutcomeNotice(props: { outcome?: { ok: boolean; message: string } | null }) {
+  if (!props.outcome) return null;
+  return (
+    <Notice kind={props.outcome.ok ? "success" : "error"}>
+      <p>{props.outcome.message}</p>
+    </Notice>
+  );
+}
