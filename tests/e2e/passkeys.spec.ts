@@ -202,11 +202,19 @@ test("MFA-05 MFA-06 add a named passkey, sign in with it, and reset the password
 
   // Sign out; the passkey alone signs in (discoverable, user-verified).
   await signOut(page);
-  const options = page.waitForResponse((r) => r.url().endsWith("/webauthn") && (r.request().postData() ?? "").includes('"options"'));
+  // The ceremony can finish and navigate before a waitForResponse reader gets the body, so the
+  // options answer is read on its way through instead.
+  let challenge = "";
+  await page.route("**/webauthn", async (route) => {
+    const res = await route.fetch();
+    const body = await res.text();
+    if ((route.request().postData() ?? "").includes('"options"')) challenge = (JSON.parse(body) as { options: { challenge: string } }).options.challenge;
+    await route.fulfill({ response: res, body });
+  });
   await page.getByRole("button", { name: "Sign in with a passkey" }).click();
-  const challenge = ((await (await options).json()) as { options: { challenge: string } }).options.challenge;
-  expect(Buffer.from(challenge, "base64url").length, "challenge of ≥16 random bytes").toBeGreaterThanOrEqual(16);
   await expect(page).toHaveURL(/\/account$/);
+  await page.unroute("**/webauthn");
+  expect(Buffer.from(challenge, "base64url").length, "challenge of ≥16 random bytes").toBeGreaterThanOrEqual(16);
   await expect(page.getByTestId("username")).toHaveText(username);
 
   // "Use a passkey instead" goes straight to choosing a new password.
