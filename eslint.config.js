@@ -9,7 +9,8 @@ import reactHooks from "eslint-plugin-react-hooks";
  */
 const FLOORS = [
   ["http", "security", "db"],
-  ["lockout", "sessions", "limits", "audit", "delivery", "stores"],
+  ["stores"],
+  ["lockout", "sessions", "limits", "audit", "delivery"],
   ["accounts"],
   ["notices", "ui"],
   ["factors"],
@@ -67,6 +68,26 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // SQL lives in stores (docs/decisions/0010): one owning module per table, nothing else
+    // builds a query or touches the driver.
+    files: ["app/**"],
+    ignores: ["app/stores/**", "app/db/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.property.name=/^(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|prepare|pragma)$/]",
+          message: "SQL belongs in a store (app/stores/*.store.ts).",
+        },
+        { selector: "TaggedTemplateExpression[tag.name='sql']", message: "SQL belongs in a store (app/stores/*.store.ts)." },
+        {
+          selector: "ImportDeclaration[source.value=/^(kysely|better-sqlite3)$/][importKind!='type']",
+          message: "Only stores and app/db/ use the database driver.",
+        },
+      ],
+    },
+  },
   {
     files: ["**/*.js", "**/*.cjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },

@@ -1,6 +1,6 @@
 import type { Config } from "~/config.server";
 import { SystemClock } from "~/clock.server";
-import { migrate, openDatabase, type Db } from "~/db/db.server";
+import { migrate, openDatabase, type Connection, type Db } from "~/db/db.server";
 import { createLogger, type Logger } from "~/log.server";
 import { createMetrics, type Metrics } from "~/metrics.server";
 import { OutboxWorker, enqueue, type Enqueue } from "~/delivery/outbox.server";
@@ -18,21 +18,26 @@ import { attachAudit, logAuditCheckpoint } from "~/audit/audit.server";
  */
 export type Services = {
   config: Config;
+  /** The root handle; inside a transaction, the transaction (see `withDb` and inTransaction). */
   db: Db;
+  connection: Connection;
   clock: SystemClock;
   logger: Logger;
   metrics: Metrics;
   limits: Limits;
   worker: OutboxWorker;
-  /** Queue a message in the caller's transaction and wake the worker. */
-  send: <T extends MessageName>(message: Enqueue<T>) => void;
+  /** Queue a message on `db` (so in the caller's transaction, when there is one) and wake the worker. */
+  send: <T extends MessageName>(message: Enqueue<T>) => Promise<void>;
+  /** The same services with `db` and `send` bound to a transaction. */
+  withDb: (db: Db) => Services;
   devMailboxPort: number | null;
   close: () => Promise<void>;
 };
 
 export async function createServices(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Services> {
-  const db = openDatabase(config.databasePath);
-  const migrated = migrate(db);
+  const connection = openDatabase(config.databasePath);
+  const db = connection.db;
+  const migrated = await migrate(connection);
   attachAudit(db, { secretKey: config.secretKey, logger, migrated });
   const clock = new SystemClock();
   const metrics = createMetrics();
@@ -57,31 +62,34 @@ export async function createServices(config: Config, logger: Logger = createLogg
     backoffBaseMs: config.outbox.backoffBaseMs,
     onResult: (channel, outcome) => metrics.messages.inc({ channel, outcome }),
   });
-  const limits = createLimits(db, config);
+  const limits = createLimits(connection, config);
   const messageDomain = new URL(config.appOrigin).hostname;
 
-  return {
+  const bind = (handle: Db): Services => ({
     config,
-    db,
+    db: handle,
+    connection,
     clock,
     logger,
     metrics,
     limits,
     worker,
     devMailboxPort: devMailbox?.port ?? null,
-    send(message) {
-      enqueue(db, clock.now(), messageDomain, message);
+    async send(message) {
+      await enqueue(handle, clock.now(), messageDomain, message);
       // Wake the worker after the surrounding transaction commits.
       setImmediate(() => worker.kick());
     },
+    withDb: bind,
     async close() {
       await worker.stop();
       email.close();
       await devMailbox?.close();
       await limits.close();
       // The last head this process saw, for `audit verify --since-checkpoint` (L6).
-      logAuditCheckpoint(db, "shutdown");
-      db.close();
+      await logAuditCheckpoint(db, "shutdown");
+      await connection.close();
     },
-  };
+  });
+  return bind(db);
 }

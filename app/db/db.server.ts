@@ -1,64 +1,74 @@
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import Database from "better-sqlite3";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely } from "kysely";
+import { migrateSync } from "./migrations.server";
+import type { Database } from "./schema";
+import { PortalSqliteDialect, SqliteLock } from "./sqlite-driver.server";
 
-export type Db = Database.Database;
+export type { Database } from "./schema";
+export { migrationsDir } from "./migrations.server";
+
+/**
+ * The portal's data handle. Stores take it as their first argument; inside a transaction they are
+ * handed the transaction instead (a Kysely `Transaction` is a `Kysely`), so one signature serves
+ * both and a store never opens a transaction of its own inside someone else's.
+ */
+export type Db = Kysely<Database>;
+
+export type Connection = {
+  db: Db;
+  /** The better-sqlite3 handle, for what Kysely cannot carry: migrations and the limiter's store. */
+  raw: BetterSqlite3.Database;
+  /** Runs a job on the raw handle while holding the connection, so it never lands inside a transaction. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+};
 
 /** Opens the portal's single SQLite file with the settings every process (server, CLI, worker) needs. */
-export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
+export function openDatabase(file: string, options: { readonly?: boolean } = {}): Connection {
   if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  const raw = new BetterSqlite3(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   // WAL lets the CLI write while the server runs; busy_timeout covers the short write overlap.
-  if (!options.readonly) db.pragma("journal_mode = WAL");
-  db.pragma("foreign_keys = ON");
-  db.pragma("busy_timeout = 5000");
-  db.pragma("synchronous = NORMAL");
-  return db;
+  if (!options.readonly) raw.pragma("journal_mode = WAL");
+  raw.pragma("foreign_keys = ON");
+  raw.pragma("busy_timeout = 5000");
+  raw.pragma("synchronous = NORMAL");
+  const lock = new SqliteLock();
+  const db = new Kysely<Database>({ dialect: new PortalSqliteDialect(raw, lock) });
+  locks.set(db, lock);
+  return {
+    db,
+    raw,
+    async exclusive(fn) {
+      const release = await lock.acquire();
+      try {
+        return await lock.hold(fn);
+      } finally {
+        release();
+      }
+    },
+    close: () => db.destroy(),
+  };
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** Finds migrations/ whether we run from source (app/db) or from the Remix bundle (build/). */
-export function migrationsDir(): string {
-  const candidates = [
-    path.resolve(here, "../../migrations"),
-    path.resolve(here, "../migrations"),
-    path.resolve(process.cwd(), "migrations"),
-  ];
-  const found = candidates.find((c) => fs.existsSync(c));
-  if (!found) throw new Error("migrations folder not found");
-  return found;
+/** Applies the migrations not yet applied; returns their file names. */
+export async function migrate(connection: Connection): Promise<string[]> {
+  return connection.exclusive(async () => migrateSync(connection.raw));
 }
 
-/** Applies every migrations/NNNN_name.sql not yet recorded, each in its own transaction. */
-export function migrate(db: Db, dir = migrationsDir()): string[] {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    applied_at TEXT NOT NULL
-  )`);
-  const applied = new Set(
-    (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
-  );
-  const files = fs
-    .readdirSync(dir)
-    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
-    .sort();
-  const done: string[] = [];
-  for (const file of files) {
-    const version = Number(file.slice(0, 4));
-    if (applied.has(version)) continue;
-    const sql = fs.readFileSync(path.join(dir, file), "utf8");
-    db.transaction(() => {
-      db.exec(sql);
-      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
-        version,
-        file,
-        new Date().toISOString(),
-      );
-    }).immediate();
-    done.push(file);
-  }
-  return done;
+/**
+ * Runs `work` in one transaction, or inside the caller's when `db` already is one. Only database
+ * work belongs in `work`: hash passwords, render messages and call the network before or after.
+ */
+export function transaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return work(db);
+  const lock = lockOf(db);
+  return db.transaction().execute((trx) => (lock ? lock.hold(() => work(trx)) : work(trx)));
+}
+
+// Which lock guards a root handle, so a transaction body can be marked as holding it.
+const locks = new WeakMap<Db, SqliteLock>();
+function lockOf(db: Db): SqliteLock | undefined {
+  return locks.get(db);
 }

@@ -1,12 +1,15 @@
 import type { Db } from "~/db/db.server";
 
 /**
- * The first store of the data layer (issue 11): recovery_flows and recovery_sessions writes that
- * modules on lower floors than recovery/ need. Ending an account's flows exists here once.
+ * recovery_flows and recovery_sessions (the browser holds on a flow). Ending an account's flows
+ * exists here once.
  */
 
-/** Cancels every open flow of an account and drops every browser hold on them. Call inside the caller's transaction. */
-export function cancelFlowsForUser(db: Db, userId: string): void {
-  db.prepare("UPDATE recovery_flows SET status = 'cancelled', code_hash = NULL WHERE user_id = ? AND status = 'active'").run(userId);
-  db.prepare("DELETE FROM recovery_sessions WHERE flow_id IN (SELECT id FROM recovery_flows WHERE user_id = ?)").run(userId);
+/** Cancels every open flow of an account and drops every browser hold on them. */
+export async function cancelFlowsForUser(db: Db, userId: string): Promise<void> {
+  await db.updateTable("recovery_flows").set({ status: "cancelled", code_hash: null }).where("user_id", "=", userId).where("status", "=", "active").execute();
+  await db
+    .deleteFrom("recovery_sessions")
+    .where("flow_id", "in", (eb) => eb.selectFrom("recovery_flows").select("id").where("user_id", "=", userId))
+    .execute();
 }
