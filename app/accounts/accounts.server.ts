@@ -6,7 +6,7 @@ import { isValidEmail, isValidUsername, normaliseEmail, normaliseUsername } from
 import { normalisePhone } from "./phone";
 
 /**
- * The account store: customers and staff. Other capabilities go through these functions and
+ * The account store: customers (staff are app/support/staff.server.ts). Other capabilities go through these functions and
  * never query these tables themselves.
  */
 
@@ -23,28 +23,6 @@ export type User = {
   created_at: number;
   /** 1 after a compromise report: the next sign-in must choose a new password (PWD-06). */
   password_change_required?: number;
-};
-
-export type Staff = {
-  id: string;
-  email: string;
-  name: string;
-  password_hash: string | null;
-  totp_secret: string | null;
-  totp_confirmed_at: number | null;
-  totp_last_step: number;
-  created_at: number;
-  /** The operator's switch (`staff disable|enable`); a disabled staff member has no way in. */
-  status: "active" | "disabled";
-  failed_password_count: number;
-  password_delay_until: number;
-  password_failed_at: number;
-  failed_code_count: number;
-  /** Set after 10 consecutive wrong codes; only another staff member or the CLI clears it. */
-  locked_at: number | null;
-  locked_reason: "failed_codes" | null;
-  locked_ip: string | null;
-  totp_setup_nonce: string | null;
 };
 
 /** A problem an operator or customer can fix; the message is safe to show as is. */
@@ -201,109 +179,4 @@ export function setUserStatus(db: Db, username: string, status: User["status"]):
 
 export function countUsers(db: Db): number {
   return (db.prepare("SELECT COUNT(*) AS n FROM users").get() as { n: number }).n;
-}
-
-// ---- staff ---------------------------------------------------------------------------------
-
-export async function createStaff(
-  db: Db,
-  input: { email: string; name: string; password?: string | null },
-  options: { now: number; policy: PolicySettings; appName: string },
-): Promise<Staff> {
-  const email = normaliseEmail(input.email);
-  if (!isValidEmail(email)) throw new AccountError(`invalid email "${input.email}"`);
-  const name = input.name.trim();
-  if (name.length < 1 || name.length > 100 || /[\r\n<>]/.test(name)) {
-    throw new AccountError("invalid name: 1–100 characters, no line breaks or angle brackets");
-  }
-  let passwordHash: string | null = null;
-  if (input.password != null) {
-    const verdict = checkPassword(input.password, options.policy, { email, appName: options.appName });
-    if (!verdict.ok) throw new AccountError(`password rejected: ${verdict.reasons[0]}`);
-    passwordHash = await hashPassword(input.password);
-  }
-  const staff: Staff = {
-    id: randomId(),
-    email,
-    name,
-    password_hash: passwordHash,
-    totp_secret: null,
-    totp_confirmed_at: null,
-    totp_last_step: 0,
-    created_at: options.now,
-    status: "active",
-    failed_password_count: 0,
-    password_delay_until: 0,
-    password_failed_at: 0,
-    failed_code_count: 0,
-    locked_at: null,
-    locked_reason: null,
-    locked_ip: null,
-    totp_setup_nonce: null,
-  };
-  db.transaction(() => {
-    if (findStaffByEmail(db, email)) throw new AccountError(`staff member "${email}" already exists`);
-    db.prepare(
-      "INSERT INTO staff (id, email, name, password_hash, totp_secret, created_at) VALUES (@id, @email, @name, @password_hash, @totp_secret, @created_at)",
-    ).run(staff);
-  }).immediate();
-  return staff;
-}
-
-export function findStaffByEmail(db: Db, email: string): Staff | undefined {
-  return db.prepare("SELECT * FROM staff WHERE email = ?").get(normaliseEmail(email)) as Staff | undefined;
-}
-
-export function findStaffById(db: Db, id: string): Staff | undefined {
-  return db.prepare("SELECT * FROM staff WHERE id = ?").get(id) as Staff | undefined;
-}
-
-/** May this staff member hold or start a session now? (Not disabled, not locked.) */
-export function staffMayEnter(staff: Pick<Staff, "status" | "locked_at">): boolean {
-  return staff.status === "active" && staff.locked_at === null;
-}
-
-export function listStaff(db: Db): Staff[] {
-  return db.prepare("SELECT * FROM staff ORDER BY email").all() as Staff[];
-}
-
-export type StaffEvent = { id: number; staff_id: string; at: number; actor: string; action: "locked" | "unlocked" | "disabled" | "enabled"; note: string | null };
-
-export function recordStaffEvent(db: Db, input: Omit<StaffEvent, "id">): void {
-  db.prepare("INSERT INTO staff_events (staff_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)").run(input.staff_id, input.at, input.actor, input.action, input.note);
-}
-
-export function listStaffEvents(db: Db, staffId?: string, limit = 50): StaffEvent[] {
-  return (
-    staffId
-      ? db.prepare("SELECT * FROM staff_events WHERE staff_id = ? ORDER BY id DESC LIMIT ?").all(staffId, limit)
-      : db.prepare("SELECT * FROM staff_events ORDER BY id DESC LIMIT ?").all(limit)
-  ) as StaffEvent[];
-}
-
-/**
- * `staff disable|enable`: a disabled staff member cannot sign in and loses every session at once
- * (the caller deletes them in the same transaction). Throws AccountError for an unknown e-mail.
- */
-export function setStaffStatus(db: Db, email: string, status: Staff["status"], now: number, actor: string): Staff {
-  const staff = findStaffByEmail(db, email);
-  if (!staff) throw new AccountError(`no staff member "${email}"`);
-  db.prepare("UPDATE staff SET status = ? WHERE id = ?").run(status, staff.id);
-  recordStaffEvent(db, { staff_id: staff.id, at: now, actor, action: status === "disabled" ? "disabled" : "enabled", note: null });
-  return { ...staff, status };
-}
-
-/**
- * Lifts a wrong-code lock and forgets both failure counters. Returns false when the staff member
- * was not locked (nothing changes then).
- */
-export function unlockStaff(db: Db, staffId: string, now: number, actor: string, note: string | null): boolean {
-  const changed = db
-    .prepare(
-      "UPDATE staff SET locked_at = NULL, locked_reason = NULL, locked_ip = NULL, failed_code_count = 0, failed_password_count = 0, password_delay_until = 0 WHERE id = ? AND locked_at IS NOT NULL",
-    )
-    .run(staffId).changes;
-  if (changed !== 1) return false;
-  recordStaffEvent(db, { staff_id: staffId, at: now, actor, action: "unlocked", note });
-  return true;
 }

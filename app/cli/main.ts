@@ -3,10 +3,6 @@ import { ConfigError, loadConfig, type Config } from "~/config.server";
 import { migrate, openDatabase, type Db } from "~/db/db.server";
 import {
   AccountError,
-  createStaff,
-  findStaffByEmail,
-  setStaffStatus,
-  unlockStaff,
   createUser,
   insertUser,
   prepareUser,
@@ -15,6 +11,7 @@ import {
   setUserStatus,
   type User,
 } from "~/accounts/accounts.server";
+import { createStaff, findStaffByEmail, setStaffStatus, unlockStaff } from "~/support/staff.server";
 import { attachAudit, audit, exportAudit, parseCheckpoint, verifyAuditChain } from "~/audit/audit.server";
 import { enqueue } from "~/delivery/outbox.server";
 import { deleteAllSessions } from "~/sessions/sessions.server";

@@ -1,0 +1,109 @@
+import { transaction, type Db } from "~/db/db.server";
+import { AccountError } from "~/accounts/accounts.server";
+import { hashPassword } from "~/accounts/password-hash.server";
+import { checkPassword, type PolicySettings } from "~/accounts/password-policy";
+import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
+import { randomId } from "~/security/crypto.server";
+import * as store from "~/stores/staff.store";
+import type { Staff, StaffEvent } from "~/stores/staff.store";
+
+/**
+ * Support staff accounts: who they are, whether they may enter, and the history of their locks
+ * and status changes. Customers' accounts are app/accounts/; the rows are app/stores/staff.store.ts.
+ */
+
+export type { Staff, StaffEvent } from "~/stores/staff.store";
+
+export async function createStaff(
+  db: Db,
+  input: { email: string; name: string; password?: string | null },
+  options: { now: number; policy: PolicySettings; appName: string },
+): Promise<Staff> {
+  const email = normaliseEmail(input.email);
+  if (!isValidEmail(email)) throw new AccountError(`invalid email "${input.email}"`);
+  const name = input.name.trim();
+  if (name.length < 1 || name.length > 100 || /[\r\n<>]/.test(name)) {
+    throw new AccountError("invalid name: 1–100 characters, no line breaks or angle brackets");
+  }
+  let passwordHash: string | null = null;
+  if (input.password != null) {
+    const verdict = checkPassword(input.password, options.policy, { email, appName: options.appName });
+    if (!verdict.ok) throw new AccountError(`password rejected: ${verdict.reasons[0]}`);
+    passwordHash = await hashPassword(input.password);
+  }
+  const staff: Staff = {
+    id: randomId(),
+    email,
+    name,
+    password_hash: passwordHash,
+    totp_secret: null,
+    totp_confirmed_at: null,
+    totp_last_step: 0,
+    created_at: options.now,
+    status: "active",
+    failed_password_count: 0,
+    password_delay_until: 0,
+    password_failed_at: 0,
+    failed_code_count: 0,
+    locked_at: null,
+    locked_reason: null,
+    locked_ip: null,
+    totp_setup_nonce: null,
+  };
+  await transaction(db, async (trx) => {
+    if (await store.findStaffByEmail(trx, email)) throw new AccountError(`staff member "${email}" already exists`);
+    await store.insertStaff(trx, staff);
+  });
+  return staff;
+}
+
+export async function findStaffByEmail(db: Db, email: string): Promise<Staff | undefined> {
+  return store.findStaffByEmail(db, normaliseEmail(email));
+}
+
+export async function findStaffById(db: Db, id: string): Promise<Staff | undefined> {
+  return store.findStaffById(db, id);
+}
+
+/** May this staff member hold or start a session now? (Not disabled, not locked.) */
+export function staffMayEnter(staff: Pick<Staff, "status" | "locked_at">): boolean {
+  return staff.status === "active" && staff.locked_at === null;
+}
+
+export async function listStaff(db: Db): Promise<Staff[]> {
+  return store.listStaff(db);
+}
+
+export async function recordStaffEvent(db: Db, input: Omit<StaffEvent, "id">): Promise<void> {
+  await store.insertStaffEvent(db, input);
+}
+
+export async function listStaffEvents(db: Db, staffId?: string, limit = 50): Promise<StaffEvent[]> {
+  return store.listStaffEvents(db, staffId, limit);
+}
+
+/**
+ * `staff disable|enable`: a disabled staff member cannot sign in and loses every session at once
+ * (the caller deletes them in the same transaction). Throws AccountError for an unknown e-mail.
+ */
+export async function setStaffStatus(db: Db, email: string, status: Staff["status"], now: number, actor: string): Promise<Staff> {
+  return transaction(db, async (trx) => {
+    const staff = await findStaffByEmail(trx, email);
+    if (!staff) throw new AccountError(`no staff member "${email}"`);
+    await store.updateStaffStatus(trx, staff.id, status);
+    await recordStaffEvent(trx, { staff_id: staff.id, at: now, actor, action: status === "disabled" ? "disabled" : "enabled", note: null });
+    return { ...staff, status };
+  });
+}
+
+/**
+ * Lifts a wrong-code lock and forgets both failure counters. Returns false when the staff member
+ * was not locked (nothing changes then).
+ */
+export async function unlockStaff(db: Db, staffId: string, now: number, actor: string, note: string | null): Promise<boolean> {
+  return transaction(db, async (trx) => {
+    if (!(await store.liftStaffLock(trx, staffId))) return false;
+    await recordStaffEvent(trx, { staff_id: staffId, at: now, actor, action: "unlocked", note });
+    return true;
+  });
+}
