@@ -1,0 +1,74 @@
+import type { Db } from "~/db/db.server";
+
+/**
+ * contact_changes: a new email or phone waiting for the code sent to it (NTF-03, MFA-06). A change
+ * is completed once, by one conditional UPDATE whose affected-row count decides.
+ */
+
+export type ContactChangeRow = {
+  id: string;
+  user_id: string;
+  kind: "email" | "phone";
+  new_value: string;
+  code_hash: string;
+  attempts: number;
+  status: string;
+  created_at: number;
+  expires_at: number;
+};
+
+/** The newest change of this kind still waiting for its code at `now`. */
+export async function findPendingChange(db: Db, userId: string, kind: ContactChangeRow["kind"], now: number): Promise<ContactChangeRow | undefined> {
+  const row = await db
+    .selectFrom("contact_changes")
+    .select(["id", "user_id", "kind", "new_value", "code_hash", "attempts", "status", "created_at", "expires_at"])
+    .where("user_id", "=", userId)
+    .where("kind", "=", kind)
+    .where("status", "=", "pending")
+    .where("expires_at", ">", now)
+    .orderBy("created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row as ContactChangeRow | undefined;
+}
+
+/** Ends the account's pending changes (of one kind, or all); returns how many. */
+export async function cancelPendingChanges(db: Db, userId: string, kind?: ContactChangeRow["kind"]): Promise<number> {
+  let query = db.updateTable("contact_changes").set({ status: "cancelled" }).where("user_id", "=", userId).where("status", "=", "pending");
+  if (kind) query = query.where("kind", "=", kind);
+  return Number((await query.executeTakeFirst()).numUpdatedRows);
+}
+
+export async function insertContactChange(db: Db, row: Omit<ContactChangeRow, "attempts" | "status">): Promise<void> {
+  await db.insertInto("contact_changes").values(row).execute();
+}
+
+/**
+ * Counts a wrong code against a pending change, cancelling it at `maxAttempts`; returns the
+ * attempts made so far. Counted in the database, so parallel guesses each use one up.
+ */
+export async function countWrongCode(db: Db, id: string, maxAttempts: number): Promise<number> {
+  await db
+    .updateTable("contact_changes")
+    .set((eb) => ({
+      attempts: eb("attempts", "+", 1),
+      status: eb.case().when("attempts", ">=", maxAttempts - 1).then("cancelled").else(eb.ref("status")).end(),
+    }))
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .execute();
+  const row = await db.selectFrom("contact_changes").select("attempts").where("id", "=", id).executeTakeFirstOrThrow();
+  return row.attempts;
+}
+
+/** Completes a change still pending at `now`; true only for the caller that completed it. */
+export async function completeChange(db: Db, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("contact_changes")
+    .set({ status: "done" })
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .where("expires_at", ">", now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
