@@ -11,6 +11,8 @@ import { findUserById, type User } from "~/accounts/accounts.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { recordEvent } from "~/audit/events.server";
 import { randomId } from "~/security/crypto.server";
+import { inTransaction } from "~/context.server";
+import { findPasskey, insertChallenge, insertPasskey, recordPasskeyUse, takeChallenge as takeChallengeRow } from "~/stores/factors.store";
 import { endOtherAccess, listPasskeys, notifyFactorChange, type PasskeyRow } from "./factors.server";
 
 /**
@@ -28,30 +30,23 @@ function rp(context: AppLoadContext) {
   return { rpID: url.hostname, origin: url.origin, rpName: context.services.config.appName };
 }
 
-function storeChallenge(context: AppLoadContext, purpose: Purpose, challenge: string, userId: string | null): string {
+async function storeChallenge(context: AppLoadContext, purpose: Purpose, challenge: string, userId: string | null): Promise<string> {
   const { db, clock, config } = context.services;
   const id = randomId();
-  db.prepare("DELETE FROM webauthn_challenges WHERE expires_at < ?").run(clock.now());
-  db.prepare("INSERT INTO webauthn_challenges (id, challenge, purpose, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)").run(
-    id,
-    challenge,
-    purpose,
-    userId,
-    clock.now(),
-    clock.now() + CHALLENGE_MS,
-  );
+  const now = clock.now();
+  await insertChallenge(db, { id, challenge, purpose, user_id: userId, created_at: now, expires_at: now + CHALLENGE_MS });
   return serializeCookie(CHALLENGE_COOKIE, id, { secure: config.secureCookies, sameSite: "Strict", maxAgeSeconds: CHALLENGE_MS / 1000 });
 }
 
-/** Takes the browser's challenge out of the store: it can be used once only. */
-function takeChallenge(context: AppLoadContext, request: Request, purpose: Purpose): { challenge: string; userId: string | null } | null {
+/**
+ * Takes the browser's challenge out of the store: it can be used once only. Whoever's DELETE
+ * removes it gets it, so of two parallel uses of one challenge only one goes on to verify.
+ */
+async function takeChallenge(context: AppLoadContext, request: Request, purpose: Purpose): Promise<{ challenge: string; userId: string | null } | null> {
   const { db, clock, config } = context.services;
   const id = readCookie(request, CHALLENGE_COOKIE, config.secureCookies);
   if (!id || !/^[a-z2-7]{24}$/.test(id)) return null;
-  const row = db.prepare("SELECT * FROM webauthn_challenges WHERE id = ?").get(id) as
-    | { challenge: string; purpose: string; user_id: string | null; expires_at: number }
-    | undefined;
-  db.prepare("DELETE FROM webauthn_challenges WHERE id = ?").run(id);
+  const row = await takeChallengeRow(db, id);
   if (!row || row.purpose !== purpose || row.expires_at <= clock.now()) return null;
   return { challenge: row.challenge, userId: row.user_id };
 }
@@ -70,10 +65,10 @@ export async function registrationOptions(context: AppLoadContext, user: User) {
     userName: user.username,
     userID: new TextEncoder().encode(user.id),
     attestationType: "none",
-    excludeCredentials: listPasskeys(context.services.db, user.id).map((p) => ({ id: p.id, transports: transportsOf(p) })),
+    excludeCredentials: (await listPasskeys(context.services.db, user.id)).map((p) => ({ id: p.id, transports: transportsOf(p) })),
     authenticatorSelection: { residentKey: "preferred", userVerification: "required" },
   });
-  return { options, cookie: storeChallenge(context, "register", options.challenge, user.id) };
+  return { options, cookie: await storeChallenge(context, "register", options.challenge, user.id) };
 }
 
 /** Adds a passkey; every other session of the account ends and its recovery flows are cancelled (SES-02). */
@@ -85,8 +80,8 @@ export async function verifyRegistration(
   name: string,
   currentSessionId: string,
 ) {
-  const { db, clock } = context.services;
-  const stored = takeChallenge(context, request, "register");
+  const { clock } = context.services;
+  const stored = await takeChallenge(context, request, "register");
   if (!stored || stored.userId !== user.id) return false;
   const { rpID, origin } = rp(context);
   let verification;
@@ -97,24 +92,24 @@ export async function verifyRegistration(
   }
   if (!verification.verified) return false;
   const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
-  db.transaction(() => {
-    db.prepare(
-      "INSERT INTO passkeys (id, user_id, public_key, counter, transports, device_type, backed_up, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    ).run(
-      credential.id,
-      user.id,
-      Buffer.from(credential.publicKey),
-      credential.counter,
-      JSON.stringify(credential.transports ?? []),
-      credentialDeviceType,
-      credentialBackedUp ? 1 : 0,
-      name.trim().slice(0, 60) || "Passkey",
-      clock.now(),
-    );
-    const sessions = endOtherAccess(context, user.id, currentSessionId);
-    recordEvent(context, { event: "passkey_added", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
-    notifyFactorChange(context, user, "A passkey was added");
-  }).immediate();
+  const now = clock.now();
+  // Verified above, outside the transaction; only the database work runs inside.
+  await inTransaction(context, async (tx) => {
+    await insertPasskey(tx.services.db, {
+      id: credential.id,
+      user_id: user.id,
+      public_key: Buffer.from(credential.publicKey),
+      counter: credential.counter,
+      transports: JSON.stringify(credential.transports ?? []),
+      device_type: credentialDeviceType,
+      backed_up: credentialBackedUp ? 1 : 0,
+      name: name.trim().slice(0, 60) || "Passkey",
+      created_at: now,
+    });
+    const sessions = await endOtherAccess(tx, user.id, currentSessionId);
+    await recordEvent(tx, { event: "passkey_added", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
+    await notifyFactorChange(tx, user, "A passkey was added");
+  });
   return true;
 }
 
@@ -127,9 +122,9 @@ export async function authenticationOptions(context: AppLoadContext, purpose: Ex
   const options = await generateAuthenticationOptions({
     rpID,
     userVerification: "required",
-    allowCredentials: user ? listPasskeys(context.services.db, user.id).map((p) => ({ id: p.id, transports: transportsOf(p) })) : [],
+    allowCredentials: user ? (await listPasskeys(context.services.db, user.id)).map((p) => ({ id: p.id, transports: transportsOf(p) })) : [],
   });
-  return { options, cookie: storeChallenge(context, purpose, options.challenge, user?.id ?? null) };
+  return { options, cookie: await storeChallenge(context, purpose, options.challenge, user?.id ?? null) };
 }
 
 /** Verifies an assertion and returns the account it proves, or null. */
@@ -140,11 +135,11 @@ export async function verifyAuthentication(
   response: AuthenticationResponseJSON,
 ): Promise<User | null> {
   const { db, clock } = context.services;
-  const stored = takeChallenge(context, request, purpose);
+  const stored = await takeChallenge(context, request, purpose);
   if (!stored || typeof response?.id !== "string") return null;
-  const passkey = db.prepare("SELECT * FROM passkeys WHERE id = ?").get(response.id) as PasskeyRow | undefined;
+  const passkey = await findPasskey(db, response.id);
   if (!passkey || (stored.userId && passkey.user_id !== stored.userId)) {
-    recordEvent(context, { event: "passkey_failed", outcome: "failure", userId: stored.userId, details: { purpose } });
+    await recordEvent(context, { event: "passkey_failed", outcome: "failure", userId: stored.userId, details: { purpose } });
     return null;
   }
   const { rpID, origin } = rp(context);
@@ -158,13 +153,13 @@ export async function verifyAuthentication(
       credential: { id: passkey.id, publicKey: new Uint8Array(passkey.public_key), counter: passkey.counter, transports: transportsOf(passkey) },
     });
     if (!result.verified || !result.authenticationInfo.userVerified) throw new Error("not verified");
-    db.prepare("UPDATE passkeys SET counter = ?, last_used_at = ? WHERE id = ?").run(result.authenticationInfo.newCounter, clock.now(), passkey.id);
+    await recordPasskeyUse(db, passkey.id, result.authenticationInfo.newCounter, clock.now());
   } catch {
-    recordEvent(context, { event: "passkey_failed", outcome: "failure", userId: passkey.user_id, details: { purpose } });
+    await recordEvent(context, { event: "passkey_failed", outcome: "failure", userId: passkey.user_id, details: { purpose } });
     return null;
   }
-  const user = findUserById(db, passkey.user_id);
+  const user = await findUserById(db, passkey.user_id);
   if (!user || user.status !== "active") return null;
-  recordEvent(context, { event: "passkey_used", outcome: "success", userId: user.id, details: { purpose } });
+  await recordEvent(context, { event: "passkey_used", outcome: "success", userId: user.id, details: { purpose } });
   return user;
 }

@@ -16,7 +16,7 @@ type Notice =
  * of a contact change gets a link that also undoes the change (M3).
  * Call inside the transaction of the change it announces.
  */
-export function sendSecurityNotice(
+export async function sendSecurityNotice(
   context: AppLoadContext,
   user: User,
   notice: Notice & {
@@ -32,7 +32,7 @@ export function sendSecurityNotice(
      */
     restore?: ReportRestore;
   },
-): void {
+): Promise<void> {
   const { config, clock } = context.services;
   const base = {
     appName: config.appName,
@@ -48,12 +48,12 @@ export function sendSecurityNotice(
   const emails = new Set(notice.alsoEmail ?? []);
   if (user.email_verified) emails.add(user.email);
   for (const to of emails) {
-    const reportUrl = reportLink(context, user.id, notice.event, { channel: "email", to }, restoreFor("email", to));
-    context.services.send({ channel: "email", to, template: notice.template, payload: { ...base, ...notice.extra, reportUrl } });
+    const reportUrl = await reportLink(context, user.id, notice.event, { channel: "email", to }, restoreFor("email", to));
+    await context.services.send({ channel: "email", to, template: notice.template, payload: { ...base, ...notice.extra, reportUrl } });
   }
   if (user.phone && user.phone_verified) {
     const to = user.phone;
-    const reportUrl = reportLink(context, user.id, notice.event, { channel: "sms", to }, restoreFor("phone", to));
-    context.services.send({ channel: "sms", to, template: notice.template, payload: { ...base, ...notice.extra, reportUrl } });
+    const reportUrl = await reportLink(context, user.id, notice.event, { channel: "sms", to }, restoreFor("phone", to));
+    await context.services.send({ channel: "sms", to, template: notice.template, payload: { ...base, ...notice.extra, reportUrl } });
   }
 }

@@ -1,5 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { randomToken, sha256Hex } from "~/security/crypto.server";
+import { insertReportToken } from "~/stores/report-links.store";
 
 /**
  * "This wasn't me" links (L10): one per recipient of a security notice, single use, valid 7 days.
@@ -12,25 +13,27 @@ export type ReportRecipient = { channel: "email" | "sms"; to: string };
 export type ReportRestore = { kind: "email" | "phone"; previous: string; replaced: string | null };
 
 /** A fresh report link for one recipient of a notification about `event`. Call in the notification's transaction. */
-export function reportLink(context: AppLoadContext, userId: string, event: string, recipient: ReportRecipient, restore: ReportRestore | null = null): string {
+export async function reportLink(
+  context: AppLoadContext,
+  userId: string,
+  event: string,
+  recipient: ReportRecipient,
+  restore: ReportRestore | null = null,
+): Promise<string> {
   const { db, clock, config } = context.services;
   const token = randomToken();
   const now = clock.now();
-  db.prepare(
-    `INSERT INTO report_tokens (token_hash, user_id, event, created_at, expires_at, channel, recipient, restore_kind, restore_value, restore_replaced)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    sha256Hex(token),
-    userId,
+  await insertReportToken(db, {
+    token_hash: sha256Hex(token),
+    user_id: userId,
     event,
-    now,
-    now + REPORT_TTL_MS,
-    recipient.channel,
-    recipient.to,
-    restore?.kind ?? null,
-    restore?.previous ?? null,
-    restore?.replaced ?? null,
-  );
+    created_at: now,
+    expires_at: now + REPORT_TTL_MS,
+    channel: recipient.channel,
+    recipient: recipient.to,
+    restore_kind: restore?.kind ?? null,
+    restore_value: restore?.previous ?? null,
+    restore_replaced: restore?.replaced ?? null,
+  });
   return `${config.appOrigin}/report/${token}`;
 }
-
