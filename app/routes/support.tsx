@@ -6,7 +6,7 @@ import { CATEGORIES, STATUSES, listTickets } from "~/tickets/tickets.server";
 export const meta: MetaFunction = () => [{ title: "Tickets | Support console" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { staff } = requireStaff(request, context);
+  const { staff } = await requireStaff(request, context);
   const url = new URL(request.url);
   const status = url.searchParams.get("status") ?? "active";
   const category = url.searchParams.get("category") ?? "";
@@ -17,7 +17,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     category,
     categories: Object.entries(CATEGORIES),
     statuses: STATUSES,
-    tickets: listTickets(context.services.db, { status, category }).map((t) => ({
+    tickets: (await listTickets(context.services.db, { status, category })).map((t) => ({
       id: t.id,
       reference: t.reference,
       category: CATEGORIES[t.category],

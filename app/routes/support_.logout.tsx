@@ -5,5 +5,5 @@ import { endStaffSession } from "~/support/staff-auth.server";
 export const loader = () => redirect("/support");
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  return redirect("/support/login", { headers: { "Set-Cookie": endStaffSession(request, context), "Clear-Site-Data": '"cookies"' } });
+  return redirect("/support/login", { headers: { "Set-Cookie": await endStaffSession(request, context), "Clear-Site-Data": '"cookies"' } });
 }

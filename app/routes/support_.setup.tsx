@@ -9,11 +9,11 @@ export const meta: MetaFunction = () => [{ title: "Set up your authenticator | S
 
 /** Staff without an authenticator set one up before they can see anything (always two factors). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const pending = pendingStaff(request, context);
+  const pending = await pendingStaff(request, context);
   if (!pending) throw redirect("/support/login");
   if (pending.staff.totp_confirmed_at) throw redirect("/support/verify");
   // A secret is shown only to the password step it was made for (L12).
-  const secret = setupSecret(context, pending);
+  const secret = await setupSecret(context, pending);
   if (!secret) throw redirect("/support/login");
   const uri = totpUri(`${context.services.config.appName} support`, pending.staff.email, secret);
   return { secret, qr: await totpQr(uri) };

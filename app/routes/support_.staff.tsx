@@ -16,15 +16,15 @@ export const meta: MetaFunction = () => [{ title: "Staff accounts | Support cons
  * or by an operator with `npm run portal -- staff unlock --email E`. Disabling is the CLI's.
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { staff: me } = requireStaff(request, context);
-  return { me: me.id, ...staffOverview(context) };
+  const { staff: me } = await requireStaff(request, context);
+  return { me: me.id, ...(await staffOverview(context)) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { staff: me } = requireStaff(request, context);
+  const { staff: me } = await requireStaff(request, context);
   const form = await readForm(request);
   if (form.get("intent") !== "unlock") return data({ ok: false, message: "Choose an action." }, { status: 400 });
-  const outcome = unlockColleague(context, me, String(form.get("staffId") ?? ""), String(form.get("note") ?? "").trim().slice(0, 2000));
+  const outcome = await unlockColleague(context, me, String(form.get("staffId") ?? ""), String(form.get("note") ?? "").trim().slice(0, 2000));
   const { status, message } = colleagueUnlockMessage(outcome);
   return data({ ok: outcome.ok, message }, { status });
 }

@@ -13,18 +13,18 @@ import { recordEvent } from "~/audit/events.server";
 export const meta: MetaFunction = () => [{ title: "Ticket | Support console" }];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
-  const { staff } = requireStaff(request, context);
-  const view = ticketView(context, params.id ?? "");
+  const { staff } = await requireStaff(request, context);
+  const view = await ticketView(context, params.id ?? "");
   if (!view) throw data("No such ticket.", { status: 404 });
   // Who read which ticket (L12): ids only, no customer data.
-  recordEvent(context, { event: "ticket_viewed", outcome: "success", actorType: "staff", actorId: staff.id, details: { ticket_id: view.ticket.id } });
+  await recordEvent(context, { event: "ticket_viewed", outcome: "success", actorType: "staff", actorId: staff.id, details: { ticket_id: view.ticket.id } });
   return { ...view, actions: Object.entries(STAFF_ACTIONS) };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const { staff } = requireStaff(request, context);
+  const { staff } = await requireStaff(request, context);
   const form = await readForm(request);
-  const outcome = performStaffAction(context, staff, params.id ?? "", {
+  const outcome = await performStaffAction(context, staff, params.id ?? "", {
     action: String(form.get("action") ?? ""),
     note: String(form.get("note") ?? "").slice(0, 4000),
     channel: String(form.get("channel") ?? "email"),

@@ -7,7 +7,7 @@ import { Field, FormError } from "~/ui/components";
 export const meta: MetaFunction = () => [{ title: "Authenticator code | Support console" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const pending = pendingStaff(request, context);
+  const pending = await pendingStaff(request, context);
   if (!pending) throw redirect("/support/login");
   if (!pending.staff.totp_confirmed_at) throw redirect("/support/setup");
   return null;

@@ -1,6 +1,7 @@
 import { sendSecurityNotice } from "~/notices/notices.server";
 import type { AppLoadContext } from "@remix-run/node";
-import type { Staff } from "~/accounts/accounts.server";
+import { inTransaction } from "~/context.server";
+import type { Staff } from "./staff.server";
 import { endLocks } from "~/lockout/lockout.server";
 import { startRecoveryForUser } from "~/recovery/flows.server";
 import { removeAllFactors } from "~/factors/factors.server";
@@ -26,24 +27,25 @@ export type ActionOutcome =
   | { ok: true; action: StaffAction; channel?: "email" | "sms"; count?: number }
   | { ok: false; reason: "no-ticket" | "no-action" | "bad-note" | "finished" | "no-account" | "no-verified-email" | "no-verified-phone" };
 
-export function performStaffAction(
+export async function performStaffAction(
   context: AppLoadContext,
   staff: Staff,
   ticketId: string,
   input: { action: string; note: string; channel?: string },
-): ActionOutcome {
+): Promise<ActionOutcome> {
   const { db, clock, config } = context.services;
-  const ticket = getTicket(db, ticketId);
+  const ticket = await getTicket(db, ticketId);
   if (!ticket) return { ok: false, reason: "no-ticket" };
   if (!(input.action in STAFF_ACTIONS)) return { ok: false, reason: "no-action" };
   const action = input.action as StaffAction;
   const note = input.note.trim();
   if (note.length < 3 || note.length > 2000) return { ok: false, reason: "bad-note" };
   if (ticket.status === "closed" || ticket.status === "rejected") return { ok: false, reason: "finished" };
-  const user = ticketAccount(db, ticket);
+  const user = await ticketAccount(db, ticket);
   const now = clock.now();
-  const audit = (details: Record<string, string | number | boolean | null> = {}) =>
-    recordEvent(context, {
+  // Both run inside the transaction below, on its handle.
+  const audit = (tx: AppLoadContext, details: Record<string, string | number | boolean | null> = {}) =>
+    recordEvent(tx, {
       event: `ticket_${action}`,
       outcome: "success",
       actorType: "staff",
@@ -51,8 +53,8 @@ export function performStaffAction(
       userId: user?.id ?? null,
       details: { ticket: ticket.reference, ...details },
     });
-  const toCustomer = (template: "ticket-more-info" | "ticket-rejected") =>
-    context.services.send({
+  const toCustomer = (tx: AppLoadContext, template: "ticket-more-info" | "ticket-rejected") =>
+    tx.services.send({
       channel: "email",
       to: ticket.contact_email,
       template,
@@ -69,45 +71,45 @@ export function performStaffAction(
     if (channel === "email" && !user!.email_verified) return { ok: false, reason: "no-verified-email" };
     if (channel === "sms" && !(user!.phone && user!.phone_verified)) return { ok: false, reason: "no-verified-phone" };
   }
-  db.transaction(() => {
+  await inTransaction(context, async (tx) => {
     switch (action) {
       case "request_info":
         to = "waiting_customer";
-        toCustomer("ticket-more-info");
+        await toCustomer(tx, "ticket-more-info");
         break;
       case "approve": {
         const channel = input.channel === "sms" ? "sms" : "email";
-        startRecoveryForUser(context, user!, channel);
+        await startRecoveryForUser(tx, user!, channel);
         to = "approved";
         done = { ok: true, action, channel };
-        audit({ channel });
+        await audit(tx, { channel });
         break;
       }
       case "unlock": {
-        const ended = endLocks(db, user!.id, now, "staff", `staff:${staff.id}`, ["failed_attempts", "suspicious_activity", "reported_compromise", "staff"]);
+        const ended = await endLocks(tx.services.db, user!.id, now, "staff", `staff:${staff.id}`, ["failed_attempts", "suspicious_activity", "reported_compromise", "staff"]);
         done = { ok: true, action, count: ended };
-        audit({ locks: ended });
+        await audit(tx, { locks: ended });
         if (ended > 0) {
           // The customer is told, like after a self-service unlock (NTF-02), with a way to report it.
-          sendSecurityNotice(context, user!, { template: "account-unlocked", event: "account_unlocked", byStaff: true });
+          await sendSecurityNotice(tx, user!, { template: "account-unlocked", event: "account_unlocked", byStaff: true });
         }
         break;
       }
       case "remove_factors": {
-        const removed = removeAllFactors(context, user!, staff.id);
+        const removed = await removeAllFactors(tx, user!, staff.id);
         done = { ok: true, action, count: removed };
         break;
       }
       case "reject":
         to = "rejected";
-        toCustomer("ticket-rejected");
+        await toCustomer(tx, "ticket-rejected");
         break;
       case "close":
         to = "closed";
         break;
     }
-    recordStaffAction(db, ticket, now, staff.id, action, note, to);
-    if (action !== "approve" && action !== "unlock" && action !== "remove_factors") audit();
-  }).immediate();
+    await recordStaffAction(tx.services.db, ticket, now, staff.id, action, note, to);
+    if (action !== "approve" && action !== "unlock" && action !== "remove_factors") await audit(tx);
+  });
   return done;
 }

@@ -1,14 +1,15 @@
 import type { AppLoadContext } from "@remix-run/node";
-import { findStaffById, listStaff, listStaffEvents, unlockStaff, type Staff } from "~/accounts/accounts.server";
+import { inTransaction } from "~/context.server";
+import { findStaffById, listStaff, listStaffEvents, unlockStaff, type Staff } from "./staff.server";
 import { recordEvent } from "~/audit/events.server";
 
 /**
  * Staff accounts as the console shows them (H2, L12): who is active, disabled or locked after
  * wrong authenticator codes, and the history of locks and unlocks. Disabling is the CLI's.
  */
-export function staffOverview(context: AppLoadContext) {
+export async function staffOverview(context: AppLoadContext) {
   const { db } = context.services;
-  const all = listStaff(db);
+  const all = await listStaff(db);
   const emails = new Map(all.map((s) => [s.id, s.email]));
   return {
     staff: all.map((s) => ({
@@ -21,7 +22,7 @@ export function staffOverview(context: AppLoadContext) {
       lockedIp: s.locked_ip,
       failedCodes: s.failed_code_count,
     })),
-    events: listStaffEvents(db).map((e) => ({
+    events: (await listStaffEvents(db)).map((e) => ({
       id: e.id,
       at: e.at,
       staff: emails.get(e.staff_id) ?? e.staff_id,
@@ -38,19 +39,19 @@ export type ColleagueUnlock = { ok: true; email: string } | { ok: false; reason:
  * A locked staff member is unlocked by ANOTHER staff member, with a note saying how they checked
  * it was really them (the CLI's `staff unlock` is the operator's way). Audited either way.
  */
-export function unlockColleague(context: AppLoadContext, me: Staff, targetId: string, note: string): ColleagueUnlock {
+export async function unlockColleague(context: AppLoadContext, me: Staff, targetId: string, note: string): Promise<ColleagueUnlock> {
   const { db, clock } = context.services;
-  const target = findStaffById(db, targetId);
+  const target = await findStaffById(db, targetId);
   if (!target) return { ok: false, reason: "no-staff" };
   if (target.id === me.id) {
-    recordEvent(context, { event: "staff_unlocked", outcome: "failure", actorType: "staff", actorId: me.id, details: { staff_id: target.id, reason: "self" } });
+    await recordEvent(context, { event: "staff_unlocked", outcome: "failure", actorType: "staff", actorId: me.id, details: { staff_id: target.id, reason: "self" } });
     return { ok: false, reason: "self" };
   }
   if (!note) return { ok: false, reason: "no-note" };
-  const unlocked = db.transaction(() => {
-    const ok = unlockStaff(db, target.id, clock.now(), `staff:${me.id}`, note);
-    if (ok) recordEvent(context, { event: "staff_unlocked", outcome: "success", actorType: "staff", actorId: me.id, details: { staff_id: target.id, via: "console" } });
+  const unlocked = await inTransaction(context, async (tx) => {
+    const ok = await unlockStaff(tx.services.db, target.id, clock.now(), `staff:${me.id}`, note);
+    if (ok) await recordEvent(tx, { event: "staff_unlocked", outcome: "success", actorType: "staff", actorId: me.id, details: { staff_id: target.id, via: "console" } });
     return ok;
-  })();
+  });
   return unlocked ? { ok: true, email: target.email } : { ok: false, reason: "not-locked", email: target.email };
 }

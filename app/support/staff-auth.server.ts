@@ -1,6 +1,9 @@
 import { data, redirect, type AppLoadContext } from "@remix-run/node";
 import { readForm } from "~/http/forms.server";
-import { findStaffByEmail, findStaffById, recordStaffEvent, staffMayEnter, type Staff } from "~/accounts/accounts.server";
+import { inTransaction } from "~/context.server";
+import { transaction } from "~/db/db.server";
+import * as staffStore from "~/stores/staff.store";
+import { findStaffByEmail, findStaffById, recordStaffEvent, staffMayEnter, type Staff } from "./staff.server";
 import { normaliseEmail } from "~/accounts/identifiers";
 import { dummyHash, verifyPassword } from "~/accounts/password-hash.server";
 import { decryptSecret, encryptSecret, newTotpSecret, verifyTotp } from "~/factors/totp.server";
@@ -63,9 +66,9 @@ function readPending(request: Request, context: AppLoadContext): Pending | null 
 }
 
 /** The staff member behind a valid pending cookie, read fresh from the database. */
-export function pendingStaff(request: Request, context: AppLoadContext): (Pending & { staff: Staff }) | null {
+export async function pendingStaff(request: Request, context: AppLoadContext): Promise<(Pending & { staff: Staff }) | null> {
   const pending = readPending(request, context);
-  const staff = pending ? findStaffById(context.services.db, pending.staffId) : undefined;
+  const staff = pending ? await findStaffById(context.services.db, pending.staffId) : undefined;
   return pending && staff ? { ...pending, staff } : null;
 }
 
@@ -81,40 +84,25 @@ type PasswordSlot = { ok: true } | { ok: false; waitSeconds: number };
 
 /**
  * Counts one password attempt for the typed e-mail before the hash is checked (refunded on
- * success), or refuses while a delay runs. Synchronous: one attempt at a time per process, and
- * an IMMEDIATE transaction across processes.
+ * success), or refuses while a delay runs. Read and written in one IMMEDIATE transaction, so
+ * parallel attempts (in this process or another) claim their counts one at a time.
  */
-function reservePasswordAttempt(context: AppLoadContext, staff: Staff | undefined, email: string, now: number): PasswordSlot {
+async function reservePasswordAttempt(context: AppLoadContext, staff: Staff | undefined, email: string, now: number): Promise<PasswordSlot> {
   const { db, config } = context.services;
   const key = hmacHex(config.secretKey, `staff-login:${normaliseEmail(email)}`).slice(0, 40);
-  return db
-    .transaction((): PasswordSlot => {
-      const row = staff
-        ? (db.prepare("SELECT failed_password_count AS failures, password_delay_until AS delay_until, password_failed_at AS updated_at FROM staff WHERE id = ?").get(staff.id) as
-            | { failures: number; delay_until: number; updated_at: number }
-            | undefined)
-        : (db.prepare("SELECT failures, delay_until, updated_at FROM staff_unknown_login_failures WHERE key = ?").get(key) as
-            | { failures: number; delay_until: number; updated_at: number }
-            | undefined);
-      if (row && row.delay_until > now) return { ok: false, waitSeconds: Math.ceil((row.delay_until - now) / 1000) };
-      const previous = row && now - row.updated_at < STAFF_PASSWORD_FORGET_MS ? row.failures : 0;
-      const failures = previous + 1;
-      const delayUntil =
-        failures >= STAFF_PASSWORD_DELAY_AFTER
-          ? now + Math.min(STAFF_PASSWORD_DELAY_MS * 2 ** (failures - STAFF_PASSWORD_DELAY_AFTER), STAFF_PASSWORD_DELAY_MAX_MS)
-          : 0;
-      if (staff) {
-        db.prepare("UPDATE staff SET failed_password_count = ?, password_delay_until = ?, password_failed_at = ? WHERE id = ?").run(failures, delayUntil, now, staff.id);
-      } else {
-        db.prepare("DELETE FROM staff_unknown_login_failures WHERE updated_at < ?").run(now - STAFF_PASSWORD_FORGET_MS);
-        db.prepare(
-          `INSERT INTO staff_unknown_login_failures (key, failures, delay_until, updated_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, delay_until = excluded.delay_until, updated_at = excluded.updated_at`,
-        ).run(key, failures, delayUntil, now);
-      }
-      return { ok: true };
-    })
-    .immediate();
+  return transaction(db, async (trx): Promise<PasswordSlot> => {
+    const row = staff ? await staffStore.staffPasswordFailures(trx, staff.id) : await staffStore.unknownLoginFailures(trx, key);
+    if (row && row.delay_until > now) return { ok: false, waitSeconds: Math.ceil((row.delay_until - now) / 1000) };
+    const previous = row && now - row.updated_at < STAFF_PASSWORD_FORGET_MS ? row.failures : 0;
+    const failures = previous + 1;
+    const delayUntil =
+      failures >= STAFF_PASSWORD_DELAY_AFTER
+        ? now + Math.min(STAFF_PASSWORD_DELAY_MS * 2 ** (failures - STAFF_PASSWORD_DELAY_AFTER), STAFF_PASSWORD_DELAY_MAX_MS)
+        : 0;
+    if (staff) await staffStore.setStaffPasswordFailures(trx, staff.id, failures, delayUntil, now);
+    else await staffStore.setUnknownLoginFailures(trx, key, failures, delayUntil, now, now - STAFF_PASSWORD_FORGET_MS);
+    return { ok: true };
+  });
 }
 
 export async function staffPasswordStep(context: AppLoadContext, email: string, password: string): Promise<PasswordStep> {
@@ -123,18 +111,18 @@ export async function staffPasswordStep(context: AppLoadContext, email: string, 
   // to the budget however many requests run at once.
   const budget = await limits.consume("login_failures_per_ip", `staff:${context.clientKey}`);
   if (!budget.ok) return { ok: false, reason: "throttled", retryAfterSeconds: budget.retryAfterSeconds };
-  const found = findStaffByEmail(db, email);
-  const slot = reservePasswordAttempt(context, found, email, clock.now());
+  const found = await findStaffByEmail(db, email);
+  const slot = await reservePasswordAttempt(context, found, email, clock.now());
   if (!slot.ok) {
-    recordEvent(context, { event: "staff_sign_in", outcome: "failure", actorType: "staff", actorId: found?.id ?? null, details: { step: "password", reason: "delayed" } });
+    await recordEvent(context, { event: "staff_sign_in", outcome: "failure", actorType: "staff", actorId: found?.id ?? null, details: { step: "password", reason: "delayed" } });
     return { ok: false, reason: "throttled", retryAfterSeconds: slot.waitSeconds };
   }
   const ok = found?.password_hash ? await verifyPassword(found.password_hash, password) : (await verifyPassword(await dummyHash(), password), false);
   // Read again after the hash: a lock or a disable during the check still counts.
-  const staff = found ? findStaffById(db, found.id) : undefined;
+  const staff = found ? await findStaffById(db, found.id) : undefined;
   if (!staff || !ok || !staffMayEnter(staff)) {
     // A locked or disabled staff member gets exactly the wrong-password answer (no oracle).
-    recordEvent(context, {
+    await recordEvent(context, {
       event: "staff_sign_in",
       outcome: "failure",
       actorType: "staff",
@@ -143,7 +131,7 @@ export async function staffPasswordStep(context: AppLoadContext, email: string, 
     });
     return { ok: false, reason: "failed" };
   }
-  db.prepare("UPDATE staff SET failed_password_count = 0, password_delay_until = 0 WHERE id = ?").run(staff.id);
+  await staffStore.clearStaffPasswordFailures(db, staff.id);
   const expires = clock.now() + PENDING_MS;
   const nonce = randomId();
   return {
@@ -166,39 +154,35 @@ export async function staffPasswordStep(context: AppLoadContext, email: string, 
  * confirm it. Whoever merely knows the password never sees a secret someone else was shown.
  * Null once the staff member has an authenticator or may not sign in.
  */
-export function setupSecret(context: AppLoadContext, pending: Pending): string | null {
+export async function setupSecret(context: AppLoadContext, pending: Pending): Promise<string | null> {
   const { db, config } = context.services;
-  return db
-    .transaction((): string | null => {
-      const staff = findStaffById(db, pending.staffId);
-      if (!staff || staff.totp_confirmed_at || !staffMayEnter(staff)) return null;
-      if (staff.totp_secret && staff.totp_setup_nonce === pending.nonce) return decryptSecret(config.secretKey, staff.totp_secret);
-      const secret = newTotpSecret();
-      db.prepare("UPDATE staff SET totp_secret = ?, totp_setup_nonce = ?, totp_last_step = 0 WHERE id = ? AND totp_confirmed_at IS NULL").run(
-        encryptSecret(config.secretKey, secret),
-        pending.nonce,
-        staff.id,
-      );
-      return secret;
-    })
-    .immediate();
+  // Made before the transaction, and used only if this visit has no secret yet.
+  const fresh = newTotpSecret();
+  const sealedFresh = encryptSecret(config.secretKey, fresh);
+  const kept = await transaction(db, async (trx): Promise<{ sealed: string } | "fresh" | null> => {
+    const staff = await findStaffById(trx, pending.staffId);
+    if (!staff || staff.totp_confirmed_at || !staffMayEnter(staff)) return null;
+    if (staff.totp_secret && staff.totp_setup_nonce === pending.nonce) return { sealed: staff.totp_secret };
+    await staffStore.setSetupSecret(trx, staff.id, sealedFresh, pending.nonce);
+    return "fresh";
+  });
+  if (kept === null) return null;
+  return kept === "fresh" ? fresh : decryptSecret(config.secretKey, kept.sealed);
 }
 
 // ---- code step -----------------------------------------------------------------------------------
 
 /** Locks after the 10th wrong code in a row: sessions end, the staff member and support are told. */
-function lockIfExhausted(context: AppLoadContext, staffId: string): void {
-  const { db, clock, config } = context.services;
+async function lockIfExhausted(context: AppLoadContext, staffId: string): Promise<void> {
+  const { clock, config } = context.services;
   const now = clock.now();
-  const locked = db.transaction((): Staff | null => {
-    const changed = db
-      .prepare("UPDATE staff SET locked_at = ?, locked_reason = 'failed_codes', locked_ip = ? WHERE id = ? AND locked_at IS NULL AND failed_code_count >= ?")
-      .run(now, context.clientIp, staffId, STAFF_CODE_LOCK_AFTER).changes;
-    if (changed !== 1) return null;
-    const staff = findStaffById(db, staffId)!;
-    deleteAllSessions(db, { type: "staff", id: staffId });
-    recordStaffEvent(db, { staff_id: staffId, at: now, actor: "system", action: "locked", note: null });
-    recordEvent(context, { event: "staff_locked", outcome: "info", actorType: "system", actorId: null, details: { staff_id: staffId, failures: staff.failed_code_count } });
+  const locked = await inTransaction(context, async (tx): Promise<Staff | null> => {
+    const db = tx.services.db;
+    if (!(await staffStore.lockStaffIfExhausted(db, staffId, now, context.clientIp, STAFF_CODE_LOCK_AFTER))) return null;
+    const staff = (await findStaffById(db, staffId))!;
+    await deleteAllSessions(db, { type: "staff", id: staffId });
+    await recordStaffEvent(db, { staff_id: staffId, at: now, actor: "system", action: "locked", note: null });
+    await recordEvent(tx, { event: "staff_locked", outcome: "info", actorType: "system", actorId: null, details: { staff_id: staffId, failures: staff.failed_code_count } });
     const payload = {
       appName: config.appName,
       staffName: staff.name,
@@ -209,9 +193,9 @@ function lockIfExhausted(context: AppLoadContext, staffId: string): void {
       staffPageUrl: new URL("/support/staff", config.appOrigin).toString(),
       supportEmail: config.supportEmail,
     };
-    for (const to of new Set([staff.email, config.supportEmail])) context.services.send({ channel: "email", to, template: "staff-locked", payload });
+    for (const to of new Set([staff.email, config.supportEmail])) await tx.services.send({ channel: "email", to, template: "staff-locked", payload });
     return staff;
-  })();
+  });
   if (locked) context.services.logger.warn({ event: "staff_locked", staffId, ip: context.clientIp }, "staff member locked after repeated wrong authenticator codes");
 }
 
@@ -224,15 +208,12 @@ export async function staffTotpStep(context: AppLoadContext, request: Request, p
   const { db, clock, config } = context.services;
   // Count the attempt before checking it (refunded by a right code), and never more than the
   // lock allows, however many requests run at once.
-  const reserved =
-    db
-      .prepare("UPDATE staff SET failed_code_count = failed_code_count + 1 WHERE id = ? AND status = 'active' AND locked_at IS NULL AND failed_code_count < ?")
-      .run(pending.staffId, STAFF_CODE_LOCK_AFTER).changes === 1;
+  const reserved = await staffStore.reserveCodeAttempt(db, pending.staffId, STAFF_CODE_LOCK_AFTER);
   // The row is read after the request body has arrived and after the reservation (L1).
-  const staff = findStaffById(db, pending.staffId);
-  const fail = (reason: string) => {
-    recordEvent(context, { event: "staff_sign_in", outcome: "failure", actorType: "staff", actorId: pending.staffId, details: { step, reason, failures: staff?.failed_code_count ?? 0 } });
-    if (reserved) lockIfExhausted(context, pending.staffId);
+  const staff = await findStaffById(db, pending.staffId);
+  const fail = async (reason: string) => {
+    await recordEvent(context, { event: "staff_sign_in", outcome: "failure", actorType: "staff", actorId: pending.staffId, details: { step, reason, failures: staff?.failed_code_count ?? 0 } });
+    if (reserved) await lockIfExhausted(context, pending.staffId);
     return null;
   };
   if (!reserved || !staff) return fail("refused");
@@ -243,19 +224,12 @@ export async function staffTotpStep(context: AppLoadContext, request: Request, p
   if (matched === null) return fail("wrong_code");
   // The replay check and the success are one atomic write: of two requests with the same code,
   // only the one that moves totp_last_step forward gets a session.
-  const won =
-    db
-      .prepare(
-        `UPDATE staff SET totp_last_step = ?, totp_confirmed_at = COALESCE(totp_confirmed_at, ?), totp_setup_nonce = NULL,
-           failed_code_count = 0, failed_password_count = 0, password_delay_until = 0
-         WHERE id = ? AND totp_last_step < ? AND totp_secret = ? AND status = 'active' AND locked_at IS NULL`,
-      )
-      .run(matched, clock.now(), staff.id, matched, staff.totp_secret).changes === 1;
+  const won = await staffStore.spendTotpStep(db, staff.id, matched, staff.totp_secret!, clock.now());
   if (!won) return fail("replayed");
   const old = readCookie(request, STAFF_COOKIE, config.secureCookies);
-  if (old) deleteSession(db, sessionIdFromToken(old));
-  const { token } = createSession(db, { type: "staff", id: staff.id }, clock.now(), config.session, { ip: context.clientIp, userAgent: context.userAgent });
-  recordEvent(context, { event: step === "setup" ? "staff_totp_enrolled" : "staff_sign_in", outcome: "success", actorType: "staff", actorId: staff.id });
+  if (old) await deleteSession(db, sessionIdFromToken(old));
+  const { token } = await createSession(db, { type: "staff", id: staff.id }, clock.now(), config.session, { ip: context.clientIp, userAgent: context.userAgent });
+  await recordEvent(context, { event: step === "setup" ? "staff_totp_enrolled" : "staff_sign_in", outcome: "success", actorType: "staff", actorId: staff.id });
   return [
     serializeCookie(STAFF_COOKIE, token, { secure: config.secureCookies, sameSite: "Strict" }),
     clearCookie(PENDING_COOKIE, { secure: config.secureCookies, sameSite: "Strict" }),
@@ -265,23 +239,23 @@ export async function staffTotpStep(context: AppLoadContext, request: Request, p
 // ---- sessions ----------------------------------------------------------------------------------
 
 /** The signed-in staff member, or a redirect to sign in (also for a disabled or locked one). */
-export function requireStaff(request: Request, context: AppLoadContext): { staff: Staff; session: Session } {
+export async function requireStaff(request: Request, context: AppLoadContext): Promise<{ staff: Staff; session: Session }> {
   const { db, clock, config } = context.services;
   const token = readCookie(request, STAFF_COOKIE, config.secureCookies);
-  const session = token ? validateSession(db, token, clock.now(), config.session) : null;
-  const staff = session?.subject_type === "staff" ? findStaffById(db, session.subject_id) : undefined;
-  if (session && staff && !staffMayEnter(staff)) deleteSession(db, session.id);
+  const session = token ? await validateSession(db, token, clock.now(), config.session) : null;
+  const staff = session?.subject_type === "staff" ? await findStaffById(db, session.subject_id) : undefined;
+  if (session && staff && !staffMayEnter(staff)) await deleteSession(db, session.id);
   if (!session || !staff || !staff.totp_confirmed_at || !staffMayEnter(staff)) throw redirect("/support/login");
   return { staff, session };
 }
 
-export function endStaffSession(request: Request, context: AppLoadContext): string {
+export async function endStaffSession(request: Request, context: AppLoadContext): Promise<string> {
   const { db, clock, config } = context.services;
   const token = readCookie(request, STAFF_COOKIE, config.secureCookies);
   if (token) {
-    const session = validateSession(db, token, clock.now(), config.session);
-    deleteSession(db, sessionIdFromToken(token));
-    if (session?.subject_type === "staff") recordEvent(context, { event: "staff_sign_out", outcome: "success", actorType: "staff", actorId: session.subject_id });
+    const session = await validateSession(db, token, clock.now(), config.session);
+    await deleteSession(db, sessionIdFromToken(token));
+    if (session?.subject_type === "staff") await recordEvent(context, { event: "staff_sign_out", outcome: "success", actorType: "staff", actorId: session.subject_id });
   }
   return clearCookie(STAFF_COOKIE, { secure: config.secureCookies, sameSite: "Strict" });
 }
@@ -295,7 +269,7 @@ export async function staffCodeAction(request: Request, context: AppLoadContext,
   if (!pending) throw redirect("/support/login");
   const form = await readForm(request);
   // Only now, with the whole body in, is the staff row read (L1).
-  const staff = findStaffById(context.services.db, pending.staffId);
+  const staff = await findStaffById(context.services.db, pending.staffId);
   if (!staff || Boolean(staff.totp_confirmed_at) !== (step === "verify")) throw redirect("/support/login");
   const cookies = await staffTotpStep(context, request, pending, step, String(form.get("code") ?? "").slice(0, 16));
   if (!cookies) {

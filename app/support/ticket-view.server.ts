@@ -1,5 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { recentAuditForUser } from "~/audit/audit.server";
+import { successesForUserSince } from "~/stores/audit.store";
 import { activeLock, listLocks } from "~/lockout/lockout.server";
 import { recentFlows } from "~/recovery/flows.server";
 import { normalisePhone } from "~/accounts/phone";
@@ -9,12 +10,13 @@ import { CATEGORIES, getTicket, ticketAccount, ticketEvents } from "~/tickets/ti
 export const RECENT_CONTACT_CHANGE_MS = 30 * 86_400_000;
 
 /** When the account's email and phone were last changed or restored, if within the recent window. */
-function recentContactChanges(context: AppLoadContext, userId: string, now: number) {
-  const rows = context.services.db
-    .prepare(
-      "SELECT at, event FROM audit_events WHERE user_id = ? AND event IN ('email_changed', 'phone_changed', 'email_restored', 'phone_restored') AND outcome = 'success' AND at >= ? ORDER BY seq DESC",
-    )
-    .all(userId, now - RECENT_CONTACT_CHANGE_MS) as { at: number; event: string }[];
+async function recentContactChanges(context: AppLoadContext, userId: string, now: number) {
+  const rows = await successesForUserSince(
+    context.services.db,
+    userId,
+    ["email_changed", "phone_changed", "email_restored", "phone_restored"],
+    now - RECENT_CONTACT_CHANGE_MS,
+  );
   const latest = (kind: "email" | "phone") => rows.find((r) => r.event.startsWith(`${kind}_`)) ?? null;
   return { email: latest("email"), phone: latest("phone") };
 }
@@ -26,21 +28,21 @@ function recentContactChanges(context: AppLoadContext, userId: string, now: numb
  * recently is shown as such, not as a match (M3); a contact put back by a "This wasn't me"
  * report says so.
  */
-export function ticketView(context: AppLoadContext, id: string) {
+export async function ticketView(context: AppLoadContext, id: string) {
   const { db, clock, config } = context.services;
-  const ticket = getTicket(db, id);
+  const ticket = await getTicket(db, id);
   if (!ticket) return null;
-  const user = ticketAccount(db, ticket);
+  const user = await ticketAccount(db, ticket);
   const now = clock.now();
-  const audit = user ? recentAuditForUser(db, user.id, 30) : [];
+  const audit = user ? await recentAuditForUser(db, user.id, 30) : [];
   const lastSignIn = audit.find((e) => e.event === "sign_in" && e.outcome === "success");
-  const lock = user ? activeLock(db, user.id, now) : undefined;
+  const lock = user ? await activeLock(db, user.id, now) : undefined;
   const hint = (ticket.account_hint ?? "").trim().toLowerCase();
   const claimedPhone = ticket.contact_phone ? normalisePhone(ticket.contact_phone, config.defaultPhoneRegion) : null;
   const { confirm_token_hash: _omit, ...safeTicket } = ticket;
   void _omit;
-  const events = ticketEvents(db, ticket.id);
-  const changed = user ? recentContactChanges(context, user.id, now) : { email: null, phone: null };
+  const events = await ticketEvents(db, ticket.id);
+  const changed = user ? await recentContactChanges(context, user.id, now) : { email: null, phone: null };
   const restoredByReport = (kind: "email" | "phone") => events.some((e) => e.actor === "system" && e.action === `${kind}_restored`);
   /** "restored": put back by this ticket's report; "recent": changed lately, so a match proves nothing. */
   const contactState = (kind: "email" | "phone", matches: boolean | null) => {
@@ -87,8 +89,8 @@ export function ticketView(context: AppLoadContext, id: string) {
       emailState: contactState("email", emailMatches)!,
       phoneState: contactState("phone", phoneMatches),
     },
-    locks: user ? listLocks(db, user.id, 20) : [],
-    flows: user ? recentFlows(db, user.id, 20) : [],
+    locks: user ? await listLocks(db, user.id, 20) : [],
+    flows: user ? await recentFlows(db, user.id, 20) : [],
     audit: audit.map((e) => ({ seq: e.seq, at: e.at, event: e.event, outcome: e.outcome, ip: e.ip })),
   };
 }

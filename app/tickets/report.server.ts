@@ -1,5 +1,10 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
+import { inTransaction } from "~/context.server";
+import * as reportLinks from "~/stores/report-links.store";
+import * as factors from "~/stores/factors.store";
+import { cancelPendingChanges } from "~/stores/contact-changes.store";
+import { setVerifiedContact } from "~/stores/users.store";
 import { findUserById, type User, flagPasswordChange } from "~/accounts/accounts.server";
 import { dropOrphanedRecoveryCodes } from "~/factors/factors.server";
 import { guardedLookup } from "~/limits/limits.server";
@@ -25,25 +30,13 @@ import { addTicketEvent, openTicket } from "./tickets.server";
 /** Factors added this long before a report are treated as the intruder's and removed (H1). */
 export const REPORT_FACTOR_WINDOW_MS = 7 * 86_400_000;
 
-type ReportRow = {
-  token_hash: string;
-  user_id: string;
-  event: string;
-  created_at: number;
-  expires_at: number;
-  used_at: number | null;
-  channel: "email" | "sms" | null;
-  recipient: string | null;
-  restore_kind: "email" | "phone" | null;
-  restore_value: string | null;
-  restore_replaced: string | null;
-};
+type ReportRow = reportLinks.ReportTokenRow;
 
 export type ReportStatus = "valid" | "used" | "expired" | "invalid";
 
-function findReport(context: AppLoadContext, token: string): ReportRow | undefined {
+async function findReport(context: AppLoadContext, token: string): Promise<ReportRow | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-  return context.services.db.prepare("SELECT * FROM report_tokens WHERE token_hash = ?").get(sha256Hex(token)) as ReportRow | undefined;
+  return reportLinks.findReportToken(context.services.db, sha256Hex(token));
 }
 
 async function inspect(context: AppLoadContext, token: string): Promise<{ status: ReportStatus | "throttled"; row?: ReportRow }> {
@@ -73,7 +66,7 @@ export async function previewReport(
   token: string,
 ): Promise<{ status: ReportStatus | "throttled"; contact: ReportContact | null; restores: "email" | "phone" | null }> {
   const { status, row } = await inspect(context, token);
-  const user = row ? findUserById(context.services.db, row.user_id) : undefined;
+  const user = row ? await findUserById(context.services.db, row.user_id) : undefined;
   if (status !== "valid" || !row || !user) return { status: status === "valid" ? "invalid" : status, contact: null, restores: null };
   return { status, contact: contactFor(row, user), restores: row.restore_kind };
 }
@@ -87,24 +80,20 @@ export type ReportOutcome =
  * The intruder's likely footholds: passkeys and an authenticator app added, and recovery codes
  * created, in the window before the report (H1). Removes them and says which, for support.
  */
-function removeRecentFactors(db: Db, userId: string, since: number): { lines: string[]; passkeys: string[]; totp: string | null; recoveryCodes: number } {
-  const passkeys = db.prepare("SELECT id, name, created_at FROM passkeys WHERE user_id = ? AND created_at >= ? ORDER BY created_at").all(userId, since) as {
-    id: string;
-    name: string;
-    created_at: number;
-  }[];
-  db.prepare("DELETE FROM passkeys WHERE user_id = ? AND created_at >= ?").run(userId, since);
-  const totp = db.prepare("SELECT confirmed_at, created_at FROM user_totp WHERE user_id = ?").get(userId) as { confirmed_at: number | null; created_at: number } | undefined;
+async function removeRecentFactors(db: Db, userId: string, since: number): Promise<{ lines: string[]; passkeys: string[]; totp: string | null; recoveryCodes: number }> {
+  const passkeys = await factors.listPasskeysSince(db, userId, since);
+  await factors.deletePasskeys(db, userId, since);
+  const totp = await factors.findTotp(db, userId);
   let totpLine: string | null = null;
   if (totp && (totp.confirmed_at === null || Math.max(totp.confirmed_at, totp.created_at) >= since)) {
     // A set-up never confirmed is no factor, but it is not left for anyone to finish either.
-    db.prepare("DELETE FROM user_totp WHERE user_id = ?").run(userId);
+    await factors.deleteTotp(db, userId);
     if (totp.confirmed_at !== null) totpLine = `authenticator app added ${utcMinute(totp.confirmed_at)}`;
   }
-  const codes = db.prepare("SELECT MIN(created_at) AS at, COUNT(*) AS n FROM recovery_codes WHERE user_id = ? AND created_at >= ?").get(userId, since) as { at: number | null; n: number };
-  db.prepare("DELETE FROM recovery_codes WHERE user_id = ? AND created_at >= ?").run(userId, since);
+  const codes = await factors.recoveryCodesSince(db, userId, since);
+  await factors.deleteRecoveryCodes(db, userId, since);
   // Older codes go too if nothing is left for them to back up (L9).
-  const orphaned = dropOrphanedRecoveryCodes(db, userId);
+  const orphaned = await dropOrphanedRecoveryCodes(db, userId);
   const passkeyLines = passkeys.map((p) => `passkey "${p.name}" added ${utcMinute(p.created_at)}`);
   const lines = [
     ...passkeyLines,
@@ -116,11 +105,10 @@ function removeRecentFactors(db: Db, userId: string, since: number): { lines: st
 }
 
 /** Undoes a contact change: the previous value is put back, verified, and pending changes end. */
-function restoreContact(db: Db, userId: string, row: ReportRow): { kind: "email" | "phone"; value: string } | null {
+async function restoreContact(db: Db, userId: string, row: ReportRow): Promise<{ kind: "email" | "phone"; value: string } | null> {
   if (!row.restore_kind || !row.restore_value) return null;
-  if (row.restore_kind === "email") db.prepare("UPDATE users SET email = ?, email_verified = 1 WHERE id = ?").run(row.restore_value, userId);
-  else db.prepare("UPDATE users SET phone = ?, phone_verified = 1 WHERE id = ?").run(row.restore_value, userId);
-  db.prepare("UPDATE contact_changes SET status = 'cancelled' WHERE user_id = ? AND status = 'pending'").run(userId);
+  await setVerifiedContact(db, userId, row.restore_kind, row.restore_value);
+  await cancelPendingChanges(db, userId);
   return { kind: row.restore_kind, value: row.restore_value };
 }
 
@@ -128,17 +116,18 @@ export async function acceptReport(context: AppLoadContext, token: string): Prom
   const { status, row } = await inspect(context, token);
   if (status !== "valid" || !row) return { ok: false, status: status === "valid" ? "invalid" : status };
   const { db, clock } = context.services;
-  const user = findUserById(db, row.user_id);
+  const user = await findUserById(db, row.user_id);
   if (!user) return { ok: false, status: "invalid" };
   const now = clock.now();
-  return db.transaction((): ReportOutcome => {
-    const won = db.prepare("UPDATE report_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL").run(now, row.token_hash).changes === 1;
+  return inTransaction(context, async (tx): Promise<ReportOutcome> => {
+    const db = tx.services.db;
+    const won = await reportLinks.spendReportToken(db, row.token_hash, now);
     if (!won) return { ok: false, status: "used" };
     // Any other report links of this account are spent too: the account is now with support.
-    db.prepare("UPDATE report_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL").run(now, user.id);
-    const restored = restoreContact(db, user.id, row);
-    const removed = removeRecentFactors(db, user.id, now - REPORT_FACTOR_WINDOW_MS);
-    createLock(db, {
+    await reportLinks.spendReportTokensOf(db, user.id, now);
+    const restored = await restoreContact(db, user.id, row);
+    const removed = await removeRecentFactors(db, user.id, now - REPORT_FACTOR_WINDOW_MS);
+    await createLock(db, {
       userId: user.id,
       reason: "reported_compromise",
       now,
@@ -150,13 +139,13 @@ export async function acceptReport(context: AppLoadContext, token: string): Prom
     });
     // The password may be known to whoever used the account: once support unlocks it, the next
     // password sign-in must choose a new one (PWD-06).
-    flagPasswordChange(db, user.id);
-    const sessions = deleteAllSessions(db, { type: "user", id: user.id });
-    cancelFlowsForUser(db, user.id);
-    const after = findUserById(db, user.id)!;
+    await flagPasswordChange(db, user.id);
+    const sessions = await deleteAllSessions(db, { type: "user", id: user.id });
+    await cancelFlowsForUser(db, user.id);
+    const after = (await findUserById(db, user.id))!;
     const contact = contactFor(row, after);
     if (restored) {
-      recordEvent(context, {
+      await recordEvent(tx, {
         event: `${restored.kind}_restored`,
         outcome: "success",
         userId: user.id,
@@ -165,7 +154,7 @@ export async function acceptReport(context: AppLoadContext, token: string): Prom
         details: { via: "compromise_report", reported_event: row.event },
       });
     }
-    recordEvent(context, {
+    await recordEvent(tx, {
       event: "compromise_reported",
       outcome: "success",
       userId: user.id,
@@ -195,8 +184,8 @@ export async function acceptReport(context: AppLoadContext, token: string): Prom
     ]
       .filter(Boolean)
       .join("\n");
-    const ticket = openTicket(
-      context,
+    const ticket = await openTicket(
+      tx,
       {
         category: "compromised",
         fullName: user.username,
@@ -211,7 +200,7 @@ export async function acceptReport(context: AppLoadContext, token: string): Prom
       { source: "report", matchedUser: after, contactConfirmed: contact.channel === "email" },
     );
     if (restored) {
-      addTicketEvent(
+      await addTicketEvent(
         db,
         ticket.ticketId,
         now,
@@ -220,7 +209,7 @@ export async function acceptReport(context: AppLoadContext, token: string): Prom
         `The ${restored.kind === "email" ? "email address" : "phone number"} was put back to ${restored.value}, verified; ${row.restore_replaced ?? "the new value"} was removed.`,
       );
     }
-    if (removed.lines.length) addTicketEvent(db, ticket.ticketId, now, "system", "factors_removed", removed.lines.join("; "));
+    if (removed.lines.length) await addTicketEvent(db, ticket.ticketId, now, "system", "factors_removed", removed.lines.join("; "));
     return { ok: true, reference: ticket.reference, slaHours: ticket.slaHours, contact, restored };
-  }).immediate();
+  });
 }

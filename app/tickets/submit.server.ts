@@ -25,6 +25,6 @@ export async function submitTicket(context: AppLoadContext, value: z.infer<typeo
   }
   const slaHours = Math.round((value.category === "compromised" ? config.tickets.slaHighMs : config.tickets.slaNormalMs) / 3_600_000);
   if (options.bot) return { ok: true, reference: newReference(), slaHours };
-  const ticket = openTicket(context, value);
+  const ticket = await openTicket(context, value);
   return { ok: true, reference: ticket.reference, slaHours };
 }

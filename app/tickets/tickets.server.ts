@@ -1,6 +1,8 @@
 import crypto from "node:crypto";
 import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
+import { inTransaction } from "~/context.server";
+import * as store from "~/stores/tickets.store";
 import { findUserById, findUsersByEmail, findUsersByLogin, type User } from "~/accounts/accounts.server";
 import { activeLock } from "~/lockout/lockout.server";
 import { guardedLookup } from "~/limits/limits.server";
@@ -78,60 +80,56 @@ export type NewTicket = {
 };
 
 /** Which account the claim is about, when exactly one matches what the customer typed. */
-function matchAccount(db: Db, input: NewTicket): User | null {
-  const byHint = input.accountHint ? findUsersByLogin(db, input.accountHint) : [];
+async function matchAccount(db: Db, input: NewTicket): Promise<User | null> {
+  const byHint = input.accountHint ? await findUsersByLogin(db, input.accountHint) : [];
   if (byHint.length === 1) return byHint[0];
-  const byContact = findUsersByEmail(db, input.contactEmail);
+  const byContact = await findUsersByEmail(db, input.contactEmail);
   return byContact.length === 1 ? byContact[0] : null;
 }
 
 /**
  * Opens a ticket, inside one transaction with its acknowledgement to the customer and its email
- * to support. Call inside a transaction when combining with other changes.
+ * to support. Pass the caller's transaction context (`tx`) when combining with other changes.
  */
-export function openTicket(
+export async function openTicket(
   context: AppLoadContext,
   input: NewTicket,
   options: { source?: "form" | "report"; matchedUser?: User | null; contactConfirmed?: boolean } = {},
-): { reference: string; slaHours: number; ticketId: string } {
-  const { db, clock, config } = context.services;
+): Promise<{ reference: string; slaHours: number; ticketId: string }> {
+  const { clock, config } = context.services;
   const now = clock.now();
   const priority = input.category === "compromised" ? "high" : "normal";
   const slaMs = priority === "high" ? config.tickets.slaHighMs : config.tickets.slaNormalMs;
-  const matched = options.matchedUser !== undefined ? options.matchedUser : matchAccount(db, input);
+  const slaHours = Math.round(slaMs / 3_600_000);
   const confirmToken = randomToken();
-  const ticket: Ticket = {
-    id: randomId(),
-    reference: newReference(),
-    category: input.category,
-    priority,
-    status: "open",
-    source: options.source ?? "form",
-    sla_due_at: now + slaMs,
-    full_name: input.fullName,
-    account_hint: input.accountHint,
-    contact_email: input.contactEmail,
-    contact_phone: input.contactPhone,
-    details: input.details,
-    last_sign_in_claim: input.lastSignInClaim,
-    opened_claim: input.openedClaim,
-    matched_user_id: matched?.id ?? null,
-    contact_confirmed: options.contactConfirmed ? 1 : 0,
-    confirm_token_hash: options.contactConfirmed ? null : sha256Hex(confirmToken),
-    created_at: now,
-    updated_at: now,
-  };
-  db.transaction(() => {
-    db.prepare(
-      `INSERT INTO tickets (id, reference, category, priority, status, source, sla_due_at, full_name, account_hint, contact_email, contact_phone,
-         details, last_sign_in_claim, opened_claim, matched_user_id, contact_confirmed, confirm_token_hash, created_at, updated_at)
-       VALUES (@id, @reference, @category, @priority, @status, @source, @sla_due_at, @full_name, @account_hint, @contact_email, @contact_phone,
-         @details, @last_sign_in_claim, @opened_claim, @matched_user_id, @contact_confirmed, @confirm_token_hash, @created_at, @updated_at)`,
-    ).run(ticket);
-    addEvent(db, ticket.id, now, ticket.source === "report" ? "system" : "customer", "opened", null, null, "open");
-    const slaHours = Math.round(slaMs / 3_600_000);
+  return inTransaction(context, async (tx) => {
+    const db = tx.services.db;
+    const matched = options.matchedUser !== undefined ? options.matchedUser : await matchAccount(db, input);
+    const ticket: Ticket = {
+      id: randomId(),
+      reference: newReference(),
+      category: input.category,
+      priority,
+      status: "open",
+      source: options.source ?? "form",
+      sla_due_at: now + slaMs,
+      full_name: input.fullName,
+      account_hint: input.accountHint,
+      contact_email: input.contactEmail,
+      contact_phone: input.contactPhone,
+      details: input.details,
+      last_sign_in_claim: input.lastSignInClaim,
+      opened_claim: input.openedClaim,
+      matched_user_id: matched?.id ?? null,
+      contact_confirmed: options.contactConfirmed ? 1 : 0,
+      confirm_token_hash: options.contactConfirmed ? null : sha256Hex(confirmToken),
+      created_at: now,
+      updated_at: now,
+    };
+    await store.insertTicket(db, ticket);
+    await addEvent(db, ticket.id, now, ticket.source === "report" ? "system" : "customer", "opened", null, null, "open");
     if (!options.contactConfirmed) {
-      context.services.send({
+      await tx.services.send({
         channel: "email",
         to: ticket.contact_email,
         template: "ticket-acknowledgement",
@@ -143,22 +141,22 @@ export function openTicket(
         },
       });
     }
-    context.services.send({ channel: "email", to: config.supportEmail, template: "ticket-new", payload: supportPayload(context, ticket, matched) });
-    recordEvent(context, {
+    await tx.services.send({ channel: "email", to: config.supportEmail, template: "ticket-new", payload: await supportPayload(tx, ticket, matched) });
+    await recordEvent(tx, {
       event: "ticket_opened",
       outcome: "info",
       userId: matched?.id ?? null,
       details: { ticket: ticket.reference, category: ticket.category, priority, source: ticket.source, matched: Boolean(matched) },
     });
-  }).immediate();
-  return { reference: ticket.reference, slaHours: Math.round(slaMs / 3_600_000), ticketId: ticket.id };
+    return { reference: ticket.reference, slaHours, ticketId: ticket.id };
+  });
 }
 
 /** What support's email says. Every customer value is passed as data; the template escapes it. */
-function supportPayload(context: AppLoadContext, ticket: Ticket, matched: User | null) {
+async function supportPayload(context: AppLoadContext, ticket: Ticket, matched: User | null) {
   const { db, clock, config } = context.services;
-  const lock = matched ? activeLock(db, matched.id, clock.now()) : undefined;
-  const attempts = matched ? recentFlows(db, matched.id, 50).filter((f) => f.created_at > clock.now() - 7 * 86_400_000) : [];
+  const lock = matched ? await activeLock(db, matched.id, clock.now()) : undefined;
+  const attempts = matched ? (await recentFlows(db, matched.id, 50)).filter((f) => f.created_at > clock.now() - 7 * 86_400_000) : [];
   return {
     appName: config.appName,
     reference: ticket.reference,
@@ -181,21 +179,13 @@ function supportPayload(context: AppLoadContext, ticket: Ticket, matched: User |
   };
 }
 
-function addEvent(db: Db, ticketId: string, at: number, actor: string, action: string, note: string | null, from: string | null, to: string | null) {
-  db.prepare("INSERT INTO ticket_events (ticket_id, at, actor, action, note, from_status, to_status) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
-    ticketId,
-    at,
-    actor,
-    action,
-    note,
-    from,
-    to,
-  );
+async function addEvent(db: Db, ticketId: string, at: number, actor: string, action: string, note: string | null, from: string | null, to: string | null) {
+  await store.insertTicketEvent(db, { ticket_id: ticketId, at, actor, action, note, from_status: from, to_status: to });
 }
 
 /** A system note in a ticket's history (e.g. what a "This wasn't me" report changed). */
-export function addTicketEvent(db: Db, ticketId: string, at: number, actor: string, action: string, note: string | null) {
-  addEvent(db, ticketId, at, actor, action, note, null, null);
+export async function addTicketEvent(db: Db, ticketId: string, at: number, actor: string, action: string, note: string | null): Promise<void> {
+  await addEvent(db, ticketId, at, actor, action, note, null, null);
 }
 
 /** The acknowledgement's confirm link lives as long as a report link (L15, TOK-05). */
@@ -213,55 +203,49 @@ export async function confirmContact(context: AppLoadContext, token: string): Pr
   const looked = await guardedLookup(
     limits,
     context.clientKey,
-    () => (/^[A-Za-z0-9_-]{43}$/.test(token) ? (db.prepare("SELECT * FROM tickets WHERE confirm_token_hash = ?").get(sha256Hex(token)) as Ticket | undefined) : undefined),
+    async () => (/^[A-Za-z0-9_-]{43}$/.test(token) ? ((await store.findTicketByConfirmHash(db, sha256Hex(token))) as Ticket | undefined) : undefined),
     (found) => found !== undefined,
   );
   if (!looked) return "throttled";
   const ticket = looked.found;
   if (!ticket) return "invalid";
   if (clock.now() >= ticket.created_at + CONFIRM_TTL_MS) return "expired";
-  const won = db.transaction(() => {
-    const changed = db
-      .prepare("UPDATE tickets SET contact_confirmed = 1, confirm_token_hash = NULL, updated_at = ? WHERE id = ? AND confirm_token_hash = ?")
-      .run(clock.now(), ticket.id, ticket.confirm_token_hash).changes;
-    if (changed === 1) addEvent(db, ticket.id, clock.now(), "customer", "contact_confirmed", null, null, null);
-    return changed === 1;
-  }).immediate();
+  const now = clock.now();
+  // Spent by one conditional UPDATE: of two clicks at once, only one confirms and is recorded.
+  const won = await inTransaction(context, async (tx) => {
+    if (!(await store.confirmTicketContact(tx.services.db, ticket.id, ticket.confirm_token_hash!, now))) return false;
+    await addEvent(tx.services.db, ticket.id, now, "customer", "contact_confirmed", null, null, null);
+    return true;
+  });
   return won ? "confirmed" : "invalid";
 }
 
-export function listTickets(db: Db, filter: { status?: string | null; category?: string | null }): Ticket[] {
-  const where: string[] = [];
-  const args: string[] = [];
-  if (filter.status === "active" || !filter.status) where.push("status IN ('open', 'waiting_customer')");
-  else if ((STATUSES as readonly string[]).includes(filter.status)) {
-    where.push("status = ?");
-    args.push(filter.status);
-  }
-  if (filter.category && filter.category in CATEGORIES) {
-    where.push("category = ?");
-    args.push(filter.category);
-  }
-  const sql = `SELECT * FROM tickets ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY sla_due_at ASC LIMIT 200`;
-  return db.prepare(sql).all(...args) as Ticket[];
+export async function listTickets(db: Db, filter: { status?: string | null; category?: string | null }): Promise<Ticket[]> {
+  const statuses =
+    filter.status === "active" || !filter.status
+      ? (["open", "waiting_customer"] as const)
+      : (STATUSES as readonly string[]).includes(filter.status)
+        ? [filter.status]
+        : null;
+  const category = filter.category && filter.category in CATEGORIES ? filter.category : null;
+  return (await store.listTickets(db, { statuses, category }, 200)) as Ticket[];
 }
 
-export function getTicket(db: Db, id: string): Ticket | undefined {
+export async function getTicket(db: Db, id: string): Promise<Ticket | undefined> {
   if (!/^[a-z2-7]{24}$/.test(id)) return undefined;
-  return db.prepare("SELECT * FROM tickets WHERE id = ?").get(id) as Ticket | undefined;
+  return (await store.findTicketById(db, id)) as Ticket | undefined;
 }
 
-export function ticketEvents(db: Db, id: string): TicketEvent[] {
-  return db.prepare("SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id").all(id) as TicketEvent[];
+export async function ticketEvents(db: Db, id: string): Promise<TicketEvent[]> {
+  return store.listTicketEvents(db, id);
 }
 
-export function ticketAccount(db: Db, ticket: Ticket): User | null {
-  return ticket.matched_user_id ? (findUserById(db, ticket.matched_user_id) ?? null) : null;
+export async function ticketAccount(db: Db, ticket: Ticket): Promise<User | null> {
+  return ticket.matched_user_id ? ((await findUserById(db, ticket.matched_user_id)) ?? null) : null;
 }
 
 /** Records a staff action with its note and status change (the ticket's history). */
-export function recordStaffAction(db: Db, ticket: Ticket, now: number, staffId: string, action: string, note: string, to: TicketStatus | null) {
-  if (to) db.prepare("UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?").run(to, now, ticket.id);
-  else db.prepare("UPDATE tickets SET updated_at = ? WHERE id = ?").run(now, ticket.id);
-  addEvent(db, ticket.id, now, `staff:${staffId}`, action, note, ticket.status, to ?? ticket.status);
+export async function recordStaffAction(db: Db, ticket: Ticket, now: number, staffId: string, action: string, note: string, to: TicketStatus | null): Promise<void> {
+  await store.updateTicketStatus(db, ticket.id, to, now);
+  await addEvent(db, ticket.id, now, `staff:${staffId}`, action, note, ticket.status, to ?? ticket.status);
 }
