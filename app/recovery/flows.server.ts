@@ -1,5 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
+import { inTransaction } from "~/context.server";
 import { findUserById, findUsersByLogin, findUsersByVerifiedPhone, type User } from "~/accounts/accounts.server";
 import { looksLikePhone, normalisePhone } from "~/accounts/phone";
 import { smsAllowed } from "~/delivery/sms-guard.server";
@@ -8,7 +9,8 @@ import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server"
 import { hmacHex, randomDigits, randomId, randomToken, safeEqual, sha256Bytes, sha256Hex } from "~/security/crypto.server";
 import { knownDevice } from "~/sessions/device.server";
 import { guardedLookup } from "~/limits/limits.server";
-import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
+import * as store from "~/stores/recovery-flows.store";
+import type { Flow, RecoverySession } from "~/stores/recovery-flows.store";
 import { recordEvent } from "~/audit/events.server";
 
 /**
@@ -23,35 +25,10 @@ import { recordEvent } from "~/audit/events.server";
  *   (TOK-10, TOK-11). The token is consumed only when the flow completes, atomically (TOK-04).
  */
 
-export type Purpose = "reset" | "unlock";
+export type Purpose = Flow["purpose"];
+export type { Flow, RecoverySession };
+export { recentFlows } from "~/stores/recovery-flows.store";
 export const RECOVERY_COOKIE = "recovery";
-
-export type Flow = {
-  id: string;
-  purpose: Purpose;
-  identifier_key: string;
-  user_id: string | null;
-  channel: "email" | "sms" | "none";
-  link_token_hash: string | null;
-  code_hash: string | null;
-  code_attempts: number;
-  failed_count: number;
-  status: "active" | "consumed" | "cancelled";
-  created_at: number;
-  expires_at: number;
-  code_expires_at: number;
-  last_sent_at: number;
-  consumed_at: number | null;
-  requested_via: "email" | "phone";
-};
-
-export type RecoverySession = {
-  id: string;
-  flow_id: string;
-  state: "pending" | "verified" | "second_factor_verified";
-  created_at: number;
-  expires_at: number;
-};
 
 const CODE_TTL_MS = 10 * 60_000; // OTP-04: codes live at most 10 minutes, whatever the link's lifetime.
 
@@ -85,14 +62,14 @@ type Resolved = { user: User | null; ambiguous: User[]; channel: "email" | "sms"
  * Which account an identifier names: exactly one active account with a verified email (for a
  * username or email), or with that verified phone (for a phone number; OTP-08).
  */
-function resolveAccount(context: AppLoadContext, identifier: string): Resolved {
+async function resolveAccount(context: AppLoadContext, identifier: string): Promise<Resolved> {
   const { db, config } = context.services;
   if (typedPhone(identifier)) {
     const e164 = normalisePhone(identifier, config.defaultPhoneRegion);
-    const matches = e164 ? findUsersByVerifiedPhone(db, e164).filter((u) => u.status === "active") : [];
+    const matches = e164 ? (await findUsersByVerifiedPhone(db, e164)).filter((u) => u.status === "active") : [];
     return { user: matches.length === 1 ? matches[0] : null, ambiguous: matches.length > 1 ? matches : [], channel: "sms", destination: e164 };
   }
-  const matches = findUsersByLogin(db, identifier).filter((u) => u.status === "active" && u.email_verified === 1);
+  const matches = (await findUsersByLogin(db, identifier)).filter((u) => u.status === "active" && u.email_verified === 1);
   return {
     user: matches.length === 1 ? matches[0] : null,
     ambiguous: matches.length > 1 ? matches : [],
@@ -114,7 +91,7 @@ export async function requestRecovery(
   rawIdentifier: string,
   options: { bot?: boolean } = {},
 ): Promise<RequestOutcome> {
-  const { db, clock, config, limits, metrics } = context.services;
+  const { clock, config, limits, metrics } = context.services;
   const identifier = normaliseIdentifier(rawIdentifier);
   const key = identifierKey(context, purpose, identifier);
 
@@ -127,7 +104,7 @@ export async function requestRecovery(
     if (!verdict.ok) {
       metrics.recoveryRequests.inc({ purpose, outcome: "throttled" });
       metrics.throttled.inc({ limit: name });
-      recordEvent(context, { event: `${PURPOSES[purpose].event}_throttled`, outcome: "failure", details: { limit: name } });
+      await recordEvent(context, { event: `${PURPOSES[purpose].event}_throttled`, outcome: "failure", details: { limit: name } });
       return { ok: false, retryAfterSeconds: verdict.retryAfterSeconds };
     }
   }
@@ -135,7 +112,7 @@ export async function requestRecovery(
   const now = clock.now();
   const resolved: Resolved = options.bot
     ? { user: null, ambiguous: [], channel: "email", destination: null }
-    : resolveAccount(context, identifier);
+    : await resolveAccount(context, identifier);
   const { user, ambiguous } = resolved;
   const via = typedPhone(identifier) ? "phone" : "email";
   const token = randomToken();
@@ -151,46 +128,46 @@ export async function requestRecovery(
   // A new request replaces this browser's own earlier request (TOK-06, OTP-06), and nothing else:
   // what happens to a flow never depends on whether an account matched, and a stranger's request
   // cannot cancel the owner's link or code (M4, L14). Finishing a reset ends every flow.
-  const previous = currentRecovery(context, request, purpose);
+  const previous = await currentRecovery(context, request, purpose);
+  const tokenHash = sha256Hex(token);
+  const hashedCode = codeHash(context, flowId, code);
 
-  db.transaction(() => {
-    if (previous) db.prepare("UPDATE recovery_flows SET status = 'cancelled', code_hash = NULL WHERE id = ? AND status = 'active'").run(previous.flow.id);
-    db.prepare(
-      `INSERT INTO recovery_flows (id, purpose, identifier_key, user_id, channel, link_token_hash, code_hash, created_at, expires_at, code_expires_at, last_sent_at, requested_via)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      flowId,
+  await inTransaction(context, async (tx) => {
+    const db = tx.services.db;
+    if (previous) await store.cancelFlow(db, previous.flow.id);
+    await store.openFlow(db, {
+      id: flowId,
       purpose,
-      key,
-      user?.id ?? null,
-      user ? resolved.channel : "none",
-      sha256Hex(token),
-      codeHash(context, flowId, code),
-      now,
-      now + config.recovery.linkTtlMs,
-      now + Math.min(CODE_TTL_MS, config.recovery.linkTtlMs),
-      now,
-      via,
-    );
-    insertRecoverySession(db, sessionId, sessionSecret, flowId, "pending", now, now + config.recovery.linkTtlMs);
+      identifier_key: key,
+      user_id: user?.id ?? null,
+      channel: user ? resolved.channel : "none",
+      link_token_hash: tokenHash,
+      code_hash: hashedCode,
+      created_at: now,
+      expires_at: now + config.recovery.linkTtlMs,
+      code_expires_at: now + Math.min(CODE_TTL_MS, config.recovery.linkTtlMs),
+      last_sent_at: now,
+      requested_via: via,
+    });
+    await insertRecoverySession(db, sessionId, sessionSecret, flowId, "pending", now, now + config.recovery.linkTtlMs);
     if (user && destinationOk) {
-      queueFlowMessage(context, purpose, user, resolved.channel, token, code);
+      await queueFlowMessage(tx, purpose, user, resolved.channel, token, code);
     } else if (ambiguous.length > 0 && destinationOk) {
       // Several accounts share this address or number: say which usernames, and ask for one.
-      context.services.send({
+      await tx.services.send({
         channel: resolved.channel,
         to: resolved.destination!,
         template: "recovery-ambiguous",
         payload: { appName: config.appName, purpose, usernames: ambiguous.map((u) => u.username), origin: config.appOrigin },
       });
     }
-    recordEvent(context, {
+    await recordEvent(tx, {
       event: `${PURPOSES[purpose].event}_requested`,
       outcome: "info",
       userId: user?.id ?? null,
       details: { matched: Boolean(user), ambiguous: ambiguous.length > 1, sent: Boolean((user || ambiguous.length) && destinationOk), bot: Boolean(options.bot) },
     });
-  }).immediate();
+  });
   metrics.recoveryRequests.inc({ purpose, outcome: "accepted" });
 
   return { ok: true, cookie: recoveryCookie(context, sessionId, sessionSecret, config.recovery.linkTtlMs) };
@@ -217,7 +194,7 @@ async function destinationAllowed(
     const verdict = await limits.consume(name, key);
     if (!verdict.ok) {
       metrics.throttled.inc({ limit: name });
-      recordEvent(context, { event: "message_suppressed", outcome: "failure", details: { limit: name } });
+      await recordEvent(context, { event: "message_suppressed", outcome: "failure", details: { limit: name } });
       return false;
     }
   }
@@ -225,9 +202,10 @@ async function destinationAllowed(
   return true;
 }
 
-function queueFlowMessage(context: AppLoadContext, purpose: Purpose, user: User, channel: "email" | "sms", token: string, code: string) {
+/** Queues the link and code on the caller's transaction (pass its `tx`). */
+async function queueFlowMessage(context: AppLoadContext, purpose: Purpose, user: User, channel: "email" | "sms", token: string, code: string) {
   const { config } = context.services;
-  context.services.send({
+  await context.services.send({
     channel,
     to: channel === "sms" ? user.phone! : user.email,
     template: PURPOSES[purpose].template,
@@ -243,7 +221,11 @@ function queueFlowMessage(context: AppLoadContext, purpose: Purpose, user: User,
   });
 }
 
-function insertRecoverySession(
+function holdRow(id: string, secret: string, flowId: string, state: RecoverySession["state"], now: number, expiresAt: number): store.NewHold {
+  return { id, secret_hash: Buffer.from(sha256Bytes(secret)), flow_id: flowId, state, created_at: now, expires_at: expiresAt };
+}
+
+async function insertRecoverySession(
   db: Db,
   id: string,
   secret: string,
@@ -251,10 +233,8 @@ function insertRecoverySession(
   state: RecoverySession["state"],
   now: number,
   expiresAt: number,
-) {
-  db.prepare(
-    "INSERT INTO recovery_sessions (id, secret_hash, flow_id, state, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-  ).run(id, Buffer.from(sha256Bytes(secret)), flowId, state, now, expiresAt);
+): Promise<void> {
+  await store.openHold(db, holdRow(id, secret, flowId, state, now, expiresAt));
 }
 
 function recoveryCookie(context: AppLoadContext, id: string, secret: string, ttlMs: number): string {
@@ -273,20 +253,20 @@ export function clearRecoveryCookie(context: AppLoadContext): string {
 export type Current = { session: RecoverySession; flow: Flow; user: User | null };
 
 /** The flow this browser holds for `purpose`, if its cookie is genuine and nothing has expired. */
-export function currentRecovery(context: AppLoadContext, request: Request, purpose: Purpose): Current | null {
+export async function currentRecovery(context: AppLoadContext, request: Request, purpose: Purpose): Promise<Current | null> {
   const { db, clock, config } = context.services;
   const value = readCookie(request, RECOVERY_COOKIE, config.secureCookies);
   if (!value) return null;
   const [id, secret] = value.split(".");
   if (!id || !secret || !/^[a-z2-7]{24}$/.test(id) || !/^[a-z2-7]{24}$/.test(secret)) return null;
-  const row = db.prepare("SELECT * FROM recovery_sessions WHERE id = ?").get(id) as (RecoverySession & { secret_hash: Buffer }) | undefined;
+  const row = await store.findHold(db, id);
   if (!row || !safeEqual(sha256Bytes(secret), new Uint8Array(row.secret_hash))) return null;
   if (clock.now() >= row.expires_at) return null;
-  const flow = db.prepare("SELECT * FROM recovery_flows WHERE id = ?").get(row.flow_id) as Flow | undefined;
+  const flow = await store.findFlow(db, row.flow_id);
   if (!flow || flow.purpose !== purpose) return null;
   const { secret_hash: _omit, ...session } = row;
   void _omit;
-  return { session, flow, user: flow.user_id ? (findUserById(db, flow.user_id) ?? null) : null };
+  return { session, flow, user: flow.user_id ? ((await findUserById(db, flow.user_id)) ?? null) : null };
 }
 
 export type CodeOutcome =
@@ -305,31 +285,30 @@ export type CodeOutcome =
  */
 export async function verifyCode(context: AppLoadContext, request: Request, purpose: Purpose, code: string): Promise<CodeOutcome> {
   const { db, clock, config, limits } = context.services;
-  const current = currentRecovery(context, request, purpose);
+  const current = await currentRecovery(context, request, purpose);
   if (!current) return { ok: false, reason: "no-flow" };
   const { flow, session } = current;
   const now = clock.now();
   const userRef = { userId: flow.user_id };
   if (flow.status !== "active") return { ok: false, reason: "replaced" };
   if (now >= flow.code_expires_at || now >= flow.expires_at) {
-    recordEvent(context, { event: `${PURPOSES[purpose].event}_code_expired`, outcome: "failure", ...userRef });
+    await recordEvent(context, { event: `${PURPOSES[purpose].event}_code_expired`, outcome: "failure", ...userRef });
     return { ok: false, reason: "expired" };
   }
-  const claimed = db
-    .prepare("UPDATE recovery_flows SET code_attempts = code_attempts + 1 WHERE id = ? AND status = 'active' AND code_attempts < ? RETURNING code_attempts")
-    .get(flow.id, config.recovery.codeMaxAttempts) as { code_attempts: number } | undefined;
-  if (!claimed) return { ok: false, reason: "dead" };
-  const attempts = claimed.code_attempts;
+  const attempts = await store.claimCodeAttempt(db, flow.id, config.recovery.codeMaxAttempts);
+  if (attempts === null) return { ok: false, reason: "dead" };
   const budgetKey = `otp:${purpose}:${flow.user_id ?? flow.identifier_key}`;
   const budget = await limits.consume("code_failures_per_account", budgetKey);
 
   const expected = flow.code_hash ?? "";
   const matches = budget.ok && /^\d{6}$/.test(code) && flow.user_id !== null && safeEqual(codeHash(context, flow.id, code), expected);
   // A code works once: only the request that clears it wins (OTP-03).
-  const won = matches && db.prepare("UPDATE recovery_flows SET code_hash = NULL WHERE id = ? AND code_hash = ?").run(flow.id, expected).changes === 1;
+  const won = matches && (await store.spendCode(db, flow.id, expected));
   if (!won) {
-    db.prepare("UPDATE recovery_flows SET failed_count = failed_count + 1 WHERE id = ?").run(flow.id);
-    recordEvent(context, { event: `${PURPOSES[purpose].event}_code_failed`, outcome: "failure", ...userRef, details: { attempts, budget: budget.ok ? "ok" : "spent" } });
+    await inTransaction(context, async (tx) => {
+      await store.countCodeFailure(tx.services.db, flow.id);
+      await recordEvent(tx, { event: `${PURPOSES[purpose].event}_code_failed`, outcome: "failure", ...userRef, details: { attempts, budget: budget.ok ? "ok" : "spent" } });
+    });
     if (attempts >= config.recovery.codeMaxAttempts) return { ok: false, reason: "dead" };
     return { ok: false, reason: "wrong", attemptsLeft: config.recovery.codeMaxAttempts - attempts };
   }
@@ -337,11 +316,11 @@ export async function verifyCode(context: AppLoadContext, request: Request, purp
   // Move this browser to a fresh verified hold (SES-03).
   const newId = randomId();
   const newSecret = randomId();
-  db.transaction(() => {
-    db.prepare("DELETE FROM recovery_sessions WHERE id = ?").run(session.id);
-    insertRecoverySession(db, newId, newSecret, flow.id, "verified", now, Math.min(flow.expires_at, now + config.recovery.resetSessionMs));
-    recordEvent(context, { event: `${PURPOSES[purpose].event}_code_verified`, outcome: "success", ...userRef });
-  }).immediate();
+  await inTransaction(context, async (tx) => {
+    await store.dropHold(tx.services.db, session.id);
+    await insertRecoverySession(tx.services.db, newId, newSecret, flow.id, "verified", now, Math.min(flow.expires_at, now + config.recovery.resetSessionMs));
+    await recordEvent(tx, { event: `${PURPOSES[purpose].event}_code_verified`, outcome: "success", ...userRef });
+  });
   return { ok: true, cookie: recoveryCookie(context, newId, newSecret, config.recovery.resetSessionMs) };
 }
 
@@ -357,8 +336,8 @@ export async function resend(
   purpose: Purpose,
   options: { viaSms?: boolean } = {},
 ): Promise<ResendOutcome> {
-  const { db, clock, config } = context.services;
-  const current = currentRecovery(context, request, purpose);
+  const { clock, config } = context.services;
+  const current = await currentRecovery(context, request, purpose);
   if (!current || current.flow.status !== "active" || current.session.state !== "pending") return { ok: false, reason: "no-flow" };
   const { flow, user } = current;
   const now = clock.now();
@@ -384,31 +363,31 @@ export async function resend(
   const destinationOk = await destinationAllowed(context, target ?? flow.identifier_key, channel, target !== null, { request, userId: user?.id ?? null });
   // Switching to SMS replaces only the code: the emailed link keeps working.
   const keepLink = options.viaSms && flow.requested_via === "email";
-  db.transaction(() => {
-    db.prepare(
-      `UPDATE recovery_flows SET link_token_hash = ?, code_hash = ?, code_attempts = 0, last_sent_at = ?, expires_at = ?, code_expires_at = ?, channel = ?
-       WHERE id = ?`,
-    ).run(
-      keepLink ? flow.link_token_hash : sha256Hex(token),
-      codeHash(context, flow.id, code),
-      now,
-      keepLink ? flow.expires_at : now + config.recovery.linkTtlMs,
-      now + Math.min(CODE_TTL_MS, config.recovery.linkTtlMs),
-      user ? channel : "none",
-      flow.id,
-    );
-    db.prepare("UPDATE recovery_sessions SET expires_at = ? WHERE id = ?").run(now + config.recovery.linkTtlMs, current.session.id);
-    if (user && target && destinationOk) queueFlowMessage(context, purpose, user, channel, token, code);
-    recordEvent(context, { event: `${PURPOSES[purpose].event}_resent`, outcome: "info", userId: flow.user_id, details: { channel } });
-  }).immediate();
-  return { ok: true };
+  const fresh = {
+    link_token_hash: keepLink ? flow.link_token_hash : sha256Hex(token),
+    code_hash: codeHash(context, flow.id, code),
+    last_sent_at: now,
+    expires_at: keepLink ? flow.expires_at : now + config.recovery.linkTtlMs,
+    code_expires_at: now + Math.min(CODE_TTL_MS, config.recovery.linkTtlMs),
+    channel: user ? channel : ("none" as const),
+  };
+  const reissued = await inTransaction(context, async (tx) => {
+    // Only while the flow is open: a flow completed meanwhile gets no new link or code.
+    const open = await store.reissueFlow(tx.services.db, flow.id, fresh);
+    if (!open) return false;
+    await store.extendHold(tx.services.db, current.session.id, now + config.recovery.linkTtlMs);
+    if (user && target && destinationOk) await queueFlowMessage(tx, purpose, user, channel, token, code);
+    await recordEvent(tx, { event: `${PURPOSES[purpose].event}_resent`, outcome: "info", userId: flow.user_id, details: { channel } });
+    return true;
+  });
+  return reissued ? { ok: true } : { ok: false, reason: "no-flow" };
 }
 
 export type LinkStatus = "valid" | "expired" | "used" | "invalid";
 
-function flowForToken(context: AppLoadContext, purpose: Purpose, token: string): Flow | undefined {
+async function flowForToken(context: AppLoadContext, purpose: Purpose, token: string): Promise<Flow | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-  const flow = context.services.db.prepare("SELECT * FROM recovery_flows WHERE link_token_hash = ?").get(sha256Hex(token)) as Flow | undefined;
+  const flow = await store.findFlowByTokenHash(context.services.db, sha256Hex(token));
   // A token is bound to its purpose: an unlock link never opens a reset (TOK-03).
   return flow && flow.purpose === purpose ? flow : undefined;
 }
@@ -428,7 +407,7 @@ export async function inspectLink(context: AppLoadContext, purpose: Purpose, tok
   const looked = await guardedLookup(
     context.services.limits,
     context.clientKey,
-    () => linkStatus(context, flowForToken(context, purpose, token)),
+    async () => linkStatus(context, await flowForToken(context, purpose, token)),
     (status) => status !== "invalid",
   );
   return looked ? looked.found : "throttled";
@@ -441,22 +420,31 @@ export type AcceptOutcome = { ok: true; cookie: string } | { ok: false; status: 
  * usable until the flow completes, so a scanner that submits the form cannot burn the link.
  */
 export async function acceptLink(context: AppLoadContext, purpose: Purpose, token: string): Promise<AcceptOutcome> {
-  const { db, clock, config, limits } = context.services;
+  const { clock, config, limits } = context.services;
   const looked = await guardedLookup(limits, context.clientKey, () => flowForToken(context, purpose, token), (found) => linkStatus(context, found) !== "invalid");
   if (!looked) return { ok: false, status: "throttled" };
   const flow = looked.found;
   const status = linkStatus(context, flow);
   if (status !== "valid" || !flow) {
-    recordEvent(context, { event: `${PURPOSES[purpose].event}_link_refused`, outcome: "failure", userId: flow?.user_id ?? null, details: { status } });
+    await recordEvent(context, { event: `${PURPOSES[purpose].event}_link_refused`, outcome: "failure", userId: flow?.user_id ?? null, details: { status } });
     return { ok: false, status: status === "valid" ? "invalid" : status };
   }
   const id = randomId();
   const secret = randomId();
   const now = clock.now();
-  db.transaction(() => {
-    insertRecoverySession(db, id, secret, flow.id, "verified", now, Math.min(flow.expires_at, now + config.recovery.resetSessionMs));
-    recordEvent(context, { event: `${PURPOSES[purpose].event}_link_verified`, outcome: "success", userId: flow.user_id });
-  }).immediate();
+  const accepted = await inTransaction(context, async (tx) => {
+    // The hold is granted only while the flow is still open, in the same statement, so a link
+    // whose flow another request has just completed cannot hand out a fresh hold (TOK-04).
+    const hold = holdRow(id, secret, flow.id, "verified", now, Math.min(flow.expires_at, now + config.recovery.resetSessionMs));
+    if (!(await store.openHoldOnLiveFlow(tx.services.db, hold, now))) return false;
+    await recordEvent(tx, { event: `${PURPOSES[purpose].event}_link_verified`, outcome: "success", userId: flow.user_id });
+    return true;
+  });
+  if (!accepted) {
+    const late = now >= flow.expires_at ? "expired" : "used";
+    await recordEvent(context, { event: `${PURPOSES[purpose].event}_link_refused`, outcome: "failure", userId: flow.user_id, details: { status: late } });
+    return { ok: false, status: late };
+  }
   return { ok: true, cookie: recoveryCookie(context, id, secret, config.recovery.resetSessionMs) };
 }
 
@@ -465,45 +453,47 @@ export async function acceptLink(context: AppLoadContext, purpose: Purpose, toke
  * every other flow, code and browser hold of the account (TOK-04, TOK-06). Returns false when
  * another request completed it first.
  */
-export function consumeFlow(db: Db, flow: Flow, now: number): boolean {
-  const won = db
-    .prepare("UPDATE recovery_flows SET status = 'consumed', consumed_at = ?, code_hash = NULL WHERE id = ? AND status = 'active' AND expires_at > ?")
-    .run(now, flow.id, now).changes === 1;
-  if (!won) return false;
-  if (flow.user_id) cancelFlowsForUser(db, flow.user_id);
+export async function consumeFlow(db: Db, flow: Flow, now: number): Promise<boolean> {
+  if (!(await store.consumeFlow(db, flow.id, now))) return false;
+  if (flow.user_id) await store.cancelFlowsForUser(db, flow.user_id);
   return true;
-}
-
-/** Recent recovery attempts of an account, without secrets (for support staff). */
-export function recentFlows(db: Db, userId: string, limit = 20) {
-  return db
-    .prepare("SELECT id, purpose, channel, status, failed_count, created_at, expires_at, consumed_at FROM recovery_flows WHERE user_id = ? ORDER BY created_at DESC LIMIT ?")
-    .all(userId, limit) as Pick<Flow, "id" | "purpose" | "channel" | "status" | "failed_count" | "created_at" | "expires_at" | "consumed_at">[];
 }
 
 /**
  * A flow that starts already verified, for a browser that has just proven control some other
  * way (an unlock link or code, later a passkey). No message is sent; the cookie is returned.
  */
-export function startVerifiedFlow(
+export async function startVerifiedFlow(
   context: AppLoadContext,
   purpose: Purpose,
   user: User,
   state: "verified" | "second_factor_verified" = "verified",
-): string {
-  const { db, clock, config } = context.services;
+): Promise<string> {
+  const { clock, config } = context.services;
   const now = clock.now();
   const flowId = randomId();
   const id = randomId();
   const secret = randomId();
-  db.prepare(
-    `UPDATE recovery_flows SET status = 'cancelled', code_hash = NULL WHERE purpose = ? AND status = 'active' AND user_id = ?`,
-  ).run(purpose, user.id);
-  db.prepare(
-    `INSERT INTO recovery_flows (id, purpose, identifier_key, user_id, channel, link_token_hash, code_hash, created_at, expires_at, code_expires_at, last_sent_at)
-     VALUES (?, ?, ?, ?, 'none', NULL, NULL, ?, ?, ?, ?)`,
-  ).run(flowId, purpose, identifierKey(context, purpose, user.username), user.id, now, now + config.recovery.resetSessionMs, now, now);
-  insertRecoverySession(db, id, secret, flowId, state, now, now + config.recovery.resetSessionMs);
+  const key = identifierKey(context, purpose, user.username);
+  // Joins the caller's transaction when it passes its `tx`.
+  await inTransaction(context, async (tx) => {
+    const db = tx.services.db;
+    await store.cancelPurposeFlows(db, user.id, purpose);
+    await store.openFlow(db, {
+      id: flowId,
+      purpose,
+      identifier_key: key,
+      user_id: user.id,
+      channel: "none",
+      link_token_hash: null,
+      code_hash: null,
+      created_at: now,
+      expires_at: now + config.recovery.resetSessionMs,
+      code_expires_at: now,
+      last_sent_at: now,
+    });
+    await insertRecoverySession(db, id, secret, flowId, state, now, now + config.recovery.resetSessionMs);
+  });
   return recoveryCookie(context, id, secret, config.recovery.resetSessionMs);
 }
 
@@ -511,26 +501,39 @@ export function startVerifiedFlow(
  * A reset started for a customer by support staff after checking who they are (AR-04): the
  * ordinary link goes to a contact the account has already verified. Staff never see it.
  */
-export function startRecoveryForUser(context: AppLoadContext, user: User, channel: "email" | "sms"): void {
-  const { db, clock, config } = context.services;
+export async function startRecoveryForUser(context: AppLoadContext, user: User, channel: "email" | "sms"): Promise<void> {
+  const { clock, config } = context.services;
   const now = clock.now();
   const token = randomToken();
   const flowId = randomId();
-  db.prepare("UPDATE recovery_flows SET status = 'cancelled', code_hash = NULL WHERE purpose = 'reset' AND status = 'active' AND user_id = ?").run(user.id);
-  db.prepare(
-    `INSERT INTO recovery_flows (id, purpose, identifier_key, user_id, channel, link_token_hash, code_hash, created_at, expires_at, code_expires_at, last_sent_at)
-     VALUES (?, 'reset', ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
-  ).run(flowId, identifierKey(context, "reset", user.username), user.id, channel, sha256Hex(token), now, now + config.recovery.linkTtlMs, now, now);
-  context.services.send({
-    channel,
-    to: channel === "sms" ? user.phone! : user.email,
-    template: "password-reset-link",
-    payload: {
-      appName: config.appName,
-      username: user.username,
-      link: `${config.appOrigin}${PURPOSES.reset.linkPath}${token}`,
-      minutes: Math.round(config.recovery.linkTtlMs / 60_000),
-      supportUrl: `${config.appOrigin}/assisted-recovery`,
-    },
+  const key = identifierKey(context, "reset", user.username);
+  // Joins the caller's transaction when it passes its `tx`.
+  await inTransaction(context, async (tx) => {
+    await store.cancelPurposeFlows(tx.services.db, user.id, "reset");
+    await store.openFlow(tx.services.db, {
+      id: flowId,
+      purpose: "reset",
+      identifier_key: key,
+      user_id: user.id,
+      channel,
+      link_token_hash: sha256Hex(token),
+      code_hash: null,
+      created_at: now,
+      expires_at: now + config.recovery.linkTtlMs,
+      code_expires_at: now,
+      last_sent_at: now,
+    });
+    await tx.services.send({
+      channel,
+      to: channel === "sms" ? user.phone! : user.email,
+      template: "password-reset-link",
+      payload: {
+        appName: config.appName,
+        username: user.username,
+        link: `${config.appOrigin}${PURPOSES.reset.linkPath}${token}`,
+        minutes: Math.round(config.recovery.linkTtlMs / 60_000),
+        supportUrl: `${config.appOrigin}/assisted-recovery`,
+      },
+    });
   });
 }

@@ -10,8 +10,8 @@ import { recordEvent } from "~/audit/events.server";
  */
 
 /** Accounts with an authenticator app or passkey must pass it after the email step (MFA-01). */
-export function requiresSecondFactor(context: AppLoadContext, user: User): boolean {
-  return hasSecondFactor(context.services.db, user.id);
+export async function requiresSecondFactor(context: AppLoadContext, user: User): Promise<boolean> {
+  return await hasSecondFactor(context.services.db, user.id);
 }
 
 /**
@@ -19,9 +19,9 @@ export function requiresSecondFactor(context: AppLoadContext, user: User): boole
  * temporary and failed-attempt locks and forgets the failures. Locks set by staff or after a
  * compromise report stay: only support lifts those.
  */
-export function afterPasswordReset(context: AppLoadContext, user: User, now: number): void {
+export async function afterPasswordReset(context: AppLoadContext, user: User, now: number): Promise<void> {
   const { db, config } = context.services;
-  clearFailures(db, failureKey(config.secretKey, user.id, ""));
-  const ended = endLocks(db, user.id, now, "password_reset", `user:${user.id}`, SELF_SERVICE_REASONS);
-  if (ended > 0) recordEvent(context, { event: "account_unlocked", outcome: "success", userId: user.id, details: { how: "password_reset", locks: ended } });
+  await clearFailures(db, failureKey(config.secretKey, user.id, ""));
+  const ended = await endLocks(db, user.id, now, "password_reset", `user:${user.id}`, SELF_SERVICE_REASONS);
+  if (ended > 0) await recordEvent(context, { event: "account_unlocked", outcome: "success", userId: user.id, details: { how: "password_reset", locks: ended } });
 }

@@ -8,6 +8,8 @@ import { mayRecover } from "~/accounts/access.server";
 import { redirect } from "@remix-run/node";
 import { clearRecoveryCookie, consumeFlow, currentRecovery, startVerifiedFlow, type Current } from "./flows.server";
 import { recordEvent } from "~/audit/events.server";
+import { inTransaction } from "~/context.server";
+import { markHoldSecondFactor } from "~/stores/recovery-flows.store";
 import { afterPasswordReset, requiresSecondFactor } from "./hooks.server";
 
 /**
@@ -16,22 +18,22 @@ import { afterPasswordReset, requiresSecondFactor } from "./hooks.server";
  * and queues the notifications. No session is created: the customer signs in (SES-01).
  */
 
-export function passwordSettings(context: AppLoadContext, user: User | null): PolicySettings {
+export async function passwordSettings(context: AppLoadContext, user: User | null): Promise<PolicySettings> {
   const p = context.services.config.password;
-  const mfa = user ? requiresSecondFactor(context, user) : false;
+  const mfa = user ? await requiresSecondFactor(context, user) : false;
   return { minLength: mfa ? p.minLengthWithMfa : p.minLength, maxLength: p.maxLength, minScore: p.minScore };
 }
 
 /** The verified reset this browser holds, or null when it may not set a password (TOK-12). */
-export function verifiedReset(context: AppLoadContext, request: Request): (Current & { user: User }) | null {
-  const current = currentRecovery(context, request, "reset");
+export async function verifiedReset(context: AppLoadContext, request: Request): Promise<(Current & { user: User }) | null> {
+  const current = await currentRecovery(context, request, "reset");
   if (!current || !current.user || current.flow.status !== "active") return null;
   if (context.services.clock.now() >= current.flow.expires_at) return null;
   // A staff or compromise lock puts the account in support's hands: no self-service reset (H1).
-  if (!mayRecover(context.services.db, current.user.id, context.services.clock.now())) return null;
+  if (!(await mayRecover(context.services.db, current.user.id, context.services.clock.now()))) return null;
   const { state } = current.session;
   if (state === "second_factor_verified") return current as Current & { user: User };
-  if (state === "verified" && !requiresSecondFactor(context, current.user)) return current as Current & { user: User };
+  if (state === "verified" && !(await requiresSecondFactor(context, current.user))) return current as Current & { user: User };
   return null;
 }
 
@@ -40,25 +42,25 @@ export function verifiedReset(context: AppLoadContext, request: Request): (Curre
  * session; the browser gets a verified reset hold (it just proved the password and any second
  * factor) and goes to "Choose a new password". The customer then signs in with the new one.
  */
-export function requirePasswordChange(context: AppLoadContext, user: User, reason: "reported" | "too_short"): Response {
-  const cookie = context.services.db.transaction(() => {
-    recordEvent(context, { event: "password_change_required", outcome: "info", userId: user.id, actorType: "user", actorId: user.id, details: { reason } });
-    return startVerifiedFlow(context, "reset", user, "second_factor_verified");
-  }).immediate();
+export async function requirePasswordChange(context: AppLoadContext, user: User, reason: "reported" | "too_short"): Promise<Response> {
+  const cookie = await inTransaction(context, async (tx) => {
+    await recordEvent(tx, { event: "password_change_required", outcome: "info", userId: user.id, actorType: "user", actorId: user.id, details: { reason } });
+    return startVerifiedFlow(tx, "reset", user, "second_factor_verified");
+  });
   return redirect(`/reset/password?required=${reason}`, { status: 303, headers: { "Set-Cookie": cookie } });
 }
 
 /** The user of a reset that passed the email/SMS step and now needs its second factor. */
-export function resetAwaitingFactor(request: Request, context: AppLoadContext): { user: User; sessionId: string } | null {
-  const current = currentRecovery(context, request, "reset");
+export async function resetAwaitingFactor(request: Request, context: AppLoadContext): Promise<{ user: User; sessionId: string } | null> {
+  const current = await currentRecovery(context, request, "reset");
   if (!current?.user || current.flow.status !== "active" || current.session.state !== "verified") return null;
   if (context.services.clock.now() >= current.flow.expires_at) return null;
-  if (!mayRecover(context.services.db, current.user.id, context.services.clock.now())) return null;
+  if (!(await mayRecover(context.services.db, current.user.id, context.services.clock.now()))) return null;
   return { user: current.user, sessionId: current.session.id };
 }
 
-export function markResetFactorPassed(context: AppLoadContext, sessionId: string): void {
-  context.services.db.prepare("UPDATE recovery_sessions SET state = 'second_factor_verified' WHERE id = ? AND state = 'verified'").run(sessionId);
+export async function markResetFactorPassed(context: AppLoadContext, sessionId: string): Promise<void> {
+  await markHoldSecondFactor(context.services.db, sessionId);
 }
 
 export type ResetOutcome =
@@ -73,14 +75,14 @@ export async function completeReset(
   input: { password: string; confirm: string },
 ): Promise<ResetOutcome> {
   const { db, clock, config, metrics } = context.services;
-  const current = verifiedReset(context, request);
+  const current = await verifiedReset(context, request);
   if (!current) {
-    recordEvent(context, { event: "password_reset_refused", outcome: "failure", details: { reason: "no_verified_flow" } });
+    await recordEvent(context, { event: "password_reset_refused", outcome: "failure", details: { reason: "no_verified_flow" } });
     return { ok: false, reason: "no-hold" };
   }
   const { user, flow } = current;
   const password = input.password.normalize("NFC");
-  const verdict = checkPassword(password, passwordSettings(context, user), { username: user.username, email: user.email, appName: config.appName });
+  const verdict = checkPassword(password, await passwordSettings(context, user), { username: user.username, email: user.email, appName: config.appName });
   if (!verdict.ok) return { ok: false, reason: "policy", reasons: verdict.reasons, suggestions: verdict.suggestions };
   if (input.confirm.normalize("NFC") !== password) {
     return { ok: false, reason: "mismatch" };
@@ -90,15 +92,16 @@ export async function completeReset(
   }
   const hash = await hashPassword(password);
   const now = clock.now();
-  const won = db.transaction(() => {
-    if (!consumeFlow(db, flow, now)) return false;
-    storePasswordHash(db, user.id, hash, now);
-    const revoked = deleteAllSessions(db, { type: "user", id: user.id });
-    afterPasswordReset(context, user, now);
-    recordEvent(context, { event: "password_reset_completed", outcome: "success", userId: user.id, details: { sessions_revoked: revoked } });
-    sendSecurityNotice(context, user, { template: "password-changed", event: "password_changed" });
+  const won = await inTransaction(context, async (tx) => {
+    const db = tx.services.db;
+    if (!(await consumeFlow(db, flow, now))) return false;
+    await storePasswordHash(db, user.id, hash, now);
+    const revoked = await deleteAllSessions(db, { type: "user", id: user.id });
+    await afterPasswordReset(tx, user, now);
+    await recordEvent(tx, { event: "password_reset_completed", outcome: "success", userId: user.id, details: { sessions_revoked: revoked } });
+    await sendSecurityNotice(tx, user, { template: "password-changed", event: "password_changed" });
     return true;
-  }).immediate();
+  });
   if (!won) {
     return { ok: false, reason: "used" };
   }

@@ -35,8 +35,8 @@ export async function requestAction(purpose: Purpose, { request, context }: Acti
   throw redirect(FLOW_PATHS[purpose].code, { status: 303, headers: { "Set-Cookie": outcome.cookie } });
 }
 
-export function codeLoader(purpose: Purpose, { request, context }: LoaderFunctionArgs) {
-  const current = currentRecovery(context, request, purpose);
+export async function codeLoader(purpose: Purpose, { request, context }: LoaderFunctionArgs) {
+  const current = await currentRecovery(context, request, purpose);
   if (!current) throw redirect(FLOW_PATHS[purpose].start);
   if (current.session.state !== "pending") throw redirect(FLOW_PATHS[purpose].verified);
   const minutes = Math.round(context.services.config.recovery.linkTtlMs / 60_000);

@@ -6,6 +6,7 @@ import { smsAllowed } from "~/delivery/sms-guard.server";
 import { hmacHex } from "~/security/crypto.server";
 import { knownDevice } from "~/sessions/device.server";
 import { recordEvent } from "~/audit/events.server";
+import { inTransaction } from "~/context.server";
 
 /**
  * "Forgot your username?": the usernames go only to the registered address or verified number,
@@ -30,8 +31,8 @@ export async function requestUsernames(
   const users = options.bot
     ? []
     : email
-      ? findUsersByEmail(db, email).filter((u) => u.status === "active" && u.email_verified === 1)
-      : findUsersByVerifiedPhone(db, phone!).filter((u) => u.status === "active");
+      ? (await findUsersByEmail(db, email)).filter((u) => u.status === "active" && u.email_verified === 1)
+      : (await findUsersByVerifiedPhone(db, phone!)).filter((u) => u.status === "active");
   // The owner's own browser has its own message budget, so strangers cannot silence them (M9).
   const device = users.map((u) => knownDevice(request, context, u.id)).find(Boolean);
   const destKey = device ? `dest:${destination}:device:${device}` : `dest:${destination}`;
@@ -44,14 +45,14 @@ export async function requestUsernames(
     const verdict = await limits.consume(name, key);
     if (!verdict.ok) {
       metrics.throttled.inc({ limit: name });
-      recordEvent(context, { event: "username_reminder_throttled", outcome: "failure", details: { limit: name } });
+      await recordEvent(context, { event: "username_reminder_throttled", outcome: "failure", details: { limit: name } });
       return { ok: false, reason: "throttled", retryAfterSeconds: verdict.retryAfterSeconds };
     }
   }
   const allowed = users.length > 0 && (email ? true : await smsAllowed(context, phone!));
-  db.transaction(() => {
+  await inTransaction(context, async (tx) => {
     if (allowed) {
-      context.services.send({
+      await tx.services.send({
         channel: email ? "email" : "sms",
         to: destination,
         template: "username-reminder",
@@ -63,12 +64,12 @@ export async function requestUsernames(
         },
       });
     }
-    recordEvent(context, {
+    await recordEvent(tx, {
       event: "username_reminder_requested",
       outcome: "info",
       userId: users.length === 1 ? users[0].id : null,
       details: { via: email ? "email" : "phone", accounts: users.length, sent: allowed },
     });
-  }).immediate();
+  });
   return { ok: true };
 }

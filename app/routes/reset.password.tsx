@@ -14,15 +14,15 @@ export const meta: MetaFunction = () => [{ title: "Choose a new password | Accou
 
 /** Reachable only with a verified reset hold; anything else is refused (TOK-12, MFA-01). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const current = verifiedReset(context, request);
-  if (!current && resetAwaitingFactor(request, context)) throw redirect("/reset/second-factor");
+  const current = await verifiedReset(context, request);
+  if (!current && (await resetAwaitingFactor(request, context))) throw redirect("/reset/second-factor");
   if (!current) throw data("This page needs a verified link or code. Start again from “Forgot your password?”.", { status: 403 });
   const { config } = context.services;
   return {
     username: current.user.username,
     email: current.user.email,
     appName: config.appName,
-    settings: passwordSettings(context, current.user),
+    settings: await passwordSettings(context, current.user),
     history: config.password.history,
     required: new URL(request.url).searchParams.get("required"),
   };

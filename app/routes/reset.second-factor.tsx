@@ -13,20 +13,20 @@ export const meta: MetaFunction = () => [{ title: "One more step | Account recov
 
 /** After the email or SMS step, an account with stronger factors must use one (MFA-01, MFA-02). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const waiting = resetAwaitingFactor(request, context);
+  const waiting = await resetAwaitingFactor(request, context);
   if (!waiting) throw redirect("/reset/password");
   const { db } = context.services;
-  return { hasTotp: hasTotp(db, waiting.user.id), hasPasskey: listPasskeys(db, waiting.user.id).length > 0 };
+  return { hasTotp: await hasTotp(db, waiting.user.id), hasPasskey: (await listPasskeys(db, waiting.user.id)).length > 0 };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const waiting = resetAwaitingFactor(request, context);
+  const waiting = await resetAwaitingFactor(request, context);
   if (!waiting) throw data("This page needs a verified link or code. Start again from “Forgot your password?”.", { status: 403 });
   const form = await readForm(request);
   const outcome = await checkTypedFactor(context, waiting.user, String(form.get("intent") ?? ""), String(form.get("value") ?? ""));
   if (!outcome.ok) return data({ error: factorRefusal(outcome) }, { status: 400 });
-  markResetFactorPassed(context, waiting.sessionId);
-  recordEvent(context, { event: "password_reset_second_factor_verified", outcome: "success", userId: waiting.user.id });
+  await markResetFactorPassed(context, waiting.sessionId);
+  await recordEvent(context, { event: "password_reset_second_factor_verified", outcome: "success", userId: waiting.user.id });
   throw redirect("/reset/password", { status: 303 });
 }
 

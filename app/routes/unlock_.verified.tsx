@@ -9,20 +9,20 @@ import { Notice } from "~/ui/components";
 export const meta: MetaFunction = () => [{ title: "Unlock your account | Account recovery" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const current = verifiedUnlock(context, request);
+  const current = await verifiedUnlock(context, request);
   if (!current) throw data("This page needs a verified unlock link or code. Start again from “Account locked?”.", { status: 403 });
-  return { username: current.user.username, situation: lockSituation(context, current.user) };
+  return { username: current.user.username, situation: await lockSituation(context, current.user) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
   const choice = form.get("intent");
   if (choice !== "keep" && choice !== "reset") throw data("Choose one of the two buttons.", { status: 400 });
-  const current = verifiedUnlock(context, request);
-  if (current && lockSituation(context, current.user) === "support-only") {
+  const current = await verifiedUnlock(context, request);
+  if (current && (await lockSituation(context, current.user)) === "support-only") {
     throw data("Our support team must lift this lock. Ask them for help.", { status: 403 });
   }
-  const outcome = completeUnlock(context, request, choice);
+  const outcome = await completeUnlock(context, request, choice);
   if (!outcome.ok) {
     const refusal = unlockRefusal(outcome);
     throw data(refusal.message, { status: refusal.status });
