@@ -6,9 +6,9 @@ import { pendingChange, startContactChange, verifyContactChange, type ContactKin
 import { startRefusal, verifyRefusal } from "./messages";
 
 /** Loader and action shared by /account/email and /account/phone. */
-export function contactLoader(kind: ContactKind, { request, context }: LoaderFunctionArgs) {
-  const { user } = requireRecentUser(request, context);
-  const pending = pendingChange(context, user.id, kind);
+export async function contactLoader(kind: ContactKind, { request, context }: LoaderFunctionArgs) {
+  const { user } = await requireRecentUser(request, context);
+  const pending = await pendingChange(context, user.id, kind);
   return {
     current: kind === "email" ? user.email : user.phone,
     pending: pending ? pending.new_value : null,
@@ -16,7 +16,7 @@ export function contactLoader(kind: ContactKind, { request, context }: LoaderFun
 }
 
 export async function contactAction(kind: ContactKind, { request, context }: ActionFunctionArgs) {
-  const { user, session } = requireRecentUser(request, context);
+  const { user, session } = await requireRecentUser(request, context);
   const form = await readForm(request);
   const intent = form.get("intent");
   if (intent === "start") {
@@ -29,7 +29,7 @@ export async function contactAction(kind: ContactKind, { request, context }: Act
   }
   if (intent === "verify") {
     const code = String(form.get("code") ?? "").replace(/[\s-]/g, "").slice(0, 32);
-    const outcome = verifyContactChange(context, user, kind, code, session.id);
+    const outcome = await verifyContactChange(context, user, kind, code, session.id);
     if (!outcome.ok) return data({ error: null, codeError: verifyRefusal(outcome) }, { status: 400 });
     throw redirect(`/account?changed=${kind}`, { status: 303 });
   }

@@ -7,7 +7,10 @@ import { smsAllowed } from "~/delivery/sms-guard.server";
 import { hmacHex, randomDigits, randomId, safeEqual } from "~/security/crypto.server";
 import { recordEvent } from "~/audit/events.server";
 import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
+import { cancelPendingChanges, completeChange, countWrongCode, findPendingChange, insertContactChange, type ContactChangeRow } from "~/stores/contact-changes.store";
+import { setVerifiedContact } from "~/stores/users.store";
 import { deleteOtherSessions } from "~/sessions/sessions.server";
+import { inTransaction } from "~/context.server";
 
 /**
  * Verified contact changes for signed-in customers (NTF-03, NTF-04, MFA-06): a new email or
@@ -19,27 +22,15 @@ export type ContactKind = "email" | "phone";
 const CHANGE_TTL_MS = 10 * 60_000;
 const MAX_ATTEMPTS = 5;
 
-type Change = {
-  id: string;
-  user_id: string;
-  kind: ContactKind;
-  new_value: string;
-  code_hash: string;
-  attempts: number;
-  status: string;
-  created_at: number;
-  expires_at: number;
-};
+type Change = ContactChangeRow;
 
 function codeHash(context: AppLoadContext, changeId: string, code: string) {
   return hmacHex(context.services.config.secretKey, `contact:${changeId}:${code}`);
 }
 
-export function pendingChange(context: AppLoadContext, userId: string, kind: ContactKind): Change | undefined {
+export async function pendingChange(context: AppLoadContext, userId: string, kind: ContactKind): Promise<Change | undefined> {
   const { db, clock } = context.services;
-  return db
-    .prepare("SELECT * FROM contact_changes WHERE user_id = ? AND kind = ? AND status = 'pending' AND expires_at > ? ORDER BY created_at DESC LIMIT 1")
-    .get(userId, kind, clock.now()) as Change | undefined;
+  return findPendingChange(db, userId, kind, clock.now());
 }
 
 export type StartOutcome =
@@ -47,7 +38,7 @@ export type StartOutcome =
   | { ok: false; reason: "invalid-email" | "same-email" | "invalid-phone" | "same-phone" | "flooded" | "sms-refused" };
 
 export async function startContactChange(context: AppLoadContext, user: User, kind: ContactKind, raw: string): Promise<StartOutcome> {
-  const { db, clock, config, limits } = context.services;
+  const { clock, config, limits } = context.services;
   let value: string | null;
   if (kind === "email") {
     value = normaliseEmail(raw);
@@ -67,61 +58,62 @@ export async function startContactChange(context: AppLoadContext, user: User, ki
   }
   const id = randomId();
   const code = randomDigits(6);
+  const hash = codeHash(context, id, code);
   const now = clock.now();
-  db.transaction(() => {
-    db.prepare("UPDATE contact_changes SET status = 'cancelled' WHERE user_id = ? AND kind = ? AND status = 'pending'").run(user.id, kind);
-    db.prepare(
-      "INSERT INTO contact_changes (id, user_id, kind, new_value, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    ).run(id, user.id, kind, value, codeHash(context, id, code), now, now + CHANGE_TTL_MS);
-    context.services.send({
+  const to = value;
+  await inTransaction(context, async (tx) => {
+    await cancelPendingChanges(tx.services.db, user.id, kind);
+    await insertContactChange(tx.services.db, { id, user_id: user.id, kind, new_value: to, code_hash: hash, created_at: now, expires_at: now + CHANGE_TTL_MS });
+    await tx.services.send({
       channel: kind === "email" ? "email" : "sms",
-      to: value!,
+      to,
       template: "contact-verify",
       payload: { appName: config.appName, username: user.username, code, kind, minutes: CHANGE_TTL_MS / 60_000 },
     });
-    recordEvent(context, { event: `${kind}_change_requested`, outcome: "info", userId: user.id, actorType: "user", actorId: user.id });
-  }).immediate();
+    await recordEvent(tx, { event: `${kind}_change_requested`, outcome: "info", userId: user.id, actorType: "user", actorId: user.id });
+  });
   return { ok: true, display: value };
 }
 
 export type VerifyOutcome = { ok: true } | { ok: false; reason: "expired" | "dead" } | { ok: false; reason: "wrong"; attemptsLeft: number };
 
-export function verifyContactChange(context: AppLoadContext, user: User, kind: ContactKind, code: string, currentSessionId: string): VerifyOutcome {
-  const { db } = context.services;
-  const change = pendingChange(context, user.id, kind);
+export async function verifyContactChange(context: AppLoadContext, user: User, kind: ContactKind, code: string, currentSessionId: string): Promise<VerifyOutcome> {
+  const { clock } = context.services;
+  const change = await pendingChange(context, user.id, kind);
   if (!change) return { ok: false, reason: "expired" };
   if (!/^\d{6}$/.test(code) || !safeEqual(codeHash(context, change.id, code), change.code_hash)) {
-    const attempts = change.attempts + 1;
-    db.prepare("UPDATE contact_changes SET attempts = ?, status = CASE WHEN ? >= ? THEN 'cancelled' ELSE status END WHERE id = ?").run(
-      attempts,
-      attempts,
-      MAX_ATTEMPTS,
-      change.id,
-    );
-    recordEvent(context, { event: `${kind}_change_code_failed`, outcome: "failure", userId: user.id, details: { attempts } });
+    // Counted in the database, so parallel guesses each use up an attempt.
+    const attempts = await inTransaction(context, async (tx) => {
+      const made = await countWrongCode(tx.services.db, change.id, MAX_ATTEMPTS);
+      await recordEvent(tx, { event: `${kind}_change_code_failed`, outcome: "failure", userId: user.id, details: { attempts: made } });
+      return made;
+    });
     if (attempts >= MAX_ATTEMPTS) return { ok: false, reason: "dead" };
     return { ok: false, reason: "wrong", attemptsLeft: MAX_ATTEMPTS - attempts };
   }
-  db.transaction(() => {
-    db.prepare("UPDATE contact_changes SET status = 'done' WHERE id = ?").run(change.id);
-    if (kind === "email") db.prepare("UPDATE users SET email = ?, email_verified = 1 WHERE id = ?").run(change.new_value, user.id);
-    else db.prepare("UPDATE users SET phone = ?, phone_verified = 1 WHERE id = ?").run(change.new_value, user.id);
+  const now = clock.now();
+  const done = await inTransaction(context, async (tx) => {
+    const db = tx.services.db;
+    // The code is single use: of two parallel submissions, only the one that completes the change goes on.
+    if (!(await completeChange(db, change.id, now))) return false;
+    await setVerifiedContact(db, user.id, kind, change.new_value);
     // Another browser signed in, or a reset link already sent to the old address, must not outlive the change (L3).
-    const sessions = deleteOtherSessions(db, { type: "user", id: user.id }, currentSessionId);
-    cancelFlowsForUser(db, user.id);
-    recordEvent(context, { event: `${kind}_changed`, outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
+    const sessions = await deleteOtherSessions(db, { type: "user", id: user.id }, currentSessionId);
+    await cancelFlowsForUser(db, user.id);
+    await recordEvent(tx, { event: `${kind}_changed`, outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
     // Tell every contact, the old ones included, so a takeover cannot quietly move the account (NTF-03).
     // `user` is the account as it was: its old email and old phone are told, and the new email too.
     // The old value's own link can undo the change (M3).
-    const updated = findUserById(db, user.id)!;
+    const updated = (await findUserById(db, user.id))!;
     const previous = kind === "email" ? (user.email_verified ? user.email : null) : user.phone && user.phone_verified ? user.phone : null;
-    sendSecurityNotice(context, user, {
+    await sendSecurityNotice(tx, user, {
       template: "contact-changed",
       event: `${kind}_changed`,
       extra: { kind },
       alsoEmail: [updated.email],
       restore: previous ? { kind, previous, replaced: change.new_value } : undefined,
     });
-  }).immediate();
-  return { ok: true };
+    return true;
+  });
+  return done ? { ok: true } : { ok: false, reason: "expired" };
 }
