@@ -51,18 +51,18 @@ export async function webauthnAction(request: Request, context: AppLoadContext) 
 
   if (body.step === "options") {
     if (use === "add") {
-      const { user } = requireRecentUser(request, context);
+      const { user } = await requireRecentUser(request, context);
       const { options, cookie } = await registrationOptions(context, user);
       headers.append("Set-Cookie", cookie);
       return data({ ok: true, options }, { headers });
     }
     const user =
       use === "login-factor"
-        ? pendingSignInUser(request, context)
+        ? await pendingSignInUser(request, context)
         : use === "reset-factor"
-          ? (resetAwaitingFactor(request, context)?.user ?? null)
+          ? ((await resetAwaitingFactor(request, context))?.user ?? null)
           : use === "reauth"
-            ? requireUser(request, context).user
+            ? (await requireUser(request, context)).user
             : null;
     if ((use === "login-factor" || use === "reset-factor") && !user) return refuse("Start again.", 403);
     if (use !== "sign-in" && use !== "reset" && use !== "login-factor" && use !== "reset-factor" && use !== "reauth") return refuse("Unknown use.");
@@ -75,7 +75,7 @@ export async function webauthnAction(request: Request, context: AppLoadContext) 
   if (body.step !== "verify") return refuse("Unknown step.");
   headers.append("Set-Cookie", clearChallengeCookie(context));
   if (use === "add") {
-    const { user, session } = requireRecentUser(request, context);
+    const { user, session } = await requireRecentUser(request, context);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the browser's JSON, checked by simplewebauthn
     const ok = await verifyRegistration(context, request, user, body.response as any, String(body.name ?? "Passkey"), session.id);
     return ok ? data({ ok: true, redirect: "/account/security?added=passkey" }, { headers }) : refuse("That passkey couldn't be added. Try again.");
@@ -87,38 +87,38 @@ export async function webauthnAction(request: Request, context: AppLoadContext) 
 
   if (use === "reauth") {
     // Fresh authentication at the passkey's level before a sensitive change (MFA-06); new session id (SES-03).
-    const { user: current } = requireUser(request, context);
+    const { user: current } = await requireUser(request, context);
     if (current.id !== user.id) return refuse("That passkey belongs to another account.", 403);
-    headers.append("Set-Cookie", startUserSession(request, context, user));
-    recordEvent(context, { event: "reauthenticated", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "passkey" } });
+    headers.append("Set-Cookie", await startUserSession(request, context, user));
+    await recordEvent(context, { event: "reauthenticated", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "passkey" } });
     return data({ ok: true, redirect: safeNext(typeof body.next === "string" ? body.next : null) }, { headers });
   }
   if (use === "sign-in" || use === "login-factor") {
-    if (use === "login-factor" && pendingSignInUser(request, context)?.id !== user.id) return refuse("Start again.", 403);
+    if (use === "login-factor" && (await pendingSignInUser(request, context))?.id !== user.id) return refuse("Start again.", 403);
     // A passkey is no way around a lock: refused like a passkey that didn't work (H1).
-    const access = mayStartSession(context.services.db, user.id, context.services.clock.now());
+    const access = await mayStartSession(context.services.db, user.id, context.services.clock.now());
     if (!access.ok) {
-      recordEvent(context, { event: "sign_in", outcome: "failure", userId: user.id, details: { method: "passkey", reason: access.reason } });
+      await recordEvent(context, { event: "sign_in", outcome: "failure", userId: user.id, details: { method: "passkey", reason: access.reason } });
       return data({ ok: false, message: PASSKEY_FAILED }, { status: 400, headers });
     }
-    for (const cookie of signInCookies(request, context, user)) headers.append("Set-Cookie", cookie);
+    for (const cookie of await signInCookies(request, context, user)) headers.append("Set-Cookie", cookie);
     headers.append("Set-Cookie", clearPendingSignIn(context));
-    recordEvent(context, { event: "sign_in", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "passkey" } });
+    await recordEvent(context, { event: "sign_in", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "passkey" } });
     return data({ ok: true, redirect: "/account" }, { headers });
   }
   if (use === "reset-factor") {
-    const waiting = resetAwaitingFactor(request, context);
+    const waiting = await resetAwaitingFactor(request, context);
     if (!waiting || waiting.user.id !== user.id) return refuse("Start again.", 403);
-    markResetFactorPassed(context, waiting.sessionId);
+    await markResetFactorPassed(context, waiting.sessionId);
     return data({ ok: true, redirect: "/reset/password" }, { headers });
   }
   // A user-verified passkey alone proves enough to choose a new password (DESIGN.md §4), unless
   // the account is with support after a staff or compromise lock (H1).
-  if (!mayRecover(context.services.db, user.id, context.services.clock.now())) {
-    recordEvent(context, { event: "password_reset_refused", outcome: "failure", userId: user.id, details: { method: "passkey", reason: "locked" } });
+  if (!(await mayRecover(context.services.db, user.id, context.services.clock.now()))) {
+    await recordEvent(context, { event: "password_reset_refused", outcome: "failure", userId: user.id, details: { method: "passkey", reason: "locked" } });
     return data({ ok: false, message: PASSKEY_FAILED }, { status: 400, headers });
   }
-  headers.append("Set-Cookie", startVerifiedFlow(context, "reset", user, "second_factor_verified"));
-  recordEvent(context, { event: "password_reset_passkey_verified", outcome: "success", userId: user.id });
+  headers.append("Set-Cookie", await startVerifiedFlow(context, "reset", user, "second_factor_verified"));
+  await recordEvent(context, { event: "password_reset_passkey_verified", outcome: "success", userId: user.id });
   return data({ ok: true, redirect: "/reset/password" }, { headers });
 }
