@@ -6,7 +6,7 @@ import { requireUser } from "~/sign-in/auth.server";
 export const meta: MetaFunction = () => [{ title: "Your account | Account recovery" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user, session } = requireUser(request, context);
+  const { user, session } = await requireUser(request, context);
   const changed = new URL(request.url).searchParams.get("changed");
   return {
     changed: changed === "email" || changed === "phone" ? changed : null,

@@ -14,19 +14,19 @@ import { factorRefusal } from "~/factors/messages";
 export const meta: MetaFunction = () => [{ title: "Confirm it's you | Account recovery" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user } = requireUser(request, context);
+  const { user } = await requireUser(request, context);
   const { db } = context.services;
   return {
     username: user.username,
     next: safeNext(new URL(request.url).searchParams.get("next")),
-    needsCode: hasSecondFactor(db, user.id),
-    hasPasskey: listPasskeys(db, user.id).length > 0,
+    needsCode: await hasSecondFactor(db, user.id),
+    hasPasskey: (await listPasskeys(db, user.id)).length > 0,
   };
 }
 
 /** Re-authentication before a sensitive change; success issues a fresh session id (SES-03). */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user } = requireUser(request, context);
+  const { user } = await requireUser(request, context);
   const form = await readForm(request);
   const next = safeNext(String(form.get("next") ?? ""));
   const password = String(form.get("password") ?? "").slice(0, 4096);
@@ -37,12 +37,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   // Re-authentication at the account's strongest level (MFA-06): with a second factor, the
   // password needs an authenticator or recovery code (or the passkey button replaces both).
-  if (hasSecondFactor(context.services.db, user.id)) {
+  if (await hasSecondFactor(context.services.db, user.id)) {
     const code = String(form.get("code") ?? "");
     const factor = await checkTypedFactor(context, user, /^\d{6}$/.test(code.trim()) ? "totp" : "recovery", code.trim());
     if (!factor.ok) return data({ error: factorRefusal(factor) }, { status: 400 });
   }
-  throw redirect(next, { status: 303, headers: { "Set-Cookie": startUserSession(request, context, outcome.user) } });
+  throw redirect(next, { status: 303, headers: { "Set-Cookie": await startUserSession(request, context, outcome.user) } });
 }
 
 export default function ConfirmPassword() {

@@ -10,22 +10,22 @@ import { PasskeyButton } from "~/ui/passkey-button";
 export const meta: MetaFunction = () => [{ title: "Sign-in protection | Account recovery" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user } = requireRecentUser(request, context);
+  const { user } = await requireRecentUser(request, context);
   const url = new URL(request.url);
   const left = url.searchParams.get("codes-left");
   return {
-    ...factorSummary(context.services.db, user.id),
+    ...(await factorSummary(context.services.db, user.id)),
     added: url.searchParams.get("added") === "passkey",
     codesLeftWarning: left !== null && /^\d+$/.test(left) ? Number(left) : null,
   };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user, session } = requireRecentUser(request, context);
+  const { user, session } = await requireRecentUser(request, context);
   const form = await readForm(request);
   const intent = form.get("intent");
   if (intent === "remove-passkey") {
-    const ok = removePasskey(context, user, String(form.get("id") ?? ""), session.id);
+    const ok = await removePasskey(context, user, String(form.get("id") ?? ""), session.id);
     return data({ message: ok ? "The passkey was removed. It can't be used any more." : "That passkey was already removed.", codes: null }, { status: ok ? 200 : 404 });
   }
   if (intent === "disable-totp") {
@@ -33,7 +33,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return data({ message: ok ? "The authenticator app was removed." : "That code isn't right. Use a current code from the app or a recovery code.", codes: null }, { status: ok ? 200 : 400 });
   }
   if (intent === "regenerate") {
-    const codes = regenerateRecoveryCodes(context, user, session.id);
+    const codes = await regenerateRecoveryCodes(context, user, session.id);
     if (!codes) return data({ message: "Set up an authenticator app or a passkey first: recovery codes are a backup for them.", codes: null }, { status: 400 });
     return { message: "Here are your new recovery codes. The old ones no longer work.", codes };
   }

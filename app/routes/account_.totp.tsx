@@ -10,14 +10,14 @@ import { Field, FormError } from "~/ui/components";
 export const meta: MetaFunction = () => [{ title: "Set up an authenticator app | Account recovery" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user } = requireRecentUser(request, context);
-  if (hasTotp(context.services.db, user.id)) throw redirect("/account/security");
-  const { secret, uri } = startTotpSetup(context, user);
+  const { user } = await requireRecentUser(request, context);
+  if (await hasTotp(context.services.db, user.id)) throw redirect("/account/security");
+  const { secret, uri } = await startTotpSetup(context, user);
   return { secret, qr: await totpQr(uri) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user, session } = requireRecentUser(request, context);
+  const { user, session } = await requireRecentUser(request, context);
   const form = await readForm(request);
   const ok = await confirmTotp(context, user, String(form.get("code") ?? "").slice(0, 16), session.id);
   if (!ok) return data({ error: "That code isn't right. Check the app shows this account and type the newest code." }, { status: 400 });

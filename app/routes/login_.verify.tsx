@@ -15,29 +15,29 @@ import { SecondFactorForms } from "~/ui/second-factor";
 export const meta: MetaFunction = () => [{ title: "Confirm it's you | Account recovery" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const user = pendingSignInUser(request, context);
+  const user = await pendingSignInUser(request, context);
   if (!user) throw redirect("/login");
   const { db } = context.services;
-  return { hasTotp: hasTotp(db, user.id), hasPasskey: listPasskeys(db, user.id).length > 0 };
+  return { hasTotp: await hasTotp(db, user.id), hasPasskey: (await listPasskeys(db, user.id)).length > 0 };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const user = pendingSignInUser(request, context);
+  const user = await pendingSignInUser(request, context);
   if (!user) throw redirect("/login");
   const form = await readForm(request);
   const outcome = await checkTypedFactor(context, user, String(form.get("intent") ?? ""), String(form.get("value") ?? ""));
   if (!outcome.ok) return data({ error: factorRefusal(outcome) }, { status: 400 });
   // A lock may have landed while the code was being typed: ask again at the last moment (L11).
-  if (!pendingSignInUser(request, context)) throw redirect("/login", { headers: { "Set-Cookie": clearPendingSignIn(context) } });
+  if (!(await pendingSignInUser(request, context))) throw redirect("/login", { headers: { "Set-Cookie": clearPendingSignIn(context) } });
   const change = passwordChangeDue(context.services.config, user, null, true);
   if (change) {
-    const forced = requirePasswordChange(context, user, change);
+    const forced = await requirePasswordChange(context, user, change);
     forced.headers.append("Set-Cookie", clearPendingSignIn(context));
     throw forced;
   }
-  recordEvent(context, { event: "sign_in", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "second_factor" } });
+  await recordEvent(context, { event: "sign_in", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "second_factor" } });
   const headers = new Headers();
-  for (const cookie of signInCookies(request, context, user)) headers.append("Set-Cookie", cookie);
+  for (const cookie of await signInCookies(request, context, user)) headers.append("Set-Cookie", cookie);
   headers.append("Set-Cookie", clearPendingSignIn(context));
   const next = outcome.recoveryCodesLeft === null ? "/account" : `/account/security?codes-left=${outcome.recoveryCodesLeft}`;
   throw redirect(next, { status: 303, headers });
