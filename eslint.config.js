@@ -14,6 +14,7 @@ const FLOORS = [
   ["accounts"],
   ["notices", "ui"],
   ["factors"],
+  ["proofs"],
   ["recovery", "sign-in"],
   ["web", "tickets", "settings"],
   ["support"],
@@ -58,7 +59,7 @@ export default tseslint.config(
   },
   {
     // Secrets must come from the CSPRNG (TOK-01, OTP-01, SES-06).
-    files: ["app/security/**", "app/sessions/**", "app/recovery/**", "app/accounts/**", "app/factors/**", "app/sign-in/**", "app/settings/**", "app/notices/**", "app/stores/**", "app/web/**"],
+    files: ["app/security/**", "app/sessions/**", "app/recovery/**", "app/accounts/**", "app/factors/**", "app/sign-in/**", "app/settings/**", "app/notices/**", "app/stores/**", "app/web/**", "app/proofs/**"],
     rules: {
       "no-restricted-properties": [
         "error",

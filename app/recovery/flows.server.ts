@@ -12,6 +12,7 @@ import { guardedLookup } from "~/limits/limits.server";
 import * as store from "~/stores/recovery-flows.store";
 import type { Flow, RecoverySession } from "~/stores/recovery-flows.store";
 import { recordEvent } from "~/audit/events.server";
+import { proveCode } from "~/proofs/code.server";
 
 /**
  * Recovery flows: the server-side record behind "forgot password" and "unlock" (DESIGN.md §4).
@@ -284,7 +285,7 @@ export type CodeOutcome =
  * like a wrong code (M5), so it says nothing about the account.
  */
 export async function verifyCode(context: AppLoadContext, request: Request, purpose: Purpose, code: string): Promise<CodeOutcome> {
-  const { db, clock, config, limits } = context.services;
+  const { db, clock, config } = context.services;
   const current = await currentRecovery(context, request, purpose);
   if (!current) return { ok: false, reason: "no-flow" };
   const { flow, session } = current;
@@ -295,24 +296,30 @@ export async function verifyCode(context: AppLoadContext, request: Request, purp
     await recordEvent(context, { event: `${PURPOSES[purpose].event}_code_expired`, outcome: "failure", ...userRef });
     return { ok: false, reason: "expired" };
   }
-  const attempts = await store.claimCodeAttempt(db, flow.id, config.recovery.codeMaxAttempts);
-  if (attempts === null) return { ok: false, reason: "dead" };
-  const budgetKey = `otp:${purpose}:${flow.user_id ?? flow.identifier_key}`;
-  const budget = await limits.consume("code_failures_per_account", budgetKey);
-
-  const expected = flow.code_hash ?? "";
-  const matches = budget.ok && /^\d{6}$/.test(code) && flow.user_id !== null && safeEqual(codeHash(context, flow.id, code), expected);
+  const max = config.recovery.codeMaxAttempts;
+  const proof = await proveCode(
+    context,
+    {
+      claimAttempt: (handle) => store.claimCodeAttempt(handle, flow.id, max),
+      maxAttempts: max,
+      expectedHash: flow.user_id !== null ? flow.code_hash : null,
+      hashOf: (typed) => codeHash(context, flow.id, typed),
+      budgetKey: `otp:${purpose}:${flow.user_id ?? flow.identifier_key}`,
+    },
+    code,
+  );
+  if (!proof.ok && !proof.counted) return { ok: false, reason: "dead" };
   // A code works once: only the request that clears it wins (OTP-03).
-  const won = matches && (await store.spendCode(db, flow.id, expected));
+  const won = proof.ok && (await store.spendCode(db, flow.id, flow.code_hash ?? ""));
   if (!won) {
+    const attempts = proof.attempts;
     await inTransaction(context, async (tx) => {
       await store.countCodeFailure(tx.services.db, flow.id);
-      await recordEvent(tx, { event: `${PURPOSES[purpose].event}_code_failed`, outcome: "failure", ...userRef, details: { attempts, budget: budget.ok ? "ok" : "spent" } });
+      await recordEvent(tx, { event: `${PURPOSES[purpose].event}_code_failed`, outcome: "failure", ...userRef, details: { attempts, budget: proof.ok ? "ok" : proof.budget } });
     });
-    if (attempts >= config.recovery.codeMaxAttempts) return { ok: false, reason: "dead" };
-    return { ok: false, reason: "wrong", attemptsLeft: config.recovery.codeMaxAttempts - attempts };
+    if (attempts >= max) return { ok: false, reason: "dead" };
+    return { ok: false, reason: "wrong", attemptsLeft: max - attempts };
   }
-  await limits.refund("code_failures_per_account", budgetKey);
   // Move this browser to a fresh verified hold (SES-03).
   const newId = randomId();
   const newSecret = randomId();

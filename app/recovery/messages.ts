@@ -3,6 +3,12 @@ import type { CodeOutcome, ResendOutcome } from "./flows.server";
 import type { ResetOutcome } from "./reset.server";
 import type { UnlockOutcome } from "./unlock.server";
 
+/** A recovery page opened without the hold it needs (403). */
+export const HOLD_REFUSAL = {
+  reset: "This page needs a verified link or code. Start again from “Forgot your password?”.",
+  unlock: "This page needs a verified unlock link or code. Start again from “Account locked?”.",
+} as const;
+
 /** What the code page says after each outcome. */
 export function codeMessage(outcome: Exclude<CodeOutcome, { ok: true }>): CodePageMessage {
   switch (outcome.reason) {
@@ -52,7 +58,7 @@ export function resetRefusal(
 /** The answer to a refused unlock, and where a finished one goes next. */
 export function unlockRefusal(outcome: Exclude<UnlockOutcome, { ok: true }>): { status: 403 | 409; message: string } {
   return outcome.reason === "no-hold"
-    ? { status: 403, message: "This page needs a verified unlock link or code. Start again from “Account locked?”." }
+    ? { status: 403, message: HOLD_REFUSAL.unlock }
     : { status: 409, message: "This unlock link or code was already used." };
 }
 

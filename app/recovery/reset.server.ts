@@ -4,12 +4,11 @@ import { isInHistory, storePasswordHash, type User } from "~/accounts/accounts.s
 import { hashPassword } from "~/accounts/password-hash.server";
 import { checkPassword, type PolicySettings } from "~/accounts/password-policy";
 import { deleteAllSessions } from "~/sessions/sessions.server";
-import { mayRecover } from "~/accounts/access.server";
 import { redirect } from "@remix-run/node";
-import { clearRecoveryCookie, consumeFlow, currentRecovery, startVerifiedFlow, type Current } from "./flows.server";
+import { clearRecoveryCookie, consumeFlow } from "./flows.server";
+import { enter, requireHold } from "./journey.server";
 import { recordEvent } from "~/audit/events.server";
 import { inTransaction } from "~/context.server";
-import { markHoldSecondFactor } from "~/stores/recovery-flows.store";
 import { afterPasswordReset, requiresSecondFactor } from "./hooks.server";
 
 /**
@@ -24,19 +23,6 @@ export async function passwordSettings(context: AppLoadContext, user: User | nul
   return { minLength: mfa ? p.minLengthWithMfa : p.minLength, maxLength: p.maxLength, minScore: p.minScore };
 }
 
-/** The verified reset this browser holds, or null when it may not set a password (TOK-12). */
-export async function verifiedReset(context: AppLoadContext, request: Request): Promise<(Current & { user: User }) | null> {
-  const current = await currentRecovery(context, request, "reset");
-  if (!current || !current.user || current.flow.status !== "active") return null;
-  if (context.services.clock.now() >= current.flow.expires_at) return null;
-  // A staff or compromise lock puts the account in support's hands: no self-service reset (H1).
-  if (!(await mayRecover(context.services.db, current.user.id, context.services.clock.now()))) return null;
-  const { state } = current.session;
-  if (state === "second_factor_verified") return current as Current & { user: User };
-  if (state === "verified" && !(await requiresSecondFactor(context, current.user))) return current as Current & { user: User };
-  return null;
-}
-
 /**
  * A sign-in that passed every check but must choose a new password first (PWD-06, L8): no
  * session; the browser gets a verified reset hold (it just proved the password and any second
@@ -45,22 +31,9 @@ export async function verifiedReset(context: AppLoadContext, request: Request): 
 export async function requirePasswordChange(context: AppLoadContext, user: User, reason: "reported" | "too_short"): Promise<Response> {
   const cookie = await inTransaction(context, async (tx) => {
     await recordEvent(tx, { event: "password_change_required", outcome: "info", userId: user.id, actorType: "user", actorId: user.id, details: { reason } });
-    return startVerifiedFlow(tx, "reset", user, "second_factor_verified");
+    return enter(tx, user, "sign-in");
   });
   return redirect(`/reset/password?required=${reason}`, { status: 303, headers: { "Set-Cookie": cookie } });
-}
-
-/** The user of a reset that passed the email/SMS step and now needs its second factor. */
-export async function resetAwaitingFactor(request: Request, context: AppLoadContext): Promise<{ user: User; sessionId: string } | null> {
-  const current = await currentRecovery(context, request, "reset");
-  if (!current?.user || current.flow.status !== "active" || current.session.state !== "verified") return null;
-  if (context.services.clock.now() >= current.flow.expires_at) return null;
-  if (!(await mayRecover(context.services.db, current.user.id, context.services.clock.now()))) return null;
-  return { user: current.user, sessionId: current.session.id };
-}
-
-export async function markResetFactorPassed(context: AppLoadContext, sessionId: string): Promise<void> {
-  await markHoldSecondFactor(context.services.db, sessionId);
 }
 
 export type ResetOutcome =
@@ -75,12 +48,12 @@ export async function completeReset(
   input: { password: string; confirm: string },
 ): Promise<ResetOutcome> {
   const { db, clock, config, metrics } = context.services;
-  const current = await verifiedReset(context, request);
-  if (!current) {
+  const check = await requireHold(context, request, "reset", "password");
+  if (!check.ok) {
     await recordEvent(context, { event: "password_reset_refused", outcome: "failure", details: { reason: "no_verified_flow" } });
     return { ok: false, reason: "no-hold" };
   }
-  const { user, flow } = current;
+  const { user, flow } = check.hold;
   const password = input.password.normalize("NFC");
   const verdict = checkPassword(password, await passwordSettings(context, user), { username: user.username, email: user.email, appName: config.appName });
   if (!verdict.ok) return { ok: false, reason: "policy", reasons: verdict.reasons, suggestions: verdict.suggestions };

@@ -3,7 +3,8 @@ import { data, redirect } from "@remix-run/node";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { isBot, readForm } from "~/http/forms.server";
 import { throttledResponse } from "~/http/responses.server";
-import { acceptLink, currentRecovery, inspectLink, requestRecovery, resend, verifyCode, type Purpose } from "./flows.server";
+import { requireHold } from "./journey.server";
+import { acceptLink, inspectLink, requestRecovery, resend, verifyCode, type Purpose } from "./flows.server";
 import { codeSchema, identifierSchema } from "./schemas";
 import { codeMessage, resendMessage } from "./messages";
 
@@ -36,11 +37,10 @@ export async function requestAction(purpose: Purpose, { request, context }: Acti
 }
 
 export async function codeLoader(purpose: Purpose, { request, context }: LoaderFunctionArgs) {
-  const current = await currentRecovery(context, request, purpose);
-  if (!current) throw redirect(FLOW_PATHS[purpose].start);
-  if (current.session.state !== "pending") throw redirect(FLOW_PATHS[purpose].verified);
+  const check = await requireHold(context, request, purpose, "code");
+  if (!check.ok) throw redirect(check.reason === "no-hold" ? FLOW_PATHS[purpose].start : FLOW_PATHS[purpose].verified);
   const minutes = Math.round(context.services.config.recovery.linkTtlMs / 60_000);
-  return { linkMinutes: minutes, codeMinutes: Math.min(10, minutes), via: current.flow.requested_via };
+  return { linkMinutes: minutes, codeMinutes: Math.min(10, minutes), via: check.hold.flow.requested_via };
 }
 
 export async function codeAction(purpose: Purpose, { request, context }: ActionFunctionArgs) {

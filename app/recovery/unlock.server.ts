@@ -2,7 +2,8 @@ import { sendSecurityNotice } from "~/notices/notices.server";
 import type { AppLoadContext } from "@remix-run/node";
 import type { User } from "~/accounts/accounts.server";
 import { SELF_SERVICE_REASONS, activeLock, clearFailures, endLocks, failureKey } from "~/lockout/lockout.server";
-import { clearRecoveryCookie, consumeFlow, currentRecovery, startVerifiedFlow, type Current } from "./flows.server";
+import { clearRecoveryCookie, consumeFlow } from "./flows.server";
+import { enter, requireHold } from "./journey.server";
 import { recordEvent } from "~/audit/events.server";
 import { inTransaction } from "~/context.server";
 
@@ -13,14 +14,6 @@ import { inTransaction } from "~/context.server";
  */
 
 export type LockSituation = "self-service" | "support-only" | "not-locked";
-
-export async function verifiedUnlock(context: AppLoadContext, request: Request): Promise<(Current & { user: User }) | null> {
-  const current = await currentRecovery(context, request, "unlock");
-  if (!current || !current.user || current.flow.status !== "active") return null;
-  if (context.services.clock.now() >= current.flow.expires_at) return null;
-  if (current.session.state !== "verified" && current.session.state !== "second_factor_verified") return null;
-  return current as Current & { user: User };
-}
 
 export async function lockSituation(context: AppLoadContext, user: User): Promise<LockSituation> {
   const lock = await activeLock(context.services.db, user.id, context.services.clock.now());
@@ -34,9 +27,9 @@ export type UnlockOutcome =
 
 export async function completeUnlock(context: AppLoadContext, request: Request, choice: "keep" | "reset"): Promise<UnlockOutcome> {
   const { clock, config } = context.services;
-  const current = await verifiedUnlock(context, request);
-  if (!current) return { ok: false, reason: "no-hold" };
-  const { user, flow } = current;
+  const check = await requireHold(context, request, "unlock", "choose");
+  if (!check.ok) return { ok: false, reason: "no-hold" };
+  const { user, flow } = check.hold;
   const now = clock.now();
   let resetCookie: string | null = null;
   const won = await inTransaction(context, async (tx) => {
@@ -46,7 +39,7 @@ export async function completeUnlock(context: AppLoadContext, request: Request, 
     const ended = await endLocks(db, user.id, now, "self_service_unlock", `user:${user.id}`, SELF_SERVICE_REASONS);
     await recordEvent(tx, { event: "account_unlocked", outcome: "success", userId: user.id, details: { how: "self_service_unlock", locks: ended, choice } });
     if (ended > 0) await sendSecurityNotice(tx, user, { template: "account-unlocked", event: "account_unlocked" });
-    if (choice === "reset") resetCookie = await startVerifiedFlow(tx, "reset", user);
+    if (choice === "reset") resetCookie = await enter(tx, user, "unlock");
     return true;
   });
   if (!won) return { ok: false, reason: "used" };

@@ -3,10 +3,11 @@ import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { readForm } from "~/http/forms.server";
-import { completeReset, passwordSettings, resetAwaitingFactor, verifiedReset } from "~/recovery/reset.server";
+import { completeReset, passwordSettings } from "~/recovery/reset.server";
+import { requireHold } from "~/recovery/journey.server";
 
 import { newPasswordSchema } from "~/recovery/schemas";
-import { resetRefusal } from "~/recovery/messages";
+import { HOLD_REFUSAL, resetRefusal } from "~/recovery/messages";
 import { Notice } from "~/ui/components";
 import { NewPasswordFields } from "~/ui/new-password";
 
@@ -14,9 +15,10 @@ export const meta: MetaFunction = () => [{ title: "Choose a new password | Accou
 
 /** Reachable only with a verified reset hold; anything else is refused (TOK-12, MFA-01). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const current = await verifiedReset(context, request);
-  if (!current && (await resetAwaitingFactor(request, context))) throw redirect("/reset/second-factor");
-  if (!current) throw data("This page needs a verified link or code. Start again from “Forgot your password?”.", { status: 403 });
+  const check = await requireHold(context, request, "reset", "password");
+  if (!check.ok && check.reason === "elsewhere" && check.step === "second-factor") throw redirect("/reset/second-factor");
+  if (!check.ok) throw data(HOLD_REFUSAL.reset, { status: 403 });
+  const current = check.hold;
   const { config } = context.services;
   return {
     username: current.user.username,

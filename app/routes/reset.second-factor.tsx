@@ -3,30 +3,27 @@ import { data, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { hasTotp, listPasskeys } from "~/factors/factors.server";
-import { checkTypedFactor } from "~/factors/second-step.server";
 import { factorRefusal } from "~/factors/messages";
-import { markResetFactorPassed, resetAwaitingFactor } from "~/recovery/reset.server";
-import { recordEvent } from "~/audit/events.server";
+import { proveTypedFactor, requireHold } from "~/recovery/journey.server";
+import { HOLD_REFUSAL } from "~/recovery/messages";
 import { SecondFactorForms } from "~/ui/second-factor";
 
 export const meta: MetaFunction = () => [{ title: "One more step | Account recovery" }];
 
 /** After the email or SMS step, an account with stronger factors must use one (MFA-01, MFA-02). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const waiting = await resetAwaitingFactor(request, context);
-  if (!waiting) throw redirect("/reset/password");
+  const check = await requireHold(context, request, "reset", "second-factor");
+  if (!check.ok) throw redirect("/reset/password");
   const { db } = context.services;
-  return { hasTotp: await hasTotp(db, waiting.user.id), hasPasskey: (await listPasskeys(db, waiting.user.id)).length > 0 };
+  return { hasTotp: await hasTotp(db, check.hold.user.id), hasPasskey: (await listPasskeys(db, check.hold.user.id)).length > 0 };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const waiting = await resetAwaitingFactor(request, context);
-  if (!waiting) throw data("This page needs a verified link or code. Start again from “Forgot your password?”.", { status: 403 });
+  const check = await requireHold(context, request, "reset", "second-factor");
+  if (!check.ok) throw data(HOLD_REFUSAL.reset, { status: 403 });
   const form = await readForm(request);
-  const outcome = await checkTypedFactor(context, waiting.user, String(form.get("intent") ?? ""), String(form.get("value") ?? ""));
+  const outcome = await proveTypedFactor(context, check.hold, { intent: String(form.get("intent") ?? ""), value: String(form.get("value") ?? "") });
   if (!outcome.ok) return data({ error: factorRefusal(outcome) }, { status: 400 });
-  await markResetFactorPassed(context, waiting.sessionId);
-  await recordEvent(context, { event: "password_reset_second_factor_verified", outcome: "success", userId: waiting.user.id });
   throw redirect("/reset/password", { status: 303 });
 }
 

@@ -2,24 +2,25 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
-import { completeUnlock, lockSituation, verifiedUnlock } from "~/recovery/unlock.server";
-import { UNLOCK_NEXT, unlockRefusal } from "~/recovery/messages";
+import { completeUnlock, lockSituation } from "~/recovery/unlock.server";
+import { requireHold } from "~/recovery/journey.server";
+import { HOLD_REFUSAL, UNLOCK_NEXT, unlockRefusal } from "~/recovery/messages";
 import { Notice } from "~/ui/components";
 
 export const meta: MetaFunction = () => [{ title: "Unlock your account | Account recovery" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const current = await verifiedUnlock(context, request);
-  if (!current) throw data("This page needs a verified unlock link or code. Start again from “Account locked?”.", { status: 403 });
-  return { username: current.user.username, situation: await lockSituation(context, current.user) };
+  const check = await requireHold(context, request, "unlock", "choose");
+  if (!check.ok) throw data(HOLD_REFUSAL.unlock, { status: 403 });
+  return { username: check.hold.user.username, situation: await lockSituation(context, check.hold.user) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
   const choice = form.get("intent");
   if (choice !== "keep" && choice !== "reset") throw data("Choose one of the two buttons.", { status: 400 });
-  const current = await verifiedUnlock(context, request);
-  if (current && (await lockSituation(context, current.user)) === "support-only") {
+  const check = await requireHold(context, request, "unlock", "choose");
+  if (check.ok && (await lockSituation(context, check.hold.user)) === "support-only") {
     throw data("Our support team must lift this lock. Ask them for help.", { status: 403 });
   }
   const outcome = await completeUnlock(context, request, choice);
