@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
+import { sql } from "kysely";
 import { ConfigError, loadConfig, type Config } from "./app/config.server";
 import { createServices, type Services } from "./app/services.server";
 import { createLogger, redactPath } from "./app/log.server";
@@ -136,9 +137,10 @@ export async function startServer(env: Record<string, string | undefined> = proc
   });
 
   // Operations endpoints answer whatever Host a load balancer uses.
-  app.get("/healthz", (_req, res) => {
+  app.get("/healthz", async (_req, res) => {
     try {
-      db.prepare("SELECT 1").get();
+      // Through the same lock as every request: a wedged connection shows here as a timeout.
+      await sql`SELECT 1`.execute(db);
       res.type("text").send("ok");
     } catch {
       res.status(503).type("text").send("database unavailable");
@@ -216,8 +218,14 @@ export async function startServer(env: Record<string, string | undefined> = proc
 
   if (!config.isProduction) {
     // The HTML part of a caught email, on its own page with its own locked-down policy.
-    app.get("/dev/mailbox/:id/html", (req, res) => {
-      const message = getMailboxMessage(db, Number(req.params.id));
+    app.get("/dev/mailbox/:id/html", async (req, res, next) => {
+      let message;
+      try {
+        message = await getMailboxMessage(db, Number(req.params.id));
+      } catch (err) {
+        // Express 4 does not catch a rejected handler: hand the error to the last-resort handler.
+        return next(err);
+      }
       if (!message?.html_body) return refuse(res, 404, "Not found", "There is no such message.");
       res.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
       res.type("html").send(message.html_body);
@@ -260,7 +268,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   });
 
   if (!config.isProduction) await seedDemoAccounts(services);
-  services.worker.start();
+  await services.worker.start();
 
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

@@ -38,7 +38,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
   const connection = openDatabase(config.databasePath);
   const db = connection.db;
   const migrated = await migrate(connection);
-  attachAudit(db, { secretKey: config.secretKey, logger, migrated });
+  await attachAudit(db, { secretKey: config.secretKey, logger, migrated });
   const clock = new SystemClock();
   const metrics = createMetrics();
 

@@ -11,7 +11,7 @@ export async function seedDemoAccounts(services: Services): Promise<void> {
   const { db, clock, config } = services;
   const created: string[] = [];
   for (const demo of DEMO_ACCOUNTS) {
-    if (findUserByUsername(db, demo.username)) continue;
+    if (await findUserByUsername(db, demo.username)) continue;
     await createUser(db, demo, {
       now: clock.now(),
       policy: config.password,

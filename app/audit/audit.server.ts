@@ -1,14 +1,16 @@
+import { AsyncResource } from "node:async_hooks";
 import crypto from "node:crypto";
-import type { Db } from "~/db/db.server";
+import { transaction, type Db } from "~/db/db.server";
 import type { Logger } from "~/log.server";
 import { sha256Hex } from "~/security/crypto.server";
+import * as store from "~/stores/audit.store";
 
 /**
  * Append-only audit log, chained with an HMAC (docs/decisions/0007-audit-chain.md). Each row's
  * hash is HMAC-SHA256, keyed from SECRET_KEY, over the previous row's hash and its own fields, so
  * nobody without the key can edit, insert or delete a row and recompute the chain. Each append
- * reads the head and inserts inside one write transaction (a savepoint when the caller is already
- * in one), so the server and the CLI never fork the chain. Every AUDIT_CHECKPOINT_EVERY rows, and
+ * reads the head and inserts inside one write transaction (the caller's, when it is already in one),
+ * so the server and the CLI never fork the chain. Every AUDIT_CHECKPOINT_EVERY rows, and
  * on shutdown, the head is logged (`audit_checkpoint`); `audit verify --since-checkpoint SEQ:HASH`
  * then also catches a truncated tail. Callers never pass secrets: details hold ids, counts and
  * outcomes only.
@@ -24,22 +26,8 @@ export type AuditInput = {
   details?: Record<string, string | number | boolean | null>;
 };
 
-export type AuditRow = {
-  seq: number;
-  at: number;
-  event: string;
-  outcome: string;
-  actor_type: string;
-  actor_id: string | null;
-  user_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  details: string;
-  prev_hash: string;
-  hash: string;
-  /** "sha256": a row written before the chain was keyed (migration 0009); "hmac-sha256" since. */
-  alg: string;
-};
+/** A row as stored. `alg` is "sha256" for a row written before the chain was keyed (migration 0009), "hmac-sha256" since. */
+export type AuditRow = store.AuditRow;
 
 /** A checkpoint as logged: the head row's sequence number and hash. */
 export type AuditCheckpoint = { seq: number; hash: string };
@@ -56,12 +44,26 @@ const KEYING_MIGRATION = "0009_audit_hmac.sql";
 /** A checkpoint is logged when the head passes a multiple of this (and on shutdown). */
 export const AUDIT_CHECKPOINT_EVERY = 1000;
 
-type Attached = { key: Buffer; logger: Logger | null; every: number; lastCheckpointSeq: number; pending: boolean };
-// Kept on the database handle under a global symbol: server.ts and the Remix bundle each load
+type Attached = {
+  key: Buffer;
+  logger: Logger | null;
+  every: number;
+  lastCheckpointSeq: number;
+  pending: boolean;
+  /** The root handle, for the checkpoint logged after a transaction commits. */
+  root: Db;
+  /** Runs a callback in attachAudit's async context, i.e. outside any caller's transaction. */
+  detached: (fn: () => void) => void;
+};
+// Kept in a process-wide registry under a global symbol: server.ts and the Remix bundle each load
 // their own copy of this module but share the one handle, so a module-level map would not do.
+// A transaction handle is a different object from its root handle but shares its dialect adapter,
+// so the adapter is the key: audit(trx, ...) inside a caller's transaction finds the chain too.
 const ATTACHED = Symbol.for("portal.audit-chain");
-type WithAudit = Db & { [ATTACHED]?: Attached };
-const attachedTo = (db: Db): Attached | undefined => (db as WithAudit)[ATTACHED];
+type Registry = WeakMap<object, Attached>;
+const registry: Registry = ((globalThis as { [ATTACHED]?: Registry })[ATTACHED] ??= new WeakMap());
+const chainKeyOf = (db: Db): object => db.getExecutor().adapter;
+const attachedTo = (db: Db): Attached | undefined => registry.get(chainKeyOf(db));
 
 /** The chain key: derived from SECRET_KEY for this one purpose. */
 export function auditChainKey(secretKey: Buffer): Buffer {
@@ -89,12 +91,6 @@ function state(db: Db): Attached {
   return s;
 }
 
-function head(db: Db): { seq: number; hash: string; alg: string } | undefined {
-  return db.prepare("SELECT seq, hash, alg FROM audit_events ORDER BY seq DESC LIMIT 1").get() as
-    | { seq: number; hash: string; alg: string }
-    | undefined;
-}
-
 /**
  * Every process that appends to or verifies the audit log calls this once, after migrate(db), with
  * SECRET_KEY and the list migrate() returned. A process with a logger (the server) also logs
@@ -102,33 +98,35 @@ function head(db: Db): { seq: number; hash: string; alg: string } | undefined {
  * `audit_chain_keyed` row is appended at once, so the old rows are pinned by an HMAC. Nothing
  * else ever writes here: a chain that ends on an unkeyed row later is reported broken.
  */
-export function attachAudit(
+export async function attachAudit(
   db: Db,
   options: { secretKey: Buffer; logger?: Logger; checkpointEvery?: number; migrated?: string[] },
-): void {
+): Promise<void> {
   const s: Attached = {
     key: auditChainKey(options.secretKey),
     logger: options.logger ?? null,
     every: Math.max(1, options.checkpointEvery ?? AUDIT_CHECKPOINT_EVERY),
     lastCheckpointSeq: 0,
     pending: false,
+    root: db,
+    detached: AsyncResource.bind((fn: () => void) => fn()),
   };
-  (db as WithAudit)[ATTACHED] = s;
+  registry.set(chainKeyOf(db), s);
   if (options.migrated?.includes(KEYING_MIGRATION)) {
-    db.transaction(() => {
-      const h = head(db);
+    await transaction(db, async (trx) => {
+      const h = await store.auditHead(trx);
       if (h && h.alg === LEGACY) {
-        const { n } = db.prepare("SELECT COUNT(*) AS n FROM audit_events").get() as { n: number };
-        append(db, s, Date.now(), { event: "audit_chain_keyed", outcome: "info", actorType: "system", details: { legacy_rows: n, legacy_head_seq: h.seq } });
+        const n = await store.countAuditEvents(trx);
+        await append(trx, s, Date.now(), { event: "audit_chain_keyed", outcome: "info", actorType: "system", details: { legacy_rows: n, legacy_head_seq: h.seq } });
         s.logger?.warn({ event: "audit_chain_keyed", legacyRows: n, legacyHeadSeq: h.seq }, "audit chain: rows written before the upgrade are now pinned by a keyed row");
       }
-    }).immediate();
+    });
   }
-  s.lastCheckpointSeq = head(db)?.seq ?? 0;
+  s.lastCheckpointSeq = (await store.auditHead(db))?.seq ?? 0;
 }
 
-function append(db: Db, s: Attached, now: number, input: AuditInput): number {
-  const prev = head(db)?.hash ?? GENESIS;
+async function append(db: Db, s: Attached, now: number, input: AuditInput): Promise<number> {
+  const prev = (await store.auditHead(db))?.hash ?? GENESIS;
   const row: Hashed = {
     at: now,
     event: input.event,
@@ -140,38 +138,36 @@ function append(db: Db, s: Attached, now: number, input: AuditInput): number {
     user_agent: input.userAgent ? input.userAgent.slice(0, 256) : null,
     details: JSON.stringify(input.details ?? {}),
   };
-  const info = db
-    .prepare(
-      `INSERT INTO audit_events (at, event, outcome, actor_type, actor_id, user_id, ip, user_agent, details, prev_hash, hash, alg)
-       VALUES (@at, @event, @outcome, @actor_type, @actor_id, @user_id, @ip, @user_agent, @details, @prev_hash, @hash, @alg)`,
-    )
-    .run({ ...row, prev_hash: prev, hash: keyedHash(s.key, prev, row), alg: KEYED });
-  return Number(info.lastInsertRowid);
+  return store.insertAuditEvent(db, { ...row, prev_hash: prev, hash: keyedHash(s.key, prev, row), alg: KEYED });
 }
 
 /**
  * Appends one event. Reading the head and inserting happen in one write transaction; called inside
- * the transaction of the change it records, this is a savepoint of that transaction.
+ * the transaction of the change it records (pass that transaction), it is part of that transaction.
  */
-export function audit(db: Db, now: number, input: AuditInput): void {
+export async function audit(db: Db, now: number, input: AuditInput): Promise<void> {
   const s = state(db);
-  const seq = db.transaction(() => append(db, s, now, input)).immediate();
+  const seq = await transaction(db, (trx) => append(trx, s, now, input));
   if (s.logger && !s.pending && Math.floor(seq / s.every) > Math.floor(s.lastCheckpointSeq / s.every)) {
-    // Log once the caller's transaction has committed: the checkpoint reads the committed head.
+    // Log once the caller's transaction has committed: the checkpoint reads the committed head
+    // through the root handle, so it must not run in the caller's (transaction's) async context.
     s.pending = true;
-    setImmediate(() => {
-      s.pending = false;
-      if (db.open && !db.inTransaction) logAuditCheckpoint(db, "periodic");
-    });
+    s.detached(() =>
+      setImmediate(() => {
+        s.pending = false;
+        // A closing process may have shut the connection already; the shutdown checkpoint covers it.
+        logAuditCheckpoint(s.root, "periodic").catch(() => undefined);
+      }),
+    );
   }
 }
 
 /** Logs the committed head as `{ event: "audit_checkpoint", count, seq, head }` (server only). */
-export function logAuditCheckpoint(db: Db, trigger: "periodic" | "shutdown"): AuditCheckpoint | null {
+export async function logAuditCheckpoint(db: Db, trigger: "periodic" | "shutdown"): Promise<AuditCheckpoint | null> {
   const s = attachedTo(db);
   if (!s?.logger) return null;
-  const h = head(db);
-  const { n } = db.prepare("SELECT COUNT(*) AS n FROM audit_events").get() as { n: number };
+  // Head and count from one snapshot, so the line never pairs a head with a count from after it.
+  const { h, n } = await transaction(db, async (trx) => ({ h: await store.auditHead(trx), n: await store.countAuditEvents(trx) }));
   const cp = { seq: h?.seq ?? 0, hash: h?.hash ?? GENESIS };
   s.lastCheckpointSeq = cp.seq;
   s.logger.info({ event: "audit_checkpoint", trigger, count: n, seq: cp.seq, head: cp.hash, checkpoint: `${cp.seq}:${cp.hash}` }, "audit checkpoint");
@@ -189,14 +185,14 @@ export function parseCheckpoint(text: string): AuditCheckpoint | null {
  * rows older than the upgrade, which may only come first), and the chain ends on a keyed row.
  * With a checkpoint, that row must still be there with that hash: a truncated tail fails.
  */
-export function verifyAuditChain(db: Db, checkpoint?: AuditCheckpoint): AuditVerifyResult {
+export async function verifyAuditChain(db: Db, checkpoint?: AuditCheckpoint): Promise<AuditVerifyResult> {
   const { key } = state(db);
   let prev = GENESIS;
   let count = 0;
   let last: AuditRow | undefined;
   let keyedSeen = false;
   let checkpointFound = false;
-  for (const r of db.prepare("SELECT * FROM audit_events ORDER BY seq").iterate() as Iterable<AuditRow>) {
+  for await (const r of allRows(db)) {
     count++;
     if (r.prev_hash !== prev) return { ok: false, seq: r.seq, count, reason: "does not link to the row before it (a row was deleted or inserted)" };
     if (r.alg === KEYED) {
@@ -226,12 +222,26 @@ export function verifyAuditChain(db: Db, checkpoint?: AuditCheckpoint): AuditVer
   return { ok: true, count, head: last ? { seq: last.seq, hash: last.hash } : null };
 }
 
-export function* exportAudit(db: Db): Generator<string> {
-  for (const r of db.prepare("SELECT * FROM audit_events ORDER BY seq").iterate() as Iterable<AuditRow>) {
+/**
+ * Every row, oldest first, a page at a time so a long log never sits in memory whole. Rows are
+ * only ever appended, so pages read one after another still form one chain.
+ */
+async function* allRows(db: Db, pageSize = 1000): AsyncGenerator<AuditRow> {
+  let after = 0;
+  for (;;) {
+    const page = await store.auditEventsAfter(db, after, pageSize);
+    yield* page;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1].seq;
+  }
+}
+
+export async function* exportAudit(db: Db): AsyncGenerator<string> {
+  for await (const r of allRows(db)) {
     yield JSON.stringify({ ...r, at: new Date(r.at).toISOString(), details: JSON.parse(r.details) });
   }
 }
 
-export function recentAuditForUser(db: Db, userId: string, limit = 50): AuditRow[] {
-  return db.prepare("SELECT * FROM audit_events WHERE user_id = ? ORDER BY seq DESC LIMIT ?").all(userId, limit) as AuditRow[];
+export async function recentAuditForUser(db: Db, userId: string, limit = 50): Promise<AuditRow[]> {
+  return store.recentAuditForUser(db, userId, limit);
 }

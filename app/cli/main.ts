@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { ConfigError, loadConfig, type Config } from "~/config.server";
-import { migrate, openDatabase, type Db } from "~/db/db.server";
+import { migrate, openDatabase, transaction, type Db } from "~/db/db.server";
 import {
   AccountError,
   createUser,
@@ -79,23 +79,24 @@ async function readPasswordFromStdin(): Promise<string> {
   return text;
 }
 
-function opAudit(db: Db, event: string, userId: string | null, details: Record<string, string | number | boolean | null>) {
-  audit(db, Date.now(), { event, outcome: "success", actorType: "operator", actorId: "cli", userId, details });
+async function opAudit(db: Db, event: string, userId: string | null, details: Record<string, string | number | boolean | null>): Promise<void> {
+  await audit(db, Date.now(), { event, outcome: "success", actorType: "operator", actorId: "cli", userId, details });
 }
 
 async function run(argv: string[], config: Config): Promise<void> {
   const [group, sub, ...rest] = argv;
-  const db = openDatabase(config.databasePath);
+  const connection = openDatabase(config.databasePath);
+  const { db } = connection;
   try {
     if (group === "migrate") {
-      const applied = migrate(db);
-      attachAudit(db, { secretKey: config.secretKey, migrated: applied });
+      const applied = await migrate(connection);
+      await attachAudit(db, { secretKey: config.secretKey, migrated: applied });
       console.log(applied.length ? `applied ${applied.join(", ")}` : "database is up to date");
       return;
     }
-    const migrated = migrate(db);
+    const migrated = await migrate(connection);
     // Every append (opAudit included) goes through audit(): HMAC-chained, in a write transaction (L6).
-    attachAudit(db, { secretKey: config.secretKey, migrated });
+    await attachAudit(db, { secretKey: config.secretKey, migrated });
     const createOptions = {
       now: Date.now(),
       policy: config.password,
@@ -112,7 +113,7 @@ async function run(argv: string[], config: Config): Promise<void> {
         { username: need(f, "username"), email: need(f, "email"), phone: f.values.phone ?? null, password, verified: !f.switches.has("unverified") },
         createOptions,
       );
-      opAudit(db, "account_created", user.id, { via: "cli", with_password: Boolean(password) });
+      await opAudit(db, "account_created", user.id, { via: "cli", with_password: Boolean(password) });
       console.log(`created user ${user.username}${password ? "" : " (no password: can only enter through recovery)"}`);
       return;
     }
@@ -129,11 +130,11 @@ async function run(argv: string[], config: Config): Promise<void> {
       }
       const users: User[] = [];
       const seen = new Set<string>();
-      rows.forEach((cols, i) => {
-        if (cols.length === 1 && cols[0].trim() === "") return; // blank line
+      for (const [i, cols] of rows.entries()) {
+        if (cols.length === 1 && cols[0].trim() === "") continue; // blank line
         const line = i + 2;
         try {
-          const user = prepareUser(
+          const user = await prepareUser(
             db,
             { username: cols[0] ?? "", email: cols[1] ?? "", phone: cols[2]?.trim() || null, verified: !f.switches.has("unverified") },
             createOptions,
@@ -145,12 +146,12 @@ async function run(argv: string[], config: Config): Promise<void> {
           if (err instanceof AccountError) throw new AccountError(`line ${line}: ${err.message}`);
           throw err;
         }
-      });
+      }
       // All or nothing: one bad line imports none.
-      db.transaction(() => {
-        for (const u of users) insertUser(db, u);
-        opAudit(db, "accounts_imported", null, { via: "cli", count: users.length });
-      }).immediate();
+      await transaction(db, async (trx) => {
+        for (const u of users) await insertUser(trx, u);
+        await opAudit(trx, "accounts_imported", null, { via: "cli", count: users.length });
+      });
       console.log(`imported ${users.length} user${users.length === 1 ? "" : "s"}`);
       return;
     }
@@ -158,13 +159,16 @@ async function run(argv: string[], config: Config): Promise<void> {
     if (group === "user" && (sub === "disable" || sub === "enable")) {
       const f = parseFlags(rest, [], []);
       if (f.positional.length !== 1) throw new UsageError(`user ${sub} needs exactly one username`);
-      const user = setUserStatus(db, f.positional[0], sub === "disable" ? "disabled" : "active");
-      if (sub === "disable") {
-        // A disabled account keeps no way in: sessions end and open recovery links stop working.
-        deleteAllSessions(db, { type: "user", id: user.id });
-        cancelFlowsForUser(db, user.id);
-      }
-      opAudit(db, sub === "disable" ? "account_disabled" : "account_enabled", user.id, { via: "cli" });
+      const user = await transaction(db, async (trx) => {
+        const u = await setUserStatus(trx, f.positional[0], sub === "disable" ? "disabled" : "active");
+        if (sub === "disable") {
+          // A disabled account keeps no way in: sessions end and open recovery links stop working.
+          await deleteAllSessions(trx, { type: "user", id: u.id });
+          await cancelFlowsForUser(trx, u.id);
+        }
+        await opAudit(trx, sub === "disable" ? "account_disabled" : "account_enabled", u.id, { via: "cli" });
+        return u;
+      });
       console.log(`${sub}d user ${user.username}`);
       return;
     }
@@ -174,7 +178,7 @@ async function run(argv: string[], config: Config): Promise<void> {
       if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
       const password = f.switches.has("password-stdin") ? await readPasswordFromStdin() : null;
       const staff = await createStaff(db, { email: need(f, "email"), name: need(f, "name"), password }, createOptions);
-      audit(db, Date.now(), { event: "staff_created", outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: staff.id } });
+      await audit(db, Date.now(), { event: "staff_created", outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: staff.id } });
       console.log(`created staff member ${staff.email}${password ? "" : " (no password yet)"}`);
       return;
     }
@@ -185,24 +189,24 @@ async function run(argv: string[], config: Config): Promise<void> {
       const email = need(f, "email");
       const now = Date.now();
       if (sub === "unlock") {
-        const staff = findStaffByEmail(db, email);
+        const staff = await findStaffByEmail(db, email);
         if (!staff) throw new AccountError(`no staff member "${email}"`);
-        const unlocked = db.transaction(() => {
-          const ok = unlockStaff(db, staff.id, now, "operator:cli", f.values.note?.slice(0, 2000) ?? null);
-          if (ok) audit(db, now, { event: "staff_unlocked", outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: staff.id, via: "cli" } });
+        const unlocked = await transaction(db, async (trx) => {
+          const ok = await unlockStaff(trx, staff.id, now, "operator:cli", f.values.note?.slice(0, 2000) ?? null);
+          if (ok) await audit(trx, now, { event: "staff_unlocked", outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: staff.id, via: "cli" } });
           return ok;
-        }).immediate();
+        });
         console.log(unlocked ? `unlocked staff member ${staff.email}` : `staff member ${staff.email} was not locked`);
         return;
       }
       const status = sub === "disable" ? "disabled" : "active";
-      const staff = db.transaction(() => {
-        const s = setStaffStatus(db, email, status, now, "operator:cli");
+      const staff = await transaction(db, async (trx) => {
+        const s = await setStaffStatus(trx, email, status, now, "operator:cli");
         // A disabled staff member keeps no way in: every session ends now.
-        const ended = sub === "disable" ? deleteAllSessions(db, { type: "staff", id: s.id }) : 0;
-        audit(db, now, { event: `staff_${sub}d`, outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: s.id, sessions_ended: ended } });
+        const ended = sub === "disable" ? await deleteAllSessions(trx, { type: "staff", id: s.id }) : 0;
+        await audit(trx, now, { event: `staff_${sub}d`, outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: s.id, sessions_ended: ended } });
         return s;
-      }).immediate();
+      });
       console.log(`${sub}d staff member ${staff.email}`);
       return;
     }
@@ -211,20 +215,20 @@ async function run(argv: string[], config: Config): Promise<void> {
       const f = parseFlags(rest, ["user"], []);
       let userId: string | undefined;
       if (f.values.user) {
-        const user = findUserByUsername(db, f.values.user);
+        const user = await findUserByUsername(db, f.values.user);
         if (!user) throw new AccountError(`no user named "${f.values.user}"`);
         userId = user.id;
       }
       const names = new Map<string, string>();
       const iso = (t: number | null) => (t === null ? "-" : new Date(t).toISOString());
-      const rows = listLocks(db, userId);
+      const rows = await listLocks(db, userId);
       if (rows.length === 0) {
         console.log("no lock records");
         return;
       }
       console.log(["user", "reason", "locked_at", "locked_until", "ended_at", "end_reason", "ended_by", "trigger_ip", "details"].join("\t"));
       for (const r of rows) {
-        if (!names.has(r.user_id)) names.set(r.user_id, findUserById(db, r.user_id)?.username ?? r.user_id);
+        if (!names.has(r.user_id)) names.set(r.user_id, (await findUserById(db, r.user_id))?.username ?? r.user_id);
         console.log(
           [names.get(r.user_id), r.reason, iso(r.locked_at), r.locked_until === null ? (r.ended_at ? "-" : "until unlocked") : iso(r.locked_until), iso(r.ended_at), r.end_reason ?? "-", r.ended_by ?? "-", r.trigger_ip ?? "-", r.details].join("\t"),
         );
@@ -238,14 +242,14 @@ async function run(argv: string[], config: Config): Promise<void> {
       const raw = f.values["since-checkpoint"];
       const checkpoint = raw === undefined ? undefined : parseCheckpoint(raw);
       if (checkpoint === null) throw new UsageError("--since-checkpoint must be SEQ:HASH as logged in audit_checkpoint");
-      const result = verifyAuditChain(db, checkpoint);
+      const result = await verifyAuditChain(db, checkpoint);
       if (!result.ok) throw new AccountError(`audit chain broken at event ${result.seq}: ${result.reason} (checked ${result.count})`);
       console.log(`audit chain intact: ${result.count} events${checkpoint ? ` (checkpoint ${checkpoint.seq} present)` : ""}`);
       return;
     }
 
     if (group === "audit" && sub === "export") {
-      for (const line of exportAudit(db)) process.stdout.write(line + "\n");
+      for await (const line of exportAudit(db)) process.stdout.write(line + "\n");
       return;
     }
 
@@ -253,7 +257,7 @@ async function run(argv: string[], config: Config): Promise<void> {
       const f = parseFlags(rest, ["to"], []);
       const to = need(f, "to");
       if (/[\r\n]/.test(to) || !to.includes("@")) throw new UsageError("--to must be one email address");
-      enqueue(db, Date.now(), new URL(config.appOrigin).hostname, {
+      await enqueue(db, Date.now(), new URL(config.appOrigin).hostname, {
         channel: "email",
         to,
         template: "smtp-test",
@@ -265,7 +269,7 @@ async function run(argv: string[], config: Config): Promise<void> {
 
     throw new UsageError(group ? `unknown command: ${[group, sub].filter(Boolean).join(" ")}` : "no command given");
   } finally {
-    db.close();
+    await connection.close();
   }
 }
 

@@ -1,9 +1,22 @@
+import { AsyncResource } from "node:async_hooks";
 import os from "node:os";
 import type { Db } from "~/db/db.server";
 import type { Clock } from "~/clock.server";
 import { sanitiseForLog, type Logger } from "~/log.server";
 import { randomId } from "~/security/crypto.server";
+import {
+  claimNextOutboxMessage,
+  insertOutboxMessage,
+  markOutboxFailed,
+  markOutboxSent,
+  requeueSending,
+  scheduleOutboxRetry,
+  type Channel,
+  type OutboxRow,
+} from "~/stores/outbox.store";
 import type { MessageName, OutgoingMessage } from "../../emails/index";
+
+export type { Channel, OutboxRow } from "~/stores/outbox.store";
 
 /**
  * Transactional outbox. A message is written in the same transaction as the event that caused it
@@ -12,36 +25,25 @@ import type { MessageName, OutgoingMessage } from "../../emails/index";
  * is erased once the message is sent or given up on.
  */
 
-export type Channel = "email" | "sms";
-
-export type OutboxRow = {
-  id: string;
-  channel: Channel;
-  recipient: string;
-  template: string;
-  payload: string | null;
-  message_id: string;
-  status: "pending" | "sending" | "sent" | "failed";
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  created_at: number;
-  sent_at: number | null;
-};
-
 /**
  * A message to queue, checked against its template: the payload is that message's props, and only
  * a message with an SMS form may go by SMS. The row still stores the name and the payload as JSON.
  */
 export type Enqueue<T extends MessageName = MessageName> = OutgoingMessage<T>;
 
-/** Inserts a message. Call inside the transaction of the event that causes it. */
-export function enqueue<T extends MessageName>(db: Db, now: number, messageDomain: string, message: Enqueue<T>): string {
+/** Inserts a message. Call inside the transaction of the event that causes it (pass that transaction). */
+export async function enqueue<T extends MessageName>(db: Db, now: number, messageDomain: string, message: Enqueue<T>): Promise<string> {
   const id = randomId();
-  db.prepare(
-    `INSERT INTO outbox (id, channel, recipient, template, payload, message_id, status, attempts, next_attempt_at, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
-  ).run(id, message.channel, message.to, message.template, JSON.stringify(message.payload), `<${id}@${messageDomain}>`, now, now);
+  await insertOutboxMessage(db, {
+    id,
+    channel: message.channel,
+    recipient: message.to,
+    template: message.template,
+    payload: JSON.stringify(message.payload),
+    message_id: `<${id}@${messageDomain}>`,
+    next_attempt_at: now,
+    created_at: now,
+  });
   return id;
 }
 
@@ -49,6 +51,7 @@ export function enqueue<T extends MessageName>(db: Db, now: number, messageDomai
 export type Sender = (row: OutboxRow, payload: Record<string, unknown>) => Promise<void>;
 
 export type WorkerOptions = {
+  /** The root handle: the worker runs no transaction; it claims, sends, then settles. */
   db: Db;
   clock: Clock;
   logger: Logger;
@@ -64,19 +67,23 @@ export class OutboxWorker {
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly claimer = `${os.hostname()}:${process.pid}:${randomId(6)}`;
+  // Passes run in the async context the worker was built in. A kick comes from a request, often
+  // from inside its transaction; a pass started in that context would count as part of the
+  // transaction and its root-handle queries would throw (sqlite-driver.server.ts).
+  private readonly detached = AsyncResource.bind((fn: () => void) => fn());
 
   constructor(private readonly o: WorkerOptions) {}
 
-  start(): void {
+  async start(): Promise<void> {
     this.stopped = false;
     // A crash mid-send leaves rows in 'sending'; put them back so they are retried (at-least-once).
-    this.o.db.prepare("UPDATE outbox SET status = 'pending' WHERE status = 'sending'").run();
+    await requeueSending(this.o.db);
     this.schedule(0);
   }
 
   /** Ask for an early pass, e.g. right after a request enqueued something. */
   kick(): void {
-    if (!this.stopped && !this.running) this.schedule(0);
+    if (!this.stopped && !this.running) this.detached(() => this.schedule(0));
   }
 
   /** Stops polling and waits for the message being sent, if any (graceful shutdown). */
@@ -90,7 +97,7 @@ export class OutboxWorker {
   async drain(): Promise<number> {
     let sent = 0;
     for (;;) {
-      const row = this.claim();
+      const row = await claimNextOutboxMessage(this.o.db, this.o.clock.now(), this.claimer);
       if (!row) return sent;
       await this.deliver(row);
       sent++;
@@ -113,29 +120,14 @@ export class OutboxWorker {
     this.timer.unref?.();
   }
 
-  private claim(): OutboxRow | undefined {
-    const { db, clock } = this.o;
-    return db.transaction(() => {
-      const row = db
-        .prepare("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT 1")
-        .get(clock.now()) as OutboxRow | undefined;
-      if (!row) return undefined;
-      db.prepare("UPDATE outbox SET status = 'sending', last_error = ? WHERE id = ?").run(`claimed by ${this.claimer}`, row.id);
-      return row;
-    }).immediate();
-  }
-
   private async deliver(row: OutboxRow): Promise<void> {
     const { db, clock, logger } = this.o;
     const attempts = row.attempts + 1;
     try {
       const payload = row.payload ? (JSON.parse(row.payload) as Record<string, unknown>) : {};
+      // Outside any transaction: a slow SMTP server or SMS provider holds no database lock.
       await this.o.senders[row.channel](row, payload);
-      db.prepare("UPDATE outbox SET status = 'sent', attempts = ?, payload = NULL, last_error = NULL, sent_at = ? WHERE id = ?").run(
-        attempts,
-        clock.now(),
-        row.id,
-      );
+      await markOutboxSent(db, row.id, attempts, clock.now());
       logger.info({ outboxId: row.id, channel: row.channel, template: row.template, attempts }, "message sent");
       this.o.onResult?.(row.channel, "sent");
     } catch (err) {
@@ -143,22 +135,13 @@ export class OutboxWorker {
       // the log and of last_error (LOG-02).
       const error = sanitiseForLog(err instanceof Error ? err.message : String(err), 300);
       if (attempts >= this.o.maxAttempts) {
-        db.prepare("UPDATE outbox SET status = 'failed', attempts = ?, payload = NULL, last_error = ? WHERE id = ?").run(
-          attempts,
-          error.slice(0, 500),
-          row.id,
-        );
+        await markOutboxFailed(db, row.id, attempts, error.slice(0, 500));
         logger.error({ outboxId: row.id, channel: row.channel, template: row.template, attempts, error }, "message given up");
         this.o.onResult?.(row.channel, "failed");
       } else {
         // Exponential backoff with jitter, capped at 15 minutes.
         const delay = Math.min(this.o.backoffBaseMs * 2 ** (attempts - 1), 15 * 60_000) * (0.8 + Math.random() * 0.4);
-        db.prepare("UPDATE outbox SET status = 'pending', attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?").run(
-          attempts,
-          clock.now() + Math.round(delay),
-          error.slice(0, 500),
-          row.id,
-        );
+        await scheduleOutboxRetry(db, row.id, attempts, clock.now() + Math.round(delay), error.slice(0, 500));
         logger.warn({ outboxId: row.id, channel: row.channel, template: row.template, attempts, error }, "message send failed, will retry");
         this.o.onResult?.(row.channel, "retry");
       }

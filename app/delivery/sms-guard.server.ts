@@ -5,6 +5,8 @@ import { parsePhoneNumberFromString } from "libphonenumber-js/max";
  * Toll-fraud (SMS pumping) protection in front of every SMS: an allow-list of countries,
  * per-number limits and a global hourly budget. A refusal is silent to the customer (the page
  * answers the same), visible to operators in the log and the portal_throttled_total metric.
+ * Call it before the transaction that queues the SMS, never inside: the limits take the
+ * connection lock, which an open transaction holds.
  */
 export async function smsAllowed(context: AppLoadContext, e164: string): Promise<boolean> {
   const { config, limits, logger, metrics } = context.services;

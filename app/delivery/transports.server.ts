@@ -43,7 +43,7 @@ export function createEmailSender(options: { smtpUrl: string; from: string; igno
 export function createConsoleSmsSender(db: Db, clock: Clock, logger: Logger): Sender {
   return async (row, payload) => {
     const body = renderSms(row.template, payload);
-    storeMailboxMessage(db, clock.now(), {
+    await storeMailboxMessage(db, clock.now(), {
       channel: "sms",
       sender: "SMS",
       recipients: row.recipient,

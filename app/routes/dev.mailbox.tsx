@@ -9,7 +9,7 @@ export async function loader({ context }: LoaderFunctionArgs) {
   const { config, db } = context.services;
   if (config.isProduction) throw new Response("Not found", { status: 404 });
   return {
-    messages: listMailbox(db).map((m) => ({
+    messages: (await listMailbox(db)).map((m) => ({
       id: m.id,
       channel: m.channel,
       receivedAt: new Date(m.received_at).toISOString(),

@@ -1,0 +1,53 @@
+import type { Insertable, Selectable } from "kysely";
+import type { Db } from "~/db/db.server";
+import type { AuditEventsTable } from "~/db/schema";
+
+/**
+ * audit_events (append-only: triggers refuse UPDATE and DELETE) and meta. The chain's hashing and
+ * its rules live in app/audit/; this module only reads and appends rows. `meta` (key/value) has no
+ * reader or writer today; it belongs here when one appears.
+ */
+
+export type AuditRow = Selectable<AuditEventsTable>;
+export type NewAuditRow = Omit<Insertable<AuditEventsTable>, "seq">;
+
+/** The newest row: the one the next append links to. */
+export async function auditHead(db: Db): Promise<Pick<AuditRow, "seq" | "hash" | "alg"> | undefined> {
+  return db.selectFrom("audit_events").select(["seq", "hash", "alg"]).orderBy("seq", "desc").limit(1).executeTakeFirst();
+}
+
+export async function countAuditEvents(db: Db): Promise<number> {
+  const { n } = await db
+    .selectFrom("audit_events")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+/** Appends one row; returns its sequence number. */
+export async function insertAuditEvent(db: Db, row: NewAuditRow): Promise<number> {
+  const { seq } = await db.insertInto("audit_events").values(row).returning("seq").executeTakeFirstOrThrow();
+  return seq;
+}
+
+/** Up to `limit` rows after `afterSeq`, oldest first: the chain is walked a page at a time. */
+export async function auditEventsAfter(db: Db, afterSeq: number, limit: number): Promise<AuditRow[]> {
+  return db.selectFrom("audit_events").selectAll().where("seq", ">", afterSeq).orderBy("seq").limit(limit).execute();
+}
+
+export async function recentAuditForUser(db: Db, userId: string, limit: number): Promise<AuditRow[]> {
+  return db.selectFrom("audit_events").selectAll().where("user_id", "=", userId).orderBy("seq", "desc").limit(limit).execute();
+}
+
+/** An account's successful events of these kinds at or after `since`, newest first (support's ticket view). */
+export async function successesForUserSince(db: Db, userId: string, events: readonly string[], since: number): Promise<Pick<AuditRow, "at" | "event">[]> {
+  return db
+    .selectFrom("audit_events")
+    .select(["at", "event"])
+    .where("user_id", "=", userId)
+    .where("event", "in", events)
+    .where("outcome", "=", "success")
+    .where("at", ">=", since)
+    .orderBy("seq", "desc")
+    .execute();
+}

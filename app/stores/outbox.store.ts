@@ -1,0 +1,81 @@
+import type { Db } from "~/db/db.server";
+
+/**
+ * outbox: messages waiting for the worker. A row is claimed ('sending') by one conditional UPDATE,
+ * sent outside any transaction, then settled ('sent', 'failed', or back to 'pending' for a retry).
+ */
+
+export type Channel = "email" | "sms";
+
+export type OutboxRow = {
+  id: string;
+  channel: Channel;
+  recipient: string;
+  template: string;
+  payload: string | null;
+  message_id: string;
+  status: "pending" | "sending" | "sent" | "failed";
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+};
+
+export async function insertOutboxMessage(
+  db: Db,
+  row: Pick<OutboxRow, "id" | "channel" | "recipient" | "template" | "payload" | "message_id" | "next_attempt_at" | "created_at">,
+): Promise<void> {
+  await db
+    .insertInto("outbox")
+    .values({ ...row, status: "pending", attempts: 0 })
+    .execute();
+}
+
+/** Puts rows left in 'sending' (the process died mid-send) back in the queue; returns how many. */
+export async function requeueSending(db: Db): Promise<number> {
+  const result = await db.updateTable("outbox").set({ status: "pending" }).where("status", "=", "sending").executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Claims the oldest message due at `now` in one statement: the row moves to 'sending' only if it
+ * is still 'pending', so two workers never both get it. Returns the claimed row, if any.
+ */
+export async function claimNextOutboxMessage(db: Db, now: number, claimer: string): Promise<OutboxRow | undefined> {
+  const row = await db
+    .updateTable("outbox")
+    .set({ status: "sending", last_error: `claimed by ${claimer}` })
+    .where("id", "=", (eb) =>
+      eb
+        .selectFrom("outbox")
+        .select("id")
+        .where("status", "=", "pending")
+        .where("next_attempt_at", "<=", now)
+        .orderBy("next_attempt_at")
+        .orderBy("created_at")
+        .limit(1),
+    )
+    .where("status", "=", "pending")
+    .returningAll()
+    .executeTakeFirst();
+  return row as OutboxRow | undefined;
+}
+
+/** Sent: the payload (a link token or a code) is erased. */
+export async function markOutboxSent(db: Db, id: string, attempts: number, now: number): Promise<void> {
+  await db.updateTable("outbox").set({ status: "sent", attempts, payload: null, last_error: null, sent_at: now }).where("id", "=", id).execute();
+}
+
+/** Given up: the payload is erased too. */
+export async function markOutboxFailed(db: Db, id: string, attempts: number, error: string): Promise<void> {
+  await db.updateTable("outbox").set({ status: "failed", attempts, payload: null, last_error: error }).where("id", "=", id).execute();
+}
+
+export async function scheduleOutboxRetry(db: Db, id: string, attempts: number, nextAttemptAt: number, error: string): Promise<void> {
+  await db
+    .updateTable("outbox")
+    .set({ status: "pending", attempts, next_attempt_at: nextAttemptAt, last_error: error })
+    .where("id", "=", id)
+    .execute();
+}
