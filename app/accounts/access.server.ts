@@ -12,11 +12,11 @@ import { findUserById, type User } from "./accounts.server";
  */
 export type AccessVerdict = { ok: true; user: User } | { ok: false; reason: "unknown" | "disabled" | "locked"; lock?: LockReason };
 
-export function mayStartSession(db: Db, userId: string, now: number): AccessVerdict {
-  const user = findUserById(db, userId);
+export async function mayStartSession(db: Db, userId: string, now: number): Promise<AccessVerdict> {
+  const user = await findUserById(db, userId);
   if (!user) return { ok: false, reason: "unknown" };
   if (user.status !== "active") return { ok: false, reason: "disabled" };
-  const lock = activeLock(db, userId, now);
+  const lock = await activeLock(db, userId, now);
   if (lock) return { ok: false, reason: "locked", lock: lock.reason };
   return { ok: true, user };
 }
@@ -26,10 +26,10 @@ export function mayStartSession(db: Db, userId: string, now: number): AccessVerd
  * account? Locks from failed attempts are what recovery is for; a staff or compromise lock means
  * the account is with support, and nothing but support may change its password.
  */
-export function mayRecover(db: Db, userId: string, now: number): boolean {
-  const user = findUserById(db, userId);
+export async function mayRecover(db: Db, userId: string, now: number): Promise<boolean> {
+  const user = await findUserById(db, userId);
   if (!user || user.status !== "active") return false;
-  return openLocks(db, userId, now).every((lock) => SELF_SERVICE_REASONS.includes(lock.reason));
+  return (await openLocks(db, userId, now)).every((lock) => SELF_SERVICE_REASONS.includes(lock.reason));
 }
 
 /**

@@ -1,29 +1,18 @@
-import type { Db } from "~/db/db.server";
+import { transaction, type Db } from "~/db/db.server";
 import { randomId } from "~/security/crypto.server";
+import * as store from "~/stores/users.store";
+import type { User } from "~/stores/users.store";
 import { dummyHash, hashPassword, verifyPassword } from "./password-hash.server";
 import { checkPassword, type PolicySettings } from "./password-policy";
 import { isValidEmail, isValidUsername, normaliseEmail, normaliseUsername } from "./identifiers";
 import { normalisePhone } from "./phone";
 
 /**
- * The account store: customers (staff are app/support/staff.server.ts). Other capabilities go through these functions and
- * never query these tables themselves.
+ * Customer accounts (staff are app/support/staff.server.ts; the rows, app/stores/users.store.ts).
+ * Other capabilities go through these functions, which validate and normalise what they are given.
  */
 
-export type User = {
-  id: string;
-  username: string;
-  email: string;
-  email_verified: number;
-  phone: string | null;
-  phone_verified: number;
-  password_hash: string | null;
-  password_changed_at: number | null;
-  status: "active" | "disabled";
-  created_at: number;
-  /** 1 after a compromise report: the next sign-in must choose a new password (PWD-06). */
-  password_change_required?: number;
-};
+export type { User } from "~/stores/users.store";
 
 /** A problem an operator or customer can fix; the message is safe to show as is. */
 export class AccountError extends Error {}
@@ -39,7 +28,7 @@ export type NewUser = {
 type CreateOptions = { now: number; policy: PolicySettings; appName: string; defaultRegion: string };
 
 /** Validates and normalises a new account without writing it. Throws AccountError. */
-export function prepareUser(db: Db, input: NewUser, options: Omit<CreateOptions, "policy" | "appName">): User {
+export async function prepareUser(db: Db, input: NewUser, options: Omit<CreateOptions, "policy" | "appName">): Promise<User> {
   const username = normaliseUsername(input.username);
   if (!isValidUsername(username)) {
     throw new AccountError(`invalid username "${input.username}": use 3–32 letters, digits, dots, dashes or underscores`);
@@ -51,7 +40,7 @@ export function prepareUser(db: Db, input: NewUser, options: Omit<CreateOptions,
     phone = normalisePhone(input.phone, options.defaultRegion);
     if (!phone) throw new AccountError(`invalid phone number "${input.phone}"`);
   }
-  if (findUserByUsername(db, username)) throw new AccountError(`username "${username}" is already taken`);
+  if (await findUserByUsername(db, username)) throw new AccountError(`username "${username}" is already taken`);
   const verified = input.verified ?? true;
   return {
     id: randomId(),
@@ -68,57 +57,45 @@ export function prepareUser(db: Db, input: NewUser, options: Omit<CreateOptions,
 }
 
 /** Writes a prepared account. Call inside a transaction when inserting several. */
-export function insertUser(db: Db, user: User): void {
+export async function insertUser(db: Db, user: User): Promise<void> {
   // Re-check at write time: the CLI may run beside the server.
-  if (findUserByUsername(db, user.username)) throw new AccountError(`username "${user.username}" is already taken`);
-  db.prepare(
-    `INSERT INTO users (id, username, email, email_verified, phone, phone_verified, password_hash, password_changed_at, status, created_at)
-     VALUES (@id, @username, @email, @email_verified, @phone, @phone_verified, @password_hash, @password_changed_at, @status, @created_at)`,
-  ).run(user);
-  if (user.password_hash) {
-    db.prepare("INSERT INTO password_history (user_id, password_hash, created_at) VALUES (?, ?, ?)").run(
-      user.id,
-      user.password_hash,
-      user.created_at,
-    );
-  }
+  if (await findUserByUsername(db, user.username)) throw new AccountError(`username "${user.username}" is already taken`);
+  await store.insertUser(db, user);
 }
 
 export async function createUser(db: Db, input: NewUser, options: CreateOptions): Promise<User> {
-  const user = prepareUser(db, input, options);
+  const user = await prepareUser(db, input, options);
   if (input.password != null) {
     const verdict = checkPassword(input.password, options.policy, { username: user.username, email: user.email, appName: options.appName });
     if (!verdict.ok) throw new AccountError(`password rejected: ${verdict.reasons[0]}`);
     user.password_hash = await hashPassword(input.password);
     user.password_changed_at = options.now;
   }
-  db.transaction(() => insertUser(db, user)).immediate();
+  await transaction(db, (trx) => insertUser(trx, user));
   return user;
 }
 
-export function findUserById(db: Db, id: string): User | undefined {
-  return db.prepare("SELECT * FROM users WHERE id = ?").get(id) as User | undefined;
+export async function findUserById(db: Db, id: string): Promise<User | undefined> {
+  return store.findUserById(db, id);
 }
 
-export function findUserByUsername(db: Db, username: string): User | undefined {
-  return db.prepare("SELECT * FROM users WHERE username = ?").get(normaliseUsername(username)) as User | undefined;
+export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
+  return store.findUserByUsername(db, normaliseUsername(username));
 }
 
-export function findUsersByEmail(db: Db, email: string): User[] {
-  return db.prepare("SELECT * FROM users WHERE email = ? ORDER BY created_at").all(normaliseEmail(email)) as User[];
+export async function findUsersByEmail(db: Db, email: string): Promise<User[]> {
+  return store.findUsersByEmail(db, normaliseEmail(email));
 }
 
-export function findUsersByVerifiedPhone(db: Db, e164: string): User[] {
-  return db
-    .prepare("SELECT * FROM users WHERE phone = ? AND phone_verified = 1 ORDER BY created_at")
-    .all(e164) as User[];
+export async function findUsersByVerifiedPhone(db: Db, e164: string): Promise<User[]> {
+  return store.findUsersByVerifiedPhone(db, e164);
 }
 
 /** Username or email, as typed on the sign-in and recovery forms. */
-export function findUsersByLogin(db: Db, identifier: string): User[] {
+export async function findUsersByLogin(db: Db, identifier: string): Promise<User[]> {
   const value = identifier.normalize("NFC").trim().toLowerCase();
   if (value.includes("@")) return findUsersByEmail(db, value);
-  const user = findUserByUsername(db, value);
+  const user = await findUserByUsername(db, value);
   return user ? [user] : [];
 }
 
@@ -127,7 +104,7 @@ export function findUsersByLogin(db: Db, identifier: string): User[] {
  * without a password still run one Argon2id verification so timing does not reveal them.
  */
 export async function authenticate(db: Db, identifier: string, password: string): Promise<User | null> {
-  const candidates = findUsersByLogin(db, identifier).filter((u) => u.status === "active");
+  const candidates = (await findUsersByLogin(db, identifier)).filter((u) => u.status === "active");
   const withPassword = candidates.filter((u) => u.password_hash);
   if (withPassword.length === 0) {
     await verifyPassword(await dummyHash(), password);
@@ -140,43 +117,34 @@ export async function authenticate(db: Db, identifier: string, password: string)
 }
 
 /** Recent password hashes, newest first, for the "not one of your last N passwords" rule. */
-export function passwordHistory(db: Db, userId: string, limit: number): string[] {
-  return (
-    db
-      .prepare("SELECT password_hash FROM password_history WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?")
-      .all(userId, limit) as { password_hash: string }[]
-  ).map((r) => r.password_hash);
+export async function passwordHistory(db: Db, userId: string, limit: number): Promise<string[]> {
+  return store.passwordHistory(db, userId, limit);
 }
 
 export async function isInHistory(db: Db, userId: string, password: string, limit: number): Promise<boolean> {
-  for (const h of passwordHistory(db, userId, limit)) {
+  for (const h of await passwordHistory(db, userId, limit)) {
     if (await verifyPassword(h, password)) return true;
   }
   return false;
 }
 
 /** Stores a new password hash and its history row. Call inside the caller's transaction. */
-export function storePasswordHash(db: Db, userId: string, passwordHash: string, now: number): void {
-  db.prepare("UPDATE users SET password_hash = ?, password_changed_at = ?, password_change_required = 0 WHERE id = ?").run(passwordHash, now, userId);
-  db.prepare("INSERT INTO password_history (user_id, password_hash, created_at) VALUES (?, ?, ?)").run(
-    userId,
-    passwordHash,
-    now,
-  );
+export async function storePasswordHash(db: Db, userId: string, passwordHash: string, now: number): Promise<void> {
+  await store.storePasswordHash(db, userId, passwordHash, now);
 }
 
 /** The next password sign-in must choose a new password first (PWD-06); a new password clears it. */
-export function flagPasswordChange(db: Db, userId: string): void {
-  db.prepare("UPDATE users SET password_change_required = 1 WHERE id = ?").run(userId);
+export async function flagPasswordChange(db: Db, userId: string): Promise<void> {
+  await store.flagPasswordChange(db, userId);
 }
 
-export function setUserStatus(db: Db, username: string, status: User["status"]): User {
-  const user = findUserByUsername(db, username);
+export async function setUserStatus(db: Db, username: string, status: User["status"]): Promise<User> {
+  const user = await findUserByUsername(db, username);
   if (!user) throw new AccountError(`no user named "${username}"`);
-  db.prepare("UPDATE users SET status = ? WHERE id = ?").run(status, user.id);
+  await store.setUserStatus(db, user.id, status);
   return { ...user, status };
 }
 
-export function countUsers(db: Db): number {
-  return (db.prepare("SELECT COUNT(*) AS n FROM users").get() as { n: number }).n;
+export async function countUsers(db: Db): Promise<number> {
+  return store.countUsers(db);
 }

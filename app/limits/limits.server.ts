@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from "rate-limiter-flexible";
-import type { Db } from "~/db/db.server";
+import type { Connection } from "~/db/db.server";
 import type { Config } from "~/config.server";
 import { hmacHex } from "~/security/crypto.server";
 
@@ -11,7 +11,9 @@ import { hmacHex } from "~/security/crypto.server";
  * unknown identifier is throttled at exactly the same count as a real one (REQ-05).
  *
  * The store is the portal's SQLite file by default; with REDIS_URL set, counters live in Redis
- * so several app nodes share them.
+ * so several app nodes share them. On SQLite the limiter works on the raw better-sqlite3 handle,
+ * so each call holds the connection (`connection.exclusive`) and never lands inside another
+ * request's transaction; for the same reason, never call a limit from inside a transaction body.
  */
 export type LimitName =
   | "recovery_per_identifier"
@@ -41,7 +43,7 @@ export type Limits = {
   close(): Promise<void>;
 };
 
-export function createLimits(db: Db, config: Config): Limits {
+export function createLimits(connection: Connection, config: Config): Limits {
   const l = config.limits;
   const specs: Record<LimitName, { points: number; duration: number }> = {
     recovery_per_identifier: { points: l.requestsPerIdentifierPerHour, duration: 3600 },
@@ -64,7 +66,7 @@ export function createLimits(db: Db, config: Config): Limits {
       redis
         ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `portal:${name}`, points: spec.points, duration: spec.duration })
         : new RateLimiterSQLite({
-            storeClient: db,
+            storeClient: connection.raw,
             storeType: "better-sqlite3",
             tableName: "rate_limits",
             tableCreated: true,
@@ -76,6 +78,8 @@ export function createLimits(db: Db, config: Config): Limits {
   ) as unknown as Record<LimitName, RateLimiterAbstract>;
 
   const hashed = (key: string) => hmacHex(config.secretKey, key).slice(0, 40);
+  // Redis needs no lock; the SQLite store shares the portal's one connection.
+  const held = <T>(fn: () => Promise<T>): Promise<T> => (redis ? fn() : connection.exclusive(fn));
   const refused = (res: unknown): LimitResult => {
     if (res instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
     throw res; // a store error, not a refusal
@@ -84,24 +88,24 @@ export function createLimits(db: Db, config: Config): Limits {
   return {
     async consume(name, key, points = 1) {
       try {
-        await limiters[name].consume(hashed(key), points);
+        await held(() => limiters[name].consume(hashed(key), points));
         return { ok: true };
       } catch (res) {
         return refused(res);
       }
     },
     async check(name, key) {
-      const res = await limiters[name].get(hashed(key));
+      const res = await held(() => limiters[name].get(hashed(key)));
       if (res && res.consumedPoints >= specs[name].points) {
         return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
       }
       return { ok: true };
     },
     async refund(name, key, points = 1) {
-      await limiters[name].reward(hashed(key), points);
+      await held(() => limiters[name].reward(hashed(key), points));
     },
     async reset(name, key) {
-      await limiters[name].delete(hashed(key));
+      await held(() => limiters[name].delete(hashed(key)));
     },
     store: redis ? "redis" : "sqlite",
     async close() {
@@ -116,9 +120,14 @@ export function createLimits(db: Db, config: Config): Limits {
  * parallel burst of guesses is held to the budget like sequential ones (TOK-09, M6, L7).
  * Returns null when the client's budget is spent.
  */
-export async function guardedLookup<T>(limits: Limits, clientKey: string, lookup: () => T, real: (found: T) => boolean): Promise<{ found: T } | null> {
+export async function guardedLookup<T>(
+  limits: Limits,
+  clientKey: string,
+  lookup: () => Promise<T>,
+  real: (found: T) => boolean,
+): Promise<{ found: T } | null> {
   if (!(await limits.consume("link_failures_per_ip", clientKey)).ok) return null;
-  const found = lookup();
+  const found = await lookup();
   if (real(found)) await limits.refund("link_failures_per_ip", clientKey);
   return { found };
 }

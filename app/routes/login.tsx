@@ -25,7 +25,7 @@ export const loginSchema = z.object({
 });
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  if (getUserSession(request, context)) throw redirect("/account");
+  if (await getUserSession(request, context)) throw redirect("/account");
   const url = new URL(request.url);
   return { notice: url.searchParams.get("notice") === "password-changed" ? "password-changed" : null };
 }
@@ -43,12 +43,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: refusal.status, headers: refusal.retryAfter ? { "Retry-After": String(refusal.retryAfter) } : undefined },
     );
   }
-  if (!outcome.needsSecondFactor && outcome.changePassword) throw requirePasswordChange(context, outcome.user, outcome.changePassword);
+  if (!outcome.needsSecondFactor && outcome.changePassword) throw await requirePasswordChange(context, outcome.user, outcome.changePassword);
   if (outcome.needsSecondFactor) {
     throw redirect("/login/verify", { status: 303, headers: { "Set-Cookie": pendingSignInCookie(context, outcome.user) } });
   }
   const headers = new Headers();
-  for (const cookie of signInCookies(request, context, outcome.user)) headers.append("Set-Cookie", cookie);
+  for (const cookie of await signInCookies(request, context, outcome.user)) headers.append("Set-Cookie", cookie);
   throw redirect("/account", { headers });
 }
 

@@ -13,12 +13,12 @@ export async function loader() {
  * owner recover from this browser while strangers flood their inbox budget (M9, decision 0008).
  */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const found = getUserSession(request, context);
+  const found = await getUserSession(request, context);
   if (found) {
     // In the audit table and the log, with IP and user agent (LOG-01).
-    recordEvent(context, { event: "sign_out", outcome: "success", actorType: "user", actorId: found.user.id, userId: found.user.id });
+    await recordEvent(context, { event: "sign_out", outcome: "success", actorType: "user", actorId: found.user.id, userId: found.user.id });
   }
   return redirect("/login", {
-    headers: { "Set-Cookie": endUserSession(request, context), "Clear-Site-Data": '"cache", "storage"' },
+    headers: { "Set-Cookie": await endUserSession(request, context), "Clear-Site-Data": '"cache", "storage"' },
   });
 }

@@ -1,5 +1,7 @@
 import type { Db } from "~/db/db.server";
 import { randomId, safeEqual, sha256Bytes } from "~/security/crypto.server";
+import * as store from "~/stores/sessions.store";
+import type { Session, SubjectType } from "~/stores/sessions.store";
 
 /**
  * Sessions after Lucia's current recipe (lucia-auth.com "Sessions", the in-project replacement
@@ -8,27 +10,17 @@ import { randomId, safeEqual, sha256Bytes } from "~/security/crypto.server";
  * an absolute cap. Each id and secret carries 120 bits from the CSPRNG (SES-06).
  */
 
-export type SubjectType = "user" | "staff";
-
-export type Session = {
-  id: string;
-  subject_type: SubjectType;
-  subject_id: string;
-  created_at: number;
-  last_seen_at: number;
-  authenticated_at: number;
-  absolute_expires_at: number;
-};
+export type { Session, SubjectType } from "~/stores/sessions.store";
 
 export type SessionPolicy = { idleMs: number; absoluteMs: number };
 
-export function createSession(
+export async function createSession(
   db: Db,
   subject: { type: SubjectType; id: string },
   now: number,
   policy: SessionPolicy,
   meta: { ip?: string | null; userAgent?: string | null } = {},
-): { token: string; session: Session } {
+): Promise<{ token: string; session: Session }> {
   const id = randomId();
   const secret = randomId();
   const session: Session = {
@@ -40,21 +32,12 @@ export function createSession(
     authenticated_at: now,
     absolute_expires_at: now + policy.absoluteMs,
   };
-  db.prepare(
-    `INSERT INTO sessions (id, secret_hash, subject_type, subject_id, created_at, last_seen_at, authenticated_at, absolute_expires_at, ip, user_agent)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    id,
-    Buffer.from(sha256Bytes(secret)),
-    subject.type,
-    subject.id,
-    now,
-    now,
-    now,
-    session.absolute_expires_at,
-    meta.ip ?? null,
-    meta.userAgent?.slice(0, 256) ?? null,
-  );
+  await store.insertSession(db, {
+    ...session,
+    secret_hash: Buffer.from(sha256Bytes(secret)),
+    ip: meta.ip ?? null,
+    user_agent: meta.userAgent?.slice(0, 256) ?? null,
+  });
   return { token: `${id}.${secret}`, session };
 }
 
@@ -62,62 +45,51 @@ export function createSession(
  * Returns the live session for a cookie value, or null. Unknown, malformed, expired or idle
  * sessions are all null (strict handling, SES-04); expired rows are deleted on sight.
  */
-export function validateSession(db: Db, token: string, now: number, policy: SessionPolicy): Session | null {
+export async function validateSession(db: Db, token: string, now: number, policy: SessionPolicy): Promise<Session | null> {
   const parts = token.split(".");
   if (parts.length !== 2 || !/^[a-z2-7]{24}$/.test(parts[0]) || !/^[a-z2-7]{24}$/.test(parts[1])) return null;
   const [id, secret] = parts;
-  const row = db.prepare("SELECT * FROM sessions WHERE id = ?").get(id) as
-    | (Session & { secret_hash: Buffer })
-    | undefined;
+  const row = await store.findSessionRow(db, id);
   if (!row) return null;
   if (!safeEqual(sha256Bytes(secret), new Uint8Array(row.secret_hash))) return null;
   if (now >= row.absolute_expires_at || now >= row.last_seen_at + policy.idleMs) {
-    deleteSession(db, id);
+    await deleteSession(db, id);
     return null;
   }
   // Slide the idle window, but write at most once a minute to keep reads cheap.
   if (now - row.last_seen_at > 60_000) {
-    db.prepare("UPDATE sessions SET last_seen_at = ? WHERE id = ?").run(now, id);
+    await store.touchSession(db, id, now);
     row.last_seen_at = now;
   }
-  const { secret_hash: _omit, ...session } = row;
-  void _omit;
+  const { secret_hash: _omit, ip: _ip, user_agent: _userAgent, ...session } = row;
   return session;
 }
 
-export function deleteSession(db: Db, id: string): void {
-  db.prepare("DELETE FROM sessions WHERE id = ?").run(id);
+export async function deleteSession(db: Db, id: string): Promise<void> {
+  await store.deleteSession(db, id);
 }
 
 /** Ends every session of a subject, e.g. after a password reset (SES-02). */
-export function deleteAllSessions(db: Db, subject: { type: SubjectType; id: string }, exceptId?: string): number {
-  return db
-    .prepare("DELETE FROM sessions WHERE subject_type = ? AND subject_id = ? AND id IS NOT ?")
-    .run(subject.type, subject.id, exceptId ?? null).changes;
+export async function deleteAllSessions(db: Db, subject: { type: SubjectType; id: string }, exceptId?: string): Promise<number> {
+  return store.deleteSessionsOf(db, subject, exceptId);
 }
 
 /**
  * Ends every session of a subject except the one making a change (SES-02, review L3): after an
  * email, phone or factor change, a stolen session elsewhere does not survive it.
  */
-export function deleteOtherSessions(db: Db, subject: { type: SubjectType; id: string }, keepSessionId: string): number {
+export async function deleteOtherSessions(db: Db, subject: { type: SubjectType; id: string }, keepSessionId: string): Promise<number> {
   return deleteAllSessions(db, subject, keepSessionId);
 }
 
-export function listSessions(db: Db, subject: { type: SubjectType; id: string }): Session[] {
-  return db
-    .prepare(
-      "SELECT id, subject_type, subject_id, created_at, last_seen_at, authenticated_at, absolute_expires_at FROM sessions WHERE subject_type = ? AND subject_id = ? ORDER BY created_at DESC",
-    )
-    .all(subject.type, subject.id) as Session[];
+export async function listSessions(db: Db, subject: { type: SubjectType; id: string }): Promise<Session[]> {
+  return store.listSessions(db, subject);
 }
 
 export function sessionIdFromToken(token: string): string {
   return token.split(".")[0] ?? "";
 }
 
-export function purgeExpiredSessions(db: Db, now: number, policy: SessionPolicy): number {
-  return db
-    .prepare("DELETE FROM sessions WHERE absolute_expires_at <= ? OR last_seen_at + ? <= ?")
-    .run(now, policy.idleMs, now).changes;
+export async function purgeExpiredSessions(db: Db, now: number, policy: SessionPolicy): Promise<number> {
+  return store.purgeExpiredSessions(db, now, policy.idleMs);
 }

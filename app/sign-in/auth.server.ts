@@ -1,4 +1,5 @@
 import { redirect, type AppLoadContext } from "@remix-run/node";
+import { inTransaction } from "~/context.server";
 import { findUserById, type User } from "~/accounts/accounts.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { mayStartSession } from "~/accounts/access.server";
@@ -9,19 +10,19 @@ import { createSession, deleteSession, sessionIdFromToken, validateSession, type
 
 export const SESSION_COOKIE = "session";
 
-export function getUserSession(request: Request, context: AppLoadContext): { session: Session; user: User } | null {
+export async function getUserSession(request: Request, context: AppLoadContext): Promise<{ session: Session; user: User } | null> {
   const { config, db, clock } = context.services;
   const token = readCookie(request, SESSION_COOKIE, config.secureCookies);
   if (!token) return null;
-  const session = validateSession(db, token, clock.now(), config.session);
+  const session = await validateSession(db, token, clock.now(), config.session);
   if (!session || session.subject_type !== "user") return null;
-  const user = findUserById(db, session.subject_id);
+  const user = await findUserById(db, session.subject_id);
   if (!user || user.status !== "active") return null;
   return { session, user };
 }
 
-export function requireUser(request: Request, context: AppLoadContext): { session: Session; user: User } {
-  const found = getUserSession(request, context);
+export async function requireUser(request: Request, context: AppLoadContext): Promise<{ session: Session; user: User }> {
+  const found = await getUserSession(request, context);
   if (!found) {
     const { config } = context.services;
     // A stale or forged cookie is cleared so the browser stops sending it (SES-04).
@@ -37,30 +38,34 @@ export function requireUser(request: Request, context: AppLoadContext): { sessio
  * Starts a fresh session (a new id at every sign-in, SES-03) and ends the one the browser had.
  * Returns the Set-Cookie header value.
  */
-export function startUserSession(request: Request, context: AppLoadContext, user: User): string {
-  const { config, db, clock } = context.services;
-  // Callers check first and answer in their own words; this is the backstop that no path can
-  // skip: a locked or disabled account never gets a session (H1).
-  if (!mayStartSession(db, user.id, clock.now()).ok) throw new Response("This account can't be signed in to right now.", { status: 403 });
+export async function startUserSession(request: Request, context: AppLoadContext, user: User): Promise<string> {
+  const { config, clock } = context.services;
   const old = readCookie(request, SESSION_COOKIE, config.secureCookies);
-  if (old) deleteSession(db, sessionIdFromToken(old));
-  const { token } = createSession(db, { type: "user", id: user.id }, clock.now(), config.session, {
-    ip: context.clientIp,
-    userAgent: context.userAgent,
+  // One transaction, so a lock cannot land between the check and the new session.
+  const { token } = await inTransaction(context, async (tx) => {
+    const db = tx.services.db;
+    // Callers check first and answer in their own words; this is the backstop that no path can
+    // skip: a locked or disabled account never gets a session (H1).
+    if (!(await mayStartSession(db, user.id, clock.now())).ok) throw new Response("This account can't be signed in to right now.", { status: 403 });
+    if (old) await deleteSession(db, sessionIdFromToken(old));
+    return createSession(db, { type: "user", id: user.id }, clock.now(), config.session, {
+      ip: context.clientIp,
+      userAgent: context.userAgent,
+    });
   });
   // No Max-Age: a browser-session cookie; the server enforces idle and absolute expiry.
   return serializeCookie(SESSION_COOKIE, token, { secure: config.secureCookies, sameSite: "Lax" });
 }
 
 /** The cookies of a completed sign-in: the new session, and this browser's device cookie (M9). */
-export function signInCookies(request: Request, context: AppLoadContext, user: User): string[] {
-  return [startUserSession(request, context, user), deviceCookie(request, context, user.id)];
+export async function signInCookies(request: Request, context: AppLoadContext, user: User): Promise<string[]> {
+  return [await startUserSession(request, context, user), deviceCookie(request, context, user.id)];
 }
 
-export function endUserSession(request: Request, context: AppLoadContext): string {
+export async function endUserSession(request: Request, context: AppLoadContext): Promise<string> {
   const { config, db } = context.services;
   const token = readCookie(request, SESSION_COOKIE, config.secureCookies);
-  if (token) deleteSession(db, sessionIdFromToken(token));
+  if (token) await deleteSession(db, sessionIdFromToken(token));
   return clearCookie(SESSION_COOKIE, { secure: config.secureCookies });
 }
 
@@ -70,8 +75,8 @@ export const RECENT_AUTH_MS = 10 * 60_000;
  * Changing a contact or a factor needs a recent sign-in (MFA-06): an older session is sent to
  * confirm its password first, then comes back to `next`.
  */
-export function requireRecentUser(request: Request, context: AppLoadContext): { session: Session; user: User } {
-  const found = requireUser(request, context);
+export async function requireRecentUser(request: Request, context: AppLoadContext): Promise<{ session: Session; user: User }> {
+  const found = await requireUser(request, context);
   if (context.services.clock.now() - found.session.authenticated_at > RECENT_AUTH_MS) {
     const next = new URL(request.url).pathname;
     throw redirect(`/account/confirm?next=${encodeURIComponent(next)}`);

@@ -34,14 +34,14 @@ export function clearPendingSignIn(context: AppLoadContext): string {
   return clearCookie(PENDING_COOKIE, { secure: context.services.config.secureCookies, sameSite: "Strict" });
 }
 
-export function pendingSignInUser(request: Request, context: AppLoadContext): User | null {
+export async function pendingSignInUser(request: Request, context: AppLoadContext): Promise<User | null> {
   const { config, clock, db } = context.services;
   const value = readCookie(request, PENDING_COOKIE, config.secureCookies);
   if (!value) return null;
   const [id, expires, mac] = value.split(".");
   if (!id || !expires || !mac || Number(expires) < clock.now()) return null;
-  const user = findUserById(db, id);
+  const user = await findUserById(db, id);
   if (!user || !safeEqual(mac, pendingMac(context, user, expires))) return null;
-  const access = mayStartSession(db, user.id, clock.now());
+  const access = await mayStartSession(db, user.id, clock.now());
   return access.ok ? access.user : null;
 }

@@ -1,4 +1,5 @@
 import type { AppLoadContext } from "@remix-run/node";
+import { inTransaction } from "~/context.server";
 import { hmacHex } from "~/security/crypto.server";
 import { normaliseIdentifier } from "~/accounts/identifiers";
 import { authenticate, findUsersByLogin, type User } from "~/accounts/accounts.server";
@@ -29,7 +30,7 @@ export async function signIn(context: AppLoadContext, identifier: string, passwo
   }
   // Every active account the identifier names is counted, so an e-mail shared by several
   // accounts is no way around their counters and locks (M1).
-  const candidates = findUsersByLogin(db, identifier).filter((u) => u.status === "active");
+  const candidates = (await findUsersByLogin(db, identifier)).filter((u) => u.status === "active");
   const keys = candidates.length
     ? candidates.map((u) => failureKey(config.secretKey, u.id, ""))
     : [failureKey(config.secretKey, null, normaliseIdentifier(identifier))];
@@ -38,31 +39,38 @@ export async function signIn(context: AppLoadContext, identifier: string, passwo
   const tag = hmacHex(config.secretKey, `pw:${password.normalize("NFC")}`).slice(0, 16);
 
   // Progressive delay after repeated failures, applied the same way to unknown names (RL-02).
-  const attempt = beginAttempt(db, config, keys, tag, now);
+  const attempt = await beginAttempt(db, config, keys, tag, now);
   if (!attempt.ok) {
     await limits.refund("login_failures_per_ip", context.clientKey);
     metrics.signIns.inc({ outcome: "delayed" });
-    recordEvent(context, { event: "sign_in", outcome: "failure", userId: named?.id ?? null, details: { reason: "delayed" } });
+    await recordEvent(context, { event: "sign_in", outcome: "failure", userId: named?.id ?? null, details: { reason: "delayed" } });
     return { ok: false, reason: "delayed", retryAfterSeconds: attempt.waitSeconds };
   }
 
   const user = await authenticate(db, identifier, password);
   const claimOf = (userId: string) => attempt.claims.find((c) => c.key === failureKey(config.secretKey, userId, ""));
   if (user) {
-    const access = mayStartSession(db, user.id, clock.now());
-    if (access.ok) {
+    // The access check and the forgetting of failures in one transaction, so a lock that lands in
+    // between cannot be followed by a clean slate.
+    const passed = await inTransaction(context, async (tx) => {
+      const trx = tx.services.db;
+      if (!(await mayStartSession(trx, user.id, clock.now())).ok) return null;
       // The other accounts on a shared e-mail were not guessed at: give their claims back.
-      for (const c of attempt.claims) if (c !== claimOf(user.id)) releaseAttempt(db, c, tag);
-      clearFailures(db, failureKey(config.secretKey, user.id, ""));
-      await limits.refund("login_failures_per_ip", context.clientKey);
-      const needsSecondFactor = hasSecondFactor(db, user.id);
-      recordEvent(context, {
-        event: needsSecondFactor ? "sign_in_password_verified" : "sign_in",
+      for (const c of attempt.claims) if (c !== claimOf(user.id)) await releaseAttempt(trx, c, tag);
+      await clearFailures(trx, failureKey(config.secretKey, user.id, ""));
+      const needs = await hasSecondFactor(trx, user.id);
+      await recordEvent(tx, {
+        event: needs ? "sign_in_password_verified" : "sign_in",
         outcome: "success",
         userId: user.id,
         actorType: "user",
         actorId: user.id,
       });
+      return { needsSecondFactor: needs };
+    });
+    if (passed) {
+      const { needsSecondFactor } = passed;
+      await limits.refund("login_failures_per_ip", context.clientKey);
       metrics.signIns.inc({ outcome: needsSecondFactor ? "second_step" : "success" });
       return { ok: true, user, needsSecondFactor, changePassword: passwordChangeDue(config, user, password, needsSecondFactor) };
     }
@@ -72,22 +80,25 @@ export async function signIn(context: AppLoadContext, identifier: string, passwo
 
   for (const [i, claim] of attempt.claims.entries()) {
     const userId = candidates[i]?.id ?? null;
-    const result = settleFailure(db, config, claim, { userId, now, ip: context.clientIp, userAgent: context.userAgent });
-    recordEvent(context, {
-      event: "sign_in",
-      outcome: "failure",
-      userId,
-      details: { reason: user ? "locked" : "bad_credentials", failures: result.failures, repeated: !result.counted },
-    });
-    if (result.lock !== "none" && userId) {
-      recordEvent(context, {
-        event: "account_locked",
-        outcome: "info",
+    // The lock and its audit rows commit together.
+    await inTransaction(context, async (tx) => {
+      const result = await settleFailure(tx.services.db, config, claim, { userId, now, ip: context.clientIp, userAgent: context.userAgent });
+      await recordEvent(tx, {
+        event: "sign_in",
+        outcome: "failure",
         userId,
-        actorType: "system",
-        details: { reason: "failed_attempts", kind: result.lock, failures: result.failures, until: result.lockUntil },
+        details: { reason: user ? "locked" : "bad_credentials", failures: result.failures, repeated: !result.counted },
       });
-    }
+      if (result.lock !== "none" && userId) {
+        await recordEvent(tx, {
+          event: "account_locked",
+          outcome: "info",
+          userId,
+          actorType: "system",
+          details: { reason: "failed_attempts", kind: result.lock, failures: result.failures, until: result.lockUntil },
+        });
+      }
+    });
   }
   metrics.signIns.inc({ outcome: "failure" });
   return { ok: false, reason: "failed" };

@@ -1,0 +1,137 @@
+import type { Db } from "~/db/db.server";
+
+/**
+ * sign_in_failures (the per-key failure counters) and account_locks (every lock and how it ended).
+ * The schedule that turns failures into delays and locks lives in app/lockout/.
+ */
+
+export type LockReason = "failed_attempts" | "suspicious_activity" | "reported_compromise" | "staff";
+export type LockEnd = "expired" | "self_service_unlock" | "password_reset" | "staff";
+
+export type LockRecord = {
+  id: string;
+  user_id: string;
+  reason: LockReason;
+  locked_at: number;
+  locked_until: number | null;
+  trigger_ip: string | null;
+  trigger_user_agent: string | null;
+  details: string;
+  created_by: string;
+  ended_at: number | null;
+  end_reason: LockEnd | null;
+  ended_by: string | null;
+};
+
+export type FailureRow = { key: string; failures: number; recent: string; delay_until: number; updated_at: number };
+
+// ---- sign_in_failures ----------------------------------------------------------------------
+
+export async function findFailure(db: Db, key: string): Promise<FailureRow | undefined> {
+  return (await db.selectFrom("sign_in_failures").selectAll().where("key", "=", key).executeTakeFirst()) as FailureRow | undefined;
+}
+
+/** Writes a key's counter whether or not it has a row yet. */
+export async function saveFailure(db: Db, row: FailureRow): Promise<void> {
+  await db
+    .insertInto("sign_in_failures")
+    .values(row)
+    .onConflict((oc) =>
+      oc.column("key").doUpdateSet((eb) => ({
+        failures: eb.ref("excluded.failures"),
+        recent: eb.ref("excluded.recent"),
+        delay_until: eb.ref("excluded.delay_until"),
+        updated_at: eb.ref("excluded.updated_at"),
+      })),
+    )
+    .execute();
+}
+
+/** Rewrites an existing counter without touching updated_at (a claim given back). */
+export async function updateFailure(db: Db, key: string, values: Pick<FailureRow, "failures" | "recent" | "delay_until">): Promise<void> {
+  await db.updateTable("sign_in_failures").set(values).where("key", "=", key).execute();
+}
+
+export async function clearFailures(db: Db, key: string): Promise<void> {
+  await db.deleteFrom("sign_in_failures").where("key", "=", key).execute();
+}
+
+// ---- account_locks -------------------------------------------------------------------------
+
+export async function insertLock(db: Db, record: LockRecord): Promise<void> {
+  await db
+    .insertInto("account_locks")
+    .values({
+      id: record.id,
+      user_id: record.user_id,
+      reason: record.reason,
+      locked_at: record.locked_at,
+      locked_until: record.locked_until,
+      trigger_ip: record.trigger_ip,
+      trigger_user_agent: record.trigger_user_agent,
+      details: record.details,
+      created_by: record.created_by,
+    })
+    .execute();
+}
+
+/** Marks temporary locks whose time has passed as ended ("expired"), so records stay truthful. */
+export async function expireLocks(db: Db, userId: string, now: number): Promise<void> {
+  await db
+    .updateTable("account_locks")
+    .set((eb) => ({ ended_at: eb.ref("locked_until"), end_reason: "expired", ended_by: "system" }))
+    .where("user_id", "=", userId)
+    .where("ended_at", "is", null)
+    .where("locked_until", "is not", null)
+    .where("locked_until", "<=", now)
+    .execute();
+}
+
+/** The most restrictive open lock (indefinite before timed); call expireLocks first. */
+export async function findActiveLock(db: Db, userId: string): Promise<LockRecord | undefined> {
+  return (await db
+    .selectFrom("account_locks")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .where("ended_at", "is", null)
+    .orderBy((eb) => eb("locked_until", "is", null), "desc")
+    .orderBy("locked_until", "desc")
+    .limit(1)
+    .executeTakeFirst()) as LockRecord | undefined;
+}
+
+/** Every open lock; call expireLocks first. */
+export async function findOpenLocks(db: Db, userId: string): Promise<LockRecord[]> {
+  return (await db.selectFrom("account_locks").selectAll().where("user_id", "=", userId).where("ended_at", "is", null).execute()) as LockRecord[];
+}
+
+/** Ends the open locks of the given kinds; returns how many ended. */
+export async function endOpenLocks(db: Db, userId: string, now: number, how: LockEnd, by: string, reasons: readonly LockReason[]): Promise<number> {
+  if (reasons.length === 0) return 0;
+  const result = await db
+    .updateTable("account_locks")
+    .set({ ended_at: now, end_reason: how, ended_by: by })
+    .where("user_id", "=", userId)
+    .where("ended_at", "is", null)
+    .where("reason", "in", reasons)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** How many locks of a kind an account got after `since` (ended or not). */
+export async function countLocksSince(db: Db, userId: string, reason: LockReason, since: number): Promise<number> {
+  const row = await db
+    .selectFrom("account_locks")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("user_id", "=", userId)
+    .where("reason", "=", reason)
+    .where("locked_at", ">", since)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function listLocks(db: Db, userId?: string, limit = 200): Promise<LockRecord[]> {
+  let query = db.selectFrom("account_locks").selectAll();
+  if (userId) query = query.where("user_id", "=", userId);
+  return (await query.orderBy("locked_at", "desc").limit(limit).execute()) as LockRecord[];
+}

@@ -1,0 +1,62 @@
+import type { Db } from "~/db/db.server";
+
+/** sessions: customer and staff sessions alike. Tokens and their hashing live in app/sessions/. */
+
+export type SubjectType = "user" | "staff";
+export type Subject = { type: SubjectType; id: string };
+
+export type Session = {
+  id: string;
+  subject_type: SubjectType;
+  subject_id: string;
+  created_at: number;
+  last_seen_at: number;
+  authenticated_at: number;
+  absolute_expires_at: number;
+};
+
+export type SessionRow = Session & { secret_hash: Buffer; ip: string | null; user_agent: string | null };
+
+export async function insertSession(db: Db, row: SessionRow): Promise<void> {
+  await db.insertInto("sessions").values(row).execute();
+}
+
+/** The row with its secret hash, for the constant-time comparison in validateSession. */
+export async function findSessionRow(db: Db, id: string): Promise<SessionRow | undefined> {
+  return (await db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst()) as SessionRow | undefined;
+}
+
+export async function touchSession(db: Db, id: string, now: number): Promise<void> {
+  await db.updateTable("sessions").set({ last_seen_at: now }).where("id", "=", id).execute();
+}
+
+export async function deleteSession(db: Db, id: string): Promise<void> {
+  await db.deleteFrom("sessions").where("id", "=", id).execute();
+}
+
+/** Ends every session of a subject, or every one but `exceptId`. Returns how many ended. */
+export async function deleteSessionsOf(db: Db, subject: Subject, exceptId?: string): Promise<number> {
+  let query = db.deleteFrom("sessions").where("subject_type", "=", subject.type).where("subject_id", "=", subject.id);
+  if (exceptId !== undefined) query = query.where("id", "!=", exceptId);
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function listSessions(db: Db, subject: Subject): Promise<Session[]> {
+  return (await db
+    .selectFrom("sessions")
+    .select(["id", "subject_type", "subject_id", "created_at", "last_seen_at", "authenticated_at", "absolute_expires_at"])
+    .where("subject_type", "=", subject.type)
+    .where("subject_id", "=", subject.id)
+    .orderBy("created_at", "desc")
+    .execute()) as Session[];
+}
+
+/** Deletes sessions past their absolute cap or idle longer than `idleMs`. Returns how many. */
+export async function purgeExpiredSessions(db: Db, now: number, idleMs: number): Promise<number> {
+  const result = await db
+    .deleteFrom("sessions")
+    .where((eb) => eb.or([eb("absolute_expires_at", "<=", now), eb("last_seen_at", "<=", now - idleMs)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

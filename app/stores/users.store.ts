@@ -1,0 +1,113 @@
+import { sql } from "kysely";
+import type { Db } from "~/db/db.server";
+
+/**
+ * users and password_history. Identifiers arrive already normalised (app/accounts/ does that);
+ * this module only reads and writes rows.
+ */
+
+export type User = {
+  id: string;
+  username: string;
+  email: string;
+  email_verified: number;
+  phone: string | null;
+  phone_verified: number;
+  password_hash: string | null;
+  password_changed_at: number | null;
+  status: "active" | "disabled";
+  created_at: number;
+  /** 1 after a compromise report: the next sign-in must choose a new password (PWD-06). */
+  password_change_required?: number;
+};
+
+export async function findUserById(db: Db, id: string): Promise<User | undefined> {
+  return (await db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst()) as User | undefined;
+}
+
+/** `username` must already be normalised (stored lower-case). */
+export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
+  return (await db.selectFrom("users").selectAll().where("username", "=", username).executeTakeFirst()) as User | undefined;
+}
+
+/** `email` must already be normalised; several accounts may share one. */
+export async function findUsersByEmail(db: Db, email: string): Promise<User[]> {
+  return (await db.selectFrom("users").selectAll().where("email", "=", email).orderBy("created_at").execute()) as User[];
+}
+
+export async function findUsersByVerifiedPhone(db: Db, e164: string): Promise<User[]> {
+  return (await db
+    .selectFrom("users")
+    .selectAll()
+    .where("phone", "=", e164)
+    .where("phone_verified", "=", 1)
+    .orderBy("created_at")
+    .execute()) as User[];
+}
+
+/** Writes the account row and, when it has a password, that password's history row. */
+export async function insertUser(db: Db, user: User): Promise<void> {
+  await db
+    .insertInto("users")
+    .values({
+      id: user.id,
+      username: user.username,
+      email: user.email,
+      email_verified: user.email_verified,
+      phone: user.phone,
+      phone_verified: user.phone_verified,
+      password_hash: user.password_hash,
+      password_changed_at: user.password_changed_at,
+      status: user.status,
+      created_at: user.created_at,
+    })
+    .execute();
+  if (user.password_hash) await insertPasswordHistory(db, user.id, user.password_hash, user.created_at);
+}
+
+async function insertPasswordHistory(db: Db, userId: string, passwordHash: string, now: number): Promise<void> {
+  await db.insertInto("password_history").values({ user_id: userId, password_hash: passwordHash, created_at: now }).execute();
+}
+
+/** Recent password hashes, newest first. */
+export async function passwordHistory(db: Db, userId: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("password_history")
+    .select("password_hash")
+    .where("user_id", "=", userId)
+    .orderBy("created_at", "desc")
+    // The table has no key of its own; SQLite's rowid breaks ties between hashes stored in the
+    // same millisecond (PostgreSQL will need a serial column for this).
+    .orderBy(sql`rowid`, "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.password_hash);
+}
+
+/** Stores a new password hash and its history row; a new password clears the PWD-06 flag. */
+export async function storePasswordHash(db: Db, userId: string, passwordHash: string, now: number): Promise<void> {
+  await db.updateTable("users").set({ password_hash: passwordHash, password_changed_at: now, password_change_required: 0 }).where("id", "=", userId).execute();
+  await insertPasswordHistory(db, userId, passwordHash, now);
+}
+
+export async function flagPasswordChange(db: Db, userId: string): Promise<void> {
+  await db.updateTable("users").set({ password_change_required: 1 }).where("id", "=", userId).execute();
+}
+
+/** Sets the account's email or phone to `value`, verified (a confirmed change, or one put back by a report). */
+export async function setVerifiedContact(db: Db, userId: string, kind: "email" | "phone", value: string): Promise<void> {
+  await db
+    .updateTable("users")
+    .set(kind === "email" ? { email: value, email_verified: 1 } : { phone: value, phone_verified: 1 })
+    .where("id", "=", userId)
+    .execute();
+}
+
+export async function setUserStatus(db: Db, userId: string, status: User["status"]): Promise<void> {
+  await db.updateTable("users").set({ status }).where("id", "=", userId).execute();
+}
+
+export async function countUsers(db: Db): Promise<number> {
+  const row = await db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
