@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -158,5 +159,34 @@ describe("audit chain", () => {
     const result = await verifyAuditChain(db);
     const line = lines.find((l) => l.event === "audit_checkpoint")!;
     expect(result.ok && line).toMatchObject({ trigger: "periodic", count: result.ok ? result.count : -1, seq: result.ok ? result.head!.seq : -1 });
+  });
+
+  test("L6: the first process after migration 0009 pins the unkeyed rows with a keyed row", async () => {
+    const other = openDatabase(path.join(dir, "legacy.sqlite"));
+    try {
+      await migrate(other);
+      // Two rows as a portal before 0009 wrote them: plain SHA-256, alg 'sha256' by default.
+      let prev = "0".repeat(64);
+      for (let i = 0; i < 2; i++) {
+        const r = { at: T0 + i, event: "legacy", outcome: "info", actor_type: "system", actor_id: null, user_id: null, ip: null, user_agent: null, details: "{}" };
+        const hash = crypto
+          .createHash("sha256")
+          .update(JSON.stringify([prev, r.at, r.event, r.outcome, r.actor_type, r.actor_id, r.user_id, r.ip, r.user_agent, r.details]))
+          .digest("hex");
+        other.raw
+          .prepare("INSERT INTO audit_events (at, event, outcome, actor_type, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
+          .run(r.at, r.event, r.outcome, r.actor_type, r.details, prev, hash);
+        prev = hash;
+      }
+      const key = Buffer.from("another-unit-test-secret-key-0123456789");
+      await attachAudit(other.db, { secretKey: key });
+      expect(await verifyAuditChain(other.db)).toMatchObject({ ok: false, reason: "the chain ends on an unkeyed row (keyed rows were removed)" });
+      await attachAudit(other.db, { secretKey: key, migrated: ["0009_audit_hmac.sql"] });
+      expect(await verifyAuditChain(other.db)).toMatchObject({ ok: true, count: 3 });
+      const last = other.raw.prepare("SELECT event, alg, details FROM audit_events ORDER BY seq DESC LIMIT 1").get();
+      expect(last).toEqual({ event: "audit_chain_keyed", alg: "hmac-sha256", details: JSON.stringify({ legacy_rows: 2, legacy_head_seq: 2 }) });
+    } finally {
+      await other.close();
+    }
   });
 });
