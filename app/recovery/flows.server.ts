@@ -3,7 +3,7 @@ import type { Db } from "~/db/db.server";
 import { inTransaction } from "~/context.server";
 import { findUserById, findUsersByLogin, findUsersByVerifiedPhone, type User } from "~/accounts/accounts.server";
 import { looksLikePhone, normalisePhone } from "~/accounts/phone";
-import { smsAllowed } from "~/delivery/sms-guard.server";
+import { CHANNELS, type ChannelId } from "~/delivery/channels/index.server";
 import { normaliseIdentifier } from "~/accounts/identifiers";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { hmacHex, randomDigits, randomId, randomToken, safeEqual, sha256Bytes, sha256Hex } from "~/security/crypto.server";
@@ -57,7 +57,7 @@ export function typedPhone(identifier: string): boolean {
   return looksLikePhone(identifier) && !identifier.includes("@");
 }
 
-type Resolved = { user: User | null; ambiguous: User[]; channel: "email" | "sms"; destination: string | null };
+type Resolved = { user: User | null; ambiguous: User[]; channel: ChannelId; destination: string | null };
 
 /**
  * Which account an identifier names: exactly one active account with a verified email (for a
@@ -181,7 +181,7 @@ export async function requestRecovery(
 async function destinationAllowed(
   context: AppLoadContext,
   destination: string,
-  channel: "email" | "sms",
+  channel: ChannelId,
   real: boolean,
   asker: { request?: Request; userId: string | null },
 ): Promise<boolean> {
@@ -199,16 +199,22 @@ async function destinationAllowed(
       return false;
     }
   }
-  if (channel === "sms" && real) return smsAllowed(context, destination);
-  return true;
+  return real ? CHANNELS[channel].allowed(context, destination) : true;
+}
+
+/** The verified contact a message for `user` goes to; callers have checked that there is one. */
+function destination(user: User, channel: ChannelId): string {
+  const to = CHANNELS[channel].destinationOf(user);
+  if (!to) throw new Error(`account has no verified ${channel} contact`);
+  return to;
 }
 
 /** Queues the link and code on the caller's transaction (pass its `tx`). */
-async function queueFlowMessage(context: AppLoadContext, purpose: Purpose, user: User, channel: "email" | "sms", token: string, code: string) {
+async function queueFlowMessage(context: AppLoadContext, purpose: Purpose, user: User, channel: ChannelId, token: string, code: string) {
   const { config } = context.services;
   await context.services.send({
     channel,
-    to: channel === "sms" ? user.phone! : user.email,
+    to: destination(user, channel),
     template: PURPOSES[purpose].template,
     payload: {
       appName: config.appName,
@@ -365,8 +371,8 @@ export async function resend(
   const token = randomToken();
   const code = randomDigits(6);
   // "Text me a code instead" goes to the account's verified phone, never a number typed here.
-  const channel: "email" | "sms" = options.viaSms || flow.requested_via === "phone" ? "sms" : "email";
-  const target = user && user.status === "active" ? (channel === "sms" ? (user.phone_verified ? user.phone : null) : user.email) : null;
+  const channel: ChannelId = options.viaSms || flow.requested_via === "phone" ? "sms" : "email";
+  const target = user && user.status === "active" ? CHANNELS[channel].destinationOf(user) : null;
   const destinationOk = await destinationAllowed(context, target ?? flow.identifier_key, channel, target !== null, { request, userId: user?.id ?? null });
   // Switching to SMS replaces only the code: the emailed link keeps working.
   const keepLink = options.viaSms && flow.requested_via === "email";
@@ -508,7 +514,7 @@ export async function startVerifiedFlow(
  * A reset started for a customer by support staff after checking who they are (AR-04): the
  * ordinary link goes to a contact the account has already verified. Staff never see it.
  */
-export async function startRecoveryForUser(context: AppLoadContext, user: User, channel: "email" | "sms"): Promise<void> {
+export async function startRecoveryForUser(context: AppLoadContext, user: User, channel: ChannelId): Promise<void> {
   const { clock, config } = context.services;
   const now = clock.now();
   const token = randomToken();
@@ -532,7 +538,7 @@ export async function startRecoveryForUser(context: AppLoadContext, user: User, 
     });
     await tx.services.send({
       channel,
-      to: channel === "sms" ? user.phone! : user.email,
+      to: destination(user, channel),
       template: "password-reset-link",
       payload: {
         appName: config.appName,

@@ -4,6 +4,7 @@ import { inTransaction } from "~/context.server";
 import type { Staff } from "./staff.server";
 import { endLocks } from "~/lockout/lockout.server";
 import { startRecoveryForUser } from "~/recovery/flows.server";
+import { CHANNELS } from "~/delivery/channels/index.server";
 import { removeAllFactors } from "~/factors/factors.server";
 import { recordEvent } from "~/audit/events.server";
 import { getTicket, recordStaffAction, ticketAccount, type TicketStatus } from "~/tickets/tickets.server";
@@ -68,8 +69,7 @@ export async function performStaffAction(
   }
   if (action === "approve") {
     const channel = input.channel === "sms" ? "sms" : "email";
-    if (channel === "email" && !user!.email_verified) return { ok: false, reason: "no-verified-email" };
-    if (channel === "sms" && !(user!.phone && user!.phone_verified)) return { ok: false, reason: "no-verified-phone" };
+    if (!CHANNELS[channel].destinationOf(user!)) return { ok: false, reason: channel === "email" ? "no-verified-email" : "no-verified-phone" };
   }
   await inTransaction(context, async (tx) => {
     switch (action) {
