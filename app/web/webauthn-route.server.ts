@@ -2,10 +2,9 @@ import type { AppLoadContext } from "@remix-run/node";
 import { z } from "zod";
 import { requireRecentUser, requireUser, safeNext, signInCookies, startUserSession } from "~/sign-in/auth.server";
 import { mayRecover, mayStartSession } from "~/accounts/access.server";
-import { startVerifiedFlow } from "~/recovery/flows.server";
 import { recordEvent } from "~/audit/events.server";
 import { clearPendingSignIn, pendingSignInUser } from "~/sign-in/pending.server";
-import { markResetFactorPassed, resetAwaitingFactor } from "~/recovery/reset.server";
+import { advance, enter, requireHold } from "~/recovery/journey.server";
 import { authenticationOptions, clearChallengeCookie, registrationOptions, verifyAuthentication, verifyRegistration } from "~/factors/webauthn.server";
 
 /**
@@ -34,6 +33,12 @@ const bodySchema = z.object({
   next: z.string().optional(),
 });
 
+/** The account whose reset hold waits for its second factor, if this browser has one. */
+async function resetFactorUser(request: Request, context: AppLoadContext) {
+  const check = await requireHold(context, request, "reset", "second-factor");
+  return check.ok ? check.hold.user : null;
+}
+
 export async function webauthnAction(request: Request, context: AppLoadContext) {
   if (!/^application\/json\b/.test(request.headers.get("content-type") ?? "")) return refuse("Expected JSON.");
   let json: unknown;
@@ -60,7 +65,7 @@ export async function webauthnAction(request: Request, context: AppLoadContext) 
       use === "login-factor"
         ? await pendingSignInUser(request, context)
         : use === "reset-factor"
-          ? ((await resetAwaitingFactor(request, context))?.user ?? null)
+          ? await resetFactorUser(request, context)
           : use === "reauth"
             ? (await requireUser(request, context)).user
             : null;
@@ -107,9 +112,9 @@ export async function webauthnAction(request: Request, context: AppLoadContext) 
     return data({ ok: true, redirect: "/account" }, { headers });
   }
   if (use === "reset-factor") {
-    const waiting = await resetAwaitingFactor(request, context);
-    if (!waiting || waiting.user.id !== user.id) return refuse("Start again.", 403);
-    await markResetFactorPassed(context, waiting.sessionId);
+    const check = await requireHold(context, request, "reset", "second-factor");
+    if (!check.ok || check.hold.user.id !== user.id) return refuse("Start again.", 403);
+    await advance(context, check.hold, "passkey");
     return data({ ok: true, redirect: "/reset/password" }, { headers });
   }
   // A user-verified passkey alone proves enough to choose a new password (DESIGN.md §4), unless
@@ -118,7 +123,7 @@ export async function webauthnAction(request: Request, context: AppLoadContext) 
     await recordEvent(context, { event: "password_reset_refused", outcome: "failure", userId: user.id, details: { method: "passkey", reason: "locked" } });
     return data({ ok: false, message: PASSKEY_FAILED }, { status: 400, headers });
   }
-  headers.append("Set-Cookie", await startVerifiedFlow(context, "reset", user, "second_factor_verified"));
+  headers.append("Set-Cookie", await enter(context, user, "passkey"));
   await recordEvent(context, { event: "password_reset_passkey_verified", outcome: "success", userId: user.id });
   return data({ ok: true, redirect: "/reset/password" }, { headers });
 }
