@@ -69,6 +69,7 @@ export function staffDriver(getApp: () => TestApp, options: { client: () => Clie
   async function signIn<S extends { email: string; secret: string }>(s: S, c = options.client()): Promise<S & { c: Client; lastCode: string }> {
     await app().advanceClock(30_000);
     const pw = await passwordStep(s.email, c);
+    expect(pw.status).toBe(303);
     expect(pw.headers.get("location")).toBe("/support/verify");
     const code = await totpAt(app(), s.secret);
     const done = await c.post("/support/verify", { code });
