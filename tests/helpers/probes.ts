@@ -116,9 +116,13 @@ export type FailureRow = { key: string; failures: number; delay_until: number; u
 export type ContactChangeRow = { kind: string; new_value: string; status: string; attempts: number; [column: string]: unknown };
 export type ReportTokenRow = { channel: string; recipient: string; restore_kind: string | null; created_at: number; expires_at: number; event: string; [column: string]: unknown };
 
-/** The listed columns of each row (for `toEqual` on part of a row). */
-export function pick<T extends object, K extends keyof T>(rows: T[], ...keys: K[]): Pick<T, K>[] {
-  return rows.map((r) => Object.fromEntries(keys.map((k) => [k, r[k]])) as Pick<T, K>);
+/** The listed columns of a row, or of each row (for `toEqual` on part of a row). */
+export function pick<T extends object, K extends keyof T>(rows: T[], ...keys: K[]): Pick<T, K>[];
+export function pick<T extends object, K extends keyof T>(row: T | undefined, ...keys: K[]): Pick<T, K> | undefined;
+export function pick<T extends object, K extends keyof T>(rows: T[] | T | undefined, ...keys: K[]) {
+  const one = (r: T) => Object.fromEntries(keys.map((k) => [k, r[k]])) as Pick<T, K>;
+  if (rows === undefined) return undefined;
+  return Array.isArray(rows) ? rows.map(one) : one(rows);
 }
 
 export type AuditFilter = {
@@ -134,7 +138,20 @@ export type AuditFilter = {
   afterSeq?: number;
 };
 
-export function probes(getApp: () => TestApp) {
+/** What probes need of a portal: its database file and a read-only handle on it. */
+export type ProbeTarget = Pick<TestApp, "db" | "dbPath">;
+
+/**
+ * Probes on a database file that no running portal owns (e.g. one the `migrate` CLI just
+ * created). `close()` releases the handle.
+ */
+export function probesAt(dbPath: string) {
+  let ro: Database.Database | undefined;
+  const target: ProbeTarget = { dbPath, db: () => (ro ??= new Database(dbPath, { readonly: true, fileMustExist: true })) };
+  return { ...probes(() => target), close: () => ro?.close() };
+}
+
+export function probes(getApp: () => ProbeTarget) {
   const db = () => getApp().db();
   const one = <T>(sql: string, ...params: unknown[]) => db().prepare(sql).get(...params) as T | undefined;
   const all = <T>(sql: string, ...params: unknown[]) => db().prepare(sql).all(...params) as T[];
@@ -176,6 +193,8 @@ export function probes(getApp: () => TestApp) {
     sessionsOf: (userId: string) => count("SELECT COUNT(*) AS n FROM sessions WHERE subject_type = 'user' AND subject_id = ?", userId),
     /** How many staff sessions the staff member has. */
     staffSessionsOf: (staffId: string) => count("SELECT COUNT(*) AS n FROM sessions WHERE subject_type = 'staff' AND subject_id = ?", staffId),
+    /** Every session of anyone (customers and staff). */
+    sessionCount: () => count("SELECT COUNT(*) AS n FROM sessions"),
     sessionExists: (sessionId: string) => one("SELECT 1 FROM sessions WHERE id = ?", sessionId) !== undefined,
 
     // ---- recovery flows ------------------------------------------------------------------
@@ -263,6 +282,12 @@ export function probes(getApp: () => TestApp) {
     staffRow: (email: string) => one<StaffRow>("SELECT * FROM staff WHERE email = ?", email),
     staffEvents: (staffId: string) => all<{ actor: string; action: string; note: string | null }>("SELECT * FROM staff_events WHERE staff_id = ? ORDER BY id", staffId),
 
+    // ---- schema --------------------------------------------------------------------------
+    /** Applied migrations, in order. */
+    migrations: () => all<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version"),
+    /** Names of every table (SQLite's own included). */
+    tableNames: () => all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").map((t) => t.name),
+
     // ---- tampering on purpose ------------------------------------------------------------
     /**
      * Stores a passkey row as the registration ceremony would. Registering a real one needs a
@@ -273,6 +298,13 @@ export function probes(getApp: () => TestApp) {
         w
           .prepare("INSERT INTO passkeys (id, user_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, 0, '[]', ?, ?)")
           .run(row.id, row.userId, row.publicKey ?? Buffer.from("not-a-real-key"), row.name, row.createdAt),
+      ),
+    /** Stores a lock as staff would set it (no end time), for tests about who may lift it. */
+    insertStaffLock: (row: { id: string; userId: string; lockedAt: number }) =>
+      writable((w) =>
+        w
+          .prepare("INSERT INTO account_locks (id, user_id, reason, locked_at, locked_until, details, created_by) VALUES (?, ?, 'staff', ?, NULL, '{}', 'staff:test')")
+          .run(row.id, row.userId, row.lockedAt),
       ),
     /** Runs `fn` with a writable handle: for tests that tamper with stored rows (the audit chain). */
     tamper: writable,
