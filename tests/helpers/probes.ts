@@ -207,6 +207,8 @@ export function probes(getApp: () => ProbeTarget) {
       ),
     flowsOf: (userId: string) => all<FlowRow>("SELECT * FROM recovery_flows WHERE user_id = ? ORDER BY created_at, rowid", userId),
     activeFlowsOf: (userId: string) => all<FlowRow>("SELECT * FROM recovery_flows WHERE user_id = ? AND status = 'active' ORDER BY created_at, rowid", userId),
+    /** How many recovery flows exist, of any account. */
+    flowCount: () => count("SELECT COUNT(*) AS n FROM recovery_flows"),
     /** Active flows of any account for `purpose`, newest first. */
     activeFlowsFor: (purpose: string) => all<FlowRow>("SELECT * FROM recovery_flows WHERE purpose = ? AND status = 'active' ORDER BY created_at DESC, rowid DESC", purpose),
 
@@ -220,6 +222,8 @@ export function probes(getApp: () => ProbeTarget) {
     // ---- outbox --------------------------------------------------------------------------
     /** Messages queued for one recipient, oldest first. */
     outboxOf: (recipient: string) => all<OutboxRow>("SELECT * FROM outbox WHERE recipient = ? ORDER BY created_at, rowid", recipient),
+    /** The newest message queued for one recipient. */
+    latestOutboxOf: (recipient: string) => one<OutboxRow>("SELECT * FROM outbox WHERE recipient = ? ORDER BY created_at DESC, rowid DESC LIMIT 1", recipient),
     outboxRow: (id: string) => one<OutboxRow>("SELECT * FROM outbox WHERE id = ?", id),
     outboxCount: () => count("SELECT COUNT(*) AS n FROM outbox"),
     outboxByTemplate: (template: string) => all<OutboxRow>("SELECT * FROM outbox WHERE template = ? ORDER BY created_at, rowid", template),
@@ -228,6 +232,8 @@ export function probes(getApp: () => ProbeTarget) {
     outboxToAnyContaining: (text: string) => all<OutboxRow>("SELECT * FROM outbox WHERE instr(lower(recipient), lower(?)) > 0", text),
     /** Messages still pending or being sent. */
     outboxUndelivered: () => count("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending')"),
+    /** Messages pending or being sent whose next attempt is due before `time` (epoch ms). */
+    outboxDueBefore: (time: number) => count("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?", time),
     /** SMS kept by the development mailbox (console provider). */
     devMailboxSms: () => all<{ id: number; recipients: string; text_body: string }>("SELECT id, recipients, text_body FROM dev_mailbox WHERE channel = 'sms' ORDER BY id"),
 
@@ -287,6 +293,12 @@ export function probes(getApp: () => ProbeTarget) {
     migrations: () => all<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version"),
     /** Names of every table (SQLite's own included). */
     tableNames: () => all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").map((t) => t.name),
+
+    /** Every row of every table of the portal's own (for "this secret is stored nowhere" checks). */
+    everyRow: () =>
+      all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").flatMap(({ name }) =>
+        all<Record<string, unknown>>(`SELECT * FROM "${name}"`).map((row) => ({ table: name, row })),
+      ),
 
     // ---- tampering on purpose ------------------------------------------------------------
     /**
