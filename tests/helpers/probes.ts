@@ -318,8 +318,6 @@ export function probes(getApp: () => ProbeTarget) {
           .prepare("INSERT INTO account_locks (id, user_id, reason, locked_at, locked_until, details, created_by) VALUES (?, ?, 'staff', ?, NULL, '{}', 'staff:test')")
           .run(row.id, row.userId, row.lockedAt),
       ),
-    /** Runs `fn` with a writable handle: for tests that tamper with stored rows (the audit chain). */
-    tamper: writable,
   };
 }
 
