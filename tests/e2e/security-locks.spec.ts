@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from "@playwright/test";
 import { test as base, expect, uniqueName } from "./fixtures";
 import { startApp, type TestApp } from "../helpers/app";
 import { Client } from "../helpers/http";
+import { pick, probes } from "../helpers/probes";
 import { linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 
 /**
@@ -125,11 +126,10 @@ test("H1 RL-04 MFA-05 a passkey cannot sign in to a locked account, nor reset th
   await page.getByRole("button", { name: "Secure my account" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("We've secured your account");
   await ctx.clearCookies();
-  const userId = (app.db().prepare("SELECT id FROM users WHERE username = ?").get(username) as { id: string }).id;
-  expect(app.db().prepare("SELECT reason FROM account_locks WHERE user_id = ? AND ended_at IS NULL").all(userId)).toEqual([
-    { reason: "reported_compromise" },
-  ]);
-  expect(app.db().prepare("SELECT COUNT(*) AS n FROM passkeys WHERE user_id = ?").get(userId)).toEqual({ n: 1 });
+  const probe = probes(() => app);
+  const userId = probe.userId(username);
+  expect(pick(probe.openLocksOf(userId), "reason")).toEqual([{ reason: "reported_compromise" }]);
+  expect(probe.passkeysOf(userId)).toHaveLength(1);
 
   // The passkey holder can neither sign in nor reset the password.
   await passkeySignInRefused(page);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { test, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 import { startApp, type TestApp } from "../helpers/app";
+import { probes } from "../helpers/probes";
 import { codeIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { smsCode, startSmsReceiver, verifyWebhookSignature, type Sms, type SmsReceiver } from "../helpers/sms-receiver";
 
@@ -21,6 +22,7 @@ const PASSWORD = "granite willow ferry compass";
 const NEW_PASSWORD = "silver heron maple quartz";
 
 let app: TestApp;
+const probe = probes(() => app);
 let mail: SmtpSink;
 let sms: SmsReceiver;
 
@@ -162,7 +164,7 @@ test("phone change on /account with the SMS code; the old phone is told", async 
   expect(text.body).toMatch(/code to confirm this phone number is \d{6}/);
   // Second step: the code form. Nothing is saved yet.
   await checkPage(page);
-  expect((app.db().prepare("SELECT phone FROM users WHERE username = ?").get(username) as { phone: string }).phone).toBe(phone);
+  expect(probe.userRow(username)!.phone).toBe(phone);
 
   const told = await nextSms(
     phone,

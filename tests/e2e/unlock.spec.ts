@@ -3,6 +3,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { startApp, type TestApp } from "../helpers/app";
 import { codeIn, linkIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
+import { probes } from "../helpers/probes";
 import { uniqueName } from "./fixtures";
 
 /**
@@ -24,6 +25,7 @@ const SIGN_IN_FAILED = "That username or email and password don't match. Check t
 test.describe.configure({ mode: "serial" });
 
 let app: TestApp;
+const probe = probes(() => app);
 let mail: SmtpSink;
 const keeper = uniqueName("keeper");
 const chooser = uniqueName("chooser");
@@ -74,11 +76,7 @@ async function lockOverHttp(username: string) {
   }
 }
 
-const openLock = (username: string) =>
-  app
-    .db()
-    .prepare("SELECT l.* FROM account_locks l JOIN users u ON u.id = l.user_id WHERE u.username = ? ORDER BY l.locked_at DESC LIMIT 1")
-    .get(username) as { ended_at: number | null; end_reason: string | null; locked_until: number | null };
+const openLock = (username: string) => probe.latestLockOf(probe.userId(username))!;
 
 async function requestUnlock(page: Page, username: string) {
   await page.goto(url("/unlock"));

@@ -1,8 +1,11 @@
-import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startApp, type TestApp } from "../helpers/app";
-import { linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { outboxSettled, startApp, type TestApp } from "../helpers/app";
+import { customers, mainOf, pathOf, sleep } from "../helpers/customer";
 import { Client } from "../helpers/http";
+import { pick, probes } from "../helpers/probes";
+import { linkIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { staffDriver, type StaffLogin } from "../helpers/staff";
+import { portalNow, totpAt } from "../helpers/totp";
 
 /**
  * Assisted recovery (DESIGN.md "Assisted recovery"; SECURITY.md AR-02..AR-05, EML-01, EML-02,
@@ -28,17 +31,11 @@ const email = (u: string) => `${u}@example.test`;
 /** Imported without a password: the ones that sign in get theirs through a reset (cheaper than a CLI run each). */
 const USERS = ["ardead", "armatch", "arapprove", "arntf", "arhist", "arcustomer", "arreport", "arlocked"];
 
-let ipCounter = 0;
-function nextIp(): string {
-  ipCounter++;
-  return `10.77.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
-}
-function client(ip = nextIp()): Client {
-  return new Client(app.origin, { "x-forwarded-for": ip });
-}
-
-let contactCounter = 0;
-const freshContact = (tag = "c") => `${tag}${++contactCounter}.${Date.now() % 100000}@contact.test`;
+const customer = customers(() => ({ app, mail }), { ip: "10.77" });
+const staff = staffDriver(() => app, { client: () => customer.client(), password: STAFF_PASSWORD });
+const probe = probes(() => app);
+const { client, nextIp, freshContact, ticketForm, nthMail, countMail } = customer;
+let agent: StaffLogin;
 
 beforeAll(async () => {
   mail = await startSmtpSink();
@@ -55,14 +52,9 @@ beforeAll(async () => {
       LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "100",
     },
   });
-  const results = await Promise.all([
-    app.importUsers(USERS),
-    ...["agent@staff.test", "mfa@staff.test"].map((e) =>
-      app.cli(["staff", "add", "--email", e, "--name", e.split("@")[0], "--password-stdin"], STAFF_PASSWORD),
-    ),
-  ]);
-  for (const r of results) expect(r.code, r.stderr).toBe(0);
-  agent = await enrolStaff("agent@staff.test");
+  const [imported] = await Promise.all([app.importUsers(USERS), staff.add("agent@staff.test", "mfa@staff.test")]);
+  expect(imported.code, imported.stderr).toBe(0);
+  agent = await staff.enrol("agent@staff.test");
 }, 60_000);
 
 afterAll(async () => {
@@ -72,173 +64,17 @@ afterAll(async () => {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The portal's own "now" (its clock is moved by tests; TOTP codes must follow it). */
-async function portalNow(): Promise<number> {
-  const res = await fetch(app.origin + "/__test/clock", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
-  return ((await res.json()) as { now: number }).now;
-}
-
-async function totpAt(secret: string, offsetSteps = 0): Promise<string> {
-  return generate({ secret, epoch: Math.floor((await portalNow()) / 1000) + offsetSteps * 30 });
-}
-
-type StaffLogin = { c: Client; secret: string; id: string; email: string; lastCode: string };
-let agent: StaffLogin;
-
-function staffRow(address: string) {
-  return app.db().prepare("SELECT * FROM staff WHERE email = ?").get(address) as {
-    id: string;
-    totp_secret: string | null;
-    totp_confirmed_at: number | null;
-    totp_last_step: number;
-  };
-}
-
-/** Password, then the authenticator set-up page: reads the key and confirms a current code. */
-async function enrolStaff(address: string): Promise<StaffLogin> {
-  const c = client();
-  const res = await c.post("/support/login", { email: address, password: STAFF_PASSWORD });
-  expect(res.status).toBe(303);
-  expect(res.headers.get("location")).toBe("/support/setup");
-  const page = await c.get("/support/setup");
-  expect(page.status).toBe(200);
-  const html = await page.text();
-  const secret = html.match(/data-testid="totp-secret"[^>]*>([A-Z2-7]+)</)?.[1];
-  expect(secret, "TOTP key on the setup page").toBeTruthy();
-  const code = await totpAt(secret!);
-  const done = await c.post("/support/setup", { code });
-  expect(done.status).toBe(303);
-  expect(done.headers.get("location")).toBe("/support");
-  return { c, secret: secret!, id: staffRow(address).id, email: address, lastCode: code };
-}
-
-/** A fresh staff sign-in (password, then a code from the next time step so it is never a replay). */
-async function staffSignIn(s: StaffLogin): Promise<StaffLogin> {
-  await app.advanceClock(30_000);
-  const c = client();
-  const res = await c.post("/support/login", { email: s.email, password: STAFF_PASSWORD });
-  expect(res.headers.get("location")).toBe("/support/verify");
-  const code = await totpAt(s.secret);
-  const done = await c.post("/support/verify", { code });
-  expect(done.status).toBe(303);
-  expect(done.headers.get("location")).toBe("/support");
-  return { ...s, c, lastCode: code };
-}
-
-type Form = Record<string, string>;
-function ticketForm(over: Form = {}): Form {
-  return {
-    website: "",
-    fullName: "Ada Lovelace",
-    accountHint: "",
-    contactEmail: freshContact(),
-    contactPhone: "",
-    category: "locked",
-    details: "I typed the wrong password too often.",
-    lastSignInClaim: "last week",
-    openedClaim: "2019",
-    consent: "yes",
-    ...over,
-  };
-}
-
-async function submit(form: Form, c = client()): Promise<{ res: Response; html: string; reference: string | null }> {
-  const res = await c.post("/assisted-recovery", form);
-  const html = await res.text();
-  const reference = html.replace(/<!-- -->/g, "").match(/Your reference is\s*<strong>([^<]+)<\/strong>/)?.[1] ?? null;
-  return { res, html, reference };
-}
-
 /** Submits and expects the confirmation; returns the stored ticket. */
-async function openTicket(over: Form = {}, c = client()): Promise<TicketRow> {
-  const { res, reference } = await submit(ticketForm(over), c);
+async function openTicket(over: Record<string, string> = {}, c = client()) {
+  const { res, reference } = await customer.submitTicket(ticketForm(over), c);
   expect(res.status).toBe(200);
   expect(reference).toMatch(REF_RE);
-  return ticketByRef(reference!);
-}
-
-type TicketRow = {
-  id: string;
-  reference: string;
-  category: string;
-  priority: string;
-  status: string;
-  source: string;
-  sla_due_at: number;
-  full_name: string;
-  contact_email: string;
-  matched_user_id: string | null;
-  contact_confirmed: number;
-  confirm_token_hash: string | null;
-};
-function ticketByRef(reference: string): TicketRow {
-  return app.db().prepare("SELECT * FROM tickets WHERE reference = ?").get(reference) as TicketRow;
-}
-const ticketCount = () => (app.db().prepare("SELECT COUNT(*) AS n FROM tickets").get() as { n: number }).n;
-const outboxTo = (address: string) => (app.db().prepare("SELECT COUNT(*) AS n FROM outbox WHERE recipient = ?").get(address) as { n: number }).n;
-
-function userRow(username: string) {
-  return app.db().prepare("SELECT * FROM users WHERE username = ?").get(username) as { id: string; email: string; password_hash: string | null };
+  return probe.ticketRow(reference!)!;
 }
 
 const supportMail = (reference: string) => mail.waitFor((m) => m.to.includes(SUPPORT) && m.subject.includes(reference));
 
-/** The n-th (0-based) message to `address` whose subject matches. */
-async function nthMail(address: string, subject: RegExp, n = 0): Promise<CaughtMail> {
-  const pick = () => mail.to(address).filter((m) => subject.test(m.subject))[n];
-  await mail.waitFor(() => pick() !== undefined);
-  return pick();
-}
-const countMail = (address: string, subject: RegExp) => mail.to(address).filter((m) => subject.test(m.subject)).length;
-
-async function outboxSettled(timeoutMs = 10_000) {
-  const start = Date.now();
-  for (;;) {
-    const { n } = app.db().prepare("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending')").get() as { n: number };
-    if (n === 0) return;
-    if (Date.now() - start > timeoutMs) throw new Error(`outbox still has ${n} messages`);
-    await sleep(20);
-  }
-}
-
-/** The page's own content, without the site header and footer (the footer links to support on every page). */
-function mainOf(html: string): string {
-  const start = html.indexOf("<main");
-  const end = html.indexOf("</main>");
-  expect(start, "page has a <main>").toBeGreaterThanOrEqual(0);
-  return html.slice(start, end);
-}
 const linksToSupport = (html: string) => /href="\/assisted-recovery(\?[^"]*)?"/.test(mainOf(html));
-
-const pathOf = (link: string) => new URL(link).pathname;
-
-/** Resets `username`'s password over HTTP (email link) and returns the "password was changed" email. */
-async function resetPassword(username: string, newPassword: string): Promise<CaughtMail> {
-  const c = client();
-  const resets = countMail(email(username), /^Reset your/);
-  const changed = countMail(email(username), /password was changed/);
-  expect((await c.post("/forgot-password", { identifier: username })).status).toBe(303);
-  const m = await nthMail(email(username), /^Reset your/, resets);
-  const cont = await c.post(pathOf(linkIn(m, "/reset/")), {});
-  expect(cont.status).toBe(303);
-  const set = await c.post("/reset/password", { password: newPassword, confirm: newPassword });
-  expect(set.status).toBe(303);
-  return nthMail(email(username), /password was changed/, changed);
-}
-
-async function signIn(username: string, password: string): Promise<{ status: number; c: Client }> {
-  const c = client();
-  const res = await c.post("/login", { identifier: username, password });
-  await res.arrayBuffer();
-  return { status: res.status, c };
-}
-
-async function staffAct(s: StaffLogin, ticketId: string, form: Form): Promise<{ status: number; html: string }> {
-  const res = await s.c.post(`/support/tickets/${ticketId}`, form);
-  return { status: res.status, html: await res.text() };
-}
 
 function headerBlock(raw: string): string {
   const end = raw.search(/\r?\n\r?\n/);
@@ -315,13 +151,13 @@ describe("AR-02 a support-assisted path from every dead end", () => {
     expect(notMe.match(/<input[^>]*id="category-compromised"[^>]*>/)?.[0]).toContain('checked=""');
     expect(notMe.match(/<input[^>]*id="category-other"[^>]*>/)?.[0]).not.toContain("checked");
 
-    const before = ticketCount();
-    const { res, html: done, reference } = await submit(ticketForm());
+    const before = probe.ticketCount();
+    const { res, html: done, reference } = await customer.submitTicket(ticketForm());
     expect(res.status).toBe(200);
     expect(decodeEntities(done)).toContain("We've got your request");
     expect(reference).toMatch(REF_RE);
     expect(decodeEntities(done)).toMatch(/within 24 hours/);
-    expect(ticketCount()).toBe(before + 1);
+    expect(probe.ticketCount()).toBe(before + 1);
   });
 });
 
@@ -350,8 +186,8 @@ describe("AR-03 the same answer for every account, rate limits and length limits
     expect(sa.status).toBe(200);
     expect(sb).toEqual(sa);
     // They took different paths inside: one matched the account, one did not.
-    expect(ticketByRef(refA).matched_user_id).toBe(userRow("armatch").id);
-    expect(ticketByRef(refB).matched_user_id).toBeNull();
+    expect(probe.ticketRow(refA)!.matched_user_id).toBe(probe.userRow("armatch")!.id);
+    expect(probe.ticketRow(refB)!.matched_user_id).toBeNull();
     // Both contacts get the same acknowledgement.
     const [ackA, ackB] = await Promise.all([nthMail(email("armatch"), /We received your request/), nthMail("nobody.here@contact.test", /We received your request/)]);
     expect(ackA.subject.replace(refA, "R")).toBe(ackB.subject.replace(refB, "R"));
@@ -360,40 +196,40 @@ describe("AR-03 the same answer for every account, rate limits and length limits
   test("a burst from one client gets 429 at LIMIT_TICKETS_PER_IP_PER_HOUR (5), and nothing is stored", async () => {
     const c = client();
     for (let i = 0; i < 5; i++) {
-      const { res } = await submit(ticketForm(), c);
+      const { res } = await customer.submitTicket(ticketForm(), c);
       expect(res.status, `submission ${i + 1}`).toBe(200);
     }
-    const before = ticketCount();
+    const before = probe.ticketCount();
     const contact = freshContact("burst");
-    const { res } = await submit(ticketForm({ contactEmail: contact }), c);
+    const { res } = await customer.submitTicket(ticketForm({ contactEmail: contact }), c);
     expect(res.status).toBe(429);
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(ticketCount()).toBe(before);
-    expect(outboxTo(contact)).toBe(0);
+    expect(probe.ticketCount()).toBe(before);
+    expect(probe.outboxOf(contact).length).toBe(0);
     // Another client is not affected.
-    expect((await submit(ticketForm())).res.status).toBe(200);
+    expect((await customer.submitTicket(ticketForm())).res.status).toBe(200);
   });
 
   test("one contact address gets 429 at LIMIT_TICKETS_PER_CONTACT_PER_DAY (3), across clients and letter case", async () => {
     const contact = freshContact("percontact");
-    for (let i = 0; i < 3; i++) expect((await submit(ticketForm({ contactEmail: contact }))).res.status).toBe(200);
-    const before = ticketCount();
-    expect((await submit(ticketForm({ contactEmail: contact }))).res.status).toBe(429);
-    expect((await submit(ticketForm({ contactEmail: contact.toUpperCase() }))).res.status).toBe(429);
-    expect(ticketCount()).toBe(before);
-    await outboxSettled();
+    for (let i = 0; i < 3; i++) expect((await customer.submitTicket(ticketForm({ contactEmail: contact }))).res.status).toBe(200);
+    const before = probe.ticketCount();
+    expect((await customer.submitTicket(ticketForm({ contactEmail: contact }))).res.status).toBe(429);
+    expect((await customer.submitTicket(ticketForm({ contactEmail: contact.toUpperCase() }))).res.status).toBe(429);
+    expect(probe.ticketCount()).toBe(before);
+    await outboxSettled(app);
     expect(countMail(contact, /We received your request/)).toBe(3);
   });
 
   test("a 100 kB field gets 413; a 3 kB description gets 400 with a length message; bad values get 400; nothing is stored", async () => {
-    const before = ticketCount();
+    const before = probe.ticketCount();
     const big = freshContact("big");
     const huge = await client().post("/assisted-recovery", ticketForm({ contactEmail: big, details: "x".repeat(100_000) }));
     expect(huge.status).toBe(413);
     expect(await huge.text()).toContain("Too much data");
 
     const long = freshContact("long");
-    const { res, html } = await submit(ticketForm({ contactEmail: long, details: "y".repeat(3000) }));
+    const { res, html } = await customer.submitTicket(ticketForm({ contactEmail: long, details: "y".repeat(3000) }));
     expect(res.status).toBe(400);
     expect(html).toContain("Your description can be at most 2000 characters");
     expect(html).not.toContain("Your reference is");
@@ -408,13 +244,13 @@ describe("AR-03 the same answer for every account, rate limits and length limits
       ["category", "admin", "Choose what happened"],
       ["consent", "", "Tick the box so we may contact you about this request"],
     ] as const) {
-      const r = await submit(ticketForm({ contactEmail: freshContact("bad"), [field]: value }));
+      const r = await customer.submitTicket(ticketForm({ contactEmail: freshContact("bad"), [field]: value }));
       expect(r.res.status, `${field}=${value.slice(0, 20)}`).toBe(400);
       expect(decodeEntities(r.html)).toContain(message);
     }
-    expect(ticketCount()).toBe(before);
+    expect(probe.ticketCount()).toBe(before);
     await sleep(200);
-    expect(outboxTo(big) + outboxTo(long)).toBe(0);
+    expect(probe.outboxOf(big).length + probe.outboxOf(long).length).toBe(0);
     expect(mail.to(big).length + mail.to(long).length).toBe(0);
   });
 });
@@ -423,18 +259,18 @@ describe("AR-03 the same answer for every account, rate limits and length limits
 
 describe("EML-01 no header injection from the form", () => {
   test("CR/LF in the contact email or the name is refused; CR/LF in free text never reaches a header", async () => {
-    const before = ticketCount();
+    const before = probe.ticketCount();
     for (const contactEmail of ["a@b.test\r\nBcc: x@evil.test", "a@b.test\nBcc: x@evil.test", "a@b.test%0d%0aBcc:x@evil.test", "a@b.test\r\n.\r\nMAIL FROM:<x@evil.test>"]) {
-      const r = await submit(ticketForm({ contactEmail }));
+      const r = await customer.submitTicket(ticketForm({ contactEmail }));
       expect(r.res.status, JSON.stringify(contactEmail)).toBe(400);
       expect(r.html).toContain("Enter an email address like name@example.com");
     }
     for (const fullName of ["Eve\nBcc: x@evil.test", "Eve\r\nBcc: x@evil.test", "Eve\rSubject: pwned"]) {
-      const r = await submit(ticketForm({ fullName }));
+      const r = await customer.submitTicket(ticketForm({ fullName }));
       expect(r.res.status, JSON.stringify(fullName)).toBe(400);
       expect(r.html).toContain("Your name must be on one line");
     }
-    expect(ticketCount()).toBe(before);
+    expect(probe.ticketCount()).toBe(before);
 
     // Free-text fields may hold line breaks; they go into the body as text only.
     const contact = freshContact("eml1");
@@ -464,9 +300,9 @@ describe("EML-01 no header injection from the form", () => {
     expect(support.subject).toBe(`[${t.reference}] New assisted-recovery request: My account is locked`);
     // The injected text is there, as text, in the body.
     expect(support.text).toContain("Bcc: x@evil.test");
-    await outboxSettled();
+    await outboxSettled(app);
     expect(mail.messages.filter((m) => m.to.some((a) => a.includes("evil")))).toEqual([]);
-    expect(app.db().prepare("SELECT COUNT(*) AS n FROM outbox WHERE recipient LIKE '%evil%'").get()).toEqual({ n: 0 });
+    expect(probe.outboxToAnyContaining("evil")).toEqual([]);
   });
 });
 
@@ -520,7 +356,7 @@ describe("EML-02 customer text is escaped in support's email and console", () =>
 describe("AR-05 random references and no IDOR", () => {
   test("references are random, well-formed and distinct; ids are long random strings", async () => {
     for (let i = 0; i < 8; i++) await openTicket({ contactEmail: freshContact("ref") });
-    const rows = app.db().prepare("SELECT id, reference FROM tickets").all() as { id: string; reference: string }[];
+    const rows = probe.allTickets();
     expect(rows.length).toBeGreaterThanOrEqual(10);
     for (const r of rows) {
       expect(r.reference).toMatch(REF_RE);
@@ -547,24 +383,24 @@ describe("AR-05 random references and no IDOR", () => {
       expect(await anon.text()).not.toContain(marker);
     }
 
-    await resetPassword("arcustomer", PASSWORD);
-    const { status, c: customer } = await signIn("arcustomer", PASSWORD);
+    await customer.resetPassword("arcustomer", email("arcustomer"), PASSWORD);
+    const { status, c: customerClient } = await customer.signIn("arcustomer", PASSWORD);
     expect(status).toBe(302);
-    expect((await customer.get("/account")).status).toBe(200);
+    expect((await customerClient.get("/account")).status).toBe(200);
     for (const p of [`/support/tickets/${t.id}`, "/support"]) {
-      const res = await customer.get(p);
+      const res = await customerClient.get(p);
       expect(res.status, p).toBe(302);
       expect(res.headers.get("location")).toBe("/support/login");
     }
     // The customer's own session token, offered as a staff session, is no staff session.
     const forged = new Client(app.origin, { "x-forwarded-for": nextIp() });
-    forged.cookies.set("staff_session", customer.cookies.get("session")!);
+    forged.cookies.set("staff_session", customerClient.cookies.get("session")!);
     const viaForged = await forged.get(`/support/tickets/${t.id}`);
     expect(viaForged.status).toBe(302);
     expect(viaForged.headers.get("location")).toBe("/support/login");
-    const close = await customer.post(`/support/tickets/${t.id}`, { action: "close", note: "customer tries" });
+    const close = await customerClient.post(`/support/tickets/${t.id}`, { action: "close", note: "customer tries" });
     expect(close.status).toBe(302);
-    expect(ticketByRef(t.reference).status).toBe("open");
+    expect(probe.ticketRow(t.reference)!.status).toBe("open");
 
     for (const p of [
       `/assisted-recovery/${t.reference}`,
@@ -580,13 +416,13 @@ describe("AR-05 random references and no IDOR", () => {
       `/assisted-recovery?reference=${t.reference}`,
       `/assisted-recovery?ref=${t.reference}&id=${t.id}`,
     ]) {
-      for (const c of [client(), customer]) {
+      for (const c of [client(), customerClient]) {
         const res = await c.get(p);
         expect([200, 302, 404]).toContain(res.status);
         expect(await res.text(), p).not.toContain(marker);
       }
     }
-    expect(ticketByRef(t.reference).status).toBe("open");
+    expect(probe.ticketRow(t.reference)!.status).toBe("open");
   });
 });
 
@@ -598,7 +434,7 @@ describe("staff sign in with password and authenticator, always", () => {
     const res = await c.post("/support/login", { email: "mfa@staff.test", password: STAFF_PASSWORD });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/support/setup");
-    expect(app.db().prepare("SELECT COUNT(*) AS n FROM sessions WHERE subject_type = 'staff' AND subject_id = ?").get(staffRow("mfa@staff.test").id)).toEqual({ n: 0 });
+    expect(probe.staffSessionsOf(probe.staffRow("mfa@staff.test")!.id)).toBe(0);
     for (const p of ["/support", "/support/tickets/aaaaaaaaaaaaaaaaaaaaaaaa"]) {
       const r = await c.get(p);
       expect(r.status, p).toBe(302);
@@ -614,11 +450,11 @@ describe("staff sign in with password and authenticator, always", () => {
     expect(html).toMatch(/<img[^>]*src="data:image\/png;base64,/);
     // The key stays the same until it is confirmed; it is stored encrypted.
     expect((await (await c.get("/support/setup")).text())).toContain(secret);
-    expect(staffRow("mfa@staff.test").totp_secret).not.toContain(secret);
+    expect(probe.staffRow("mfa@staff.test")!.totp_secret).not.toContain(secret);
     // A wrong code does not confirm it.
-    const wrong = await c.post("/support/setup", { code: (Number(await totpAt(secret)) + 1).toString().padStart(6, "0").slice(-6) });
+    const wrong = await c.post("/support/setup", { code: (Number(await totpAt(app, secret)) + 1).toString().padStart(6, "0").slice(-6) });
     expect(wrong.status).toBe(400);
-    expect(staffRow("mfa@staff.test").totp_confirmed_at).toBeNull();
+    expect(probe.staffRow("mfa@staff.test")!.totp_confirmed_at).toBeNull();
     expect((await c.get("/support")).status).toBe(302);
     // Without any pending password step, the setup and verify pages send you to sign in.
     for (const p of ["/support/setup", "/support/verify"]) {
@@ -639,8 +475,8 @@ describe("staff sign in with password and authenticator, always", () => {
   });
 
   test("MFA-04 for staff: a wrong code, a replayed code and an old code are refused; the next step's code works", async () => {
-    const s = await enrolStaff("mfa@staff.test");
-    expect(staffRow("mfa@staff.test").totp_confirmed_at).not.toBeNull();
+    const s = await staff.enrol("mfa@staff.test");
+    expect(probe.staffRow("mfa@staff.test")!.totp_confirmed_at).not.toBeNull();
     expect((await s.c.get("/support")).status).toBe(200);
 
     // The code used at set-up, again, in a new sign-in: a replay.
@@ -660,8 +496,8 @@ describe("staff sign in with password and authenticator, always", () => {
     // Four steps later, a code from two steps back is outside the drift allowance (and newer than
     // the last one used, so it is refused as too old, not as a replay); the current one works, once.
     await app.advanceClock(120_000);
-    expect((await c.post("/support/verify", { code: await totpAt(s.secret, -2) })).status).toBe(400);
-    const fresh = await totpAt(s.secret);
+    expect((await c.post("/support/verify", { code: await totpAt(app, s.secret, -2) })).status).toBe(400);
+    const fresh = await totpAt(app, s.secret);
     const ok = await c.post("/support/verify", { code: fresh });
     expect(ok.status).toBe(303);
     expect(ok.headers.get("location")).toBe("/support");
@@ -670,8 +506,8 @@ describe("staff sign in with password and authenticator, always", () => {
     await again.post("/support/login", { email: s.email, password: STAFF_PASSWORD });
     expect((await again.post("/support/verify", { code: fresh })).status).toBe(400);
 
-    const failures = app.db().prepare("SELECT COUNT(*) AS n FROM audit_events WHERE event = 'staff_sign_in' AND outcome = 'failure' AND actor_id = ?").get(s.id) as { n: number };
-    expect(failures.n).toBeGreaterThanOrEqual(3);
+    const failures = probe.auditEvents({ event: "staff_sign_in", outcome: "failure", actorId: s.id });
+    expect(failures.length).toBeGreaterThanOrEqual(3);
 
     // Signing out ends the session.
     const out = await c.post("/support/logout", {});
@@ -685,7 +521,7 @@ describe("staff sign in with password and authenticator, always", () => {
 describe("AR-04 staff can send a reset link, never set or see a password", () => {
   test("no route sets or shows a password", async () => {
     const t = await openTicket({ accountHint: "arcustomer", contactEmail: freshContact("ar4") });
-    const user = userRow("arcustomer");
+    const user = probe.userRow("arcustomer")!;
     const paths = [
       "/support/users/x/password",
       `/support/users/${user.id}/password`,
@@ -709,11 +545,11 @@ describe("AR-04 staff can send a reset link, never set or see a password", () =>
     }
     // The ticket action endpoint knows no such action and ignores a password field.
     for (const action of ["set_password", "show_password", "reset_mfa_without_proof", ""]) {
-      const r = await staffAct(agent, t.id, { action, note: "set it for them", password: "attacker chosen password" });
+      const r = await staff.act(agent.c, t.id, { action, note: "set it for them", password: "attacker chosen password" });
       expect(r.status, action).toBe(400);
-      expect(r.html).toContain("Choose an action.");
+      expect(r.text).toContain("Choose an action.");
     }
-    expect(userRow("arcustomer").password_hash).toBe(user.password_hash);
+    expect(probe.userRow("arcustomer")!.password_hash).toBe(user.password_hash);
     // The console page has no password field and no hash.
     const page = await (await agent.c.get(`/support/tickets/${t.id}`)).text();
     expect(page).not.toMatch(/type="password"/);
@@ -724,21 +560,21 @@ describe("AR-04 staff can send a reset link, never set or see a password", () =>
   test("approve sends an ordinary reset link to the account's verified email, which works end to end", async () => {
     const contact = freshContact("ar4approve");
     const t = await openTicket({ accountHint: "arapprove", contactEmail: contact, category: "lost_email" });
-    const user = userRow("arapprove");
+    const user = probe.userRow("arapprove")!;
     expect(t.matched_user_id).toBe(user.id);
-    const r = await staffAct(agent, t.id, { action: "approve", channel: "email", note: "Checked the claim against the record: matches." });
+    const r = await staff.act(agent.c, t.id, { action: "approve", channel: "email", note: "Checked the claim against the record: matches." });
     expect(r.status).toBe(200);
-    expect(r.html).toContain("A one-time recovery link was sent to the account&#x27;s verified email address.");
-    expect(ticketByRef(t.reference).status).toBe("approved");
+    expect(r.text).toContain("A one-time recovery link was sent to the account&#x27;s verified email address.");
+    expect(probe.ticketRow(t.reference)!.status).toBe("approved");
 
-    const outbox = app.db().prepare("SELECT recipient, template FROM outbox WHERE template = 'password-reset-link'").all() as { recipient: string }[];
+    const outbox = probe.outboxByTemplate("password-reset-link");
     expect(outbox.map((o) => o.recipient)).toContain(user.email);
     const m = await nthMail(user.email, /recovery link/);
     expect(m.to).toEqual([user.email]);
     const link = linkIn(m, "/reset/");
     expect(link.startsWith(app.origin + "/reset/")).toBe(true);
     expect(m.text).toContain("Our staff never see your password");
-    await outboxSettled();
+    await outboxSettled(app);
     expect(mail.to(contact).filter((x) => /reset|recovery link/i.test(x.subject))).toEqual([]);
 
     const c = client();
@@ -749,7 +585,7 @@ describe("AR-04 staff can send a reset link, never set or see a password", () =>
     const newPassword = "approved copper meadow lantern";
     const set = await c.post("/reset/password", { password: newPassword, confirm: newPassword });
     expect(set.status).toBe(303);
-    expect((await signIn("arapprove", newPassword)).status).toBe(302);
+    expect((await customer.signIn("arapprove", newPassword)).status).toBe(302);
     // Assisted recovery completed: the customer is told (NTF-02).
     await nthMail(user.email, /password was changed/);
     // The link works once.
@@ -759,15 +595,15 @@ describe("AR-04 staff can send a reset link, never set or see a password", () =>
   test("approving or unlocking a ticket that matches no account is refused", async () => {
     const t = await openTicket({ accountHint: "arnobody-at-all", contactEmail: freshContact("ar4none") });
     expect(t.matched_user_id).toBeNull();
-    const before = app.db().prepare("SELECT COUNT(*) AS n FROM outbox").get() as { n: number };
+    const before = probe.outboxCount();
     for (const action of ["approve", "unlock"]) {
-      const r = await staffAct(agent, t.id, { action, channel: "email", note: "Trying anyway with no account" });
+      const r = await staff.act(agent.c, t.id, { action, channel: "email", note: "Trying anyway with no account" });
       expect(r.status, action).toBe(409);
-      expect(r.html).toContain("This ticket matches no account.");
+      expect(r.text).toContain("This ticket matches no account.");
     }
-    expect(ticketByRef(t.reference).status).toBe("open");
-    expect(app.db().prepare("SELECT COUNT(*) AS n FROM outbox").get()).toEqual(before);
-    expect(app.db().prepare("SELECT COUNT(*) AS n FROM ticket_events WHERE ticket_id = ? AND actor LIKE 'staff:%'").get(t.id)).toEqual({ n: 0 });
+    expect(probe.ticketRow(t.reference)!.status).toBe("open");
+    expect(probe.outboxCount()).toBe(before);
+    expect(probe.ticketEvents(t.id).filter((e) => e.actor.startsWith("staff:"))).toEqual([]);
   });
 });
 
@@ -778,49 +614,46 @@ describe("staff actions need a note, are audited and keep the status history", (
     const t = await openTicket({ accountHint: "arhist", contactEmail: freshContact("note") });
     for (const action of ["request_info", "approve", "unlock", "remove_factors", "reject", "close"]) {
       for (const note of [undefined, "", "   ", "ok"]) {
-        const form: Form = { action, channel: "email" };
+        const form: Record<string, string> = { action, channel: "email" };
         if (note !== undefined) form.note = note;
-        const r = await staffAct(agent, t.id, form);
+        const r = await staff.act(agent.c, t.id, form);
         expect(r.status, `${action} note=${JSON.stringify(note)}`).toBe(400);
-        expect(r.html).toContain("Write a note of 3 to 2000 characters saying why.");
+        expect(r.text).toContain("Write a note of 3 to 2000 characters saying why.");
       }
     }
-    expect(ticketByRef(t.reference).status).toBe("open");
-    expect(app.db().prepare("SELECT COUNT(*) AS n FROM ticket_events WHERE ticket_id = ?").get(t.id)).toEqual({ n: 1 });
-    expect(app.db().prepare("SELECT COUNT(*) AS n FROM audit_events WHERE event LIKE 'ticket\\_%' ESCAPE '\\' AND details LIKE ?").get(`%${t.reference}%`)).toEqual({ n: 1 }); // ticket_opened
-    expect(app.db().prepare("SELECT COUNT(*) AS n FROM recovery_flows WHERE user_id = ?").get(t.matched_user_id)).toEqual({ n: 0 });
+    expect(probe.ticketRow(t.reference)!.status).toBe("open");
+    expect(probe.ticketEvents(t.id)).toHaveLength(1);
+    expect(probe.auditEvents({ eventPrefix: "ticket_", mentioning: t.reference })).toHaveLength(1); // ticket_opened
+    expect(probe.flowsOf(t.matched_user_id!)).toHaveLength(0);
   });
 
   test("request_info, then reject: emails the customer the note, and the history and audit log keep who did what", async () => {
     const contact = freshContact("hist");
     const t = await openTicket({ accountHint: "arhist", contactEmail: contact });
-    const ask = await staffAct(agent, t.id, { action: "request_info", note: "Which city did you open the account in? #ask-1" });
+    const ask = await staff.act(agent.c, t.id, { action: "request_info", note: "Which city did you open the account in? #ask-1" });
     expect(ask.status).toBe(200);
-    expect(ticketByRef(t.reference).status).toBe("waiting_customer");
+    expect(probe.ticketRow(t.reference)!.status).toBe("waiting_customer");
     const more = await nthMail(contact, /more information/);
     expect(more.subject).toContain(t.reference);
     expect(more.text).toContain("Which city did you open the account in? #ask-1");
 
-    const reject = await staffAct(agent, t.id, { action: "reject", note: "The answers did not match the record. #rej-1" });
+    const reject = await staff.act(agent.c, t.id, { action: "reject", note: "The answers did not match the record. #rej-1" });
     expect(reject.status).toBe(200);
-    expect(ticketByRef(t.reference).status).toBe("rejected");
+    expect(probe.ticketRow(t.reference)!.status).toBe("rejected");
     const rejected = await nthMail(contact, new RegExp(`About your request ${t.reference}`));
     expect(rejected.text).toContain("The answers did not match the record. #rej-1");
 
     // Finished tickets take no more actions.
-    const late = await staffAct(agent, t.id, { action: "close", note: "Closing after rejection" });
+    const late = await staff.act(agent.c, t.id, { action: "close", note: "Closing after rejection" });
     expect(late.status).toBe(409);
 
-    const events = app.db().prepare("SELECT actor, action, note, from_status, to_status FROM ticket_events WHERE ticket_id = ? ORDER BY id").all(t.id);
+    const events = pick(probe.ticketEvents(t.id), "actor", "action", "note", "from_status", "to_status");
     expect(events).toEqual([
       { actor: "customer", action: "opened", note: null, from_status: null, to_status: "open" },
       { actor: `staff:${agent.id}`, action: "request_info", note: "Which city did you open the account in? #ask-1", from_status: "open", to_status: "waiting_customer" },
       { actor: `staff:${agent.id}`, action: "reject", note: "The answers did not match the record. #rej-1", from_status: "waiting_customer", to_status: "rejected" },
     ]);
-    const audit = app
-      .db()
-      .prepare("SELECT event, actor_type, actor_id, user_id, details FROM audit_events WHERE event IN ('ticket_request_info', 'ticket_reject') AND details LIKE ? ORDER BY seq")
-      .all(`%${t.reference}%`) as { event: string; actor_type: string; actor_id: string; user_id: string; details: string }[];
+    const audit = probe.auditEvents({ event: ["ticket_request_info", "ticket_reject"], mentioning: t.reference });
     expect(audit.map((a) => [a.event, a.actor_type, a.actor_id, a.user_id])).toEqual([
       ["ticket_request_info", "staff", agent.id, t.matched_user_id],
       ["ticket_reject", "staff", agent.id, t.matched_user_id],
@@ -835,14 +668,14 @@ describe("staff actions need a note, are audited and keep the status history", (
 
   test("approve and close land in ticket_events and audit_events with the staff id", async () => {
     const t = await openTicket({ accountHint: "arhist", contactEmail: freshContact("hist2") });
-    expect((await staffAct(agent, t.id, { action: "approve", channel: "email", note: "Identity checked on a call" })).status).toBe(200);
-    expect((await staffAct(agent, t.id, { action: "close", note: "Customer is back in" })).status).toBe(200);
-    const events = app.db().prepare("SELECT actor, action, from_status, to_status FROM ticket_events WHERE ticket_id = ? AND actor != 'customer' ORDER BY id").all(t.id);
+    expect((await staff.act(agent.c, t.id, { action: "approve", channel: "email", note: "Identity checked on a call" })).status).toBe(200);
+    expect((await staff.act(agent.c, t.id, { action: "close", note: "Customer is back in" })).status).toBe(200);
+    const events = pick(probe.ticketEvents(t.id).filter((e) => e.actor !== "customer"), "actor", "action", "from_status", "to_status");
     expect(events).toEqual([
       { actor: `staff:${agent.id}`, action: "approve", from_status: "open", to_status: "approved" },
       { actor: `staff:${agent.id}`, action: "close", from_status: "approved", to_status: "closed" },
     ]);
-    const audit = app.db().prepare("SELECT event, actor_type, actor_id FROM audit_events WHERE event IN ('ticket_approve', 'ticket_close') AND details LIKE ? ORDER BY seq").all(`%${t.reference}%`);
+    const audit = pick(probe.auditEvents({ event: ["ticket_approve", "ticket_close"], mentioning: t.reference }), "event", "actor_type", "actor_id");
     expect(audit).toEqual([
       { event: "ticket_approve", actor_type: "staff", actor_id: agent.id },
       { event: "ticket_close", actor_type: "staff", actor_id: agent.id },
@@ -850,28 +683,28 @@ describe("staff actions need a note, are audited and keep the status history", (
   });
 
   test("NTF-02: a staff unlock sends the customer 'your account was unlocked'; an approval sends the recovery link", async () => {
-    await resetPassword("arlocked", PASSWORD);
+    await customer.resetPassword("arlocked", email("arlocked"), PASSWORD);
     // Three wrong passwords lock the account (LOCKOUT_TEMPORARY_AFTER=3 here).
-    for (let i = 1; i <= 3; i++) expect((await signIn("arlocked", `wrong guess number ${i}`)).status).toBe(400);
-    const user = userRow("arlocked");
-    const lock = () => app.db().prepare("SELECT * FROM account_locks WHERE user_id = ? ORDER BY locked_at DESC LIMIT 1").get(user.id) as { reason: string; ended_at: number | null; end_reason: string | null; ended_by: string | null };
+    for (let i = 1; i <= 3; i++) expect((await customer.signIn("arlocked", `wrong guess number ${i}`)).status).toBe(400);
+    const user = probe.userRow("arlocked")!;
+    const lock = () => probe.latestLockOf(user.id)!;
     expect(lock()).toMatchObject({ reason: "failed_attempts", ended_at: null });
-    expect((await signIn("arlocked", PASSWORD)).status).toBe(400);
+    expect((await customer.signIn("arlocked", PASSWORD)).status).toBe(400);
 
     const t = await openTicket({ accountHint: "arlocked", contactEmail: freshContact("ntf"), category: "locked" });
     const unlocked = countMail(user.email, /was unlocked/);
-    const r = await staffAct(agent, t.id, { action: "unlock", note: "Customer called from the number on file" });
+    const r = await staff.act(agent.c, t.id, { action: "unlock", note: "Customer called from the number on file" });
     expect(r.status).toBe(200);
-    expect(r.html).toContain("Ended 1 lock(s).");
+    expect(r.text).toContain("Ended 1 lock(s).");
     expect(lock()).toMatchObject({ end_reason: "staff", ended_by: `staff:${agent.id}` });
     const notice = await nthMail(user.email, /was unlocked/, unlocked);
     expect(notice.text).toContain("arlocked");
     expect(notice.text).toMatch(/This wasn.t me/);
     expect(notice.text).toMatch(/\/report\/[A-Za-z0-9_-]{43}/);
-    expect((await signIn("arlocked", PASSWORD)).status).toBe(302);
+    expect((await customer.signIn("arlocked", PASSWORD)).status).toBe(302);
 
     const t2 = await openTicket({ accountHint: "arntf", contactEmail: freshContact("ntf2"), category: "lost_email" });
-    expect((await staffAct(agent, t2.id, { action: "approve", channel: "email", note: "Verified via video call" })).status).toBe(200);
+    expect((await staff.act(agent.c, t2.id, { action: "approve", channel: "email", note: "Verified via video call" })).status).toBe(200);
     const link = await nthMail(email("arntf"), /recovery link/);
     expect(link.text).toMatch(/\/reset\/[A-Za-z0-9_-]{43}/);
   });
@@ -895,14 +728,14 @@ describe("the acknowledgement's confirm link", () => {
       expect(get.status).toBe(200);
       expect(await get.text()).toContain("Confirm your email address");
     }
-    expect(ticketByRef(t.reference)).toMatchObject({ contact_confirmed: 0 });
-    expect(ticketByRef(t.reference).confirm_token_hash).not.toBeNull();
+    expect(probe.ticketRow(t.reference)!).toMatchObject({ contact_confirmed: 0 });
+    expect(probe.ticketRow(t.reference)!.confirm_token_hash).not.toBeNull();
 
     const post = await c.post(pathOf(link), {});
     expect(post.status).toBe(200);
     expect(await post.text()).toContain("Your email address is confirmed");
-    expect(ticketByRef(t.reference)).toMatchObject({ contact_confirmed: 1, confirm_token_hash: null });
-    expect(app.db().prepare("SELECT actor, action FROM ticket_events WHERE ticket_id = ? AND action = 'contact_confirmed'").all(t.id)).toEqual([
+    expect(probe.ticketRow(t.reference)!).toMatchObject({ contact_confirmed: 1, confirm_token_hash: null });
+    expect(pick(probe.ticketEvents(t.id).filter((e) => e.action === "contact_confirmed"), "actor", "action")).toEqual([
       { actor: "customer", action: "contact_confirmed" },
     ]);
     const again = await client().post(pathOf(link), {});
@@ -916,25 +749,24 @@ describe("the acknowledgement's confirm link", () => {
 
 describe("\"This wasn't me\" from the password-changed email", () => {
   test("GET changes nothing; POST locks, signs out, cancels flows, opens a high-priority ticket; single use; only staff lift the lock", async () => {
-    const user = userRow("arreport");
+    const user = probe.userRow("arreport")!;
     const attackerPassword = "attacker picked cobalt ravine";
-    const changed = await resetPassword("arreport", attackerPassword);
+    const changed = await customer.resetPassword("arreport", email("arreport"), attackerPassword);
     const reportUrl = linkIn(changed, "/report/");
     expect(changed.html).toContain(reportUrl);
     const reportPath = pathOf(reportUrl);
 
     // A signed-in session and an open recovery flow, both to be ended.
-    const { status, c: signedIn } = await signIn("arreport", attackerPassword);
+    const { status, c: signedIn } = await customer.signIn("arreport", attackerPassword);
     expect(status).toBe(302);
     expect((await signedIn.get("/account")).status).toBe(200);
     const pending = client();
     expect((await pending.post("/forgot-password", { identifier: "arreport" })).status).toBe(303);
     const pendingMail = await nthMail(email("arreport"), /^Reset your/, 1);
-    const db = app.db();
-    const sessions = () => (db.prepare("SELECT COUNT(*) AS n FROM sessions WHERE subject_type = 'user' AND subject_id = ?").get(user.id) as { n: number }).n;
-    const activeFlows = () => (db.prepare("SELECT COUNT(*) AS n FROM recovery_flows WHERE user_id = ? AND status = 'active'").get(user.id) as { n: number }).n;
-    const locks = () => db.prepare("SELECT * FROM account_locks WHERE user_id = ?").all(user.id) as { id: string; reason: string; locked_until: number | null; ended_at: number | null; end_reason: string | null; ended_by: string | null }[];
-    const tickets = () => db.prepare("SELECT * FROM tickets WHERE matched_user_id = ? AND source = 'report'").all(user.id) as TicketRow[];
+    const sessions = () => probe.sessionsOf(user.id);
+    const activeFlows = () => probe.activeFlowsOf(user.id).length;
+    const locks = () => probe.locksOf(user.id);
+    const tickets = () => probe.ticketsOf(user.id, "report");
     expect(sessions()).toBe(1);
     expect(activeFlows()).toBe(1);
 
@@ -969,7 +801,7 @@ describe("\"This wasn't me\" from the password-changed email", () => {
     // The recovery link sent before the report no longer works.
     expect((await client().post(pathOf(linkIn(pendingMail, "/reset/")), {})).status).toBeGreaterThanOrEqual(400);
     // The account does not sign in.
-    expect((await signIn("arreport", attackerPassword)).status).toBe(400);
+    expect((await customer.signIn("arreport", attackerPassword)).status).toBe(400);
 
     // Single use: the link now shows the used page (a dead end that leads to support, AR-02).
     const reuse = await client().post(reportPath, {});
@@ -997,18 +829,18 @@ describe("\"This wasn't me\" from the password-changed email", () => {
     expect(linksToSupport(supportOnlyHtml), "the support-only unlock page").toBe(true);
     for (const intent of ["keep", "reset"]) expect((await u.post("/unlock/verified", { intent })).status).toBe(403);
     expect(locks()[0]).toMatchObject({ ended_at: null });
-    expect((await signIn("arreport", attackerPassword)).status).toBe(400);
+    expect((await customer.signIn("arreport", attackerPassword)).status).toBe(400);
 
     // Staff unlock lifts it; the customer is told; the account signs in again.
     const unlockedBefore = countMail(user.email, /was unlocked/);
-    const r = await staffAct(agent, ticket.id, { action: "unlock", note: "Owner verified on a call; password to be changed next" });
+    const r = await staff.act(agent.c, ticket.id, { action: "unlock", note: "Owner verified on a call; password to be changed next" });
     expect(r.status).toBe(200);
     expect(locks()[0]).toMatchObject({ end_reason: "staff", ended_by: `staff:${agent.id}` });
     expect(locks()[0].ended_at).not.toBeNull();
     await nthMail(user.email, /was unlocked/, unlockedBefore);
     // The password may be known to whoever used the account: it now only leads to choosing a new
     // one, never to a session (PWD-06).
-    const after = await signIn("arreport", attackerPassword);
+    const after = await customer.signIn("arreport", attackerPassword);
     expect(after.status).toBe(303);
     expect(after.c.cookies.has("session")).toBe(false);
     expect((await after.c.get("/reset/password?required=reported")).status).toBe(200);
@@ -1030,7 +862,7 @@ describe("the support list", () => {
     const lostFactor = await openTicket({ category: "lost_factor", contactEmail: freshContact("list") });
     const other = await openTicket({ category: "other", contactEmail: freshContact("list") });
     const closed = await openTicket({ category: "lost_factor", contactEmail: freshContact("list") });
-    expect((await staffAct(agent, closed.id, { action: "close", note: "Duplicate of another ticket" })).status).toBe(200);
+    expect((await staff.act(agent.c, closed.id, { action: "close", note: "Duplicate of another ticket" })).status).toBe(200);
 
     const all = listed(await (await agent.c.get("/support")).text());
     const refs = all.map((t) => t.reference);
@@ -1060,13 +892,13 @@ describe("the support list", () => {
   test("an open ticket past its SLA is marked OVERDUE (list and ticket page)", async () => {
     const t = await openTicket({ category: "other", contactEmail: freshContact("late") });
     const closedLate = await openTicket({ category: "other", contactEmail: freshContact("late") });
-    expect((await staffAct(agent, closedLate.id, { action: "close", note: "Solved by phone" })).status).toBe(200);
+    expect((await staff.act(agent.c, closedLate.id, { action: "close", note: "Solved by phone" })).status).toBe(200);
     const before = listed(await (await agent.c.get("/support")).text()).find((x) => x.reference === t.reference)!;
     expect(before.overdue).toBe(false);
     expect(before.text).not.toContain("OVERDUE");
 
-    await app.advanceClock(t.sla_due_at - (await portalNow()) + 60_000);
-    agent = await staffSignIn(agent);
+    await app.advanceClock(t.sla_due_at - (await portalNow(app)) + 60_000);
+    agent = await staff.signIn(agent);
     const after = listed(await (await agent.c.get("/support")).text()).find((x) => x.reference === t.reference)!;
     expect(after.overdue).toBe(true);
     expect(after.text).toContain("OVERDUE");

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { outboxSettled, startApp, type TestApp } from "../helpers/app";
 import { codeIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 import { Client, everything, shape } from "../helpers/http";
+import { pick, probes } from "../helpers/probes";
 import { smsCode, startSmsReceiver, verifyWebhookSignature, type SmsReceiver } from "../helpers/sms-receiver";
 
 /**
@@ -36,24 +37,9 @@ async function signIn(username: string): Promise<Client> {
   return c;
 }
 
-function user(username: string) {
-  return app.db().prepare("SELECT * FROM users WHERE username = ?").get(username) as {
-    id: string;
-    email: string;
-    email_verified: number;
-    phone: string | null;
-    phone_verified: number;
-  };
-}
-
-function changes(username: string) {
-  return app.db().prepare("SELECT kind, new_value, status, attempts FROM contact_changes WHERE user_id = ? ORDER BY created_at").all(user(username).id) as {
-    kind: string;
-    new_value: string;
-    status: string;
-    attempts: number;
-  }[];
-}
+const probe = probes(() => app);
+const user = (username: string) => probe.userRow(username)!;
+const changes = (username: string) => pick(probe.contactChangesOf(user(username).id), "kind", "new_value", "status", "attempts");
 
 const messagesTo = (address: string) => mail.to(address);
 
@@ -333,7 +319,7 @@ describe("contact change abuse", () => {
 
   test("a CR/LF or script payload in the new-email field is rejected with 400 and changes nothing", async () => {
     const c = await signIn("guarduser");
-    const before = (app.db().prepare("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n;
+    const before = probe.outboxCount();
     const payloads = [
       "guard-x@example.test\r\nBcc: attacker@evil.test",
       "guard-x@example.test\nSubject: hi",
@@ -354,7 +340,7 @@ describe("contact change abuse", () => {
     expect(await phone.text()).not.toContain("<script>alert(1)</script>");
     expect(changes("guarduser").filter((x) => x.status === "pending")).toHaveLength(0);
     await outboxSettled(app);
-    expect((app.db().prepare("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n).toBe(before);
+    expect(probe.outboxCount()).toBe(before);
     expect(mail.messages.some((m) => m.to.includes("attacker@evil.test"))).toBe(false);
   });
 });

@@ -1,9 +1,12 @@
 import crypto from "node:crypto";
-import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startApp, type TestApp } from "../helpers/app";
-import { linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { customers, pathOf } from "../helpers/customer";
 import { Client } from "../helpers/http";
+import { probes } from "../helpers/probes";
+import { linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { staffDriver } from "../helpers/staff";
+import { freshTotp, totpAt } from "../helpers/totp";
 
 /**
  * Stronger factors (SECURITY.md section F, MFA-01..MFA-08, and SES-03; DESIGN.md "Second factor
@@ -45,11 +48,10 @@ const U = {
   support: "fsupport",
 };
 
-let ipCounter = 0;
-function client(): Client {
-  ipCounter++;
-  return new Client(app.origin, { "x-forwarded-for": `10.61.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}` });
-}
+const customer = customers(() => ({ app, mail }), { ip: "10.61" });
+const staff = staffDriver(() => app, { client: () => customer.client(), password: STAFF_PASSWORD });
+const probe = probes(() => app);
+const { client, nthMail, countMail } = customer;
 
 beforeAll(async () => {
   mail = await startSmtpSink();
@@ -74,7 +76,7 @@ beforeAll(async () => {
   for (const r of results) expect(r.code, r.stderr).toBe(0);
   await Promise.all(
     Object.values(U).map(async (u) => {
-      const done = await setPassword(await resetByLink(u), PASSWORD);
+      const done = await customer.setPassword(await customer.resetByLink(u, email(u)), PASSWORD);
       expect(done.location, u).toBe("/reset/done");
     }),
   );
@@ -87,42 +89,8 @@ afterAll(async () => {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-/** The portal's own "now" (tests move its clock; TOTP codes must follow it). */
-async function portalNow(): Promise<number> {
-  const res = await fetch(app.origin + "/__test/clock", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
-  return ((await res.json()) as { now: number }).now;
-}
-
-/** The code for the portal's current step, shifted by `offsetSteps` 30-second steps. */
-async function totpAt(secret: string, offsetSteps = 0): Promise<string> {
-  return generate({ secret, epoch: Math.floor((await portalNow()) / 1000) + offsetSteps * 30 });
-}
-
-/** Moves the portal on one step first, so the code is never a replay of an earlier one. */
-async function freshTotp(secret: string): Promise<string> {
-  await app.advanceClock(30_000);
-  return totpAt(secret);
-}
-
-const userRow = (username: string) =>
-  app.db().prepare("SELECT * FROM users WHERE username = ?").get(username) as { id: string; email: string; password_hash: string | null };
-const totpRow = (username: string) =>
-  app.db().prepare("SELECT * FROM user_totp WHERE user_id = ?").get(userRow(username).id) as
-    | { user_id: string; secret: string; confirmed_at: number | null; last_step: number; created_at: number }
-    | undefined;
-const codeRows = (username: string) =>
-  app.db().prepare("SELECT * FROM recovery_codes WHERE user_id = ? ORDER BY created_at").all(userRow(username).id) as {
-    id: string;
-    code_hash: string;
-    used_at: number | null;
-  }[];
-
-async function nthMail(address: string, subject: RegExp, n = 0): Promise<CaughtMail> {
-  const pick = () => mail.to(address).filter((m) => subject.test(m.subject))[n];
-  await mail.waitFor(() => pick() !== undefined);
-  return pick();
-}
-const countMail = (address: string, subject: RegExp) => mail.to(address).filter((m) => subject.test(m.subject)).length;
+const totpRow = (username: string) => probe.totpRow(probe.userId(username));
+const codeRows = (username: string) => probe.recoveryCodesOf(probe.userId(username));
 const SETTINGS_CHANGED = /security settings changed/;
 
 /** Waits for the next "security settings changed" email to `username` after `before` of them, and checks its report link. */
@@ -140,12 +108,8 @@ function setCookieNames(res: Response): string[] {
 }
 const sessionOf = (c: Client) => c.cookies.get("session") ?? c.cookies.get("__Host-session");
 
-/** Signs in with the password; returns the client and where the portal sent it. */
-async function signIn(username: string, password = PASSWORD, c = client()): Promise<{ c: Client; location: string | null; status: number }> {
-  const res = await c.post("/login", { identifier: username, password });
-  await res.arrayBuffer();
-  return { c, location: res.headers.get("location"), status: res.status };
-}
+/** Signs in with the password (this file's, unless given); returns the client and where the portal sent it. */
+const signIn = (username: string, password = PASSWORD, c = client()) => customer.signIn(username, password, c);
 
 /** A signed-in client of an account without a second factor. */
 async function signedIn(username: string): Promise<Client> {
@@ -154,19 +118,13 @@ async function signedIn(username: string): Promise<Client> {
   return c;
 }
 
-/** Sets up the authenticator app on a recently signed-in client; returns the key read from the page. */
+/** Sets up the authenticator app (checking the stored row and the notice email); returns the key read from the page. */
 async function enrolTotp(c: Client, username: string): Promise<string> {
-  const page = await c.get("/account/totp");
-  expect(page.status).toBe(200);
-  const secret = (await page.text()).match(/data-testid="totp-secret"[^>]*>([A-Z2-7]+)</)?.[1];
-  expect(secret, "TOTP key on the setup page").toBeTruthy();
   const before = countMail(email(username), SETTINGS_CHANGED);
-  const done = await c.post("/account/totp", { code: await totpAt(secret!) });
-  expect(done.status).toBe(303);
-  expect(done.headers.get("location")).toBe("/account/security");
+  const secret = await customer.enrolTotp(c);
   expect(totpRow(username)?.confirmed_at).toBeTruthy();
   await factorNotice(username, before, /authenticator app was added/);
-  return secret!;
+  return secret;
 }
 
 /** Keys read from the set-up page, per account, for tests that sign in later. */
@@ -177,45 +135,16 @@ const RECOVERY_CODE_RE = /^[a-hjkmnp-z2-9]{5}-[a-hjkmnp-z2-9]{5}-[a-hjkmnp-z2-9]
 /** "Create recovery codes" on /account/security; returns the codes shown on the page (after their notice email). */
 async function regenerate(c: Client, username: string): Promise<string[]> {
   const before = countMail(email(username), SETTINGS_CHANGED);
-  const res = await c.post("/account/security", { intent: "regenerate" });
-  expect(res.status).toBe(200);
-  const html = await res.text();
-  const list = html.match(/<ul[^>]*data-testid="recovery-codes"[^>]*>([\s\S]*?)<\/ul>/)?.[1];
-  expect(list, "the codes are shown in a list").toBeTruthy();
-  const codes = [...list!.matchAll(/<code>([^<]+)<\/code>/g)].map((m) => m[1]);
+  const { status, codes } = await customer.createRecoveryCodes(c);
+  expect(status).toBe(200);
+  expect(codes, "the codes are shown in a list").toBeTruthy();
   await factorNotice(username, before, /New recovery codes were created/);
-  return codes;
+  return codes!;
 }
 
-/** Password, then the authenticator code at /login/verify. */
-async function signInWithTotp(username: string, secret: string): Promise<Client> {
-  const { c, location } = await signIn(username);
-  expect(location).toBe("/login/verify");
-  const res = await c.post("/login/verify", { intent: "totp", value: await freshTotp(secret) });
-  expect(res.status).toBe(303);
-  expect(res.headers.get("location")).toBe("/account");
-  return c;
-}
-
-const pathOf = (link: string) => new URL(link).pathname;
-
-/** "Forgot your password?", then the email link: returns the client holding the email-verified reset. */
-async function resetByLink(username: string): Promise<Client> {
-  const c = client();
-  const n = countMail(email(username), /^Reset your/);
-  const ask = await c.post("/forgot-password", { identifier: username });
-  expect(ask.status).toBe(303);
-  const m = await nthMail(email(username), /^Reset your/, n);
-  const cont = await c.post(pathOf(linkIn(m, "/reset/")), {});
-  expect(cont.status).toBe(303);
-  expect(cont.headers.get("location")).toBe("/reset/password");
-  return c;
-}
-
-async function setPassword(c: Client, password: string): Promise<{ status: number; html: string; location: string | null }> {
-  const res = await c.post("/reset/password", { password, confirm: password });
-  return { status: res.status, html: await res.text(), location: res.headers.get("location") };
-}
+const signInWithTotp = (username: string, secret: string) => customer.signInWithTotp(username, PASSWORD, secret);
+const resetByLink = (username: string) => customer.resetByLink(username, email(username));
+const setPassword = customer.setPassword;
 
 const decode = (s: string) =>
   s.replace(/<!-- -->/g, "").replace(/&#x27;/g, "'").replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
@@ -226,7 +155,7 @@ describe("MFA-01 a reset does not bypass the authenticator app", () => {
   test("after the email link the reset asks for the second factor; a password POST without it gets 403; with a valid TOTP it succeeds", async () => {
     const signedIn1 = await signedIn(U.mfa01);
     const secret = await enrolTotp(signedIn1, U.mfa01);
-    const hashBefore = userRow(U.mfa01).password_hash;
+    const hashBefore = probe.userRow(U.mfa01)!.password_hash;
 
     const c = await resetByLink(U.mfa01);
     const page = await c.get("/reset/password");
@@ -241,20 +170,20 @@ describe("MFA-01 a reset does not bypass the authenticator app", () => {
 
     const refused = await setPassword(c, NEW_PASSWORD);
     expect(refused.status).toBe(403);
-    expect(userRow(U.mfa01).password_hash).toBe(hashBefore);
+    expect(probe.userRow(U.mfa01)!.password_hash).toBe(hashBefore);
     // A wrong code does not pass either.
-    const wrong = await c.post("/reset/second-factor", { intent: "totp", value: "000000" === (await totpAt(secret)) ? "111111" : "000000" });
+    const wrong = await c.post("/reset/second-factor", { intent: "totp", value: "000000" === (await totpAt(app, secret)) ? "111111" : "000000" });
     expect(wrong.status).toBe(400);
     expect((await setPassword(c, NEW_PASSWORD)).status).toBe(403);
 
-    const ok = await c.post("/reset/second-factor", { intent: "totp", value: await freshTotp(secret) });
+    const ok = await c.post("/reset/second-factor", { intent: "totp", value: await freshTotp(app, secret) });
     expect(ok.status).toBe(303);
     expect(ok.headers.get("location")).toBe("/reset/password");
     expect((await c.get("/reset/password")).status).toBe(200);
     const done = await setPassword(c, NEW_PASSWORD);
     expect(done.status).toBe(303);
     expect(done.location).toBe("/reset/done");
-    expect(userRow(U.mfa01).password_hash).not.toBe(hashBefore);
+    expect(probe.userRow(U.mfa01)!.password_hash).not.toBe(hashBefore);
     // The new password works, and the account still asks for its second step.
     expect((await signIn(U.mfa01, NEW_PASSWORD)).location).toBe("/login/verify");
   });
@@ -336,7 +265,7 @@ describe("MFA-03 recovery codes", () => {
 
     const rows = codeRows(U.codes);
     expect(rows).toHaveLength(10);
-    const stored = JSON.stringify(app.db().prepare("SELECT * FROM recovery_codes WHERE user_id = ?").all(userRow(U.codes).id));
+    const stored = JSON.stringify(probe.recoveryCodesOf(probe.userRow(U.codes)!.id));
     for (const code of codes) {
       expect(stored).not.toContain(code);
       expect(stored).not.toContain(code.replace(/-/g, ""));
@@ -395,7 +324,7 @@ describe("MFA-03 recovery codes", () => {
     expect(sessionOf(c)).toBeUndefined();
     expect(codeRows(U.codesBudget).every((r) => r.used_at === null), "the right code was not spent").toBe(true);
     // The authenticator app keeps its own budget (M2): spent recovery-code guesses do not block it.
-    expect((await c.post("/login/verify", { intent: "totp", value: await freshTotp(budgetSecret) })).status).toBe(303);
+    expect((await c.post("/login/verify", { intent: "totp", value: await freshTotp(app, budgetSecret) })).status).toBe(303);
     expect(sessionOf(c)).toBeDefined();
   });
 });
@@ -422,9 +351,9 @@ describe("MFA-04 authenticator codes", () => {
 
     const first = await signIn(U.totp);
     expect(first.location).toBe("/login/verify");
-    const tMinus2 = await totpAt(secret, -2);
-    const tMinus1 = await totpAt(secret, -1);
-    const now = await totpAt(secret);
+    const tMinus2 = await totpAt(app, secret, -2);
+    const tMinus1 = await totpAt(app, secret, -1);
+    const now = await totpAt(app, secret);
     if (tMinus2 !== tMinus1 && tMinus2 !== now) {
       expect((await first.c.post("/login/verify", { intent: "totp", value: tMinus2 })).status, "T−2").toBe(400);
     }
@@ -449,7 +378,7 @@ describe("MFA-04 authenticator codes", () => {
     const secret = await enrolTotp(await signedIn(U.totpBudget), U.totpBudget);
     const { c } = await signIn(U.totpBudget);
     await app.advanceClock(30_000);
-    const valid = new Set([await totpAt(secret, -1), await totpAt(secret), await totpAt(secret, 1)]);
+    const valid = new Set([await totpAt(app, secret, -1), await totpAt(app, secret), await totpAt(app, secret, 1)]);
     let n = 0;
     for (let guess = 100000; n < 20; guess += 7919) {
       if (valid.has(String(guess))) continue;
@@ -457,12 +386,12 @@ describe("MFA-04 authenticator codes", () => {
       expect(res.status, `guess ${n + 1}`).toBe(400);
       n++;
     }
-    const right = await c.post("/login/verify", { intent: "totp", value: await totpAt(secret) });
+    const right = await c.post("/login/verify", { intent: "totp", value: await totpAt(app, secret) });
     expect(right.status).toBe(400);
     expect(sessionOf(c)).toBeUndefined();
     // Once the budget is spent, further codes are not even checked (nor counted).
-    const failures = app.db().prepare("SELECT COUNT(*) AS n FROM audit_events WHERE user_id = ? AND event = 'totp_failed'").get(userRow(U.totpBudget).id) as { n: number };
-    expect(failures.n).toBe(20);
+    const failures = probe.auditEvents({ userId: probe.userRow(U.totpBudget)!.id, event: "totp_failed" });
+    expect(failures).toHaveLength(20);
   });
 });
 
@@ -503,7 +432,7 @@ describe("MFA-06 changing a factor needs a recent sign-in at the strongest level
     const wrongCode = await c.post("/account/confirm", { password: PASSWORD, code: "12345", next: "/account/security" });
     expect(wrongCode.status).toBe(400);
     expect((await c.get("/account/security")).status, "still not confirmed").toBe(302);
-    const ok = await c.post("/account/confirm", { password: PASSWORD, code: await freshTotp(secret), next: "/account/security" });
+    const ok = await c.post("/account/confirm", { password: PASSWORD, code: await freshTotp(app, secret), next: "/account/security" });
     expect(ok.status).toBe(303);
     expect(ok.headers.get("location")).toBe("/account/security");
     expect((await c.get("/account/security")).status).toBe(200);
@@ -511,7 +440,7 @@ describe("MFA-06 changing a factor needs a recent sign-in at the strongest level
     // Each change is announced to the address already on the account.
     await regenerate(c, U.stepUp); // checks its notice
     const n = countMail(email(U.stepUp), SETTINGS_CHANGED);
-    const off = await c.post("/account/security", { intent: "disable-totp", code: await freshTotp(secret) });
+    const off = await c.post("/account/security", { intent: "disable-totp", code: await freshTotp(app, secret) });
     expect(off.status).toBe(200);
     await factorNotice(U.stepUp, n, /authenticator app was removed/);
     for (const m of mail.to(email(U.stepUp)).filter((x) => SETTINGS_CHANGED.test(x.subject))) expect(m.to).toEqual([email(U.stepUp)]);
@@ -528,16 +457,16 @@ describe("MFA-07 revoking the authenticator takes effect at once", () => {
     const pending = await signIn(U.removal);
     expect(pending.location).toBe("/login/verify");
 
-    const wrong = await c.post("/account/security", { intent: "disable-totp", code: "000000" === (await totpAt(secret)) ? "111111" : "000000" });
+    const wrong = await c.post("/account/security", { intent: "disable-totp", code: "000000" === (await totpAt(app, secret)) ? "111111" : "000000" });
     expect(wrong.status).toBe(400);
     expect(totpRow(U.removal)).toBeTruthy();
-    const removed = await c.post("/account/security", { intent: "disable-totp", code: await freshTotp(secret) });
+    const removed = await c.post("/account/security", { intent: "disable-totp", code: await freshTotp(app, secret) });
     expect(removed.status).toBe(200);
     expect(decode(await removed.text())).toContain("The authenticator app was removed.");
     expect(totpRow(U.removal)).toBeUndefined();
 
     // A current code from the removed app no longer passes the pending second step.
-    const late = await pending.c.post("/login/verify", { intent: "totp", value: await freshTotp(secret) });
+    const late = await pending.c.post("/login/verify", { intent: "totp", value: await freshTotp(app, secret) });
     expect(late.status).toBe(400);
     expect(sessionOf(pending.c)).toBeUndefined();
     // Nor does it confirm a re-authentication.
@@ -609,7 +538,7 @@ describe("SES-03 a new session id at the second step; the pending cookie grants 
     forged.cookies.set("session", c.cookies.get(pendingName!)!);
     expect((await forged.get("/account")).headers.get("location")).toBe("/login");
 
-    const done = await c.post("/login/verify", { intent: "totp", value: await freshTotp(secret) });
+    const done = await c.post("/login/verify", { intent: "totp", value: await freshTotp(app, secret) });
     expect(done.status).toBe(303);
     const after = sessionOf(c)!;
     expect(after).toBeTruthy();
@@ -632,12 +561,12 @@ describe("PWD minimum relaxes to PASSWORD_MIN_LENGTH_WITH_MFA (8) only for an ac
   test("a 9-character strong password is accepted on the MFA account's reset but rejected on a plain account", async () => {
     const secret = await enrolTotp(await signedIn(U.shortMfa), U.shortMfa);
     const m = await resetByLink(U.shortMfa);
-    expect((await m.post("/reset/second-factor", { intent: "totp", value: await freshTotp(secret) })).status).toBe(303);
+    expect((await m.post("/reset/second-factor", { intent: "totp", value: await freshTotp(app, secret) })).status).toBe(303);
     const rules = decode(await (await m.get("/reset/password")).text());
     expect(rules).toContain("At least 8 characters");
     const tooShort = await setPassword(m, "Vq8#zR2");
     expect(tooShort.status).toBe(400);
-    expect(decode(tooShort.html)).toContain("Use at least 8 characters");
+    expect(decode(tooShort.text)).toContain("Use at least 8 characters");
     const ok = await setPassword(m, SHORT_STRONG);
     expect(ok.status).toBe(303);
     expect(ok.location).toBe("/reset/done");
@@ -648,7 +577,7 @@ describe("PWD minimum relaxes to PASSWORD_MIN_LENGTH_WITH_MFA (8) only for an ac
     expect(plainRules).toContain("At least 15 characters");
     const rejected = await setPassword(p, SHORT_STRONG);
     expect(rejected.status).toBe(400);
-    expect(decode(rejected.html)).toContain("Use at least 15 characters (you have 9)");
+    expect(decode(rejected.text)).toContain("Use at least 15 characters (you have 9)");
     expect((await signIn(U.plain, SHORT_STRONG)).status).toBe(400);
   });
 });
@@ -689,16 +618,7 @@ describe("AR staff action remove_factors", () => {
     expect((await signIn(U.support)).location).toBe("/login/verify");
 
     // Staff sign in and set up their authenticator, reading the key from the page.
-    const s = client();
-    const login = await s.post("/support/login", { email: STAFF_EMAIL, password: STAFF_PASSWORD });
-    expect(login.status).toBe(303);
-    expect(login.headers.get("location")).toBe("/support/setup");
-    const setup = await (await s.get("/support/setup")).text();
-    const staffSecret = setup.match(/data-testid="totp-secret"[^>]*>([A-Z2-7]+)</)?.[1];
-    expect(staffSecret).toBeTruthy();
-    const enrolled = await s.post("/support/setup", { code: await totpAt(staffSecret!) });
-    expect(enrolled.status).toBe(303);
-    expect(enrolled.headers.get("location")).toBe("/support");
+    const { c: s } = await staff.enrol(STAFF_EMAIL);
 
     // The customer's ticket, matched to the account.
     const ticketRes = await client().post("/assisted-recovery", {
@@ -717,22 +637,22 @@ describe("AR staff action remove_factors", () => {
     if (ticketRes.status !== 200) throw new Error(`ticket form answered ${ticketRes.status}: ${ticketHtml.slice(0, 2000)}`);
     const reference = ticketHtml.match(/AR-[A-Z0-9]{4}-[A-Z0-9]{4}/)?.[0];
     expect(reference).toBeTruthy();
-    const ticket = app.db().prepare("SELECT id, matched_user_id FROM tickets WHERE reference = ?").get(reference) as { id: string; matched_user_id: string | null };
-    expect(ticket.matched_user_id).toBe(userRow(U.support).id);
+    const ticket = probe.ticketRow(reference!)!;
+    expect(ticket.matched_user_id).toBe(probe.userRow(U.support)!.id);
 
     const before = countMail(email(U.support), SETTINGS_CHANGED);
-    const act = await s.post(`/support/tickets/${ticket.id}`, { action: "remove_factors", note: "Checked identity on a video call." });
+    const act = await staff.act(s, ticket.id, { action: "remove_factors", note: "Checked identity on a video call." });
     expect(act.status).toBe(200);
-    expect(decode(await act.text())).toContain("second factors were removed");
+    expect(decode(act.text)).toContain("second factors were removed");
     expect(totpRow(U.support)).toBeUndefined();
     expect(codeRows(U.support)).toHaveLength(0);
-    expect((app.db().prepare("SELECT COUNT(*) AS n FROM passkeys WHERE user_id = ?").get(userRow(U.support).id) as { n: number }).n).toBe(0);
+    expect(probe.passkeysOf(probe.userRow(U.support)!.id)).toHaveLength(0);
     await factorNotice(U.support, before, /support team removed/);
     expect((await signIn(U.support)).location).toBe("/account");
 
     // A customer session cannot do it.
-    const customer = await signedIn(U.support);
-    const denied = await customer.post(`/support/tickets/${ticket.id}`, { action: "remove_factors", note: "customer tries" });
+    const customerClient = await signedIn(U.support);
+    const denied = await customerClient.post(`/support/tickets/${ticket.id}`, { action: "remove_factors", note: "customer tries" });
     expect(denied.status).not.toBe(200);
   });
 });

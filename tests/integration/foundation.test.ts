@@ -2,11 +2,11 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT, freePort, runCli, startApp, tempDir, type TestApp } from "../helpers/app";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client, DEMO_PASSWORD } from "../helpers/http";
+import { pick, probes, probesAt } from "../helpers/probes";
 
 /**
  * The Foundation slice over HTTP against the real server process: CLI, sign-in, sessions,
@@ -106,14 +106,11 @@ async function signIn(username: string, password: string, client = new Client(ap
   return { client, res, token: token! };
 }
 
-function sessionRows(db: Database.Database, token: string): number {
-  const id = token.split(".")[0];
-  return (db.prepare("SELECT COUNT(*) AS n FROM sessions WHERE id = ?").get(id) as { n: number }).n;
-}
+const probe = probes(() => app);
 
-function sessionCount(): number {
-  return (app.db().prepare("SELECT COUNT(*) AS n FROM sessions").get() as { n: number }).n;
-}
+/** How many stored sessions the cookie value names (0 or 1). */
+const sessionRows = (token: string): number => (probe.sessionExists(token.split(".")[0]) ? 1 : 0);
+const sessionCount = probe.sessionCount;
 
 /** Text of an HTML page with React's entity escapes undone. */
 function pageText(html: string): string {
@@ -195,15 +192,15 @@ describe("start-up and migrations", () => {
     expect(files.length).toBeGreaterThanOrEqual(1);
     expect(oneLine(first.stdout)).toBe(`applied ${files.join(", ")}`);
 
-    const db = new Database(dbPath, { readonly: true });
+    const migrated = probesAt(dbPath);
     try {
-      const rows = db.prepare("SELECT version, name FROM schema_migrations ORDER BY version").all() as { version: number; name: string }[];
+      const rows = migrated.migrations();
       expect(rows.map((r) => r.name)).toEqual(files);
       expect(rows.map((r) => r.version)).toEqual(files.map((f) => Number(f.slice(0, 4))));
-      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
+      const tables = migrated.tableNames();
       expect(tables).toEqual(expect.arrayContaining(["users", "staff", "sessions", "outbox", "audit_events", "schema_migrations"]));
     } finally {
-      db.close();
+      migrated.close();
     }
     const again = await runCli(["migrate"], env);
     expect(again.code).toBe(0);
@@ -227,7 +224,7 @@ describe("CLI", () => {
     expect(rb.stderr).toBe("");
     expect(rb.code).toBe(0);
     const row = (u: string) =>
-      app.db().prepare("SELECT email, email_verified, phone, phone_verified, password_hash FROM users WHERE username = ?").get(u);
+      pick(probe.userRow(u), "email", "email_verified", "phone", "phone_verified", "password_hash");
     expect(row(a)).toEqual({ email: `${a}@example.test`, email_verified: 1, phone: "+12025550143", phone_verified: 1, password_hash: null });
     expect(row(b)).toEqual({ email: `${b}@example.test`, email_verified: 0, phone: "+14155552671", phone_verified: 0, password_hash: null });
   });
@@ -238,7 +235,7 @@ describe("CLI", () => {
     expect(res.code).toBe(1);
     expect(oneLine(res.stderr)).toMatch(/already taken/);
     expect(res.stdout).toBe("");
-    expect((app.db().prepare("SELECT COUNT(*) AS n FROM users WHERE username = ?").get(username) as { n: number }).n).toBe(1);
+    expect(probe.userExists(username)).toBe(true);
   });
 
   test("user add: a bad email exits 1 with one line and creates nothing", async () => {
@@ -246,7 +243,7 @@ describe("CLI", () => {
     const res = await app.cli(["user", "add", "--username", username, "--email", "not-an-email"]);
     expect(res.code).toBe(1);
     expect(oneLine(res.stderr)).toMatch(/invalid email/);
-    expect(app.db().prepare("SELECT 1 FROM users WHERE username = ?").get(username)).toBeUndefined();
+    expect(probe.userExists(username)).toBe(false);
   });
 
   test("user add: a weak password from stdin is refused with its reason", async () => {
@@ -254,7 +251,7 @@ describe("CLI", () => {
     const res = await app.cli(["user", "add", "--username", username, "--email", `${username}@example.test`, "--password-stdin"], "short\n");
     expect(res.code).toBe(1);
     expect(oneLine(res.stderr)).toMatch(/password rejected: Use at least 15 characters/);
-    expect(app.db().prepare("SELECT 1 FROM users WHERE username = ?").get(username)).toBeUndefined();
+    expect(probe.userExists(username)).toBe(false);
   });
 
   test("user add: the password from stdin works with and without a trailing newline", async () => {
@@ -287,12 +284,12 @@ describe("CLI", () => {
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
     expect(oneLine(ok.stdout)).toBe("imported 2 users");
-    expect(app.db().prepare("SELECT email_verified, phone, phone_verified FROM users WHERE username = ?").get(u1)).toEqual({
+    expect(pick(probe.userRow(u1), "email_verified", "phone", "phone_verified")).toEqual({
       email_verified: 1,
       phone: "+12025550143",
       phone_verified: 1,
     });
-    expect(app.db().prepare("SELECT 1 FROM users WHERE username = ?").get(u2)).toBeDefined();
+    expect(probe.userExists(u2)).toBe(true);
 
     const bad = path.join(dir, "bad.csv");
     const [v1, v2] = [uniqueName(), uniqueName()];
@@ -300,7 +297,7 @@ describe("CLI", () => {
     const res = await app.cli(["user", "import", bad]);
     expect(res.code).toBe(1);
     expect(oneLine(res.stderr)).toMatch(/line 3\b.*invalid email/);
-    for (const u of [v1, v2, u3]) expect(app.db().prepare("SELECT 1 FROM users WHERE username = ?").get(u)).toBeUndefined();
+    for (const u of [v1, v2, u3]) expect(probe.userExists(u)).toBe(false);
   });
 
   test("staff add creates a staff member", async () => {
@@ -310,7 +307,7 @@ describe("CLI", () => {
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
     expect(oneLine(res.stdout)).toContain(`created staff member ${email}`);
-    const row = app.db().prepare("SELECT name, password_hash FROM staff WHERE email = ?").get(email) as { name: string; password_hash: string };
+    const row = probe.staffRow(email)!;
     expect(row.name).toBe("Sam Support");
     expect(row.password_hash).toMatch(/^\$argon2id\$/);
   });
@@ -369,8 +366,8 @@ describe("sign-in", () => {
     const { token: second } = await signIn(username, password, client);
     expect(second).not.toBe(first);
     expect(second.split(".")[0]).not.toBe(first.split(".")[0]);
-    expect(sessionRows(app.db(), first)).toBe(0);
-    expect(sessionRows(app.db(), second)).toBe(1);
+    expect(sessionRows(first)).toBe(0);
+    expect(sessionRows(second)).toBe(1);
 
     const replay = new Client(app.origin);
     replay.cookies.set("session", first);
@@ -401,7 +398,7 @@ describe("sign-in", () => {
         expect(cleared!.value).toBe("");
         expect(cleared!.attrs).toContain("Max-Age=0");
       }
-      expect(app.db().prepare("SELECT 1 FROM sessions WHERE id = ?").get(forged.split(".")[0])).toBeUndefined();
+      expect(probe.sessionExists(forged.split(".")[0])).toBe(false);
     }
     expect(sessionCount()).toBe(before);
   });
@@ -409,7 +406,7 @@ describe("sign-in", () => {
   test("SES-08: sign-out deletes the server-side session; the old cookie no longer works; Clear-Site-Data is sent", async () => {
     const { username, password } = user;
     const { client, token } = await signIn(username, password);
-    expect(sessionRows(app.db(), token)).toBe(1);
+    expect(sessionRows(token)).toBe(1);
     const res = await client.post("/logout", {});
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("/login");
@@ -419,7 +416,7 @@ describe("sign-in", () => {
     const cleared = cookieNamed(res, "session")!;
     expect(cleared.value).toBe("");
     expect(cleared.attrs).toContain("Max-Age=0");
-    expect(sessionRows(app.db(), token)).toBe(0);
+    expect(sessionRows(token)).toBe(0);
 
     const replay = new Client(app.origin);
     replay.cookies.set("session", token);
@@ -439,7 +436,7 @@ describe("sign-in", () => {
     expect(cookieNamed(evilOrigin, "session")).toBeUndefined();
     const evilSite = await client.post("/logout", {}, { "sec-fetch-site": "cross-site" });
     expect(evilSite.status).toBe(403);
-    expect(sessionRows(app.db(), token)).toBe(1);
+    expect(sessionRows(token)).toBe(1);
     expect((await client.get("/account")).status).toBe(200);
 
     // Login CSRF: a correct password from another site does not sign anyone in.
@@ -482,7 +479,7 @@ describe("sign-in", () => {
       const res = await client.get("/account");
       expect(res.status).toBe(302);
       expect(res.headers.get("location")).toBe("/login");
-      expect(sessionRows(app.db(), token)).toBe(0);
+      expect(sessionRows(token)).toBe(0);
     } finally {
       await app.resetClock();
     }
@@ -647,8 +644,7 @@ describe("request edge", () => {
 describe("outbox", () => {
   test("a refused message is retried and arrives exactly once with its Message-ID; the payload is then erased", async () => {
     const to = `${uniqueName("retry")}@example.test`;
-    type Row = { status: string; attempts: number; message_id: string; payload: string | null; last_error: string | null };
-    const row = () => app.db().prepare("SELECT status, attempts, message_id, payload, last_error FROM outbox WHERE recipient = ?").get(to) as Row | undefined;
+    const row = () => probe.outboxOf(to)[0];
     mail.failing = true;
     try {
       const queued = await app.cli(["mail", "test", "--to", to]);

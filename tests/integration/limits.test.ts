@@ -1,9 +1,10 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startApp, type TestApp } from "../helpers/app";
+import { customers, pathOf } from "../helpers/customer";
+import { pick, probes, type LockRow } from "../helpers/probes";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
 
@@ -79,36 +80,14 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-let ipCounter = 0;
-/** A client address nobody else in this file uses (sent as X-Forwarded-For to a trusting portal). */
-function nextIp(): string {
-  ipCounter++;
-  return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
-}
-function client(ip = nextIp(), target: TestApp = app): Client {
-  return new Client(target.origin, { "x-forwarded-for": ip });
-}
+/** Every client gets an address nobody else in this file uses (sent as X-Forwarded-For to a trusting portal). */
+const customer = customers(() => ({ app, mail }), { ip: "10.50" });
+const probe = probes(() => app);
+const { client, nextIp } = customer;
 
-type LockRow = {
-  id: string;
-  reason: string;
-  locked_at: number;
-  locked_until: number | null;
-  trigger_ip: string | null;
-  ended_at: number | null;
-  end_reason: string | null;
-  ended_by: string | null;
-};
-type FailureRow = { failures: number; delay_until: number; updated_at: number };
-
-const userId = (name: Name): string =>
-  (app.db().prepare("SELECT id FROM users WHERE username = ?").get(U[name]) as { id: string }).id;
-const locksOf = (name: Name): LockRow[] =>
-  app.db().prepare("SELECT * FROM account_locks WHERE user_id = ? ORDER BY locked_at, rowid").all(userId(name)) as LockRow[];
-const failuresOf = (name: Name): FailureRow | undefined =>
-  app.db().prepare("SELECT failures, delay_until, updated_at FROM sign_in_failures WHERE key = ?").get(`u:${userId(name)}`) as
-    | FailureRow
-    | undefined;
+const userId = (name: Name): string => probe.userId(U[name]);
+const locksOf = (name: Name): LockRow[] => probe.locksOf(userId(name));
+const failuresOf = (name: Name) => probe.signInFailures(`u:${userId(name)}`);
 
 let wrongCounter = 0;
 /**
@@ -152,20 +131,13 @@ async function delivered(address: string): Promise<CaughtMail[]> {
 }
 
 /** The first message to `address` with `subject` after the `before` such messages already counted. */
-async function nextMail(address: string, subject: RegExp, before: number): Promise<CaughtMail> {
-  let seen = 0;
-  return mail.waitFor((m) => m.to.includes(address.toLowerCase()) && subject.test(m.subject) && ++seen > before);
-}
+const nextMail = (address: string, subject: RegExp, before: number): Promise<CaughtMail> => customer.nthMail(address, subject, before);
 
 /** Asks for an unlock and returns the link from the email. */
 async function unlockLink(name: Name, ip = nextIp()): Promise<string> {
   await app.drainOutbox();
-  const before = mail.to(email(name)).filter((m) => /^Unlock/.test(m.subject)).length;
-  const res = await client(ip).post("/unlock", { identifier: U[name] });
-  expect(res.status).toBe(303);
-  expect(res.headers.get("location")).toBe("/unlock/code");
-  const m = await nextMail(email(name), /^Unlock/, before);
-  return new URL(linkIn(m, "/unlock/")).pathname;
+  const { link } = await customer.requestUnlockMail(U[name], email(name), client(ip));
+  return pathOf(link);
 }
 
 /** The page minus what legitimately differs per response (CSP nonce). */
@@ -430,15 +402,7 @@ describe("reset and unlock while locked (RL-03, RL-04, NTF-02, TOK-03)", () => {
   test("RL-04: a lock set by staff is not lifted by self-service unlock", async () => {
     const id = userId("rl04staff");
     const lockId = crypto.randomUUID();
-    const w = new Database(app.dbPath, { fileMustExist: true });
-    try {
-      w.pragma("busy_timeout = 5000");
-      w.prepare(
-        "INSERT INTO account_locks (id, user_id, reason, locked_at, locked_until, details, created_by) VALUES (?, ?, 'staff', ?, NULL, '{}', 'staff:test')",
-      ).run(lockId, id, Date.now());
-    } finally {
-      w.close();
-    }
+    probe.insertStaffLock({ id: lockId, userId: id, lockedAt: Date.now() });
     const c = client();
     expect((await c.post(await unlockLink("rl04staff"), {})).status).toBe(303);
     const page = await c.get("/unlock/verified");
@@ -605,11 +569,7 @@ describe("rate limits (RL-06, REQ-05, OTP-05, OTP-07, TOK-09)", () => {
   test("OTP-05 M5: wrong codes carry on across resends; the per-account daily cap blocks verification, answering like a wrong code", async () => {
     const c = client();
     expect((await c.post("/forgot-password", { identifier: U.otp05 })).status).toBe(303);
-    const flowRow = () =>
-      app.db().prepare("SELECT failed_count, code_attempts FROM recovery_flows WHERE user_id = ? AND status = 'active'").get(userId("otp05")) as {
-        failed_count: number;
-        code_attempts: number;
-      };
+    const flowRow = () => pick(probe.activeFlowsOf(userId("otp05")), "failed_count", "code_attempts")[0];
     let latest = await nextMail(email("otp05"), /password/i, 0);
     const rounds = L.ACCOUNT_CODE_FAILURES_PER_DAY / L.CODE_MAX_ATTEMPTS;
     for (let r = 0; r < rounds; r++) {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { RELAXED_LIMITS, ROOT, startApp, type TestApp } from "../helpers/app";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
+import { probes } from "../helpers/probes";
 import { randomDigits } from "~/security/crypto.server";
 
 /**
@@ -35,6 +36,8 @@ const IMPORTED = [
   "ses1", "ntf1", "log1",
 ];
 const email = (u: string) => `${u}@example.test`;
+const probe = probes(() => app);
+
 
 beforeAll(async () => {
   mail = await startSmtpSink();
@@ -120,14 +123,8 @@ async function signIn(identifier: string, password: string): Promise<number> {
   return res.status;
 }
 
-function flowOf(username: string) {
-  return app
-    .db()
-    .prepare("SELECT f.* FROM recovery_flows f JOIN users u ON u.id = f.user_id WHERE u.username = ? AND f.purpose = 'reset' ORDER BY f.created_at DESC, f.rowid DESC LIMIT 1")
-    .get(username) as { id: string; code_hash: string | null; code_attempts: number; failed_count: number; status: string };
-}
-
-const userId = (username: string) => (app.db().prepare("SELECT id FROM users WHERE username = ?").get(username) as { id: string }).id;
+const flowOf = (username: string) => probe.flowOf(username, "reset")!;
+const userId = probe.userId;
 
 // ---- OTP ------------------------------------------------------------------------------------
 
@@ -168,21 +165,17 @@ describe("OTP: codes", () => {
     expect(flow.code_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(flow.code_hash).not.toBe(r.code);
     expect(flow.code_hash).not.toBe(crypto.createHash("sha256").update(r.code).digest("hex"));
-    const db = app.db();
     const codeRe = new RegExp(`(?<![0-9A-Za-z])${r.code}(?![0-9A-Za-z])`);
     // Wait for the delivered outbox row to drop its payload, then look everywhere.
     for (let i = 0; i < 100; i++) {
-      const row = db.prepare("SELECT status FROM outbox WHERE recipient = ? ORDER BY created_at DESC LIMIT 1").get(email("otp2")) as { status: string };
+      const row = probe.latestOutboxOf(email("otp2"))!;
       if (row.status === "sent") break;
       await new Promise((res) => setTimeout(res, 20));
     }
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
-    for (const { name } of tables) {
-      for (const row of db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[]) {
-        for (const [col, value] of Object.entries(row)) {
-          const text = Buffer.isBuffer(value) ? value.toString("latin1") : String(value);
-          expect(codeRe.test(text), `${name}.${col}`).toBe(false);
-        }
+    for (const { table: name, row } of probe.everyRow()) {
+      for (const [col, value] of Object.entries(row)) {
+        const text = Buffer.isBuffer(value) ? value.toString("latin1") : String(value);
+        expect(codeRe.test(text), `${name}.${col}`).toBe(false);
       }
     }
   });
@@ -347,7 +340,7 @@ describe("PWD: the new password, through the reset page", () => {
     const password = "same password twice cobalt";
     await expectAccepted(await verified("pwd10a"), password);
     await expectAccepted(await verified("pwd10b"), password);
-    const hashOf = (u: string) => (app.db().prepare("SELECT password_hash FROM users WHERE username = ?").get(u) as { password_hash: string }).password_hash;
+    const hashOf = (u: string) => probe.userRow(u)!.password_hash!;
     const a = hashOf("pwd10a");
     const b = hashOf("pwd10b");
     expect(a.startsWith("$argon2id$v=19$m=19456,t=2,p=1$")).toBe(true);
@@ -406,7 +399,7 @@ describe("after the reset", () => {
     const signedIn = client();
     expect((await signedIn.post("/login", { identifier: "ses2", password: OLD_PASSWORD })).status).toBe(302);
     expect((await signedIn.get("/account")).status).toBe(200);
-    const sessions = () => (app.db().prepare("SELECT COUNT(*) AS n FROM sessions WHERE subject_type = 'user' AND subject_id = ?").get(userId("ses2")) as { n: number }).n;
+    const sessions = () => probe.sessionsOf(userId("ses2"));
     expect(sessions()).toBe(1);
     await expectAccepted(await verified("ses2"), "sessions end now pebble");
     const after = await signedIn.get("/account");

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startApp, type TestApp } from "../helpers/app";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
+import { probes } from "../helpers/probes";
 import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
 
 /**
@@ -17,6 +18,8 @@ import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
 
 let app: TestApp;
 let mail: SmtpSink;
+const probe = probes(() => app);
+
 
 const PASSWORD = "granite willow ferry compass";
 const PASSWORDS = [PASSWORD];
@@ -77,7 +80,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function outboxSettled(timeoutMs = 10_000) {
   const start = Date.now();
   for (;;) {
-    const row = app.db().prepare("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?").get(Date.now() + 60_000) as { n: number };
+    const row = { n: probe.outboxDueBefore(Date.now() + 60_000) };
     if (row.n === 0) return;
     if (Date.now() - start > timeoutMs) throw new Error(`outbox still has ${row.n} messages`);
     await sleep(20);
@@ -207,8 +210,7 @@ describe("REQ: the request answers the same for everyone", () => {
   });
 
   test("REQ-04 asking for a reset changes nothing on the account", async () => {
-    const db = app.db();
-    const row = () => db.prepare("SELECT * FROM users WHERE username = 'req4user'").get();
+    const row = () => probe.userRow("req4user");
     const before = row();
     const signedIn = client();
     expect((await signedIn.post("/login", { identifier: "req4user", password: PASSWORD })).status).toBe(302);
@@ -324,9 +326,8 @@ describe("REQ: limits and hostile input", () => {
     const received = mail.to("req6user@example.test");
     expect(received).toHaveLength(variants.length);
     for (const m of received) expect(m.text).toContain("req6user");
-    const user = app.db().prepare("SELECT id FROM users WHERE username = 'req6user'").get() as { id: string };
-    const flows = app.db().prepare("SELECT COUNT(*) AS n FROM recovery_flows WHERE user_id = ?").get(user.id) as { n: number };
-    expect(flows.n).toBe(variants.length);
+    const user = probe.userRow("req6user")!;
+    expect(probe.flowsOf(user.id)).toHaveLength(variants.length);
     // Nothing went anywhere else.
     const newMail = mail.messages.slice(messagesBefore);
     expect(newMail.map((m) => m.to.join(","))).toEqual(variants.map(() => "req6user@example.test"));
@@ -346,7 +347,7 @@ describe("REQ: limits and hostile input", () => {
       const body = await page.text();
       expect(page.status).toBe(200);
       expect(body).not.toMatch(/\bat \S+ \(|Error:|451|temporarily unavailable|stack/i);
-      const row = app.db().prepare("SELECT id FROM outbox WHERE recipient = 'req7user@example.test' ORDER BY created_at DESC LIMIT 1").get() as { id: string };
+      const row = probe.latestOutboxOf("req7user@example.test")!;
       const deadline = Date.now() + 10_000;
       let failure: Record<string, unknown> | undefined;
       while (!failure && Date.now() < deadline) {
@@ -407,7 +408,7 @@ describe("EML", () => {
       expect(m.to.every((t) => !/evil/.test(t))).toBe(true);
     }
     // The outbox (what the SMTP envelope is built from) names single, clean recipients only.
-    const recipients = app.db().prepare("SELECT recipient FROM outbox WHERE channel = 'email'").all() as { recipient: string }[];
+    const recipients = probe.outboxByChannel("email");
     for (const { recipient } of recipients) {
       expect(recipient).not.toMatch(/[\r\n,;]|evil/);
       expect(isValidEmail(recipient)).toBe(true);

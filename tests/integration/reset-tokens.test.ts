@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RELAXED_LIMITS, ROOT, startApp, type TestApp } from "../helpers/app";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
+import { probes } from "../helpers/probes";
 import { randomToken } from "~/security/crypto.server";
 
 /**
@@ -34,6 +35,8 @@ function client(ip = nextIp()): Client {
 
 const USERS = ["tok1", "tok2", "tok3a", "tok3u", "tok4a", "tok4p", "tok5", "tok6", "tok7", "tok8", "tok9", "tok10", "tok11", "tok12"];
 const email = (u: string) => `${u}@example.test`;
+const probe = probes(() => app);
+
 
 beforeAll(async () => {
   mail = await startSmtpSink();
@@ -99,16 +102,8 @@ async function signIn(identifier: string, password: string): Promise<number> {
   return res.status;
 }
 
-function userRow(username: string) {
-  return app.db().prepare("SELECT * FROM users WHERE username = ?").get(username) as { id: string; password_hash: string | null };
-}
-
-function latestFlow(username: string, purpose = "reset") {
-  return app
-    .db()
-    .prepare("SELECT f.* FROM recovery_flows f JOIN users u ON u.id = f.user_id WHERE u.username = ? AND f.purpose = ? ORDER BY f.created_at DESC, f.rowid DESC LIMIT 1")
-    .get(username, purpose) as { id: string; status: string; consumed_at: number | null; link_token_hash: string; code_hash: string | null; expires_at: number };
-}
+const userRow = (username: string) => probe.userRow(username)!;
+const latestFlow = (username: string, purpose = "reset") => probe.flowOf(username, purpose)!;
 
 function rawRequest(options: { method: string; path: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -155,7 +150,6 @@ describe("TOK: reset links", () => {
 
   test("TOK-02 only sha256(token) is stored; the code is not stored raw; the queued payload is erased once sent", async () => {
     const r = await requestReset("tok2");
-    const db = app.db();
     const flow = latestFlow("tok2");
     expect(flow.link_token_hash).toBe(sha256hex(r.token));
     expect(flow.code_hash).not.toBe(r.code);
@@ -164,7 +158,7 @@ describe("TOK: reset links", () => {
     const deadline = Date.now() + 5000;
     let row: { status: string; payload: string | null } | undefined;
     while (Date.now() < deadline) {
-      row = db.prepare("SELECT status, payload FROM outbox WHERE recipient = ? ORDER BY created_at DESC LIMIT 1").get(email("tok2")) as typeof row;
+      row = probe.latestOutboxOf(email("tok2"));
       if (row?.status === "sent") break;
       await sleep(20);
     }
@@ -172,14 +166,11 @@ describe("TOK: reset links", () => {
     expect(row?.payload).toBeNull();
     // No column of any table holds the raw token or the code.
     const codeRe = new RegExp(`(?<![0-9A-Za-z])${r.code}(?![0-9A-Za-z])`);
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
-    for (const { name } of tables) {
-      for (const rowData of db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[]) {
-        for (const [col, value] of Object.entries(rowData)) {
-          const text = Buffer.isBuffer(value) ? value.toString("latin1") : String(value);
-          expect(text.includes(r.token), `${name}.${col} holds the token`).toBe(false);
-          expect(codeRe.test(text), `${name}.${col} holds the code`).toBe(false);
-        }
+    for (const { table: name, row: rowData } of probe.everyRow()) {
+      for (const [col, value] of Object.entries(rowData)) {
+        const text = Buffer.isBuffer(value) ? value.toString("latin1") : String(value);
+        expect(text.includes(r.token), `${name}.${col} holds the token`).toBe(false);
+        expect(codeRe.test(text), `${name}.${col} holds the code`).toBe(false);
       }
     }
   });
@@ -253,8 +244,8 @@ describe("TOK: reset links", () => {
     expect(await signIn("tok4p", loserPassword)).toBe(400);
     const flow = latestFlow("tok4p");
     expect(flow.status).toBe("consumed");
-    const changed = app.db().prepare("SELECT COUNT(*) AS n FROM audit_events WHERE event = 'password_reset_completed' AND user_id = ?").get(userRow("tok4p").id) as { n: number };
-    expect(changed.n).toBe(1);
+    const changed = probe.auditEvents({ event: "password_reset_completed", userId: userRow("tok4p").id });
+    expect(changed).toHaveLength(1);
   });
 
   test("TOK-05 the link is accepted at TTL-1s and rejected at TTL+1s", async () => {
@@ -309,7 +300,7 @@ describe("TOK: reset links", () => {
     expect(new URL(link).origin).toBe(app.origin);
     expect(m.text + m.html).not.toContain("evil.test");
 
-    const flowsBefore = (app.db().prepare("SELECT COUNT(*) AS n FROM recovery_flows").get() as { n: number }).n;
+    const flowsBefore = probe.flowCount();
     const mailsBefore = mail.messages.length;
     const body = new URLSearchParams({ identifier: "tok7" }).toString();
     const foreign = await rawRequest({
@@ -336,7 +327,7 @@ describe("TOK: reset links", () => {
     expect(foreign2.status).toBe(421);
     await sleep(500);
     expect(mail.messages.length).toBe(mailsBefore);
-    expect((app.db().prepare("SELECT COUNT(*) AS n FROM recovery_flows").get() as { n: number }).n).toBe(flowsBefore);
+    expect(probe.flowCount()).toBe(flowsBefore);
   });
 
   test("TOK-08 the landing page sends Referrer-Policy: no-referrer and loads nothing from elsewhere", async () => {

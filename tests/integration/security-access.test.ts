@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { outboxSettled, startApp, type TestApp } from "../helpers/app";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 import { Client, prestagedPost } from "../helpers/http";
+import { pick, probes } from "../helpers/probes";
 
 /**
  * Regression tests for the security review of 2026-11-27 (shared/reviews/security-2026-11-27.md):
@@ -83,9 +84,9 @@ afterAll(async () => {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-const userId = (n: Name) => (app.db().prepare("SELECT id FROM users WHERE username = ?").get(U[n]) as { id: string }).id;
-const locksOf = (n: Name) =>
-  app.db().prepare("SELECT reason, ended_at FROM account_locks WHERE user_id = ? AND ended_at IS NULL").all(userId(n)) as { reason: string }[];
+const db = probes(() => app);
+const userId = (n: Name) => db.userId(U[n]);
+const locksOf = (n: Name) => pick(db.openLocksOf(userId(n)), "reason", "ended_at");
 const sessionOf = (c: Client) => c.cookies.get("session") ?? c.cookies.get("__Host-session");
 const pathOf = (link: string) => new URL(link).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -328,10 +329,7 @@ describe("M4 L14 a stranger's request never cancels another browser's flow", () 
     const nobody = await probe(`nobody${run}`, `nobody${run}@example.test`);
     expect(nobody).toEqual(account);
     // The spellings of one number share one per-identifier key: flows carry the same key.
-    const keys = app
-      .db()
-      .prepare("SELECT DISTINCT identifier_key FROM recovery_flows WHERE requested_via = 'phone' AND user_id = ?")
-      .all(userId("m4")) as unknown[];
+    const keys = [...new Set(db.flowsOf(userId("m4")).filter((f) => f.requested_via === "phone").map((f) => f.identifier_key))];
     expect(keys).toHaveLength(1);
   });
 
@@ -457,7 +455,7 @@ describe("PWD-06 L8 a password that can no longer be trusted must be replaced at
     expect(locksOf("pwd06").map((l) => l.reason)).toEqual(["reported_compromise"]);
 
     const staff = await staffSignedIn();
-    const ticket = app.db().prepare("SELECT id FROM tickets WHERE matched_user_id = ? AND source = 'report'").get(userId("pwd06")) as { id: string };
+    const [ticket] = db.ticketsOf(userId("pwd06"), "report");
     const unlocked = await staff.post(`/support/tickets/${ticket.id}`, { action: "unlock", note: "Owner verified on a call" });
     expect(unlocked.status).toBeLessThan(400);
     expect(locksOf("pwd06")).toEqual([]);
@@ -489,7 +487,7 @@ describe("PWD-06 L8 a password that can no longer be trusted must be replaced at
 // ---- recovery codes back up a factor ----------------------------------------------------------
 
 describe("L9 MFA-01 MFA-03 recovery codes never stand alone", () => {
-  const codeCount = () => (app.db().prepare("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = ?").get(userId("l9")) as { n: number }).n;
+  const codeCount = () => db.recoveryCodesOf(userId("l9")).length;
 
   test("L9 MFA-01 no codes without an authenticator app or passkey, and they go with the last one", async () => {
     const plain = await signIn(U.l9);

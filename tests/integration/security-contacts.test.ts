@@ -1,12 +1,14 @@
 import fs from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
-import { freshTotp, portalNow, totpAt } from "../helpers/totp";
+import { freshTotp, portalNow } from "../helpers/totp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { outboxSettled, startApp, type TestApp } from "../helpers/app";
-import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { customers, pathOf, readable, reportLinkIn } from "../helpers/customer";
+import { linkIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
+import { pick, probes } from "../helpers/probes";
 import { smsCode, startSmsReceiver, type Sms, type SmsReceiver } from "../helpers/sms-receiver";
+import { staffDriver, type StaffLogin } from "../helpers/staff";
 
 /**
  * Contact takeover and "This wasn't me" (security review 2026-11-27: M3, L3, L10, L15 and the
@@ -48,11 +50,10 @@ const USERS: Record<string, string> = {
 };
 const name = (key: string) => `sc${key}`;
 
-let ipCounter = 0;
-function client(ip?: string): Client {
-  ipCounter++;
-  return new Client(app.origin, { "x-forwarded-for": ip ?? `10.66.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}` });
-}
+const customer = customers(() => ({ app, mail, sms }), { ip: "10.66" });
+const staff = staffDriver(() => app, { client: () => customer.client(), password: STAFF_PASSWORD });
+const probe = probes(() => app);
+const { client, nthMail, countMail } = customer;
 
 beforeAll(async () => {
   [mail, sms] = await Promise.all([startSmtpSink(), startSmsReceiver({ webhookSecret: SECRET })]);
@@ -79,7 +80,7 @@ beforeAll(async () => {
   ]);
   for (const r of results) expect(r.code, r.stderr).toBe(0);
   // Imported accounts have no password: each gets one through an ordinary email reset.
-  await Promise.all(Object.keys(USERS).map((k) => setPasswordByReset(name(k))));
+  await Promise.all(Object.keys(USERS).map((k) => customer.resetPassword(name(k), email(name(k)), PASSWORD)));
 }, 120_000);
 
 afterAll(async () => {
@@ -90,119 +91,25 @@ afterAll(async () => {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-const pathOf = (link: string) => new URL(link).pathname;
-
-async function nthMail(address: string, subject: RegExp, n = 0): Promise<CaughtMail> {
-  const pick = () => mail.to(address).filter((m) => subject.test(m.subject))[n];
-  await mail.waitFor(() => pick() !== undefined);
-  return pick();
-}
-const countMail = (address: string, subject: RegExp) => mail.to(address).filter((m) => subject.test(m.subject)).length;
-
-async function setPasswordByReset(username: string): Promise<void> {
-  const c = client();
-  expect((await c.post("/forgot-password", { identifier: username })).status).toBe(303);
-  const m = await nthMail(email(username), /^Reset your/);
-  expect((await c.post(pathOf(linkIn(m, "/reset/")), {})).status).toBe(303);
-  const done = await c.post("/reset/password", { password: PASSWORD, confirm: PASSWORD });
-  expect(done.status, username).toBe(303);
-}
-
+/** A signed-in client (this file's password; accounts without a second factor). */
 async function signIn(username: string): Promise<Client> {
-  const c = client();
-  const res = await c.post("/login", { identifier: username, password: PASSWORD });
-  expect(res.status).toBe(302);
-  expect(res.headers.get("location")).toBe("/account");
+  const { c, status, location } = await customer.signIn(username, PASSWORD);
+  expect(status).toBe(302);
+  expect(location).toBe("/account");
   return c;
 }
-
-/** True while the client's session still opens /account. */
-async function signedIn(c: Client): Promise<boolean> {
-  const res = await c.get("/account");
-  await res.arrayBuffer();
-  return res.status === 200;
-}
-
-function user(username: string) {
-  return app.db().prepare("SELECT * FROM users WHERE username = ?").get(username) as {
-    id: string;
-    email: string;
-    email_verified: number;
-    phone: string | null;
-    phone_verified: number;
-  };
-}
-
-type TicketRow = {
-  id: string;
-  reference: string;
-  source: string;
-  contact_email: string;
-  contact_phone: string | null;
-  contact_confirmed: number;
-  details: string | null;
-  matched_user_id: string | null;
-};
-const reportTickets = (username: string) =>
-  app.db().prepare("SELECT * FROM tickets WHERE matched_user_id = ? AND source = 'report' ORDER BY created_at").all(user(username).id) as TicketRow[];
-const locks = (username: string) =>
-  app.db().prepare("SELECT reason, ended_at FROM account_locks WHERE user_id = ?").all(user(username).id) as { reason: string; ended_at: number | null }[];
-const sessionCount = (username: string) =>
-  (app.db().prepare("SELECT COUNT(*) AS n FROM sessions WHERE subject_type = 'user' AND subject_id = ?").get(user(username).id) as { n: number }).n;
-
-/** The "This wasn't me" link in an email or a text message. */
-function reportLinkIn(text: string): string {
-  const m = text.match(/https?:\/\/[^\s)\]]+\/report\/[A-Za-z0-9_-]{43}/);
-  if (!m) throw new Error(`no report link in: ${text}`);
-  return m[0];
-}
-
-/** HTML as a reader sees it. */
-const readable = (html: string) =>
-  html
-    .replace(/<!-- -->/g, "")
-    .replace(/<[^>]+>/g, "")
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ");
-
+const signedIn = customer.isSignedIn;
+const user = (username: string) => probe.userRow(username)!;
+const reportTickets = (username: string) => probe.ticketsOf(user(username).id, "report");
+const locks = (username: string) => pick(probe.locksOf(user(username).id), "reason", "ended_at");
+const sessionCount = (username: string) => probe.sessionsOf(user(username).id);
 
 const CONTACT_CHANGED = /email address was changed|phone number was changed/;
 const SETTINGS_CHANGED = /security settings changed/;
 
-/** Changes the email on a signed-in client with the code from the new inbox. */
-async function changeEmail(c: Client, to: string): Promise<void> {
-  const n = countMail(to, /Confirm your new/);
-  expect((await c.post("/account/email", { intent: "start", value: to })).status).toBe(303);
-  const code = codeIn(await nthMail(to, /Confirm your new/, n));
-  const done = await c.post("/account/email", { intent: "verify", code });
-  expect(done.status).toBe(303);
-  expect(done.headers.get("location")).toBe("/account?changed=email");
-}
-
-/** Sets up the authenticator app on a recently signed-in client; returns its key. */
-async function enrolTotp(c: Client): Promise<string> {
-  const page = await c.get("/account/totp");
-  expect(page.status).toBe(200);
-  const secret = (await page.text()).match(/data-testid="totp-secret"[^>]*>([A-Z2-7]+)</)?.[1];
-  expect(secret).toBeTruthy();
-  const done = await c.post("/account/totp", { code: await totpAt(app, secret!) });
-  expect(done.status).toBe(303);
-  expect(done.headers.get("location")).toBe("/account/security");
-  return secret!;
-}
-
-/** Password, then the authenticator code. */
-async function signInWithTotp(username: string, secret: string): Promise<Client> {
-  const c = client();
-  const res = await c.post("/login", { identifier: username, password: PASSWORD });
-  expect(res.headers.get("location")).toBe("/login/verify");
-  const done = await c.post("/login/verify", { intent: "totp", value: await freshTotp(app, secret) });
-  expect(done.status).toBe(303);
-  expect(done.headers.get("location")).toBe("/account");
-  return c;
-}
+const changeEmail = customer.changeEmail;
+const enrolTotp = (c: Client) => customer.enrolTotp(c);
+const signInWithTotp = (username: string, secret: string) => customer.signInWithTotp(username, PASSWORD, secret);
 
 /**
  * A passkey row as the registration ceremony would store it. Registering a real one needs a
@@ -210,44 +117,17 @@ async function signInWithTotp(username: string, secret: string): Promise<Client>
  */
 function insertPasskey(username: string, passkeyName: string, createdAt: number): string {
   const id = `test-${passkeyName.replace(/\W/g, "")}-${Math.random().toString(36).slice(2)}`;
-  const db = new Database(app.dbPath);
-  db.pragma("busy_timeout = 5000");
-  try {
-    db.prepare("INSERT INTO passkeys (id, user_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, 0, '[]', ?, ?)").run(
-      id,
-      user(username).id,
-      Buffer.from("not-a-real-key"),
-      passkeyName,
-      createdAt,
-    );
-  } finally {
-    db.close();
-  }
+  probe.insertPasskey({ id, userId: user(username).id, name: passkeyName, createdAt });
   return id;
 }
-const passkeyNames = (username: string) =>
-  (app.db().prepare("SELECT name FROM passkeys WHERE user_id = ? ORDER BY created_at").all(user(username).id) as { name: string }[]).map((r) => r.name);
+const passkeyNames = (username: string) => probe.passkeysOf(user(username).id).map((r) => r.name);
 
-/** Password, then the authenticator set-up page: a signed-in staff client. */
+/** A signed-in staff client: the first time, password and authenticator set-up; afterwards, password and a fresh code. */
+let staffLogin: StaffLogin | undefined;
 async function staffClient(): Promise<Client> {
-  const s = client();
-  const login = await s.post("/support/login", { email: STAFF_EMAIL, password: STAFF_PASSWORD });
-  expect(login.status).toBe(303);
-  if (login.headers.get("location") === "/support/setup") {
-    const setup = await (await s.get("/support/setup")).text();
-    const key = setup.match(/data-testid="totp-secret"[^>]*>([A-Z2-7]+)</)?.[1];
-    expect(key).toBeTruthy();
-    staffKey = key!;
-    const done = await s.post("/support/setup", { code: await totpAt(app, key!) });
-    expect(done.status).toBe(303);
-  } else {
-    expect(login.headers.get("location")).toBe("/support/verify");
-    const done = await s.post("/support/verify", { code: await freshTotp(app, staffKey) });
-    expect(done.status).toBe(303);
-  }
-  return s;
+  staffLogin = staffLogin ? await staff.signIn(staffLogin) : await staff.enrol(STAFF_EMAIL);
+  return staffLogin.c;
 }
-let staffKey = "";
 
 // ---- M3 -------------------------------------------------------------------------------------
 
@@ -294,7 +174,7 @@ describe("M3 contact takeover", () => {
     const [ticket] = reportTickets(u);
     expect(ticket).toMatchObject({ contact_email: oldAddress, contact_phone: null, contact_confirmed: 1 });
     expect(ticket.details).toContain(`The email address was restored to ${oldAddress} (the change to ${attacker} was undone)`);
-    expect(app.db().prepare("SELECT actor, action FROM ticket_events WHERE ticket_id = ? AND action = 'email_restored'").all(ticket.id)).toEqual([
+    expect(pick(probe.ticketEvents(ticket.id).filter((e) => e.action === "email_restored"), "actor", "action")).toEqual([
       { actor: "system", action: "email_restored" },
     ]);
     // Nothing of the ticket went to the attacker's address (support's acknowledgement included).
@@ -335,7 +215,7 @@ describe("M3 contact takeover", () => {
     });
     expect(res.status).toBe(200);
     const reference = readable(await res.text()).match(/AR-[A-Z0-9]{4}-[A-Z0-9]{4}/)?.[0];
-    const ticket = app.db().prepare("SELECT id FROM tickets WHERE reference = ?").get(reference) as { id: string };
+    const ticket = probe.ticketRow(reference!)!;
     const s = await staffClient();
     const viewText = readable(await (await s.get(`/support/tickets/${ticket.id}`)).text());
     expect(viewText).toMatch(/matches contact, but changed \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC: not proof of identity/);
@@ -355,13 +235,7 @@ describe("L10 report links", () => {
     const text: Sms = await sms.waitFor((m) => m.to === phone && /was changed/.test(m.body));
     const smsLink = reportLinkIn(text.body);
     expect(new Set([oldLink, newLink, smsLink]).size).toBe(3);
-    const rows = app.db().prepare("SELECT channel, recipient, restore_kind, created_at, expires_at FROM report_tokens WHERE user_id = ? AND event = 'email_changed' ORDER BY recipient").all(user(u).id) as {
-      channel: string;
-      recipient: string;
-      restore_kind: string | null;
-      created_at: number;
-      expires_at: number;
-    }[];
+    const rows = probe.reportTokensOf(user(u).id, "email_changed");
     expect(rows.map((r) => [r.channel, r.recipient, r.restore_kind])).toEqual([
       ["sms", phone, null],
       ["email", newAddress, null],
@@ -423,7 +297,7 @@ describe("L3 SES-02 contact and factor changes end other sessions", () => {
     expect(sessionCount(u)).toBe(1);
     const used = await b.post(pathOf(linkIn(resetMail, "/reset/")), {});
     expect(used.status).toBeGreaterThanOrEqual(400);
-    expect((app.db().prepare("SELECT COUNT(*) AS n FROM recovery_flows WHERE user_id = ? AND status = 'active'").get(user(u).id) as { n: number }).n).toBe(0);
+    expect(probe.activeFlowsOf(user(u).id)).toHaveLength(0);
   });
 
   test("L3 SES-02 changing the phone ends other sessions", async () => {
@@ -501,15 +375,15 @@ describe("H1 a report removes recently added factors", () => {
     expect((await c.post("/account/security", { intent: "regenerate" })).status).toBe(200);
 
     expect((await client().post(pathOf(reportLinkIn(notice.text)), {})).status).toBe(200);
-    expect(app.db().prepare("SELECT * FROM user_totp WHERE user_id = ?").get(user(fresh).id)).toBeUndefined();
+    expect(probe.totpRow(user(fresh).id)).toBeUndefined();
     expect(passkeyNames(fresh)).toEqual(["Owner phone"]);
-    expect((app.db().prepare("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = ?").get(user(fresh).id) as { n: number }).n).toBe(0);
+    expect(probe.recoveryCodesOf(user(fresh).id)).toHaveLength(0);
     const [ticket] = reportTickets(fresh);
     expect(ticket.details).toMatch(/Removed because they were added in the 7 days before the report: .*passkey "Intruder key" added \d{4}-\d{2}-\d{2}/);
     expect(ticket.details).toMatch(/authenticator app added \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
     expect(ticket.details).toMatch(/10 recovery codes created/);
     expect(ticket.details).not.toContain("Owner phone");
-    const auditRow = app.db().prepare("SELECT details FROM audit_events WHERE user_id = ? AND event = 'compromise_reported'").get(user(fresh).id) as { details: string };
+    const [auditRow] = probe.auditEvents({ userId: user(fresh).id, event: "compromise_reported" });
     const details = JSON.parse(auditRow.details) as Record<string, unknown>;
     expect(details.removed_passkeys).toMatch(/^passkey "Intruder key" added \d{4}-/);
     expect(details.removed_totp).toMatch(/^authenticator app added \d{4}-/);
@@ -524,9 +398,9 @@ describe("H1 a report removes recently added factors", () => {
     expect((await o.post("/account/security", { intent: "regenerate" })).status).toBe(200);
     const oldNotice = await nthMail(email(old), SETTINGS_CHANGED, n);
     expect((await client().post(pathOf(reportLinkIn(oldNotice.text)), {})).status).toBe(200);
-    expect(app.db().prepare("SELECT confirmed_at FROM user_totp WHERE user_id = ?").get(user(old).id)).toBeTruthy();
+    expect(probe.totpRow(user(old).id)).toBeTruthy();
     expect(passkeyNames(old)).toEqual(["Owner laptop"]);
-    expect((app.db().prepare("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = ?").get(user(old).id) as { n: number }).n).toBe(0);
+    expect(probe.recoveryCodesOf(user(old).id)).toHaveLength(0);
     const [oldTicket] = reportTickets(old);
     expect(oldTicket.details).toContain("10 recovery codes created");
     expect(oldTicket.details).not.toMatch(/authenticator app added|Owner laptop/);
@@ -554,7 +428,7 @@ describe("L15 ticket confirm links", () => {
     const ack = await nthMail(contact, /We received your request/);
     return { reference, link: pathOf(linkIn(ack, "/assisted-recovery/confirm/")) };
   }
-  const confirmed = (reference: string) => (app.db().prepare("SELECT contact_confirmed FROM tickets WHERE reference = ?").get(reference) as { contact_confirmed: number }).contact_confirmed;
+  const confirmed = (reference: string) => probe.ticketRow(reference)!.contact_confirmed;
 
   test("L15 TOK-05 TOK-09 ticket confirm links expire after 7 days and invalid ones are throttled", async () => {
     // Expiry: a week and a second after the ticket, the link is refused with a friendly 410.

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RELAXED_LIMITS, outboxSettled, startApp, type TestApp } from "../helpers/app";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
+import { probes } from "../helpers/probes";
 
 /**
  * Secrets never reach the log (review finding M7; SECURITY.md LOG-02, OTP-02). One portal with a
@@ -93,8 +94,9 @@ async function nthMail(address: string, subject: RegExp, n: number): Promise<Cau
 }
 const countMail = (address: string, subject: RegExp) => mail.to(address).filter((m) => subject.test(m.subject)).length;
 
-type Sms = { id: number; recipients: string; text_body: string };
-const allSms = () => app.db().prepare("SELECT id, recipients, text_body FROM dev_mailbox WHERE channel = 'sms' ORDER BY id").all() as Sms[];
+const probe = probes(() => app);
+const allSms = probe.devMailboxSms;
+type Sms = ReturnType<typeof allSms>[number];
 
 /** Waits for a text message to PHONE after `afterId` whose body matches. */
 async function nextSms(afterId: number, body: RegExp, timeoutMs = 10_000): Promise<Sms> {
@@ -140,7 +142,7 @@ describe("LOG-01 sign-out", () => {
     expect(signedIn.headers.get("location")).toBe("/account");
     const out = await c.post("/logout", {}, { "user-agent": "logs-test-browser/1.0" });
     expect(out.status).toBe(302);
-    const id = (app.db().prepare("SELECT id FROM users WHERE username = ?").get(FACTOR_USER) as { id: string }).id;
+    const id = probe.userId(FACTOR_USER);
     let line: Record<string, unknown> | undefined;
     for (let i = 0; i < 50 && !line; i++, await sleep(20)) {
       line = app

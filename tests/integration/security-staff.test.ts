@@ -1,8 +1,11 @@
 import { totpAt } from "../helpers/totp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startApp, type TestApp } from "../helpers/app";
+import { customers, sleep } from "../helpers/customer";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client, prestagedPost } from "../helpers/http";
+import { pick, probes } from "../helpers/probes";
+import { staffDriver } from "../helpers/staff";
 
 /**
  * Staff sign-in hardening (security review 2026-11-27: H2, L1, L12 and the staff half of M6;
@@ -23,13 +26,10 @@ const SUPPORT = "support@localhost";
 const STAFF_PASSWORD = "staff pass words here ok";
 const STAFF = ["locked", "unlocker", "victim", "replay", "race", "disabled", "viewer", "setup", "delayed"].map((n) => `${n}@staff.test`);
 
-let ipCounter = 0;
-const nextIp = () => {
-  ipCounter++;
-  return `10.88.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
-};
-const client = (ip = nextIp()) => new Client(app.origin, { "x-forwarded-for": ip });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const customer = customers(() => ({ app, mail }), { ip: "10.88" });
+const staff = staffDriver(() => app, { client: () => customer.client(), password: STAFF_PASSWORD });
+const probe = probes(() => app);
+const { client, nextIp } = customer;
 
 beforeAll(async () => {
   mail = await startSmtpSink();
@@ -37,8 +37,7 @@ beforeAll(async () => {
     smtpUrl: mail.url,
     env: { TRUST_PROXY: "loopback", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24", LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "10" },
   });
-  const results = await Promise.all(STAFF.map((e) => app.cli(["staff", "add", "--email", e, "--name", e.split("@")[0], "--password-stdin"], STAFF_PASSWORD)));
-  for (const r of results) expect(r.code, r.stderr).toBe(0);
+  await staff.add(...STAFF);
 }, 90_000);
 
 afterAll(async () => {
@@ -57,53 +56,14 @@ async function wrongCode(secret: string, seed = 0): Promise<string> {
   }
 }
 
-type StaffRow = {
-  id: string;
-  status: string;
-  failed_code_count: number;
-  failed_password_count: number;
-  locked_at: number | null;
-  locked_ip: string | null;
-  totp_last_step: number;
-  totp_confirmed_at: number | null;
-};
-const staffRow = (address: string) => app.db().prepare("SELECT * FROM staff WHERE email = ?").get(address) as StaffRow;
-const staffSessions = (id: string) => (app.db().prepare("SELECT COUNT(*) AS n FROM sessions WHERE subject_type = 'staff' AND subject_id = ?").get(id) as { n: number }).n;
-const auditRows = (event: string) =>
-  app.db().prepare("SELECT actor_type, actor_id, user_id, details, ip FROM audit_events WHERE event = ? ORDER BY seq").all(event) as {
-    actor_type: string;
-    actor_id: string | null;
-    user_id: string | null;
-    details: string;
-    ip: string | null;
-  }[];
+const staffRow = (address: string) => probe.staffRow(address)!;
+const staffSessions = probe.staffSessionsOf;
+const auditRows = (event: string) => probe.auditEvents({ event });
 
-type StaffLogin = { c: Client; secret: string; id: string; email: string };
-
-async function passwordStep(address: string, c = client(), password = STAFF_PASSWORD): Promise<Response> {
-  return c.post("/support/login", { email: address, password });
-}
-
-/** Password, then the authenticator set-up page: reads the key and confirms a current code. */
-async function enrolStaff(address: string): Promise<StaffLogin> {
-  const c = client();
-  const res = await passwordStep(address, c);
-  expect(res.headers.get("location")).toBe("/support/setup");
-  const html = await (await c.get("/support/setup")).text();
-  const secret = html.match(/data-testid="totp-secret"[^>]*>([A-Z2-7]+)</)?.[1];
-  expect(secret, "TOTP key on the setup page").toBeTruthy();
-  const done = await c.post("/support/setup", { code: await totpAt(app, secret!) });
-  expect(done.status).toBe(303);
-  return { c, secret: secret!, id: staffRow(address).id, email: address };
-}
-
-/** A fresh sign-in with a code from the next time step (never a replay); returns the response. */
-async function signIn(s: StaffLogin, c = client()): Promise<{ c: Client; res: Response }> {
-  await app.advanceClock(30_000);
-  const pw = await passwordStep(s.email, c);
-  if (pw.status !== 303) return { c, res: pw };
-  return { c, res: await c.post("/support/verify", { code: await totpAt(app, s.secret) }) };
-}
+const passwordStep = staff.passwordStep;
+const enrolStaff = (address: string) => staff.enrol(address);
+/** A fresh sign-in with a code from the next time step (never a replay); returns the answer as it came. */
+const signIn = (s: { email: string; secret: string }, c = client()) => staff.trySignIn(s, c);
 
 const withoutNonce = (html: string) => html.replace(/nonce="[^"]*"/g, "");
 
@@ -231,7 +191,7 @@ describe("H2 staff lock after 10 wrong authenticator codes", () => {
     const ok = await helper.c.post("/support/staff", { intent: "unlock", staffId: victim.id, note: "Called Vic on the desk phone; she mistyped. #unl-1" });
     expect(ok.status).toBe(200);
     expect(staffRow(victim.email)).toMatchObject({ locked_at: null, failed_code_count: 0 });
-    expect(app.db().prepare("SELECT actor, action, note FROM staff_events WHERE staff_id = ? ORDER BY id").all(victim.id)).toEqual([
+    expect(pick(probe.staffEvents(victim.id), "actor", "action", "note")).toEqual([
       { actor: "system", action: "locked", note: null },
       { actor: `staff:${helper.id}`, action: "unlocked", note: "Called Vic on the desk phone; she mistyped. #unl-1" },
     ]);
@@ -387,7 +347,7 @@ describe("L12 staff lifecycle", () => {
       consent: "yes",
     };
     expect((await client().post("/assisted-recovery", form)).status).toBe(200);
-    const ticket = app.db().prepare("SELECT id FROM tickets WHERE contact_email = ?").get(contact) as { id: string };
+    const [ticket] = probe.ticketsByContact(contact);
     expect((await s.c.get(`/support/tickets/${ticket.id}`)).status).toBe(200);
     const views = auditRows("ticket_viewed").filter((r) => r.actor_id === s.id);
     expect(views).toHaveLength(1);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { outboxSettled, startApp, type TestApp } from "../helpers/app";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client, everything, shape } from "../helpers/http";
+import { pick, probes } from "../helpers/probes";
 import { smsCode, startSmsReceiver, verifyWebhookSignature, type SmsReceiver } from "../helpers/sms-receiver";
 
 /**
@@ -26,6 +27,8 @@ let twilioApp: TestApp; // SMS_PROVIDER=twilio, SMS_HOURLY_BUDGET=2
 let consoleApp: TestApp; // SMS_PROVIDER=console, no SMTP_URL
 
 const COMMON = { TRUST_PROXY: "loopback" };
+const probe = probes(() => app);
+const twilioProbe = probes(() => twilioApp);
 
 let ipCounter = 0;
 function client(target: TestApp = app): Client {
@@ -179,7 +182,7 @@ describe("reset and unlock by a texted code (webhook provider)", () => {
     expect(text.body).toMatch(/10 minutes/);
     // An SMS carries the code, never the link token.
     expect(text.body).not.toMatch(/\/reset\//);
-    const outboxRow = app.db().prepare("SELECT id, template, status FROM outbox WHERE id = ?").get(text.id) as { template: string; status: string };
+    const outboxRow = probe.outboxRow(text.id)!;
     expect(outboxRow.template).toBe("password-reset");
 
     const code = smsCode(text);
@@ -238,7 +241,7 @@ describe("reset and unlock by a texted code (webhook provider)", () => {
     expect(late.status).toBe(400);
     expect(await late.text()).toContain("This code has expired");
     expect((await c.get("/reset/password")).status).toBe(403);
-    const flow = app.db().prepare("SELECT status FROM recovery_flows WHERE user_id = (SELECT id FROM users WHERE username = 'smsexpire') ORDER BY created_at DESC").get() as { status: string };
+    const flow = probe.flowsOf(probe.userId("smsexpire")).at(-1)!;
     expect(flow.status).toBe("active"); // not completed: only a fresh code can go on
   });
 });
@@ -260,8 +263,7 @@ describe("OTP-08 SMS only to a verified phone, with a safer alternative and a ri
     await outboxSettled(app);
     expect(sms.to("+12025550174")).toHaveLength(0);
     expect(sms.to("+12025550175").length).toBeGreaterThanOrEqual(1);
-    const rows = app.db().prepare("SELECT COUNT(*) AS n FROM outbox WHERE recipient = '+12025550174'").get() as { n: number };
-    expect(rows.n).toBe(0);
+    expect(probe.outboxOf("+12025550174")).toHaveLength(0);
   });
 
   test("the code page of an email request offers 'Text me a code instead' and warns about SMS risks", async () => {
@@ -362,8 +364,7 @@ describe("OTP-07 and toll-fraud guards (silent to the customer, visible to opera
     await outboxSettled(app);
     await sms.waitFor((m) => m.to === "+12025550179");
     expect(sms.to("+442079460018")).toHaveLength(0);
-    const { n } = app.db().prepare("SELECT COUNT(*) AS n FROM outbox WHERE recipient = '+442079460018'").get() as { n: number };
-    expect(n).toBe(0);
+    expect(probe.outboxOf("+442079460018")).toHaveLength(0);
     expect(logLines(app).some((l) => l.msg === "SMS refused: country not in SMS_ALLOWED_COUNTRIES" && l.country === "GB")).toBe(true);
     expect(await metric(app, /^portal_throttled_total\{limit="sms_country"\}/)).toBeGreaterThanOrEqual(1);
   });
@@ -387,7 +388,7 @@ describe("delivery", () => {
     for (const r of attempts) expect(verifyWebhookSignature(SECRET, r.rawBody, r.headers["x-signature"])).toBe(true);
     expect(JSON.parse(attempts[0].rawBody).body).toBe(JSON.parse(attempts[1].rawBody).body);
     expect(sms.to("+12025550178")).toHaveLength(1);
-    const row = app.db().prepare("SELECT status, attempts, payload FROM outbox WHERE id = ?").get(ids[0]) as { status: string; attempts: number; payload: string | null };
+    const row = pick(probe.outboxRow(ids[0]), "status", "attempts", "payload");
     expect(row).toEqual({ status: "sent", attempts: 2, payload: null });
     expect(logLines(app).some((l) => l.outboxId === ids[0] && l.msg === "message send failed, will retry")).toBe(true);
   });
@@ -413,7 +414,7 @@ describe("Twilio adapter and the global SMS budget (one app: SMS_PROVIDER=twilio
     expect(req.status).toBe(201);
     expect(twilio.requests.filter((r) => r.status !== 201)).toEqual([]);
     await outboxSettled(twilioApp);
-    const row = twilioApp.db().prepare("SELECT status FROM outbox WHERE recipient = '+12025550191'").get() as { status: string };
+    const [row] = twilioProbe.outboxOf("+12025550191");
     expect(row.status).toBe("sent");
 
     // The texted code works.

@@ -1,0 +1,324 @@
+import Database from "better-sqlite3";
+import type { TestApp } from "./app";
+
+/**
+ * Probes: the ONE place where tests read the portal's database directly (and, for the few tests
+ * that tamper with it on purpose, write to it). Every probe is named for the fact it reads, so a
+ * test says `probe.openLocksOf(id)` rather than carrying SQL. When the portal also runs on
+ * PostgreSQL, this module is what changes; the tests do not.
+ *
+ * `probes(() => app)` takes a getter because test files start their portal in `beforeAll`.
+ * Rows are returned as stored (snake_case columns); `pick` narrows them for `toEqual`.
+ */
+
+export type UserRow = {
+  id: string;
+  username: string;
+  email: string;
+  email_verified: number;
+  phone: string | null;
+  phone_verified: number;
+  password_hash: string | null;
+  [column: string]: unknown;
+};
+export type FlowRow = {
+  id: string;
+  user_id: string;
+  purpose: string;
+  status: string;
+  code_hash: string | null;
+  code_attempts: number;
+  failed_count: number;
+  consumed_at: number | null;
+  link_token_hash: string;
+  expires_at: number;
+  requested_via: string;
+  identifier_key: string;
+  created_at: number;
+  [column: string]: unknown;
+};
+export type LockRow = {
+  id: string;
+  user_id: string;
+  reason: string;
+  locked_at: number;
+  locked_until: number | null;
+  ended_at: number | null;
+  end_reason: string | null;
+  ended_by: string | null;
+  [column: string]: unknown;
+};
+export type OutboxRow = {
+  id: string;
+  channel: string;
+  recipient: string;
+  template: string;
+  status: string;
+  attempts: number;
+  payload: string;
+  message_id: string | null;
+  last_error: string | null;
+  created_at: number;
+  [column: string]: unknown;
+};
+export type AuditRow = {
+  seq: number;
+  event: string;
+  outcome: string;
+  actor_type: string;
+  actor_id: string | null;
+  user_id: string | null;
+  details: string;
+  ip: string | null;
+  alg: string;
+  prev_hash: string;
+  hash: string;
+  [column: string]: unknown;
+};
+export type TicketRow = {
+  id: string;
+  reference: string;
+  category: string;
+  priority: string;
+  status: string;
+  source: string;
+  sla_due_at: number;
+  full_name: string;
+  contact_email: string;
+  contact_phone: string | null;
+  contact_confirmed: number;
+  confirm_token_hash: string | null;
+  details: string | null;
+  matched_user_id: string | null;
+  created_at: number;
+  [column: string]: unknown;
+};
+export type TicketEventRow = { id: number; ticket_id: string; actor: string; action: string; note: string | null; from_status: string | null; to_status: string | null };
+export type StaffRow = {
+  id: string;
+  email: string;
+  name: string;
+  status: string;
+  password_hash: string;
+  failed_code_count: number;
+  failed_password_count: number;
+  locked_at: number | null;
+  locked_ip: string | null;
+  totp_secret: string | null;
+  totp_last_step: number;
+  totp_confirmed_at: number | null;
+  [column: string]: unknown;
+};
+export type TotpRow = { user_id: string; secret: string; confirmed_at: number | null; last_step: number; created_at: number };
+export type RecoveryCodeRow = { id: string; user_id: string; code_hash: string; used_at: number | null; created_at: number };
+export type PasskeyRow = { id: string; user_id: string; name: string; created_at: number; [column: string]: unknown };
+export type FailureRow = { key: string; failures: number; delay_until: number; updated_at: number };
+export type ContactChangeRow = { kind: string; new_value: string; status: string; attempts: number; [column: string]: unknown };
+export type ReportTokenRow = { channel: string; recipient: string; restore_kind: string | null; created_at: number; expires_at: number; event: string; [column: string]: unknown };
+
+/** The listed columns of a row, or of each row (for `toEqual` on part of a row). */
+export function pick<T extends object, K extends keyof T>(rows: T[], ...keys: K[]): Pick<T, K>[];
+export function pick<T extends object, K extends keyof T>(row: T | undefined, ...keys: K[]): Pick<T, K> | undefined;
+export function pick<T extends object, K extends keyof T>(rows: T[] | T | undefined, ...keys: K[]) {
+  const one = (r: T) => Object.fromEntries(keys.map((k) => [k, r[k]])) as Pick<T, K>;
+  if (rows === undefined) return undefined;
+  return Array.isArray(rows) ? rows.map(one) : one(rows);
+}
+
+export type AuditFilter = {
+  event?: string | string[];
+  /** Events whose name starts with this (e.g. "ticket_"). */
+  eventPrefix?: string;
+  outcome?: string;
+  userId?: string | null;
+  actorId?: string;
+  actorType?: string;
+  /** Events whose details mention this text. */
+  mentioning?: string;
+  afterSeq?: number;
+};
+
+/** What probes need of a portal: its database file and a read-only handle on it. */
+export type ProbeTarget = Pick<TestApp, "db" | "dbPath">;
+
+/**
+ * Probes on a database file that no running portal owns (e.g. one the `migrate` CLI just
+ * created). `close()` releases the handle.
+ */
+export function probesAt(dbPath: string) {
+  let ro: Database.Database | undefined;
+  const target: ProbeTarget = { dbPath, db: () => (ro ??= new Database(dbPath, { readonly: true, fileMustExist: true })) };
+  return { ...probes(() => target), close: () => ro?.close() };
+}
+
+export function probes(getApp: () => ProbeTarget) {
+  const db = () => getApp().db();
+  const one = <T>(sql: string, ...params: unknown[]) => db().prepare(sql).get(...params) as T | undefined;
+  const all = <T>(sql: string, ...params: unknown[]) => db().prepare(sql).all(...params) as T[];
+  const count = (sql: string, ...params: unknown[]) => (db().prepare(sql).get(...params) as { n: number }).n;
+
+  /** A short-lived writable handle, for the tests that tamper on purpose. */
+  const writable = <T>(fn: (w: Database.Database) => T): T => {
+    const w = new Database(getApp().dbPath);
+    w.pragma("busy_timeout = 5000");
+    try {
+      return fn(w);
+    } finally {
+      w.close();
+    }
+  };
+
+  const userRow = (username: string) => one<UserRow>("SELECT * FROM users WHERE username = ?", username);
+  const userId = (username: string) => {
+    const row = userRow(username);
+    if (!row) throw new Error(`no user ${username}`);
+    return row.id;
+  };
+
+  return {
+    // ---- accounts ------------------------------------------------------------------------
+    userRow,
+    userId,
+    userExists: (username: string) => userRow(username) !== undefined,
+    userCount: () => count("SELECT COUNT(*) AS n FROM users"),
+    totpRow: (userId: string) => one<TotpRow>("SELECT * FROM user_totp WHERE user_id = ?", userId),
+    recoveryCodesOf: (userId: string) => all<RecoveryCodeRow>("SELECT * FROM recovery_codes WHERE user_id = ? ORDER BY created_at, rowid", userId),
+    passkeysOf: (userId: string) => all<PasskeyRow>("SELECT * FROM passkeys WHERE user_id = ? ORDER BY created_at, rowid", userId),
+    contactChangesOf: (userId: string) => all<ContactChangeRow>("SELECT * FROM contact_changes WHERE user_id = ? ORDER BY created_at, rowid", userId),
+    reportTokensOf: (userId: string, event: string) =>
+      all<ReportTokenRow>("SELECT * FROM report_tokens WHERE user_id = ? AND event = ? ORDER BY recipient", userId, event),
+
+    // ---- sessions ------------------------------------------------------------------------
+    /** How many customer sessions the account has. */
+    sessionsOf: (userId: string) => count("SELECT COUNT(*) AS n FROM sessions WHERE subject_type = 'user' AND subject_id = ?", userId),
+    /** How many staff sessions the staff member has. */
+    staffSessionsOf: (staffId: string) => count("SELECT COUNT(*) AS n FROM sessions WHERE subject_type = 'staff' AND subject_id = ?", staffId),
+    /** Every session of anyone (customers and staff). */
+    sessionCount: () => count("SELECT COUNT(*) AS n FROM sessions"),
+    sessionExists: (sessionId: string) => one("SELECT 1 FROM sessions WHERE id = ?", sessionId) !== undefined,
+
+    // ---- recovery flows ------------------------------------------------------------------
+    /** The newest flow of `username` for `purpose` ("reset" or "unlock"). */
+    flowOf: (username: string, purpose = "reset") =>
+      one<FlowRow>(
+        "SELECT f.* FROM recovery_flows f JOIN users u ON u.id = f.user_id WHERE u.username = ? AND f.purpose = ? ORDER BY f.created_at DESC, f.rowid DESC LIMIT 1",
+        username,
+        purpose,
+      ),
+    flowsOf: (userId: string) => all<FlowRow>("SELECT * FROM recovery_flows WHERE user_id = ? ORDER BY created_at, rowid", userId),
+    activeFlowsOf: (userId: string) => all<FlowRow>("SELECT * FROM recovery_flows WHERE user_id = ? AND status = 'active' ORDER BY created_at, rowid", userId),
+    /** How many recovery flows exist, of any account. */
+    flowCount: () => count("SELECT COUNT(*) AS n FROM recovery_flows"),
+    /** Active flows of any account for `purpose`, newest first. */
+    activeFlowsFor: (purpose: string) => all<FlowRow>("SELECT * FROM recovery_flows WHERE purpose = ? AND status = 'active' ORDER BY created_at DESC, rowid DESC", purpose),
+
+    // ---- locks and failures --------------------------------------------------------------
+    /** Every lock of the account, oldest first. */
+    locksOf: (userId: string) => all<LockRow>("SELECT * FROM account_locks WHERE user_id = ? ORDER BY locked_at, rowid", userId),
+    openLocksOf: (userId: string) => all<LockRow>("SELECT * FROM account_locks WHERE user_id = ? AND ended_at IS NULL ORDER BY locked_at, rowid", userId),
+    latestLockOf: (userId: string) => one<LockRow>("SELECT * FROM account_locks WHERE user_id = ? ORDER BY locked_at DESC, rowid DESC LIMIT 1", userId),
+    signInFailures: (key: string) => one<FailureRow>("SELECT * FROM sign_in_failures WHERE key = ?", key),
+
+    // ---- outbox --------------------------------------------------------------------------
+    /** Messages queued for one recipient, oldest first. */
+    outboxOf: (recipient: string) => all<OutboxRow>("SELECT * FROM outbox WHERE recipient = ? ORDER BY created_at, rowid", recipient),
+    /** The newest message queued for one recipient. */
+    latestOutboxOf: (recipient: string) => one<OutboxRow>("SELECT * FROM outbox WHERE recipient = ? ORDER BY created_at DESC, rowid DESC LIMIT 1", recipient),
+    outboxRow: (id: string) => one<OutboxRow>("SELECT * FROM outbox WHERE id = ?", id),
+    outboxCount: () => count("SELECT COUNT(*) AS n FROM outbox"),
+    outboxByTemplate: (template: string) => all<OutboxRow>("SELECT * FROM outbox WHERE template = ? ORDER BY created_at, rowid", template),
+    outboxByChannel: (channel: string) => all<OutboxRow>("SELECT * FROM outbox WHERE channel = ? ORDER BY created_at, rowid", channel),
+    /** Messages whose recipient contains `text` (any letter case). */
+    outboxToAnyContaining: (text: string) => all<OutboxRow>("SELECT * FROM outbox WHERE instr(lower(recipient), lower(?)) > 0", text),
+    /** Messages still pending or being sent. */
+    outboxUndelivered: () => count("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending')"),
+    /** Messages pending or being sent whose next attempt is due before `time` (epoch ms). */
+    outboxDueBefore: (time: number) => count("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?", time),
+    /** SMS kept by the development mailbox (console provider). */
+    devMailboxSms: () => all<{ id: number; recipients: string; text_body: string }>("SELECT id, recipients, text_body FROM dev_mailbox WHERE channel = 'sms' ORDER BY id"),
+
+    // ---- audit ---------------------------------------------------------------------------
+    /** Audit events matching every given condition, in chain order. */
+    auditEvents: (filter: AuditFilter = {}) => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (filter.event !== undefined) {
+        const events = Array.isArray(filter.event) ? filter.event : [filter.event];
+        where.push(`event IN (${events.map(() => "?").join(", ")})`);
+        params.push(...events);
+      }
+      if (filter.eventPrefix !== undefined) {
+        where.push("substr(event, 1, ?) = ?");
+        params.push(filter.eventPrefix.length, filter.eventPrefix);
+      }
+      const equal = (column: string, value: unknown) => {
+        where.push(`${column} = ?`);
+        params.push(value);
+      };
+      if (filter.outcome !== undefined) equal("outcome", filter.outcome);
+      if (filter.userId === null) where.push("user_id IS NULL");
+      else if (filter.userId !== undefined) equal("user_id", filter.userId);
+      if (filter.actorId !== undefined) equal("actor_id", filter.actorId);
+      if (filter.actorType !== undefined) equal("actor_type", filter.actorType);
+      if (filter.mentioning !== undefined) {
+        where.push("instr(details, ?) > 0");
+        params.push(filter.mentioning);
+      }
+      if (filter.afterSeq !== undefined) {
+        where.push("seq > ?");
+        params.push(filter.afterSeq);
+      }
+      return all<AuditRow>(`SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY seq`, ...params);
+    },
+    lastAuditEvent: () => one<AuditRow>("SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1"),
+
+    // ---- tickets and staff ---------------------------------------------------------------
+    ticketRow: (reference: string) => one<TicketRow>("SELECT * FROM tickets WHERE reference = ?", reference),
+    ticketById: (id: string) => one<TicketRow>("SELECT * FROM tickets WHERE id = ?", id),
+    /** Every ticket, in the order they were stored. */
+    allTickets: () => all<TicketRow>("SELECT * FROM tickets ORDER BY rowid"),
+    ticketCount: () => count("SELECT COUNT(*) AS n FROM tickets"),
+    ticketsByContact: (contactEmail: string) => all<TicketRow>("SELECT * FROM tickets WHERE contact_email = ? ORDER BY created_at, rowid", contactEmail),
+    /** Tickets matched to the account, optionally only those from one source ("form", "report"). */
+    ticketsOf: (userId: string, source?: string) =>
+      source === undefined
+        ? all<TicketRow>("SELECT * FROM tickets WHERE matched_user_id = ? ORDER BY created_at, rowid", userId)
+        : all<TicketRow>("SELECT * FROM tickets WHERE matched_user_id = ? AND source = ? ORDER BY created_at, rowid", userId, source),
+    ticketEvents: (ticketId: string) => all<TicketEventRow>("SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id", ticketId),
+    staffRow: (email: string) => one<StaffRow>("SELECT * FROM staff WHERE email = ?", email),
+    staffEvents: (staffId: string) => all<{ actor: string; action: string; note: string | null }>("SELECT * FROM staff_events WHERE staff_id = ? ORDER BY id", staffId),
+
+    // ---- schema --------------------------------------------------------------------------
+    /** Applied migrations, in order. */
+    migrations: () => all<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version"),
+    /** Names of every table (SQLite's own included). */
+    tableNames: () => all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").map((t) => t.name),
+
+    /** Every row of every table of the portal's own (for "this secret is stored nowhere" checks). */
+    everyRow: () =>
+      all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").flatMap(({ name }) =>
+        all<Record<string, unknown>>(`SELECT * FROM "${name}"`).map((row) => ({ table: name, row })),
+      ),
+
+    // ---- tampering on purpose ------------------------------------------------------------
+    /**
+     * Stores a passkey row as the registration ceremony would. Registering a real one needs a
+     * browser (tests/e2e/passkeys.spec.ts does); some tests only need its presence and age.
+     */
+    insertPasskey: (row: { id: string; userId: string; name: string; createdAt: number; publicKey?: Buffer }) =>
+      writable((w) =>
+        w
+          .prepare("INSERT INTO passkeys (id, user_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, 0, '[]', ?, ?)")
+          .run(row.id, row.userId, row.publicKey ?? Buffer.from("not-a-real-key"), row.name, row.createdAt),
+      ),
+    /** Stores a lock as staff would set it (no end time), for tests about who may lift it. */
+    insertStaffLock: (row: { id: string; userId: string; lockedAt: number }) =>
+      writable((w) =>
+        w
+          .prepare("INSERT INTO account_locks (id, user_id, reason, locked_at, locked_until, details, created_by) VALUES (?, ?, 'staff', ?, NULL, '{}', 'staff:test')")
+          .run(row.id, row.userId, row.lockedAt),
+      ),
+  };
+}
+
+export type Probes = ReturnType<typeof probes>;
