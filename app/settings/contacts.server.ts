@@ -1,16 +1,16 @@
 import { sendSecurityNotice } from "~/notices/notices.server";
-import type { AppLoadContext } from "@remix-run/node";
 import { findUserById, type User } from "~/accounts/accounts.server";
 import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
 import { normalisePhone } from "~/accounts/phone";
 import { smsAllowed } from "~/delivery/sms-guard.server";
-import { hmacHex, randomDigits, randomId, safeEqual } from "~/security/crypto.server";
+import { hmacHex, randomDigits, randomId } from "~/security/crypto.server";
+import { proveCode } from "~/proofs/code.server";
 import { recordEvent } from "~/audit/events.server";
 import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
-import { cancelPendingChanges, completeChange, countWrongCode, findPendingChange, insertContactChange, type ContactChangeRow } from "~/stores/contact-changes.store";
+import { cancelPendingChanges, claimChangeAttempt, completeChange, findPendingChange, insertContactChange, type ContactChangeRow } from "~/stores/contact-changes.store";
 import { setVerifiedContact } from "~/stores/users.store";
 import { deleteOtherSessions } from "~/sessions/sessions.server";
-import { inTransaction } from "~/context.server";
+import { inTransaction, type RequestContext } from "~/context.server";
 
 /**
  * Verified contact changes for signed-in customers (NTF-03, NTF-04, MFA-06): a new email or
@@ -24,11 +24,11 @@ const MAX_ATTEMPTS = 5;
 
 type Change = ContactChangeRow;
 
-function codeHash(context: AppLoadContext, changeId: string, code: string) {
+function codeHash(context: RequestContext, changeId: string, code: string) {
   return hmacHex(context.services.config.secretKey, `contact:${changeId}:${code}`);
 }
 
-export async function pendingChange(context: AppLoadContext, userId: string, kind: ContactKind): Promise<Change | undefined> {
+export async function pendingChange(context: RequestContext, userId: string, kind: ContactKind): Promise<Change | undefined> {
   const { db, clock } = context.services;
   return findPendingChange(db, userId, kind, clock.now());
 }
@@ -37,7 +37,7 @@ export type StartOutcome =
   | { ok: true; display: string }
   | { ok: false; reason: "invalid-email" | "same-email" | "invalid-phone" | "same-phone" | "flooded" | "sms-refused" };
 
-export async function startContactChange(context: AppLoadContext, user: User, kind: ContactKind, raw: string): Promise<StartOutcome> {
+export async function startContactChange(context: RequestContext, user: User, kind: ContactKind, raw: string): Promise<StartOutcome> {
   const { clock, config, limits } = context.services;
   let value: string | null;
   if (kind === "email") {
@@ -77,19 +77,31 @@ export async function startContactChange(context: AppLoadContext, user: User, ki
 
 export type VerifyOutcome = { ok: true } | { ok: false; reason: "expired" | "dead" } | { ok: false; reason: "wrong"; attemptsLeft: number };
 
-export async function verifyContactChange(context: AppLoadContext, user: User, kind: ContactKind, code: string, currentSessionId: string): Promise<VerifyOutcome> {
+export async function verifyContactChange(context: RequestContext, user: User, kind: ContactKind, code: string, currentSessionId: string): Promise<VerifyOutcome> {
   const { clock } = context.services;
   const change = await pendingChange(context, user.id, kind);
   if (!change) return { ok: false, reason: "expired" };
-  if (!/^\d{6}$/.test(code) || !safeEqual(codeHash(context, change.id, code), change.code_hash)) {
-    // Counted in the database, so parallel guesses each use up an attempt.
-    const attempts = await inTransaction(context, async (tx) => {
-      const made = await countWrongCode(tx.services.db, change.id, MAX_ATTEMPTS);
-      await recordEvent(tx, { event: `${kind}_change_code_failed`, outcome: "failure", userId: user.id, details: { attempts: made } });
-      return made;
-    });
-    if (attempts >= MAX_ATTEMPTS) return { ok: false, reason: "dead" };
-    return { ok: false, reason: "wrong", attemptsLeft: MAX_ATTEMPTS - attempts };
+  // The same code proof as recovery codes: attempt claimed first, a per-account budget, keyed compare.
+  const proof = await proveCode(
+    context,
+    {
+      claimAttempt: (db) => claimChangeAttempt(db, change.id, MAX_ATTEMPTS),
+      maxAttempts: MAX_ATTEMPTS,
+      expectedHash: change.code_hash,
+      hashOf: (typed) => codeHash(context, change.id, typed),
+      budgetKey: `otp:contact:${user.id}`,
+    },
+    code,
+  );
+  if (!proof.ok) {
+    if (proof.counted) {
+      await inTransaction(context, async (tx) => {
+        // The last wrong code ends the change, so it no longer shows as waiting for a code.
+        if (proof.reason === "dead") await cancelPendingChanges(tx.services.db, user.id, kind);
+        await recordEvent(tx, { event: `${kind}_change_code_failed`, outcome: "failure", userId: user.id, details: { attempts: proof.attempts, budget: proof.budget } });
+      });
+    }
+    return proof.reason === "wrong" ? { ok: false, reason: "wrong", attemptsLeft: proof.attemptsLeft } : { ok: false, reason: "dead" };
   }
   const now = clock.now();
   const done = await inTransaction(context, async (tx) => {

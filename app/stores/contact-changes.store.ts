@@ -44,21 +44,19 @@ export async function insertContactChange(db: Db, row: Omit<ContactChangeRow, "a
 }
 
 /**
- * Counts a wrong code against a pending change, cancelling it at `maxAttempts`; returns the
- * attempts made so far. Counted in the database, so parallel guesses each use one up.
+ * Claims one attempt at a pending change's code before it is compared (the code proof,
+ * app/proofs/code.server.ts); the attempts made including this one, or null when none are left.
  */
-export async function countWrongCode(db: Db, id: string, maxAttempts: number): Promise<number> {
-  await db
+export async function claimChangeAttempt(db: Db, id: string, maxAttempts: number): Promise<number | null> {
+  const row = await db
     .updateTable("contact_changes")
-    .set((eb) => ({
-      attempts: eb("attempts", "+", 1),
-      status: eb.case().when("attempts", ">=", maxAttempts - 1).then("cancelled").else(eb.ref("status")).end(),
-    }))
+    .set((eb) => ({ attempts: eb("attempts", "+", 1) }))
     .where("id", "=", id)
     .where("status", "=", "pending")
-    .execute();
-  const row = await db.selectFrom("contact_changes").select("attempts").where("id", "=", id).executeTakeFirstOrThrow();
-  return row.attempts;
+    .where("attempts", "<", maxAttempts)
+    .returning("attempts")
+    .executeTakeFirst();
+  return row ? row.attempts : null;
 }
 
 /** Completes a change still pending at `now`; true only for the caller that completed it. */
