@@ -83,6 +83,10 @@ export default tseslint.config(
         },
         { selector: "TaggedTemplateExpression[tag.name='sql']", message: "SQL belongs in a store (app/stores/*.store.ts)." },
         {
+          selector: "CallExpression[callee.property.name='transaction']",
+          message: "Open transactions with inTransaction(context, …) or transaction(db, …), which mark the lock as held.",
+        },
+        {
           selector: "ImportDeclaration[source.value=/^(kysely|better-sqlite3)$/][importKind!='type']",
           message: "Only stores and app/db/ use the database driver.",
         },

@@ -1,6 +1,6 @@
 import { AsyncResource } from "node:async_hooks";
 import crypto from "node:crypto";
-import { transaction, type Db } from "~/db/db.server";
+import { rootOf, transaction, type Db } from "~/db/db.server";
 import type { Logger } from "~/log.server";
 import { sha256Hex } from "~/security/crypto.server";
 import * as store from "~/stores/audit.store";
@@ -57,12 +57,11 @@ type Attached = {
 };
 // Kept in a process-wide registry under a global symbol: server.ts and the Remix bundle each load
 // their own copy of this module but share the one handle, so a module-level map would not do.
-// A transaction handle is a different object from its root handle but shares its dialect adapter,
-// so the adapter is the key: audit(trx, ...) inside a caller's transaction finds the chain too.
+// Keyed by the root handle, so audit(trx, ...) inside a caller's transaction finds the chain too.
 const ATTACHED = Symbol.for("portal.audit-chain");
 type Registry = WeakMap<object, Attached>;
 const registry: Registry = ((globalThis as { [ATTACHED]?: Registry })[ATTACHED] ??= new WeakMap());
-const chainKeyOf = (db: Db): object => db.getExecutor().adapter;
+const chainKeyOf = (db: Db): object => rootOf(db);
 const attachedTo = (db: Db): Attached | undefined => registry.get(chainKeyOf(db));
 
 /** The chain key: derived from SECRET_KEY for this one purpose. */

@@ -36,7 +36,7 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   raw.pragma("synchronous = NORMAL");
   const lock = new SqliteLock();
   const db = new Kysely<Database>({ dialect: new PortalSqliteDialect(raw, lock) });
-  locks.set(db, lock);
+  registry.locks.set(db, lock);
   return {
     db,
     raw,
@@ -63,12 +63,21 @@ export async function migrate(connection: Connection): Promise<string[]> {
  */
 export function transaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
   if (db.isTransaction) return work(db);
-  const lock = lockOf(db);
-  return db.transaction().execute((trx) => (lock ? lock.hold(() => work(trx)) : work(trx)));
+  const lock = registry.locks.get(db);
+  return db.transaction().execute((trx) => {
+    registry.roots.set(trx, db);
+    return lock ? lock.hold(() => work(trx)) : work(trx);
+  });
 }
 
-// Which lock guards a root handle, so a transaction body can be marked as holding it.
-const locks = new WeakMap<Db, SqliteLock>();
-function lockOf(db: Db): SqliteLock | undefined {
-  return locks.get(db);
+/** The root handle a transaction was opened on (the handle itself when it is a root). */
+export function rootOf(db: Db): Db {
+  return registry.roots.get(db) ?? db;
 }
+
+// Which lock guards a root handle (so a transaction body can be marked as holding it), and which
+// root a transaction came from. server.ts and the Remix bundle each load their own copy of this
+// module but share the one handle, so the maps live in a process-wide registry, not in the module.
+type Registry = { locks: WeakMap<Db, SqliteLock>; roots: WeakMap<Db, Db> };
+const REGISTRY = Symbol.for("portal.db-registry");
+const registry: Registry = ((globalThis as { [REGISTRY]?: Registry })[REGISTRY] ??= { locks: new WeakMap(), roots: new WeakMap() });

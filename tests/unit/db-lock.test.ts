@@ -160,3 +160,15 @@ describe("connection.exclusive (the raw handle, e.g. the rate limiter's store)",
     expect(connection.raw.inTransaction).toBe(false);
   });
 });
+
+describe("two copies of the module, one handle", () => {
+  test("a transaction opened by a second copy of db.server (as the Remix bundle loads it) still throws instead of deadlocking", async () => {
+    // server.ts opens the database with its copy; routes run transactions with the bundle's copy.
+    const copy = (await import(/* @vite-ignore */ `${path.resolve("app/db/db.server.ts")}?bundle-copy`)) as typeof import("~/db/db.server");
+    expect(copy.transaction).not.toBe(transaction);
+    await expect(within(2000, copy.transaction(db, async () => readCounter(db)))).rejects.toThrow(ROOT_HANDLE_ERROR);
+    await copy.transaction(db, async (trx) => {
+      expect(copy.rootOf(trx)).toBe(db);
+    });
+  });
+});
