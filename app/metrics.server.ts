@@ -4,38 +4,15 @@ import client from "prom-client";
 export function createMetrics() {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new client.Counter<L>({ name, help, labelNames, registers: [registry] });
   return {
     registry,
-    httpRequests: new client.Counter({
-      name: "portal_http_requests_total",
-      help: "HTTP responses by method, route group and status",
-      labelNames: ["method", "status"] as const,
-      registers: [registry],
-    }),
-    messages: new client.Counter({
-      name: "portal_messages_total",
-      help: "Outbox delivery results by channel and outcome (sent, retry, failed)",
-      labelNames: ["channel", "outcome"] as const,
-      registers: [registry],
-    }),
-    signIns: new client.Counter({
-      name: "portal_sign_ins_total",
-      help: "Sign-in attempts by outcome",
-      labelNames: ["outcome"] as const,
-      registers: [registry],
-    }),
-    recoveryRequests: new client.Counter({
-      name: "portal_recovery_requests_total",
-      help: "Recovery requests by purpose and outcome (accepted, throttled)",
-      labelNames: ["purpose", "outcome"] as const,
-      registers: [registry],
-    }),
-    throttled: new client.Counter({
-      name: "portal_throttled_total",
-      help: "Requests refused by a rate limit, by limit name",
-      labelNames: ["limit"] as const,
-      registers: [registry],
-    }),
+    httpRequests: counter("portal_http_requests_total", "HTTP responses by method, route group and status", ["method", "status"]),
+    messages: counter("portal_messages_total", "Outbox delivery results by channel and outcome (sent, retry, failed)", ["channel", "outcome"]),
+    signIns: counter("portal_sign_ins_total", "Sign-in attempts by outcome", ["outcome"]),
+    recoveryRequests: counter("portal_recovery_requests_total", "Recovery requests by purpose and outcome (accepted, throttled)", ["purpose", "outcome"]),
+    throttled: counter("portal_throttled_total", "Requests refused by a rate limit, by limit name", ["limit"]),
   };
 }
 

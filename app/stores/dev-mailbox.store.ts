@@ -1,17 +1,10 @@
+import type { Selectable } from "kysely";
 import type { Db } from "~/db/db.server";
+import type { DevMailboxTable } from "~/db/schema";
 
 /** dev_mailbox: what the development SMTP catcher and the console SMS adapter received. */
 
-export type MailboxMessage = {
-  id: number;
-  received_at: number;
-  channel: "email" | "sms";
-  sender: string | null;
-  recipients: string;
-  subject: string | null;
-  text_body: string | null;
-  html_body: string | null;
-};
+export type MailboxMessage = Omit<Selectable<DevMailboxTable>, "channel"> & { channel: "email" | "sms" };
 
 /** Stores a message and keeps only the newest `keep`. */
 export async function insertMailboxMessage(db: Db, row: Omit<MailboxMessage, "id">, keep: number): Promise<void> {

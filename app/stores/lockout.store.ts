@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import type { Db } from "~/db/db.server";
+import type { AccountLocksTable } from "~/db/schema";
 
 /**
  * sign_in_failures (the per-key failure counters) and account_locks (every lock and how it ended).
@@ -8,20 +10,7 @@ import type { Db } from "~/db/db.server";
 export type LockReason = "failed_attempts" | "suspicious_activity" | "reported_compromise" | "staff";
 export type LockEnd = "expired" | "self_service_unlock" | "password_reset" | "staff";
 
-export type LockRecord = {
-  id: string;
-  user_id: string;
-  reason: LockReason;
-  locked_at: number;
-  locked_until: number | null;
-  trigger_ip: string | null;
-  trigger_user_agent: string | null;
-  details: string;
-  created_by: string;
-  ended_at: number | null;
-  end_reason: LockEnd | null;
-  ended_by: string | null;
-};
+export type LockRecord = Omit<Selectable<AccountLocksTable>, "reason" | "end_reason"> & { reason: LockReason; end_reason: LockEnd | null };
 
 export type FailureRow = { key: string; failures: number; recent: string; delay_until: number; updated_at: number };
 

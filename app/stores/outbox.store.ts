@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import type { Db } from "~/db/db.server";
+import type { OutboxTable } from "~/db/schema";
 
 /**
  * outbox: messages waiting for the worker. A row is claimed ('sending') by one conditional UPDATE,
@@ -7,20 +9,7 @@ import type { Db } from "~/db/db.server";
 
 export type Channel = "email" | "sms";
 
-export type OutboxRow = {
-  id: string;
-  channel: Channel;
-  recipient: string;
-  template: string;
-  payload: string | null;
-  message_id: string;
-  status: "pending" | "sending" | "sent" | "failed";
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  created_at: number;
-  sent_at: number | null;
-};
+export type OutboxRow = Omit<Selectable<OutboxTable>, "channel" | "status"> & { channel: Channel; status: "pending" | "sending" | "sent" | "failed" };
 
 export async function insertOutboxMessage(
   db: Db,

@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import type { Db } from "~/db/db.server";
+import type { RecoveryFlowsTable, RecoverySessionsTable } from "~/db/schema";
 
 /**
  * recovery_flows and recovery_sessions (the browser holds on a flow). Ending an account's flows
@@ -7,31 +9,15 @@ import type { Db } from "~/db/db.server";
  * affected-row count decides who won (TOK-04, OTP-03, L7).
  */
 
-export type Flow = {
-  id: string;
+export type Flow = Omit<Selectable<RecoveryFlowsTable>, "purpose" | "channel" | "status" | "requested_via"> & {
   purpose: "reset" | "unlock";
-  identifier_key: string;
-  user_id: string | null;
   channel: "email" | "sms" | "none";
-  link_token_hash: string | null;
-  code_hash: string | null;
-  code_attempts: number;
-  failed_count: number;
   status: "active" | "consumed" | "cancelled";
-  created_at: number;
-  expires_at: number;
-  code_expires_at: number;
-  last_sent_at: number;
-  consumed_at: number | null;
   requested_via: "email" | "phone";
 };
 
-export type RecoverySession = {
-  id: string;
-  flow_id: string;
+export type RecoverySession = Omit<Selectable<RecoverySessionsTable>, "secret_hash" | "state"> & {
   state: "pending" | "verified" | "second_factor_verified";
-  created_at: number;
-  expires_at: number;
 };
 
 /** A flow as it is opened; `requested_via` left out takes the column's default ("email"). */

@@ -1,4 +1,4 @@
-import type { Insertable } from "kysely";
+import type { Insertable, Selectable } from "kysely";
 import type { Db } from "~/db/db.server";
 import type { ReportTokensTable } from "~/db/schema";
 
@@ -7,19 +7,10 @@ import type { ReportTokensTable } from "~/db/schema";
  * use. A link is spent by one conditional UPDATE whose affected-row count decides.
  */
 
-export type ReportTokenRow = {
-  token_hash: string;
-  user_id: string;
-  event: string;
-  created_at: number;
-  expires_at: number;
-  used_at: number | null;
+export type ReportTokenRow = Omit<Selectable<ReportTokensTable>, "channel" | "restore_kind"> & {
   /** Null on links made before per-recipient links (migration 0008). */
   channel: "email" | "sms" | null;
-  recipient: string | null;
   restore_kind: "email" | "phone" | null;
-  restore_value: string | null;
-  restore_replaced: string | null;
 };
 
 export async function insertReportToken(db: Db, row: Omit<Insertable<ReportTokensTable>, "used_at">): Promise<void> {

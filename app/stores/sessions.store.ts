@@ -1,21 +1,16 @@
+import type { Selectable } from "kysely";
 import type { Db } from "~/db/db.server";
+import type { SessionsTable } from "~/db/schema";
 
 /** sessions: customer and staff sessions alike. Tokens and their hashing live in app/sessions/. */
 
 export type SubjectType = "user" | "staff";
 export type Subject = { type: SubjectType; id: string };
 
-export type Session = {
-  id: string;
-  subject_type: SubjectType;
-  subject_id: string;
-  created_at: number;
-  last_seen_at: number;
-  authenticated_at: number;
-  absolute_expires_at: number;
-};
+export type SessionRow = Omit<Selectable<SessionsTable>, "subject_type"> & { subject_type: SubjectType };
 
-export type SessionRow = Session & { secret_hash: Buffer; ip: string | null; user_agent: string | null };
+/** A session as the app handles it: without the secret's hash and the client it came from. */
+export type Session = Omit<SessionRow, "secret_hash" | "ip" | "user_agent">;
 
 export async function insertSession(db: Db, row: SessionRow): Promise<void> {
   await db.insertInto("sessions").values(row).execute();

@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import type { Db } from "~/db/db.server";
+import type { StaffEventsTable, StaffTable } from "~/db/schema";
 
 /**
  * staff, staff_events and staff_unknown_login_failures: support staff, the history of their locks
@@ -6,29 +8,14 @@ import type { Db } from "~/db/db.server";
  * Every single-use or counted step here is one conditional UPDATE whose row count decides.
  */
 
-export type Staff = {
-  id: string;
-  email: string;
-  name: string;
-  password_hash: string | null;
-  totp_secret: string | null;
-  totp_confirmed_at: number | null;
-  totp_last_step: number;
-  created_at: number;
+export type Staff = Omit<Selectable<StaffTable>, "status" | "locked_reason"> & {
   /** The operator's switch (`staff disable|enable`); a disabled staff member has no way in. */
   status: "active" | "disabled";
-  failed_password_count: number;
-  password_delay_until: number;
-  password_failed_at: number;
-  failed_code_count: number;
-  /** Set after 10 consecutive wrong codes; only another staff member or the CLI clears it. */
-  locked_at: number | null;
+  /** With locked_at, set after 10 consecutive wrong codes; only another staff member or the CLI clears it. */
   locked_reason: "failed_codes" | null;
-  locked_ip: string | null;
-  totp_setup_nonce: string | null;
 };
 
-export type StaffEvent = { id: number; staff_id: string; at: number; actor: string; action: "locked" | "unlocked" | "disabled" | "enabled"; note: string | null };
+export type StaffEvent = Omit<Selectable<StaffEventsTable>, "action"> & { action: "locked" | "unlocked" | "disabled" | "enabled" };
 
 /** A run of wrong passwords: for a staff row, or for an unknown e-mail's keyed hash. */
 export type PasswordFailures = { failures: number; delay_until: number; updated_at: number };

@@ -1,23 +1,15 @@
-import { sql } from "kysely";
+import { sql, type Selectable } from "kysely";
 import type { Db } from "~/db/db.server";
+import type { UsersTable } from "~/db/schema";
 
 /**
  * users and password_history. Identifiers arrive already normalised (app/accounts/ does that);
  * this module only reads and writes rows.
  */
 
-export type User = {
-  id: string;
-  username: string;
-  email: string;
-  email_verified: number;
-  phone: string | null;
-  phone_verified: number;
-  password_hash: string | null;
-  password_changed_at: number | null;
+export type User = Omit<Selectable<UsersTable>, "status" | "password_change_required"> & {
   status: "active" | "disabled";
-  created_at: number;
-  /** 1 after a compromise report: the next sign-in must choose a new password (PWD-06). */
+  /** 1 after a compromise report: the next sign-in must choose a new password (PWD-06). Absent on an account not yet written. */
   password_change_required?: number;
 };
 

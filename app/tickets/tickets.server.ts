@@ -28,38 +28,15 @@ export type Category = keyof typeof CATEGORIES;
 export const STATUSES = ["open", "waiting_customer", "approved", "rejected", "closed"] as const;
 export type TicketStatus = (typeof STATUSES)[number];
 
-export type Ticket = {
-  id: string;
-  reference: string;
+/** A tickets row, its text columns narrowed to the values the portal writes. */
+export type Ticket = Omit<store.TicketRow, "category" | "priority" | "status" | "source"> & {
   category: Category;
   priority: "high" | "normal";
   status: TicketStatus;
   source: "form" | "report";
-  sla_due_at: number;
-  full_name: string;
-  account_hint: string | null;
-  contact_email: string;
-  contact_phone: string | null;
-  details: string | null;
-  last_sign_in_claim: string | null;
-  opened_claim: string | null;
-  matched_user_id: string | null;
-  contact_confirmed: number;
-  confirm_token_hash: string | null;
-  created_at: number;
-  updated_at: number;
 };
 
-export type TicketEvent = {
-  id: number;
-  ticket_id: string;
-  at: number;
-  actor: string;
-  action: string;
-  note: string | null;
-  from_status: string | null;
-  to_status: string | null;
-};
+export type TicketEvent = store.TicketEventRow;
 
 // No 0/O or 1/I/L: references are read out over the phone.
 const REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
