@@ -38,7 +38,6 @@ export interface ContactChangesTable {
   kind: string;
   new_value: string;
   code_hash: string;
-  link_token_hash: string | null;
   attempts: Generated<number>;
   status: Generated<string>;
   created_at: number;
