@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { TicketListPage } from "~/ui/ticket-list-page";
 import { requireStaff } from "~/support/staff-auth.server";
 import { CATEGORIES, STATUSES, listTickets } from "~/tickets/tickets.server";
 
@@ -31,57 +32,5 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export default function SupportTickets() {
-  const d = useLoaderData<typeof loader>();
-  return (
-    <>
-      <div className="actions">
-        <h1>Tickets</h1>
-        <Link to="/support/staff">Staff accounts</Link>
-        <Form method="post" action="/support/logout">
-          <button type="submit" className="button button-secondary">
-            Sign out {d.staffName}
-          </button>
-        </Form>
-      </div>
-      <Form method="get" className="filters">
-        <div className="field">
-          <label htmlFor="status">Status</label>
-          <select id="status" name="status" defaultValue={d.status}>
-            <option value="active">Open or waiting</option>
-            {d.statuses.map((s) => (
-              <option key={s} value={s}>
-                {s.replace("_", " ")}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="category">What happened</label>
-          <select id="category" name="category" defaultValue={d.category}>
-            <option value="">Any</option>
-            {d.categories.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <button type="submit" className="button button-secondary">
-          Filter
-        </button>
-      </Form>
-      {d.tickets.length === 0 ? <p>No tickets match.</p> : null}
-      <ul className="tickets">
-        {d.tickets.map((t) => (
-          <li key={t.id} className={t.overdue ? "ticket overdue" : "ticket"}>
-            <Link to={`/support/tickets/${t.id}`}>{t.reference}</Link> · {t.category} ·{" "}
-            <span className={t.priority === "high" ? "badge badge-warn" : "badge"}>{t.priority}</span> · {t.status.replace("_", " ")} · due{" "}
-            <time dateTime={t.due}>{t.due.replace("T", " ").slice(0, 16)} UTC</time>
-            {t.overdue ? <strong className="overdue-label"> OVERDUE</strong> : null}
-            {t.confirmed ? null : <span className="hint"> (contact not confirmed)</span>}
-          </li>
-        ))}
-      </ul>
-    </>
-  );
+  return <TicketListPage d={useLoaderData<typeof loader>()} />;
 }
