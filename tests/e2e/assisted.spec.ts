@@ -6,6 +6,7 @@ import { generate } from "otplib";
 import { startApp, type TestApp } from "../helpers/app";
 import { linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
+import { pick, probes } from "../helpers/probes";
 import { uniqueName } from "./fixtures";
 
 /**
@@ -166,8 +167,8 @@ function headerNames(raw: string): string[] {
     .map((l) => l.slice(0, l.indexOf(":")).toLowerCase());
 }
 
-const ticketRow = (reference: string) =>
-  app.db().prepare("SELECT * FROM tickets WHERE reference = ?").get(reference) as { id: string; priority: string; status: string; contact_confirmed: number; source: string };
+const probe = probes(() => app);
+const ticketRow = (reference: string) => probe.ticketRow(reference)!;
 
 async function newContext(browser: Browser): Promise<BrowserContext> {
   return browser.newContext();
@@ -355,10 +356,7 @@ test("'This wasn't me' from the password-changed email locks the account, signs 
     // The other browser is signed out; the account is locked until support lifts it.
     await signedIn.reload();
     await expect(signedIn).toHaveURL(url("/login"));
-    const lock = app
-      .db()
-      .prepare("SELECT l.reason, l.locked_until, l.ended_at FROM account_locks l JOIN users u ON u.id = l.user_id WHERE u.username = ?")
-      .all(username);
+    const lock = pick(probe.locksOf(probe.userId(username)), "reason", "locked_until", "ended_at");
     expect(lock).toEqual([{ reason: "reported_compromise", locked_until: null, ended_at: null }]);
     expect(ticketRow(reference)).toMatchObject({ priority: "high", source: "report", status: "open" });
     await mail.waitFor((m) => m.to.includes(SUPPORT) && m.subject === `[${reference}] HIGH priority assisted-recovery request: Someone else is using my account`);

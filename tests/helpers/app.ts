@@ -3,7 +3,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
+import { probes, releaseProbes } from "./probes";
 
 /**
  * Starts the real portal (server.ts with the built Remix app) as a child process on a free port,
@@ -17,8 +17,6 @@ export type TestApp = {
   dbPath: string;
   logPath: string;
   env: Record<string, string>;
-  /** Read-only handle on the portal's database, for assertions. */
-  db: () => Database.Database;
   logs: () => string;
   advanceClock: (ms: number) => Promise<void>;
   resetClock: () => Promise<void>;
@@ -128,7 +126,6 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
       reject(new Error(`portal exited with ${code}: ${stderr}`));
     });
   });
-  let ro: Database.Database | undefined;
   let imports = 0;
   const hook = async (p: string, body: unknown) => {
     const res = await fetch(origin + p, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -142,7 +139,6 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
     dbPath,
     logPath,
     env,
-    db: () => (ro ??= new Database(dbPath, { readonly: true, fileMustExist: true })),
     logs: () => fs.readFileSync(logPath, "utf8"),
     advanceClock: async (ms) => void (await hook("/__test/clock", { advanceMs: ms })),
     resetClock: async () => void (await hook("/__test/clock", { reset: true })),
@@ -154,7 +150,7 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
       return runCli(["user", "import", csv], env);
     },
     stop: async () => {
-      ro?.close();
+      releaseProbes(dbPath);
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
@@ -165,11 +161,36 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
   };
 }
 
+export type NewAccount = { username: string; email?: string; phone?: string; unverified?: boolean; password?: string };
+
+/**
+ * Creates accounts as an operator does, checked to succeed, with as few CLI processes as possible
+ * (one `user import` per verification state, one `user add` per account with a password), since
+ * each process pays for start-up. The email defaults to `<username>@example.test`.
+ */
+export async function addAccounts(target: TestApp, accounts: NewAccount[]): Promise<void> {
+  const emailOf = (a: NewAccount) => a.email ?? `${a.username}@example.test`;
+  const jobs: Promise<{ code: number; stderr: string }>[] = [];
+  for (const unverified of [false, true]) {
+    const batch = accounts.filter((a) => a.password === undefined && Boolean(a.unverified) === unverified);
+    if (batch.length === 0) continue;
+    const csv = path.join(target.dir, `accounts-${unverified ? "unverified" : "verified"}-${Date.now()}.csv`);
+    fs.writeFileSync(csv, ["username,email,phone", ...batch.map((a) => `${a.username},${emailOf(a)},${a.phone ?? ""}`)].join("\n") + "\n");
+    jobs.push(runCli(["user", "import", ...(unverified ? ["--unverified"] : []), csv], target.env));
+  }
+  for (const a of accounts.filter((x) => x.password !== undefined)) {
+    const flags = [...(a.phone ? ["--phone", a.phone] : []), ...(a.unverified ? ["--unverified"] : [])];
+    jobs.push(runCli(["user", "add", "--username", a.username, "--email", emailOf(a), ...flags, "--password-stdin"], target.env, `${a.password}\n`));
+  }
+  for (const r of await Promise.all(jobs)) if (r.code !== 0) throw new Error(`creating accounts failed (${r.code}): ${r.stderr}`);
+}
+
 /** Waits until the outbox has nothing due, so "nothing was sent" assertions mean something. */
 export async function outboxSettled(app: TestApp, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();
+  const probe = probes(() => app);
   for (;;) {
-    const { n } = app.db().prepare("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending')").get() as { n: number };
+    const n = probe.outboxUndelivered();
     if (n === 0) return;
     if (Date.now() - start > timeoutMs) throw new Error(`outbox still has ${n} messages`);
     await new Promise((r) => setTimeout(r, 20));

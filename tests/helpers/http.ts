@@ -57,12 +57,15 @@ export class Client {
 
 export const DEMO_PASSWORD = "purple otter lantern harbour";
 
-/** What a client can observe, minus per-request noise (request id, date, CSP nonce, cookie values). */
-export async function shape(res: Response) {
+/**
+ * What a client can observe, minus per-request noise (request id, date, CSP nonce, cookie values;
+ * names and attributes of cookies are kept) and the headers named in `ignore`.
+ */
+export async function shape(res: Response, ignore: string[] = []) {
   const body = (await res.text()).replace(/nonce="[^"]*"/g, 'nonce="N"');
   const headers: Record<string, string> = {};
   res.headers.forEach((value, name) => {
-    if (["x-request-id", "date", "set-cookie"].includes(name)) return;
+    if (["x-request-id", "date", "set-cookie", ...ignore].includes(name)) return;
     headers[name] = name === "content-security-policy" ? value.replace(/'nonce-[^']+'/g, "'nonce-N'") : value;
   });
   const cookies = res.headers.getSetCookie().map((c) => {
@@ -70,6 +73,11 @@ export async function shape(res: Response) {
     return [pair.slice(0, pair.indexOf("=")).trim() + "=<value>", ...attrs.map((a) => a.trim())].join("; ");
   });
   return { status: res.status, location: res.headers.get("location"), headers, cookies, body };
+}
+
+/** HTML text with the entities React escapes decoded. */
+export function decodeHtml(s: string): string {
+  return s.replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 }
 
 /** Everything a response exposes, as one searchable string (headers, cookies, body). */

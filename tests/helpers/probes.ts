@@ -138,21 +138,39 @@ export type AuditFilter = {
   afterSeq?: number;
 };
 
-/** What probes need of a portal: its database file and a read-only handle on it. */
-export type ProbeTarget = Pick<TestApp, "db" | "dbPath">;
+/** What probes need of a portal: the path of its database file. */
+export type ProbeTarget = Pick<TestApp, "dbPath">;
+
+/** One read-only handle per database file, shared by every probe on it. */
+const readOnly = new Map<string, Database.Database>();
+function readOnlyOn(dbPath: string): Database.Database {
+  let handle = readOnly.get(dbPath);
+  if (!handle) {
+    handle = new Database(dbPath, { readonly: true, fileMustExist: true });
+    readOnly.set(dbPath, handle);
+  }
+  return handle;
+}
+
+/** Closes the probes' handle on a file (a portal's `stop()` does it; the next probe reopens it). */
+export function releaseProbes(dbPath: string): void {
+  readOnly.get(dbPath)?.close();
+  readOnly.delete(dbPath);
+}
 
 /**
  * Probes on a database file that no running portal owns (e.g. one the `migrate` CLI just
- * created). `close()` releases the handle.
+ * created, or a copy a test tampers with). `close()` releases the handle.
  */
 export function probesAt(dbPath: string) {
-  let ro: Database.Database | undefined;
-  const target: ProbeTarget = { dbPath, db: () => (ro ??= new Database(dbPath, { readonly: true, fileMustExist: true })) };
-  return { ...probes(() => target), close: () => ro?.close() };
+  return { ...probes(() => ({ dbPath })), close: () => releaseProbes(dbPath) };
 }
 
+/** How a chain link is computed from the previous hash and a row (the tests' attacker knows no key). */
+export type ChainHash = (prev: string, row: AuditRow) => string;
+
 export function probes(getApp: () => ProbeTarget) {
-  const db = () => getApp().db();
+  const db = () => readOnlyOn(getApp().dbPath);
   const one = <T>(sql: string, ...params: unknown[]) => db().prepare(sql).get(...params) as T | undefined;
   const all = <T>(sql: string, ...params: unknown[]) => db().prepare(sql).all(...params) as T[];
   const count = (sql: string, ...params: unknown[]) => (db().prepare(sql).get(...params) as { n: number }).n;
@@ -271,6 +289,9 @@ export function probes(getApp: () => ProbeTarget) {
       return all<AuditRow>(`SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY seq`, ...params);
     },
     lastAuditEvent: () => one<AuditRow>("SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1"),
+    auditCount: () => count("SELECT COUNT(*) AS n FROM audit_events"),
+    /** Links of the chain that two rows name as their predecessor (a fork). */
+    auditChainForks: () => all<{ prev_hash: string; n: number }>("SELECT prev_hash, COUNT(*) AS n FROM audit_events GROUP BY prev_hash HAVING n > 1"),
 
     // ---- tickets and staff ---------------------------------------------------------------
     ticketRow: (reference: string) => one<TicketRow>("SELECT * FROM tickets WHERE reference = ?", reference),
@@ -293,6 +314,15 @@ export function probes(getApp: () => ProbeTarget) {
     migrations: () => all<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version"),
     /** Names of every table (SQLite's own included). */
     tableNames: () => all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").map((t) => t.name),
+    /** Every column of every table, as `table.column`. */
+    columnNames: () =>
+      all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").flatMap(({ name }) =>
+        all<{ name: string }>("SELECT name FROM pragma_table_info(?)", name).map((c) => `${name}.${c.name}`),
+      ),
+    /** Row counts of the named tables. */
+    rowCounts: (tables: string[]) => Object.fromEntries(tables.map((t) => [t, count(`SELECT COUNT(*) AS n FROM ${t}`)])),
+    /** Rows of the SQLite rate-limit store (empty when the limiter lives in Redis). */
+    rateLimitRows: () => count("SELECT COUNT(*) AS n FROM rate_limits"),
 
     /** Every row of every table of the portal's own (for "this secret is stored nowhere" checks). */
     everyRow: () =>
@@ -318,6 +348,49 @@ export function probes(getApp: () => ProbeTarget) {
           .prepare("INSERT INTO account_locks (id, user_id, reason, locked_at, locked_until, details, created_by) VALUES (?, ?, 'staff', ?, NULL, '{}', 'staff:test')")
           .run(row.id, row.userId, row.lockedAt),
       ),
+
+    // ---- tampering with the audit chain, as an attacker holding the file (not SECRET_KEY) ----
+    /** A consistent copy of the database file (SQLite's online backup), to tamper with. */
+    copyTo: async (file: string) => {
+      const live = new Database(getApp().dbPath, { readonly: true, fileMustExist: true });
+      try {
+        await live.backup(file);
+      } finally {
+        live.close();
+      }
+      return file;
+    },
+    /** Drops the audit log's append-only triggers (`audit_no_update`, `audit_no_delete`). */
+    dropAuditTriggers: (...triggers: string[]) => writable((w) => w.exec(triggers.map((t) => `DROP TRIGGER ${t};`).join(" "))),
+    /**
+     * Recomputes the chain with `hash` over the rows from `from` to `through` (seq; all by default),
+     * after `edit` has changed each of them in place; `alg` also relabels those rows. The rows
+     * before `from` keep their links. Returns the rewritten rows.
+     */
+    rechainAudit: (hash: ChainHash, options: { from?: number; through?: number; edit?: (row: AuditRow) => void; alg?: string } = {}) =>
+      writable((w) => {
+        const rows = w.prepare("SELECT * FROM audit_events ORDER BY seq").all() as AuditRow[];
+        const rewritten: AuditRow[] = [];
+        let prev = "0".repeat(64);
+        w.transaction(() => {
+          for (const r of rows) {
+            if (r.seq >= (options.from ?? -Infinity) && r.seq <= (options.through ?? Infinity)) {
+              options.edit?.(r);
+              r.prev_hash = prev;
+              r.hash = hash(prev, r);
+              w.prepare("UPDATE audit_events SET event = ?, outcome = ?, prev_hash = ?, hash = ? WHERE seq = ?").run(r.event, r.outcome, r.prev_hash, r.hash, r.seq);
+              if (options.alg !== undefined && "alg" in r) w.prepare("UPDATE audit_events SET alg = ? WHERE seq = ?").run(options.alg, r.seq);
+              rewritten.push(r);
+            }
+            prev = r.hash;
+          }
+        })();
+        return rewritten;
+      }),
+    /** Takes migration 0009 back out: no `alg` column, the migration not recorded as applied. */
+    unapplyAuditKeyMigration: () => writable((w) => w.exec("ALTER TABLE audit_events DROP COLUMN alg; DELETE FROM schema_migrations WHERE version = 9;")),
+    /** Deletes the audit events after `seq` (the append-only trigger must be gone). */
+    deleteAuditEventsAfter: (seq: number) => writable((w) => w.prepare("DELETE FROM audit_events WHERE seq > ?").run(seq)),
   };
 }
 

@@ -3,6 +3,7 @@ import { startApp, type TestApp } from "../helpers/app";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { startSmsReceiver, type SmsReceiver } from "../helpers/sms-receiver";
 import { Client, DEMO_PASSWORD } from "../helpers/http";
+import { probes } from "../helpers/probes";
 
 /** GEN-01: a production start has no test hooks, no development mailbox and no demo accounts. */
 
@@ -62,8 +63,8 @@ describe("production", () => {
   });
 
   test("no demo accounts: alice cannot sign in", async () => {
-    const db = app.db();
-    expect(db.prepare("SELECT COUNT(*) AS n FROM users WHERE username IN ('alice', 'bob')").get()).toEqual({ n: 0 });
+    const probe = probes(() => app);
+    expect([probe.userExists("alice"), probe.userExists("bob")]).toEqual([false, false]);
     const c = new Client(app.origin);
     const res = await c.post("/login", { identifier: "alice", password: DEMO_PASSWORD });
     expect(res.status).toBe(400);

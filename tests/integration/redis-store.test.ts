@@ -6,6 +6,7 @@ import { freePort, startApp, type TestApp } from "../helpers/app";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client, prestagedPost } from "../helpers/http";
 import { linkIn } from "../helpers/smtp-sink";
+import { probes } from "../helpers/probes";
 import { freshTotp } from "../helpers/totp";
 
 /**
@@ -110,8 +111,7 @@ describe("rate limits in Redis (REDIS_URL)", () => {
     expect((await c.post("/login", { identifier: "nobody-here", password: "not a password at all" })).status).toBe(400);
     expect(await redis!.keys("portal:login_failures_per_ip*")).toHaveLength(1);
 
-    const { n } = app!.db().prepare("SELECT COUNT(*) AS n FROM rate_limits").get() as { n: number };
-    expect(n).toBe(0);
+    expect(probes(() => app!).rateLimitRows()).toBe(0);
   });
 });
 
@@ -161,7 +161,7 @@ describe("L7 parallel requests with the Redis store", () => {
     await Promise.all(wrong.map((p) => p.sendHeaders()));
     await sleep(200);
     await Promise.all(wrong.map((p) => p.sendBody()));
-    const flow = a.db().prepare("SELECT code_attempts FROM recovery_flows WHERE purpose = 'unlock' AND status = 'active' ORDER BY created_at DESC").get() as { code_attempts: number };
+    const flow = probes(() => a).activeFlowsFor("unlock")[0];
     expect(flow.code_attempts).toBe(5);
 
     // 45 guesses at link tokens at once from one client: the 30-guess budget holds.

@@ -1,26 +1,23 @@
 import crypto from "node:crypto";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RELAXED_LIMITS, runCli, startApp, type TestApp } from "../helpers/app";
-import { Client } from "../helpers/http";
+import { customers } from "../helpers/customer";
+import { probes, probesAt, releaseProbes, type AuditRow } from "../helpers/probes";
 
 /**
  * The audit chain (review finding L6; SECURITY.md LOG-01; docs/decisions/0007-audit-chain.md),
- * attacked the way the review's black-box test does: with better-sqlite3 on the portal's real
- * SQLite file, the append-only triggers dropped, rows edited, re-hashed or deleted, and the
- * operator's `npm run portal -- audit verify` run afterwards.
+ * attacked the way the review's black-box test does: on the portal's real database file, the
+ * append-only triggers dropped, rows edited, re-hashed or deleted (tests/helpers/probes.ts), and
+ * the operator's `npm run portal -- audit verify` run afterwards.
  */
 
 let app: TestApp;
 let stopped = false;
 const USERS = ["audita", "auditb", "auditc", "auditd", "audite", "auditf"];
 
-let ipCounter = 0;
-const client = () => {
-  ipCounter++;
-  return new Client(app.origin, { "x-forwarded-for": `10.66.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}` });
-};
+const { client } = customers(() => ({ app }), { ip: "10.66" });
+const probe = probes(() => app);
 
 beforeAll(async () => {
   app = await startApp({ env: { ...RELAXED_LIMITS } });
@@ -32,44 +29,20 @@ afterAll(async () => {
   if (!stopped) await app?.stop();
 });
 
-type Row = {
-  seq: number;
-  at: number;
-  event: string;
-  outcome: string;
-  actor_type: string;
-  actor_id: string | null;
-  user_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  details: string;
-  prev_hash: string;
-  hash: string;
-};
-
 /** The unkeyed hash the chain used before the fix: what an attacker without SECRET_KEY can compute. */
-function plainSha256(prev: string, r: Row): string {
+function plainSha256(prev: string, r: AuditRow): string {
   const fields = [prev, r.at, r.event, r.outcome, r.actor_type, r.actor_id, r.user_id, r.ip, r.user_agent, r.details];
   return crypto.createHash("sha256").update(JSON.stringify(fields)).digest("hex");
 }
 
-/** A consistent copy of the live database file (SQLite's online backup), to tamper with. */
-async function copyOfDatabase(name: string): Promise<string> {
-  const file = path.join(app.dir, `${name}.sqlite`);
-  const live = new Database(app.dbPath, { readonly: true, fileMustExist: true });
-  try {
-    await live.backup(file);
-  } finally {
-    live.close();
-  }
-  return file;
-}
+/** A consistent copy of the live database file, to tamper with. */
+const copyOfDatabase = (name: string) => probe.copyTo(path.join(app.dir, `${name}.sqlite`));
 
 const verifyOn = (file: string, extra: string[] = []) => runCli(["audit", "verify", ...extra], { ...app.env, DATABASE_PATH: file });
 
 describe("L6 audit chain", () => {
   test("L6 LOG-01 CLI and server appending concurrently never fork the chain", async () => {
-    const before = (app.db().prepare("SELECT COUNT(*) AS n FROM audit_events").get() as { n: number }).n;
+    const before = probe.auditCount();
     // Six operator commands (each appends from its own process) while the server records a
     // steady stream of recovery requests and failed sign-ins from many clients.
     let cliDone = false;
@@ -103,13 +76,12 @@ describe("L6 audit chain", () => {
     expect(statuses.length).toBeGreaterThan(10);
     expect(statuses.filter((s) => s >= 500)).toEqual([]);
 
-    const db = app.db();
-    const after = (db.prepare("SELECT COUNT(*) AS n FROM audit_events").get() as { n: number }).n;
+    const after = probe.auditCount();
     expect(after - before).toBeGreaterThanOrEqual(6 + Math.floor(statuses.length / 4));
     // A fork is two rows that name the same predecessor.
-    expect(db.prepare("SELECT prev_hash, COUNT(*) AS n FROM audit_events GROUP BY prev_hash HAVING n > 1").all()).toEqual([]);
+    expect(probe.auditChainForks()).toEqual([]);
     // The CLI's rows are on the same keyed chain as the server's.
-    const operatorRows = db.prepare("SELECT alg FROM audit_events WHERE actor_type = 'operator' AND seq > ?").all(before) as { alg: string }[];
+    const operatorRows = probe.auditEvents({ actorType: "operator", afterSeq: before });
     expect(operatorRows.length).toBeGreaterThanOrEqual(6);
     expect(new Set(operatorRows.map((r) => r.alg))).toEqual(new Set(["hmac-sha256"]));
 
@@ -126,58 +98,33 @@ describe("L6 audit chain", () => {
 
     // The attacker hides that an operator disabled "audita": rewrites the row and recomputes the
     // chain from there on, exactly as the unkeyed chain allowed.
-    const db = new Database(file);
-    const target = db.prepare("SELECT * FROM audit_events WHERE event = 'account_disabled' ORDER BY seq LIMIT 1").get() as Row;
+    const copy = probesAt(file);
+    const target = copy.auditEvents({ event: "account_disabled" })[0];
     expect(target).toBeDefined();
-    db.exec("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;");
-    const rehash = (alsoMarkLegacy: boolean) => {
-      const rows = db.prepare("SELECT * FROM audit_events ORDER BY seq").all() as Row[];
-      const hasAlg = rows.length > 0 && "alg" in rows[0];
-      let prev = "0".repeat(64);
-      db.transaction(() => {
-        for (const r of rows) {
-          if (r.seq === target.seq) r.event = "account_enabled";
-          if (r.seq >= target.seq || alsoMarkLegacy) {
-            const hash = plainSha256(prev, r);
-            db.prepare("UPDATE audit_events SET event = ?, prev_hash = ?, hash = ? WHERE seq = ?").run(r.event, prev, hash, r.seq);
-            if (alsoMarkLegacy && hasAlg) db.prepare("UPDATE audit_events SET alg = 'sha256' WHERE seq = ?").run(r.seq);
-            r.hash = hash;
-          }
-          prev = r.hash;
-        }
-      })();
-    };
+    copy.dropAuditTriggers("audit_no_update", "audit_no_delete");
+    const enable = (r: AuditRow) => void (r.seq === target.seq && (r.event = "account_enabled"));
 
-    rehash(false);
+    copy.rechainAudit(plainSha256, { from: target.seq, edit: enable });
     const edited = await verifyOn(file);
     expect(edited.code).toBe(1);
     expect(edited.stderr).toMatch(new RegExp(`^error: audit chain broken at event ${target.seq}\\b`));
 
     // Marking every row as written before the upgrade (plain SHA-256 rows) does not help either.
-    rehash(true);
+    copy.rechainAudit(plainSha256, { edit: enable, alg: "sha256" });
     const relabelled = await verifyOn(file);
     expect(relabelled.code).toBe(1);
     expect(relabelled.stderr).toMatch(/^error: audit chain broken at event \d+/);
-    db.close();
+    copy.close();
   }, 60_000);
 
   test("L6 LOG-01 a log chained with plain SHA-256 before the upgrade verifies after migrate, pinned by a keyed row", async () => {
     // Put a copy back into the state of a database written before migration 0009.
     const file = await copyOfDatabase("legacy");
-    const db = new Database(file);
-    db.exec("DROP TRIGGER audit_no_update");
-    const rows = db.prepare("SELECT * FROM audit_events ORDER BY seq").all() as Row[];
-    let prev = "0".repeat(64);
-    db.transaction(() => {
-      for (const r of rows) {
-        r.prev_hash = prev;
-        r.hash = plainSha256(prev, r);
-        db.prepare("UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?").run(prev, r.hash, r.seq);
-        prev = r.hash;
-      }
-    })();
-    db.exec("ALTER TABLE audit_events DROP COLUMN alg; DELETE FROM schema_migrations WHERE version = 9;");
-    db.close();
+    const copy = probesAt(file);
+    copy.dropAuditTriggers("audit_no_update");
+    const rows = copy.rechainAudit(plainSha256);
+    const prev = rows.at(-1)!.hash;
+    copy.unapplyAuditKeyMigration();
 
     const env = { ...app.env, DATABASE_PATH: file };
     const migrated = await runCli(["migrate"], env);
@@ -185,23 +132,18 @@ describe("L6 audit chain", () => {
     const ok = await verifyOn(file);
     expect(ok.stderr).toBe("");
     expect(ok.stdout.trim()).toBe(`audit chain intact: ${rows.length + 1} events`);
-    const after = new Database(file);
-    const marker = after.prepare("SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1").get() as Row & { alg: string };
+    const marker = copy.lastAuditEvent()!;
     expect(marker).toMatchObject({ event: "audit_chain_keyed", alg: "hmac-sha256", prev_hash: prev });
     expect(JSON.parse(marker.details)).toMatchObject({ legacy_rows: rows.length });
 
     // An old row edited and the plain chain recomputed up to the marker: the marker no longer links.
     const victim = rows[Math.floor(rows.length / 2)];
-    let p = victim.prev_hash;
-    after.transaction(() => {
-      for (const r of rows.filter((x) => x.seq >= victim.seq)) {
-        if (r.seq === victim.seq) r.outcome = r.outcome === "success" ? "failure" : "success";
-        r.hash = plainSha256(p, r);
-        after.prepare("UPDATE audit_events SET outcome = ?, prev_hash = ?, hash = ? WHERE seq = ?").run(r.outcome, p, r.hash, r.seq);
-        p = r.hash;
-      }
-    })();
-    after.close();
+    copy.rechainAudit(plainSha256, {
+      from: victim.seq,
+      through: rows.at(-1)!.seq,
+      edit: (r) => void (r.seq === victim.seq && (r.outcome = r.outcome === "success" ? "failure" : "success")),
+    });
+    copy.close();
     const pinned = await verifyOn(file);
     expect(pinned.code).toBe(1);
     expect(pinned.stderr).toMatch(new RegExp(`^error: audit chain broken at event ${marker.seq}: does not link`));
@@ -219,9 +161,8 @@ describe("L6 audit chain", () => {
       .filter((l) => l.event === "audit_checkpoint");
     expect(checkpoints.length).toBeGreaterThanOrEqual(1);
     const last = checkpoints.at(-1)!;
-    const db = new Database(app.dbPath);
-    const head = db.prepare("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").get() as { seq: number; hash: string };
-    const { n } = db.prepare("SELECT COUNT(*) AS n FROM audit_events").get() as { n: number };
+    const head = probe.lastAuditEvent()!;
+    const n = probe.auditCount();
     expect(last).toMatchObject({ seq: head.seq, head: head.hash, count: n, checkpoint: `${head.seq}:${head.hash}` });
 
     const intact = await app.cli(["audit", "verify", "--since-checkpoint", String(last.checkpoint)]);
@@ -229,9 +170,9 @@ describe("L6 audit chain", () => {
     expect(intact.stdout.trim()).toBe(`audit chain intact: ${n} events (checkpoint ${head.seq} present)`);
 
     // The review's attack: drop the trigger and delete the newest ten rows. Nothing needs re-hashing.
-    db.exec("DROP TRIGGER audit_no_delete");
-    db.prepare("DELETE FROM audit_events WHERE seq > ?").run(head.seq - 10);
-    db.close();
+    probe.dropAuditTriggers("audit_no_delete");
+    probe.deleteAuditEventsAfter(head.seq - 10);
+    releaseProbes(app.dbPath);
 
     const truncated = await app.cli(["audit", "verify", "--since-checkpoint", String(last.checkpoint)]);
     expect(truncated.code).toBe(1);

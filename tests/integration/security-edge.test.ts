@@ -11,6 +11,7 @@ import { startSmtpSink } from "../helpers/smtp-sink";
 import { startProductionApp, type ProductionPortal } from "../helpers/production";
 import { startSmsReceiver } from "../helpers/sms-receiver";
 import { Client, DEMO_PASSWORD } from "../helpers/http";
+import { probes } from "../helpers/probes";
 
 /**
  * Issue 10, review findings H3 (demo mode can never face the internet), L13 (https in
@@ -211,10 +212,7 @@ function raw(method: string, p: string, headers: Record<string, string> = {}, bo
 
 const TABLES = ["users", "sessions", "outbox", "audit_events", "recovery_flows", "recovery_sessions", "webauthn_challenges", "tickets", "rate_limits", "sign_in_failures"];
 /** Row counts of the tables a request could change. */
-function snapshot(): Record<string, number> {
-  const db = app.db();
-  return Object.fromEntries(TABLES.map((t) => [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]));
-}
+const snapshot = () => probes(() => app).rowCounts(TABLES);
 
 /** Lines the portal logged after `from` bytes (waits for the access lines to land). */
 async function logSince(from: number): Promise<string[]> {
@@ -423,8 +421,7 @@ describe("HDR-01 behind a TLS-terminating proxy", () => {
         body: "identifier=someone",
       });
       expect(post.status).toBe(403);
-      const flows = proxied.app.db().prepare("SELECT COUNT(*) AS n FROM recovery_flows").get() as { n: number };
-      expect(flows.n).toBe(0);
+      expect(probes(() => proxied.app).flowCount()).toBe(0);
       // Over https (as the proxy says) the page is served, with HSTS.
       const secure = await fetch(`${proxied.app.origin}/forgot-password`, { headers: { host: proxied.host, "x-forwarded-proto": "https" } });
       expect(secure.status).toBe(200);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RELAXED_LIMITS, ROOT, startApp, type TestApp } from "../helpers/app";
 import { codeIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
+import { probes } from "../helpers/probes";
 
 /**
  * Password fields (SECURITY.md PWD-07, PWD-08): no hints or knowledge-based questions anywhere, and
@@ -13,6 +14,7 @@ import { Client } from "../helpers/http";
 
 let app: TestApp;
 let mail: SmtpSink;
+const probe = probes(() => app);
 
 const PASSWORD = "amber heron quietly rowing";
 const email = (u: string) => `${u}@example.test`;
@@ -114,11 +116,7 @@ describe("PWD-07 / PWD-08 password fields", () => {
     expect(fieldNames(pages.get("/reset/password (with state)")!.html)).toEqual(expect.arrayContaining(["password", "confirm"]));
 
     // Nothing is stored that could hold a hint or an answer.
-    const db = app.db();
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
-    const columns = tables.flatMap(({ name }) =>
-      (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as { name: string }[]).map((c) => `${name}.${c.name}`),
-    );
+    const columns = probe.columnNames();
     expect(columns.length).toBeGreaterThan(20);
     expect(pages.get("/assisted-recovery (anonymous)")!.html).toMatch(/username or email/i);
     expect(columns.filter((c) => forbidden(c.split(".")[1]))).toEqual([]);
@@ -143,13 +141,10 @@ describe("PWD-07 / PWD-08 password fields", () => {
     expect(res.headers.get("location")).toBe("/reset/done");
     // The password works, and no row anywhere holds the hint or the answer.
     expect((await client().post("/login", { identifier: "pwdextra", password: next })).headers.get("location")).toBe("/account");
-    const db = app.db();
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
-    const hits = tables.filter((t) =>
-      (db.prepare(`SELECT * FROM "${t}"`).all() as Record<string, unknown>[]).some((row) =>
-        Object.values(row).some((v) => typeof v === "string" && (v.includes("first pet") || v === "Rex")),
-      ),
-    );
+    const hits = probe
+      .everyRow()
+      .filter(({ row }) => Object.values(row).some((v) => typeof v === "string" && (v.includes("first pet") || v === "Rex")))
+      .map(({ table }) => table);
     expect(hits).toEqual([]);
   });
 
