@@ -1,9 +1,8 @@
-import fs from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startApp, type TestApp } from "../helpers/app";
+import { addAccounts, startApp, type TestApp } from "../helpers/app";
+import { customers, sleep } from "../helpers/customer";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
-import { Client } from "../helpers/http";
+import { decodeHtml, shape } from "../helpers/http";
 import { probes } from "../helpers/probes";
 import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
 
@@ -20,19 +19,11 @@ let app: TestApp;
 let mail: SmtpSink;
 const probe = probes(() => app);
 
-
 const PASSWORD = "granite willow ferry compass";
 const PASSWORDS = [PASSWORD];
 
-let ipCounter = 0;
 /** A fresh client address for every call, so per-IP limits never interfere. */
-function nextIp(): string {
-  ipCounter++;
-  return `10.1.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
-}
-function client(): Client {
-  return new Client(app.origin, { "x-forwarded-for": nextIp() });
-}
+const { client } = customers(() => ({ app, mail }), { ip: "10.1" });
 
 const TIMING_COUNT = 30;
 const TIMING_WARMUP = 5;
@@ -54,15 +45,12 @@ const IMPORTED: { username: string; email: string; phone?: string }[] = [
 beforeAll(async () => {
   mail = await startSmtpSink();
   app = await startApp({ smtpUrl: mail.url, env: { TRUST_PROXY: "loopback" } });
-  const csv = path.join(app.dir, "users.csv");
-  fs.writeFileSync(csv, ["username,email,phone", ...IMPORTED.map((u) => `${u.username},${u.email},${u.phone ?? ""}`)].join("\n") + "\n");
-  const results = await Promise.all([
-    app.cli(["user", "import", csv]),
-    app.cli(["user", "add", "--username", "reqexist", "--email", "reqexist@example.test", "--password-stdin"], PASSWORD + "\n"),
-    app.cli(["user", "add", "--username", "req4user", "--email", "req4user@example.test", "--password-stdin"], PASSWORD + "\n"),
-    app.cli(["user", "add", "--username", "requnverified", "--email", "requnverified@example.test", "--unverified"]),
+  await addAccounts(app, [
+    ...IMPORTED,
+    { username: "reqexist", password: PASSWORD },
+    { username: "req4user", password: PASSWORD },
+    { username: "requnverified", unverified: true },
   ]);
-  for (const r of results) expect(r.code, r.stderr).toBe(0);
   const disable = await app.cli(["user", "disable", "reqdisabled"]);
   expect(disable.code, disable.stderr).toBe(0);
 }, 60_000);
@@ -73,8 +61,6 @@ afterAll(async () => {
 });
 
 // ---- helpers --------------------------------------------------------------------------------
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until the portal's outbox has nothing left to send (so later assertions see every message). */
 async function outboxSettled(timeoutMs = 10_000) {
@@ -93,38 +79,10 @@ async function mailAt(address: string, n: number): Promise<CaughtMail> {
   return mail.to(address)[n];
 }
 
-type Shape = {
-  status: number;
-  location: string | null;
-  headers: Record<string, string>;
-  cookies: string[];
-  body: string;
-};
-
-/**
- * Everything a client can observe, minus what legitimately differs per request: X-Request-Id,
- * Date, the CSP nonce (header and body) and cookie values (names and attributes are kept).
- */
-async function shape(res: Response, ignore: string[] = []): Promise<Shape> {
-  const body = (await res.text()).replace(/nonce="[^"]*"/g, 'nonce="N"');
-  const headers: Record<string, string> = {};
-  res.headers.forEach((value, name) => {
-    if (["x-request-id", "date", "set-cookie", ...ignore].includes(name)) return;
-    headers[name] = name === "content-security-policy" ? value.replace(/'nonce-[^']+'/g, "'nonce-N'") : value;
-  });
-  const cookies = res.headers.getSetCookie().map((c) => {
-    const [pair, ...attrs] = c.split(";");
-    return [pair.slice(0, pair.indexOf("=")).trim() + "=<value>", ...attrs.map((a) => a.trim())].join("; ");
-  });
-  return { status: res.status, location: res.headers.get("location"), headers, cookies, body };
-}
+type Shape = Awaited<ReturnType<typeof shape>>;
 
 function cookieValues(res: Response): string[] {
   return res.headers.getSetCookie().map((c) => c.split(";")[0]);
-}
-
-function decodeHtml(s: string): string {
-  return s.replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 }
 
 const median = (xs: number[]) => quantile(xs, 0.5);

@@ -1,7 +1,6 @@
-import fs from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { outboxSettled, startApp, type TestApp } from "../helpers/app";
+import { addAccounts, outboxSettled, startApp, type TestApp } from "../helpers/app";
+import { sleep } from "../helpers/customer";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client, everything, shape } from "../helpers/http";
 import { pick, probes } from "../helpers/probes";
@@ -34,34 +33,6 @@ let ipCounter = 0;
 function client(target: TestApp = app): Client {
   ipCounter++;
   return new Client(target.origin, { "x-forwarded-for": `10.7.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}` });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-type NewUser = { username: string; email: string; phone?: string; unverified?: boolean; password?: boolean };
-
-/**
- * Creates accounts with as few CLI processes as possible (one import per verification state,
- * one `user add` per account that needs a password), since each process pays for start-up.
- */
-async function addUsers(target: TestApp, users: NewUser[]) {
-  const jobs: Promise<{ code: number; stderr: string }>[] = [];
-  for (const unverified of [false, true]) {
-    const batch = users.filter((u) => !u.password && Boolean(u.unverified) === unverified);
-    if (batch.length === 0) continue;
-    const csv = path.join(target.dir, `users-${unverified ? "unverified" : "verified"}.csv`);
-    fs.writeFileSync(csv, ["username,email,phone", ...batch.map((u) => `${u.username},${u.email},${u.phone ?? ""}`)].join("\n") + "\n");
-    jobs.push(target.cli(["user", "import", ...(unverified ? ["--unverified"] : []), csv]));
-  }
-  for (const u of users.filter((x) => x.password)) {
-    jobs.push(
-      target.cli(
-        ["user", "add", "--username", u.username, "--email", u.email, ...(u.phone ? ["--phone", u.phone] : []), ...(u.unverified ? ["--unverified"] : []), "--password-stdin"],
-        PASSWORD,
-      ),
-    );
-  }
-  for (const r of await Promise.all(jobs)) expect(r.code, r.stderr).toBe(0);
 }
 
 async function requestByPhone(c: Client, path: "/forgot-password" | "/unlock", phone: string) {
@@ -99,18 +70,18 @@ async function startTwilioApp() {
       SMS_HOURLY_BUDGET: "2",
     },
   });
-  await addUsers(twilioApp, [
-    { username: "twiliouser", email: "twiliouser@example.test", phone: "+12025550191" },
-    { username: "budget1", email: "budget1@example.test", phone: "+12025550181" },
-    { username: "budget2", email: "budget2@example.test", phone: "+12025550182" },
-    { username: "budget3", email: "budget3@example.test", phone: "+12025550183" },
+  await addAccounts(twilioApp, [
+    { username: "twiliouser", phone: "+12025550191" },
+    { username: "budget1", phone: "+12025550181" },
+    { username: "budget2", phone: "+12025550182" },
+    { username: "budget3", phone: "+12025550183" },
   ]);
 }
 
 /** The development app: no SMTP_URL and the default SMS_PROVIDER (console). */
 async function startConsoleApp() {
   consoleApp = await startApp({ env: { ...COMMON } });
-  await addUsers(consoleApp, [{ username: "consoleuser", email: "consoleuser@example.test", phone: "+12025550192" }]);
+  await addAccounts(consoleApp, [{ username: "consoleuser", phone: "+12025550192" }]);
 }
 
 let twilioReady: Promise<void>;
@@ -130,17 +101,17 @@ beforeAll(async () => {
       LOCKOUT_TEMPORARY_AFTER: "3",
     },
   });
-  await addUsers(app, [
-    { username: "smsreset", email: "smsreset@example.test", phone: "+12025550171" },
-    { username: "smsunlock", email: "smsunlock@example.test", phone: "+12025550172", password: true },
-    { username: "smsexpire", email: "smsexpire@example.test", phone: "+12025550173" },
-    { username: "smsunverified", email: "smsunverified@example.test", phone: "+12025550174", unverified: true },
-    { username: "smsverified", email: "smsverified@example.test", phone: "+12025550175" },
-    { username: "smstextme", email: "smstextme@example.test", phone: "+12025550176" },
-    { username: "smsbomb", email: "smsbomb@example.test", phone: "+12025550177" },
-    { username: "smsretry", email: "smsretry@example.test", phone: "+12025550178" },
-    { username: "smsus", email: "smsus@example.test", phone: "+12025550179" },
-    { username: "smsuk", email: "smsuk@example.test", phone: "+442079460018" },
+  await addAccounts(app, [
+    { username: "smsreset", phone: "+12025550171" },
+    { username: "smsunlock", phone: "+12025550172", password: PASSWORD },
+    { username: "smsexpire", phone: "+12025550173" },
+    { username: "smsunverified", phone: "+12025550174", unverified: true },
+    { username: "smsverified", phone: "+12025550175" },
+    { username: "smstextme", phone: "+12025550176" },
+    { username: "smsbomb", phone: "+12025550177" },
+    { username: "smsretry", phone: "+12025550178" },
+    { username: "smsus", phone: "+12025550179" },
+    { username: "smsuk", phone: "+442079460018" },
   ]);
   // The other two portals boot one after the other in the background while the webhook tests
   // run (those mostly wait on I/O); their describe blocks wait for them. Errors surface there.
