@@ -1,9 +1,24 @@
 import type { Services } from "~/services.server";
 import { transaction } from "~/db/db.server";
 
-/** What server.ts hands to every loader and action (see getLoadContext there). */
+/**
+ * Who is acting: a customer (id once signed in), a staff member in the console, the portal itself
+ * (the outbox, start-up), or an operator at the CLI (id names the operator's seat, see app/cli).
+ * recordEvent writes it as the audit row's actor unless the caller names one.
+ */
+export type Actor =
+  | { type: "customer"; id: string | null }
+  | { type: "staff"; id: string }
+  | { type: "system"; id: null }
+  | { type: "operator"; id: string };
+
+/**
+ * The one context domain code takes, whoever calls it: server.ts builds it for each request
+ * (getLoadContext), the CLI for each command. Domain modules import this, never Remix's type.
+ */
 export type RequestContext = {
   services: Services;
+  actor: Actor;
   nonce: string;
   requestId: string;
   clientIp: string;
@@ -11,6 +26,16 @@ export type RequestContext = {
   clientKey: string;
   userAgent: string;
 };
+
+/** Where an action came from, as audit details name it ("via"): the CLI, the support console, the web. */
+export function actorVia(actor: Actor): "cli" | "console" | "web" {
+  return actor.type === "operator" ? "cli" : actor.type === "staff" ? "console" : "web";
+}
+
+/** The same context acting as someone else (e.g. a support route once it knows the staff member). */
+export function withActor<C extends RequestContext>(context: C, actor: Actor): C {
+  return { ...context, actor };
+}
 
 /**
  * Runs `work` in one database transaction, handing it a copy of the context whose `services.db`

@@ -1,5 +1,23 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { Actor, RequestContext } from "~/context.server";
 import { audit, type AuditInput } from "~/audit/audit.server";
+
+/**
+ * The audit row's actor when the caller names none. A customer context keeps today's rows: "user"
+ * when the event concerns an account, "anonymous" otherwise, with no actor id (the customer's
+ * session is not part of the context; callers that know it pass actorId).
+ */
+function actorOf(actor: Actor, userId: string | null | undefined): Pick<AuditInput, "actorType" | "actorId"> {
+  switch (actor.type) {
+    case "customer":
+      return { actorType: userId ? "user" : "anonymous" };
+    case "staff":
+      return { actorType: "staff", actorId: actor.id };
+    case "system":
+      return { actorType: "system" };
+    case "operator":
+      return { actorType: "operator", actorId: actor.id };
+  }
+}
 
 /**
  * One call records a security event twice: in the hash-chained audit table and as a JSON log
@@ -9,15 +27,18 @@ import { audit, type AuditInput } from "~/audit/audit.server";
  * records, or not at all. The log line is written at once either way.
  */
 export async function recordEvent(
-  context: AppLoadContext,
+  context: RequestContext,
   input: Omit<AuditInput, "actorType" | "ip" | "userAgent"> & { actorType?: AuditInput["actorType"] },
 ): Promise<void> {
   const { db, clock, logger } = context.services;
+  const { actorType, ...rest } = input;
   const full: AuditInput = {
-    actorType: input.actorType ?? (input.userId ? "user" : "anonymous"),
-    ...input,
-    ip: context.clientIp,
-    userAgent: context.userAgent,
+    // A caller that names the actor type names the whole actor; the context fills in otherwise.
+    ...(actorType ? { actorType } : actorOf(context.actor, input.userId)),
+    ...rest,
+    // An operator command has no network client: its rows keep no address, as they always have.
+    ip: context.actor.type === "operator" ? null : context.clientIp,
+    userAgent: context.actor.type === "operator" ? null : context.userAgent,
   };
   await audit(db, clock.now(), full);
   logger.info(

@@ -1,22 +1,16 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import { ConfigError, loadConfig, type Config } from "~/config.server";
-import { migrate, openDatabase, transaction, type Db } from "~/db/db.server";
-import {
-  AccountError,
-  createUser,
-  insertUser,
-  prepareUser,
-  findUserById,
-  findUserByUsername,
-  setUserStatus,
-  type User,
-} from "~/accounts/accounts.server";
-import { createStaff, findStaffByEmail, setStaffStatus, unlockStaff } from "~/support/staff.server";
-import { attachAudit, audit, exportAudit, parseCheckpoint, verifyAuditChain } from "~/audit/audit.server";
-import { enqueue } from "~/delivery/outbox.server";
-import { deleteAllSessions } from "~/sessions/sessions.server";
+import { migrate, openDatabase, type Connection } from "~/db/db.server";
+import { inTransaction, type RequestContext } from "~/context.server";
+import { createOperatorServices } from "./services";
+import { createLogger } from "~/log.server";
+import { AccountError, createUser, insertUser, prepareUser, findUserById, findUserByUsername, type User } from "~/accounts/accounts.server";
+import { setAccountStatus } from "~/accounts/status.server";
+import { changeStaffStatus, createStaff, findStaffByEmail, liftStaffLock } from "~/support/staff.server";
+import { attachAudit, exportAudit, parseCheckpoint, verifyAuditChain } from "~/audit/audit.server";
+import { recordEvent } from "~/audit/events.server";
 import { listLocks } from "~/lockout/lockout.server";
-import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
 import { parseCsv } from "./csv";
 
 /**
@@ -79,8 +73,21 @@ async function readPasswordFromStdin(): Promise<string> {
   return text;
 }
 
-async function opAudit(db: Db, event: string, userId: string | null, details: Record<string, string | number | boolean | null>): Promise<void> {
-  await audit(db, Date.now(), { event, outcome: "success", actorType: "operator", actorId: "cli", userId, details });
+/**
+ * The context an operator command runs domain functions in: the same functions the web calls,
+ * acting as the operator. Its id stays "cli", as in every audit row and staff history line written
+ * so far (the console shows the latter). The logger is silent: stdout is the command's answer.
+ */
+function operatorContext(config: Config, connection: Connection): RequestContext {
+  return {
+    services: createOperatorServices(config, connection, createLogger("silent")),
+    actor: { type: "operator", id: "cli" },
+    nonce: "",
+    requestId: crypto.randomUUID(),
+    clientIp: "cli",
+    clientKey: "cli",
+    userAgent: "portal-cli",
+  };
 }
 
 async function run(argv: string[], config: Config): Promise<void> {
@@ -95,10 +102,11 @@ async function run(argv: string[], config: Config): Promise<void> {
       return;
     }
     const migrated = await migrate(connection);
-    // Every append (opAudit included) goes through audit(): HMAC-chained, in a write transaction (L6).
+    // Every append (recordEvent included) goes through audit(): HMAC-chained, in a write transaction (L6).
     await attachAudit(db, { secretKey: config.secretKey, migrated });
+    const context = operatorContext(config, connection);
     const createOptions = {
-      now: Date.now(),
+      now: context.services.clock.now(),
       policy: config.password,
       appName: config.appName,
       defaultRegion: config.defaultPhoneRegion,
@@ -113,7 +121,7 @@ async function run(argv: string[], config: Config): Promise<void> {
         { username: need(f, "username"), email: need(f, "email"), phone: f.values.phone ?? null, password, verified: !f.switches.has("unverified") },
         createOptions,
       );
-      await opAudit(db, "account_created", user.id, { via: "cli", with_password: Boolean(password) });
+      await recordEvent(context, { event: "account_created", outcome: "success", userId: user.id, details: { via: "cli", with_password: Boolean(password) } });
       console.log(`created user ${user.username}${password ? "" : " (no password: can only enter through recovery)"}`);
       return;
     }
@@ -148,9 +156,9 @@ async function run(argv: string[], config: Config): Promise<void> {
         }
       }
       // All or nothing: one bad line imports none.
-      await transaction(db, async (trx) => {
-        for (const u of users) await insertUser(trx, u);
-        await opAudit(trx, "accounts_imported", null, { via: "cli", count: users.length });
+      await inTransaction(context, async (tx) => {
+        for (const u of users) await insertUser(tx.services.db, u);
+        await recordEvent(tx, { event: "accounts_imported", outcome: "success", userId: null, details: { via: "cli", count: users.length } });
       });
       console.log(`imported ${users.length} user${users.length === 1 ? "" : "s"}`);
       return;
@@ -159,16 +167,7 @@ async function run(argv: string[], config: Config): Promise<void> {
     if (group === "user" && (sub === "disable" || sub === "enable")) {
       const f = parseFlags(rest, [], []);
       if (f.positional.length !== 1) throw new UsageError(`user ${sub} needs exactly one username`);
-      const user = await transaction(db, async (trx) => {
-        const u = await setUserStatus(trx, f.positional[0], sub === "disable" ? "disabled" : "active");
-        if (sub === "disable") {
-          // A disabled account keeps no way in: sessions end and open recovery links stop working.
-          await deleteAllSessions(trx, { type: "user", id: u.id });
-          await cancelFlowsForUser(trx, u.id);
-        }
-        await opAudit(trx, sub === "disable" ? "account_disabled" : "account_enabled", u.id, { via: "cli" });
-        return u;
-      });
+      const user = await setAccountStatus(context, f.positional[0], sub === "disable" ? "disabled" : "active");
       console.log(`${sub}d user ${user.username}`);
       return;
     }
@@ -178,7 +177,7 @@ async function run(argv: string[], config: Config): Promise<void> {
       if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
       const password = f.switches.has("password-stdin") ? await readPasswordFromStdin() : null;
       const staff = await createStaff(db, { email: need(f, "email"), name: need(f, "name"), password }, createOptions);
-      await audit(db, Date.now(), { event: "staff_created", outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: staff.id } });
+      await recordEvent(context, { event: "staff_created", outcome: "success", details: { staff_id: staff.id } });
       console.log(`created staff member ${staff.email}${password ? "" : " (no password yet)"}`);
       return;
     }
@@ -187,26 +186,14 @@ async function run(argv: string[], config: Config): Promise<void> {
       const f = parseFlags(rest, sub === "unlock" ? ["email", "note"] : ["email"], []);
       if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
       const email = need(f, "email");
-      const now = Date.now();
       if (sub === "unlock") {
         const staff = await findStaffByEmail(db, email);
         if (!staff) throw new AccountError(`no staff member "${email}"`);
-        const unlocked = await transaction(db, async (trx) => {
-          const ok = await unlockStaff(trx, staff.id, now, "operator:cli", f.values.note?.slice(0, 2000) ?? null);
-          if (ok) await audit(trx, now, { event: "staff_unlocked", outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: staff.id, via: "cli" } });
-          return ok;
-        });
+        const unlocked = await liftStaffLock(context, staff.id, f.values.note?.slice(0, 2000) ?? null);
         console.log(unlocked ? `unlocked staff member ${staff.email}` : `staff member ${staff.email} was not locked`);
         return;
       }
-      const status = sub === "disable" ? "disabled" : "active";
-      const staff = await transaction(db, async (trx) => {
-        const s = await setStaffStatus(trx, email, status, now, "operator:cli");
-        // A disabled staff member keeps no way in: every session ends now.
-        const ended = sub === "disable" ? await deleteAllSessions(trx, { type: "staff", id: s.id }) : 0;
-        await audit(trx, now, { event: `staff_${sub}d`, outcome: "success", actorType: "operator", actorId: "cli", details: { staff_id: s.id, sessions_ended: ended } });
-        return s;
-      });
+      const staff = await changeStaffStatus(context, email, sub === "disable" ? "disabled" : "active");
       console.log(`${sub}d staff member ${staff.email}`);
       return;
     }
@@ -257,7 +244,7 @@ async function run(argv: string[], config: Config): Promise<void> {
       const f = parseFlags(rest, ["to"], []);
       const to = need(f, "to");
       if (/[\r\n]/.test(to) || !to.includes("@")) throw new UsageError("--to must be one email address");
-      await enqueue(db, Date.now(), new URL(config.appOrigin).hostname, {
+      await context.services.send({
         channel: "email",
         to,
         template: "smtp-test",

@@ -1,4 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { RequestContext } from "~/context.server";
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 
 /**
@@ -8,7 +8,7 @@ import { parsePhoneNumberFromString } from "libphonenumber-js/max";
  * Call it before the transaction that queues the SMS, never inside: the limits take the
  * connection lock, which an open transaction holds.
  */
-export async function smsAllowed(context: AppLoadContext, e164: string): Promise<boolean> {
+export async function smsAllowed(context: RequestContext, e164: string): Promise<boolean> {
   const { config, limits, logger, metrics } = context.services;
   const country = parsePhoneNumberFromString(e164)?.country;
   if (!country || !config.sms.allowedCountries.includes(country)) {

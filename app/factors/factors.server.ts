@@ -1,8 +1,7 @@
 import { sendSecurityNotice } from "~/notices/notices.server";
 import crypto from "node:crypto";
-import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
-import { inTransaction } from "~/context.server";
+import { inTransaction, type RequestContext } from "~/context.server";
 import type { User } from "~/accounts/accounts.server";
 import { recordEvent } from "~/audit/events.server";
 import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
@@ -72,7 +71,7 @@ export async function factorSummary(db: Db, userId: string) {
 }
 
 /** Tell the customer on every verified channel, with a "This wasn't me" link. Call inside the change's transaction. */
-export async function notifyFactorChange(context: AppLoadContext, user: User, change: string): Promise<void> {
+export async function notifyFactorChange(context: RequestContext, user: User, change: string): Promise<void> {
   await sendSecurityNotice(context, user, { template: "factor-changed", event: "security_settings_changed", extra: { change } });
 }
 
@@ -81,7 +80,7 @@ export async function notifyFactorChange(context: AppLoadContext, user: User, ch
  * recovery flows are cancelled. `keepSessionId` is the session making the change; null ends all
  * (support removing every factor). Call inside the change's transaction. Returns sessions ended.
  */
-export async function endOtherAccess(context: AppLoadContext, userId: string, keepSessionId: string | null): Promise<number> {
+export async function endOtherAccess(context: RequestContext, userId: string, keepSessionId: string | null): Promise<number> {
   const { db } = context.services;
   const subject = { type: "user" as const, id: userId };
   const ended = keepSessionId ? await deleteOtherSessions(db, subject, keepSessionId) : await deleteAllSessions(db, subject);
@@ -92,7 +91,7 @@ export async function endOtherAccess(context: AppLoadContext, userId: string, ke
 // ---- authenticator app ---------------------------------------------------------------------
 
 /** Starts (or resumes) setting up an authenticator; nothing is enabled until a code confirms it. */
-export async function startTotpSetup(context: AppLoadContext, user: User): Promise<{ secret: string; uri: string }> {
+export async function startTotpSetup(context: RequestContext, user: User): Promise<{ secret: string; uri: string }> {
   const { db, clock, config } = context.services;
   const existing = await findTotp(db, user.id);
   let secret: string;
@@ -111,7 +110,7 @@ export async function pendingTotpSetup(db: Db, userId: string): Promise<boolean>
 }
 
 /** Checks a TOTP code for an account (enabled, or being confirmed); counts failures. */
-export async function checkTotp(context: AppLoadContext, userId: string, code: string, options: { confirming?: boolean } = {}): Promise<boolean> {
+export async function checkTotp(context: RequestContext, userId: string, code: string, options: { confirming?: boolean } = {}): Promise<boolean> {
   const { db, clock, config, limits } = context.services;
   const row = await findTotp(db, userId);
   if (!row || (!row.confirmed_at && !options.confirming)) return false;
@@ -134,7 +133,7 @@ export async function checkTotp(context: AppLoadContext, userId: string, code: s
   return true;
 }
 
-export async function confirmTotp(context: AppLoadContext, user: User, code: string, currentSessionId: string): Promise<boolean> {
+export async function confirmTotp(context: RequestContext, user: User, code: string, currentSessionId: string): Promise<boolean> {
   const { db, clock } = context.services;
   if (!(await pendingTotpSetup(db, user.id))) return false;
   if (!(await checkTotp(context, user.id, code, { confirming: true }))) return false;
@@ -149,7 +148,7 @@ export async function confirmTotp(context: AppLoadContext, user: User, code: str
 }
 
 /** Turning the authenticator off needs a current code from it, or a recovery code. */
-export async function disableTotp(context: AppLoadContext, user: User, code: string, currentSessionId: string): Promise<boolean> {
+export async function disableTotp(context: RequestContext, user: User, code: string, currentSessionId: string): Promise<boolean> {
   const ok = (await checkTotp(context, user.id, code)) || (await spendRecoveryCode(context, user, code)).ok;
   if (!ok) return false;
   await inTransaction(context, async (tx) => {
@@ -172,13 +171,13 @@ function newRecoveryCode(): string {
   return [0, 5, 10, 15].map((i) => chars.slice(i, i + 5).join("")).join("-");
 }
 
-function recoveryHash(context: AppLoadContext, code: string): string {
+function recoveryHash(context: RequestContext, code: string): string {
   const normalised = code.toLowerCase().replace(/[^a-z0-9]/g, "");
   return hmacHex(context.services.config.secretKey, `recovery-code:${normalised}`);
 }
 
 /** Ten new codes; the old ones stop working. The codes are returned once and never stored. */
-export async function regenerateRecoveryCodes(context: AppLoadContext, user: User, currentSessionId: string): Promise<string[] | null> {
+export async function regenerateRecoveryCodes(context: RequestContext, user: User, currentSessionId: string): Promise<string[] | null> {
   const { db, clock } = context.services;
   // Codes alone would be a second factor nobody can use for sign-in day to day (L9).
   if (!(await hasPrimaryFactor(db, user.id))) return null;
@@ -195,7 +194,7 @@ export async function regenerateRecoveryCodes(context: AppLoadContext, user: Use
 }
 
 /** Spends one recovery code (single use, MFA-03). Failures count toward the daily budget. */
-export async function spendRecoveryCode(context: AppLoadContext, user: User, code: string): Promise<{ ok: boolean; remaining: number }> {
+export async function spendRecoveryCode(context: RequestContext, user: User, code: string): Promise<{ ok: boolean; remaining: number }> {
   const { db, clock, limits } = context.services;
   if (code.length > 64) return { ok: false, remaining: await recoveryCodesLeft(db, user.id) };
   // Recovery codes have their own daily budget (M2), spent up front and given back on success.
@@ -222,7 +221,7 @@ export async function spendRecoveryCode(context: AppLoadContext, user: User, cod
   return { ok: true, remaining };
 }
 
-export async function removePasskey(context: AppLoadContext, user: User, id: string, currentSessionId: string): Promise<boolean> {
+export async function removePasskey(context: RequestContext, user: User, id: string, currentSessionId: string): Promise<boolean> {
   return inTransaction(context, async (tx) => {
     const db = tx.services.db;
     const removed = await deletePasskey(db, id, user.id);
@@ -241,7 +240,7 @@ export async function removePasskey(context: AppLoadContext, user: User, id: str
  * Every session of the account ends and its recovery flows are cancelled (SES-02).
  * Runs in the caller's transaction when given one (pass `tx`), in one of its own otherwise.
  */
-export async function removeAllFactors(context: AppLoadContext, user: User, staffId: string): Promise<number> {
+export async function removeAllFactors(context: RequestContext, user: User, staffId: string): Promise<number> {
   return inTransaction(context, async (tx) => {
     const db = tx.services.db;
     const n = (await deletePasskeys(db, user.id)) + (await deleteTotp(db, user.id)) + (await deleteRecoveryCodes(db, user.id));

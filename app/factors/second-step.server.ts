@@ -1,4 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { RequestContext } from "~/context.server";
 import type { User } from "~/accounts/accounts.server";
 import { checkTotp, spendRecoveryCode } from "./factors.server";
 
@@ -10,7 +10,7 @@ import { checkTotp, spendRecoveryCode } from "./factors.server";
 export type FactorOutcome = { ok: true; recoveryCodesLeft: number | null } | { ok: false; reason: "wrong-totp" | "wrong-recovery-code" | "no-method" };
 
 /** A typed second factor: an authenticator code or a recovery code. */
-export async function checkTypedFactor(context: AppLoadContext, user: User, intent: string, value: string): Promise<FactorOutcome> {
+export async function checkTypedFactor(context: RequestContext, user: User, intent: string, value: string): Promise<FactorOutcome> {
   if (intent === "totp") {
     return (await checkTotp(context, user.id, value.slice(0, 16))) ? { ok: true, recoveryCodesLeft: null } : { ok: false, reason: "wrong-totp" };
   }

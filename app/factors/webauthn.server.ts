@@ -1,4 +1,3 @@
-import type { AppLoadContext } from "@remix-run/node";
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -11,7 +10,7 @@ import { findUserById, type User } from "~/accounts/accounts.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { recordEvent } from "~/audit/events.server";
 import { randomId } from "~/security/crypto.server";
-import { inTransaction } from "~/context.server";
+import { inTransaction, type RequestContext } from "~/context.server";
 import { findPasskey, insertChallenge, insertPasskey, recordPasskeyUse, takeChallenge as takeChallengeRow } from "~/stores/factors.store";
 import { endOtherAccess, listPasskeys, notifyFactorChange, type PasskeyRow } from "./factors.server";
 
@@ -25,12 +24,12 @@ export type Purpose = "register" | "sign_in" | "second_factor" | "reset";
 const CHALLENGE_COOKIE = "webauthn";
 const CHALLENGE_MS = 5 * 60_000;
 
-function rp(context: AppLoadContext) {
+function rp(context: RequestContext) {
   const url = new URL(context.services.config.appOrigin);
   return { rpID: url.hostname, origin: url.origin, rpName: context.services.config.appName };
 }
 
-async function storeChallenge(context: AppLoadContext, purpose: Purpose, challenge: string, userId: string | null): Promise<string> {
+async function storeChallenge(context: RequestContext, purpose: Purpose, challenge: string, userId: string | null): Promise<string> {
   const { db, clock, config } = context.services;
   const id = randomId();
   const now = clock.now();
@@ -42,7 +41,7 @@ async function storeChallenge(context: AppLoadContext, purpose: Purpose, challen
  * Takes the browser's challenge out of the store: it can be used once only. Whoever's DELETE
  * removes it gets it, so of two parallel uses of one challenge only one goes on to verify.
  */
-async function takeChallenge(context: AppLoadContext, request: Request, purpose: Purpose): Promise<{ challenge: string; userId: string | null } | null> {
+async function takeChallenge(context: RequestContext, request: Request, purpose: Purpose): Promise<{ challenge: string; userId: string | null } | null> {
   const { db, clock, config } = context.services;
   const id = readCookie(request, CHALLENGE_COOKIE, config.secureCookies);
   if (!id || !/^[a-z2-7]{24}$/.test(id)) return null;
@@ -51,13 +50,13 @@ async function takeChallenge(context: AppLoadContext, request: Request, purpose:
   return { challenge: row.challenge, userId: row.user_id };
 }
 
-export function clearChallengeCookie(context: AppLoadContext): string {
+export function clearChallengeCookie(context: RequestContext): string {
   return clearCookie(CHALLENGE_COOKIE, { secure: context.services.config.secureCookies, sameSite: "Strict" });
 }
 
 const transportsOf = (p: PasskeyRow) => JSON.parse(p.transports) as string[];
 
-export async function registrationOptions(context: AppLoadContext, user: User) {
+export async function registrationOptions(context: RequestContext, user: User) {
   const { rpID, rpName } = rp(context);
   const options = await generateRegistrationOptions({
     rpName,
@@ -73,7 +72,7 @@ export async function registrationOptions(context: AppLoadContext, user: User) {
 
 /** Adds a passkey; every other session of the account ends and its recovery flows are cancelled (SES-02). */
 export async function verifyRegistration(
-  context: AppLoadContext,
+  context: RequestContext,
   request: Request,
   user: User,
   response: RegistrationResponseJSON,
@@ -117,7 +116,7 @@ export async function verifyRegistration(
  * Options for an assertion. With a user (second factor) only that user's passkeys are allowed;
  * without one (sign-in, reset) the browser offers its discoverable credentials.
  */
-export async function authenticationOptions(context: AppLoadContext, purpose: Exclude<Purpose, "register">, user: User | null) {
+export async function authenticationOptions(context: RequestContext, purpose: Exclude<Purpose, "register">, user: User | null) {
   const { rpID } = rp(context);
   const options = await generateAuthenticationOptions({
     rpID,
@@ -129,7 +128,7 @@ export async function authenticationOptions(context: AppLoadContext, purpose: Ex
 
 /** Verifies an assertion and returns the account it proves, or null. */
 export async function verifyAuthentication(
-  context: AppLoadContext,
+  context: RequestContext,
   request: Request,
   purpose: Exclude<Purpose, "register">,
   response: AuthenticationResponseJSON,

@@ -1,4 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { RequestContext } from "~/context.server";
 import type { User } from "~/accounts/accounts.server";
 import { describeBrowser } from "~/http/user-agent";
 import { reportLink, type ReportRestore } from "./report-links.server";
@@ -17,7 +17,7 @@ type Notice =
  * Call inside the transaction of the change it announces.
  */
 export async function sendSecurityNotice(
-  context: AppLoadContext,
+  context: RequestContext,
   user: User,
   notice: Notice & {
     /** The event the report link names, e.g. "password_changed". */

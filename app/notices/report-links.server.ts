@@ -1,4 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { RequestContext } from "~/context.server";
 import { randomToken, sha256Hex } from "~/security/crypto.server";
 import { insertReportToken } from "~/stores/report-links.store";
 
@@ -14,7 +14,7 @@ export type ReportRestore = { kind: "email" | "phone"; previous: string; replace
 
 /** A fresh report link for one recipient of a notification about `event`. Call in the notification's transaction. */
 export async function reportLink(
-  context: AppLoadContext,
+  context: RequestContext,
   userId: string,
   event: string,
   recipient: ReportRecipient,

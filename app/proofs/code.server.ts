@@ -1,4 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { RequestContext } from "~/context.server";
 import type { Db } from "~/db/db.server";
 import { safeEqual } from "~/security/crypto.server";
 import type { Proof } from "./proof";
@@ -39,7 +39,7 @@ export type CodeProofResult =
   | { ok: false; reason: "dead"; counted: false }
   | { ok: false; reason: CodeReason; counted: true; attempts: number; attemptsLeft: number; budget: "ok" | "spent" };
 
-export async function proveCode(context: AppLoadContext, subject: CodeSubject, code: string): Promise<CodeProofResult> {
+export async function proveCode(context: RequestContext, subject: CodeSubject, code: string): Promise<CodeProofResult> {
   const { db, limits } = context.services;
   const attempts = await subject.claimAttempt(db);
   if (attempts === null) return { ok: false, reason: "dead", counted: false };

@@ -1,4 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { RequestContext } from "~/context.server";
 
 /**
  * A way for someone to prove they control an account: a link or code sent to a verified contact,
@@ -15,5 +15,5 @@ export type ProofResult<Reason extends string = string> = { ok: true } | { ok: f
 
 export interface Proof<Subject, Input, Result extends { ok: boolean } = ProofResult> {
   readonly kinds: readonly ProofKind[];
-  verify(context: AppLoadContext, subject: Subject, input: Input): Promise<Result>;
+  verify(context: RequestContext, subject: Subject, input: Input): Promise<Result>;
 }

@@ -1,6 +1,5 @@
-import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
-import { inTransaction } from "~/context.server";
+import { inTransaction, type RequestContext } from "~/context.server";
 import { findUserById, findUsersByLogin, findUsersByVerifiedPhone, type User } from "~/accounts/accounts.server";
 import { looksLikePhone, normalisePhone } from "~/accounts/phone";
 import { CHANNELS, type ChannelId } from "~/delivery/channels/index.server";
@@ -42,12 +41,12 @@ export const PURPOSES: Record<Purpose, { linkPath: string; template: "password-r
  * The key of what was typed, from its canonical form (E.164 for a phone number, lower case for a
  * username or e-mail), so that spellings of one number share one flow key and one budget (M4, L4).
  */
-function identifierKey(context: AppLoadContext, purpose: Purpose, identifier: string): string {
+function identifierKey(context: RequestContext, purpose: Purpose, identifier: string): string {
   const canonical = typedPhone(identifier) ? (normalisePhone(identifier, context.services.config.defaultPhoneRegion) ?? identifier) : identifier;
   return hmacHex(context.services.config.secretKey, `${purpose}:${canonical}`);
 }
 
-function codeHash(context: AppLoadContext, flowId: string, code: string): string {
+function codeHash(context: RequestContext, flowId: string, code: string): string {
   // Six digits are guessable offline from a plain hash, so the code is keyed with the portal's
   // secret and bound to its flow (OTP-02, OTP-03).
   return hmacHex(context.services.config.secretKey, `code:${flowId}:${code}`);
@@ -63,7 +62,7 @@ type Resolved = { user: User | null; ambiguous: User[]; channel: ChannelId; dest
  * Which account an identifier names: exactly one active account with a verified email (for a
  * username or email), or with that verified phone (for a phone number; OTP-08).
  */
-async function resolveAccount(context: AppLoadContext, identifier: string): Promise<Resolved> {
+async function resolveAccount(context: RequestContext, identifier: string): Promise<Resolved> {
   const { db, config } = context.services;
   if (typedPhone(identifier)) {
     const e164 = normalisePhone(identifier, config.defaultPhoneRegion);
@@ -86,7 +85,7 @@ export type RequestOutcome = { ok: true; cookie: string } | { ok: false; retryAf
  * returns the same shape; messages are queued, never sent inline (REQ-02).
  */
 export async function requestRecovery(
-  context: AppLoadContext,
+  context: RequestContext,
   request: Request,
   purpose: Purpose,
   rawIdentifier: string,
@@ -179,7 +178,7 @@ export async function requestRecovery(
  * real SMS destination also the toll-fraud checks.
  */
 async function destinationAllowed(
-  context: AppLoadContext,
+  context: RequestContext,
   destination: string,
   channel: ChannelId,
   real: boolean,
@@ -210,7 +209,7 @@ function destination(user: User, channel: ChannelId): string {
 }
 
 /** Queues the link and code on the caller's transaction (pass its `tx`). */
-async function queueFlowMessage(context: AppLoadContext, purpose: Purpose, user: User, channel: ChannelId, token: string, code: string) {
+async function queueFlowMessage(context: RequestContext, purpose: Purpose, user: User, channel: ChannelId, token: string, code: string) {
   const { config } = context.services;
   await context.services.send({
     channel,
@@ -244,7 +243,7 @@ async function insertRecoverySession(
   await store.openHold(db, holdRow(id, secret, flowId, state, now, expiresAt));
 }
 
-function recoveryCookie(context: AppLoadContext, id: string, secret: string, ttlMs: number): string {
+function recoveryCookie(context: RequestContext, id: string, secret: string, ttlMs: number): string {
   const { config } = context.services;
   return serializeCookie(RECOVERY_COOKIE, `${id}.${secret}`, {
     secure: config.secureCookies,
@@ -253,14 +252,14 @@ function recoveryCookie(context: AppLoadContext, id: string, secret: string, ttl
   });
 }
 
-export function clearRecoveryCookie(context: AppLoadContext): string {
+export function clearRecoveryCookie(context: RequestContext): string {
   return clearCookie(RECOVERY_COOKIE, { secure: context.services.config.secureCookies, sameSite: "Strict" });
 }
 
 export type Current = { session: RecoverySession; flow: Flow; user: User | null };
 
 /** The flow this browser holds for `purpose`, if its cookie is genuine and nothing has expired. */
-export async function currentRecovery(context: AppLoadContext, request: Request, purpose: Purpose): Promise<Current | null> {
+export async function currentRecovery(context: RequestContext, request: Request, purpose: Purpose): Promise<Current | null> {
   const { db, clock, config } = context.services;
   const value = readCookie(request, RECOVERY_COOKIE, config.secureCookies);
   if (!value) return null;
@@ -290,7 +289,7 @@ export type CodeOutcome =
  * separate budgets for accounts as they do for unknown names, and a spent budget answers exactly
  * like a wrong code (M5), so it says nothing about the account.
  */
-export async function verifyCode(context: AppLoadContext, request: Request, purpose: Purpose, code: string): Promise<CodeOutcome> {
+export async function verifyCode(context: RequestContext, request: Request, purpose: Purpose, code: string): Promise<CodeOutcome> {
   const { db, clock, config } = context.services;
   const current = await currentRecovery(context, request, purpose);
   if (!current) return { ok: false, reason: "no-flow" };
@@ -344,7 +343,7 @@ export type ResendOutcome = { ok: true } | { ok: false; reason: "cooldown"; wait
  * working (OTP-06); the flow's failure count carries on (OTP-05).
  */
 export async function resend(
-  context: AppLoadContext,
+  context: RequestContext,
   request: Request,
   purpose: Purpose,
   options: { viaSms?: boolean } = {},
@@ -398,14 +397,14 @@ export async function resend(
 
 export type LinkStatus = "valid" | "expired" | "used" | "invalid";
 
-async function flowForToken(context: AppLoadContext, purpose: Purpose, token: string): Promise<Flow | undefined> {
+async function flowForToken(context: RequestContext, purpose: Purpose, token: string): Promise<Flow | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
   const flow = await store.findFlowByTokenHash(context.services.db, sha256Hex(token));
   // A token is bound to its purpose: an unlock link never opens a reset (TOK-03).
   return flow && flow.purpose === purpose ? flow : undefined;
 }
 
-function linkStatus(context: AppLoadContext, flow: Flow | undefined): LinkStatus {
+function linkStatus(context: RequestContext, flow: Flow | undefined): LinkStatus {
   if (!flow || !flow.user_id) return "invalid";
   if (flow.status !== "active") return "used";
   if (context.services.clock.now() >= flow.expires_at) return "expired";
@@ -416,7 +415,7 @@ function linkStatus(context: AppLoadContext, flow: Flow | undefined): LinkStatus
  * Looks at a link without changing anything: GET and HEAD from mail scanners are harmless
  * (TOK-10). Invalid tokens still count against the client's guessing budget (TOK-09).
  */
-export async function inspectLink(context: AppLoadContext, purpose: Purpose, token: string): Promise<LinkStatus | "throttled"> {
+export async function inspectLink(context: RequestContext, purpose: Purpose, token: string): Promise<LinkStatus | "throttled"> {
   const looked = await guardedLookup(
     context.services.limits,
     context.clientKey,
@@ -432,7 +431,7 @@ export type AcceptOutcome = { ok: true; cookie: string } | { ok: false; status: 
  * The Continue button: gives *this* browser a verified hold on the flow and leaves the token
  * usable until the flow completes, so a scanner that submits the form cannot burn the link.
  */
-export async function acceptLink(context: AppLoadContext, purpose: Purpose, token: string): Promise<AcceptOutcome> {
+export async function acceptLink(context: RequestContext, purpose: Purpose, token: string): Promise<AcceptOutcome> {
   const { clock, config, limits } = context.services;
   const looked = await guardedLookup(limits, context.clientKey, () => flowForToken(context, purpose, token), (found) => linkStatus(context, found) !== "invalid");
   if (!looked) return { ok: false, status: "throttled" };
@@ -477,7 +476,7 @@ export async function consumeFlow(db: Db, flow: Flow, now: number): Promise<bool
  * way (an unlock link or code, later a passkey). No message is sent; the cookie is returned.
  */
 export async function startVerifiedFlow(
-  context: AppLoadContext,
+  context: RequestContext,
   purpose: Purpose,
   user: User,
   state: "verified" | "second_factor_verified" = "verified",
@@ -514,7 +513,7 @@ export async function startVerifiedFlow(
  * A reset started for a customer by support staff after checking who they are (AR-04): the
  * ordinary link goes to a contact the account has already verified. Staff never see it.
  */
-export async function startRecoveryForUser(context: AppLoadContext, user: User, channel: ChannelId): Promise<void> {
+export async function startRecoveryForUser(context: RequestContext, user: User, channel: ChannelId): Promise<void> {
   const { clock, config } = context.services;
   const now = clock.now();
   const token = randomToken();

@@ -1,4 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { RequestContext } from "~/context.server";
 import type { User } from "~/accounts/accounts.server";
 import { hasSecondFactor } from "~/factors/factors.server";
 import { SELF_SERVICE_REASONS, clearFailures, endLocks, failureKey } from "~/lockout/lockout.server";
@@ -10,7 +10,7 @@ import { recordEvent } from "~/audit/events.server";
  */
 
 /** Accounts with an authenticator app or passkey must pass it after the email step (MFA-01). */
-export async function requiresSecondFactor(context: AppLoadContext, user: User): Promise<boolean> {
+export async function requiresSecondFactor(context: RequestContext, user: User): Promise<boolean> {
   return await hasSecondFactor(context.services.db, user.id);
 }
 
@@ -19,7 +19,7 @@ export async function requiresSecondFactor(context: AppLoadContext, user: User):
  * temporary and failed-attempt locks and forgets the failures. Locks set by staff or after a
  * compromise report stay: only support lifts those.
  */
-export async function afterPasswordReset(context: AppLoadContext, user: User, now: number): Promise<void> {
+export async function afterPasswordReset(context: RequestContext, user: User, now: number): Promise<void> {
   const { db, config } = context.services;
   await clearFailures(db, failureKey(config.secretKey, user.id, ""));
   const ended = await endLocks(db, user.id, now, "password_reset", `user:${user.id}`, SELF_SERVICE_REASONS);

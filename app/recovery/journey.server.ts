@@ -1,11 +1,10 @@
-import type { AppLoadContext } from "@remix-run/node";
 import type { User } from "~/accounts/accounts.server";
 import { mayRecover } from "~/accounts/access.server";
 import type { ProofKind } from "~/proofs/proof";
 import { typedFactorKind, typedFactorProof, type TypedFactorInput } from "~/proofs/second-factor.server";
 import type { FactorOutcome } from "~/factors/second-step.server";
 import { recordEvent } from "~/audit/events.server";
-import { inTransaction } from "~/context.server";
+import { inTransaction, type RequestContext } from "~/context.server";
 import { markHoldSecondFactor } from "~/stores/recovery-flows.store";
 import { currentRecovery, startVerifiedFlow, type Current, type Purpose } from "./flows.server";
 import { requiresSecondFactor } from "./hooks.server";
@@ -75,7 +74,7 @@ export type HoldCheck = { ok: true; hold: Hold } | { ok: false; reason: "no-hold
  * a reset of an account that support has locked (H1); "elsewhere" names the step the hold is at.
  * The code step looks only at the hold: its own action tells a replaced flow from a missing one.
  */
-export async function requireHold(context: AppLoadContext, request: Request, purpose: Purpose, step: Step): Promise<HoldCheck> {
+export async function requireHold(context: RequestContext, request: Request, purpose: Purpose, step: Step): Promise<HoldCheck> {
   const current = await currentRecovery(context, request, purpose);
   if (!current) return { ok: false, reason: "no-hold" };
   const { session, flow, user } = current;
@@ -97,7 +96,7 @@ export async function requireHold(context: AppLoadContext, request: Request, pur
  * by factors/, a passkey assertion checked by factors/webauthn). Of two parallel submissions only
  * one moves the hold (conditional UPDATE); the other gets false.
  */
-export async function advance(context: AppLoadContext, hold: Hold, proof: ProofKind): Promise<boolean> {
+export async function advance(context: RequestContext, hold: Hold, proof: ProofKind): Promise<boolean> {
   const to = nextState(hold.session.state, proof);
   if (to !== "second_factor_verified") return false;
   return inTransaction(context, async (tx) => {
@@ -108,14 +107,14 @@ export async function advance(context: AppLoadContext, hold: Hold, proof: ProofK
 }
 
 /** A typed second factor on a reset hold waiting for one: verify by its plug-in, then advance. */
-export async function proveTypedFactor(context: AppLoadContext, hold: Hold, input: TypedFactorInput): Promise<FactorOutcome> {
+export async function proveTypedFactor(context: RequestContext, hold: Hold, input: TypedFactorInput): Promise<FactorOutcome> {
   const outcome = await typedFactorProof.verify(context, hold.user, input);
   if (outcome.ok) await advance(context, hold, typedFactorKind(input.intent));
   return outcome;
 }
 
 /** Starts a journey at an entry (see ENTRIES); returns the recovery cookie for the browser. */
-export function enter(context: AppLoadContext, user: User, entry: Entry): Promise<string> {
+export function enter(context: RequestContext, user: User, entry: Entry): Promise<string> {
   const { purpose, state } = ENTRIES[entry];
   return startVerifiedFlow(context, purpose, user, state);
 }

@@ -1,14 +1,12 @@
 import { sendSecurityNotice } from "~/notices/notices.server";
-import type { AppLoadContext } from "@remix-run/node";
 import { isInHistory, storePasswordHash, type User } from "~/accounts/accounts.server";
 import { hashPassword } from "~/accounts/password-hash.server";
 import { checkPassword, type PolicySettings } from "~/accounts/password-policy";
 import { deleteAllSessions } from "~/sessions/sessions.server";
-import { redirect } from "@remix-run/node";
 import { clearRecoveryCookie, consumeFlow } from "./flows.server";
 import { enter, requireHold } from "./journey.server";
 import { recordEvent } from "~/audit/events.server";
-import { inTransaction } from "~/context.server";
+import { inTransaction, type RequestContext } from "~/context.server";
 import { afterPasswordReset, requiresSecondFactor } from "./hooks.server";
 
 /**
@@ -17,23 +15,30 @@ import { afterPasswordReset, requiresSecondFactor } from "./hooks.server";
  * and queues the notifications. No session is created: the customer signs in (SES-01).
  */
 
-export async function passwordSettings(context: AppLoadContext, user: User | null): Promise<PolicySettings> {
+export async function passwordSettings(context: RequestContext, user: User | null): Promise<PolicySettings> {
   const p = context.services.config.password;
   const mfa = user ? await requiresSecondFactor(context, user) : false;
   return { minLength: mfa ? p.minLengthWithMfa : p.minLength, maxLength: p.maxLength, minScore: p.minScore };
 }
 
+export type PasswordChangeReason = "reported" | "too_short";
+
 /**
  * A sign-in that passed every check but must choose a new password first (PWD-06, L8): no
  * session; the browser gets a verified reset hold (it just proved the password and any second
- * factor) and goes to "Choose a new password". The customer then signs in with the new one.
+ * factor) and the route sends it on to "Choose a new password", saying why. The customer then
+ * signs in with the new one.
  */
-export async function requirePasswordChange(context: AppLoadContext, user: User, reason: "reported" | "too_short"): Promise<Response> {
+export async function requirePasswordChange(
+  context: RequestContext,
+  user: User,
+  reason: PasswordChangeReason,
+): Promise<{ cookie: string; reason: PasswordChangeReason }> {
   const cookie = await inTransaction(context, async (tx) => {
     await recordEvent(tx, { event: "password_change_required", outcome: "info", userId: user.id, actorType: "user", actorId: user.id, details: { reason } });
     return enter(tx, user, "sign-in");
   });
-  return redirect(`/reset/password?required=${reason}`, { status: 303, headers: { "Set-Cookie": cookie } });
+  return { cookie, reason };
 }
 
 export type ResetOutcome =
@@ -43,7 +48,7 @@ export type ResetOutcome =
   | { ok: false; reason: "history"; remembered: number };
 
 export async function completeReset(
-  context: AppLoadContext,
+  context: RequestContext,
   request: Request,
   input: { password: string; confirm: string },
 ): Promise<ResetOutcome> {

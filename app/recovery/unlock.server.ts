@@ -1,11 +1,10 @@
 import { sendSecurityNotice } from "~/notices/notices.server";
-import type { AppLoadContext } from "@remix-run/node";
 import type { User } from "~/accounts/accounts.server";
 import { SELF_SERVICE_REASONS, activeLock, clearFailures, endLocks, failureKey } from "~/lockout/lockout.server";
 import { clearRecoveryCookie, consumeFlow } from "./flows.server";
 import { enter, requireHold } from "./journey.server";
 import { recordEvent } from "~/audit/events.server";
-import { inTransaction } from "~/context.server";
+import { inTransaction, type RequestContext } from "~/context.server";
 
 /**
  * Self-service unlock (RL-04): proving the email channel exactly like a reset, then choosing to
@@ -15,7 +14,7 @@ import { inTransaction } from "~/context.server";
 
 export type LockSituation = "self-service" | "support-only" | "not-locked";
 
-export async function lockSituation(context: AppLoadContext, user: User): Promise<LockSituation> {
+export async function lockSituation(context: RequestContext, user: User): Promise<LockSituation> {
   const lock = await activeLock(context.services.db, user.id, context.services.clock.now());
   if (!lock) return "not-locked";
   return SELF_SERVICE_REASONS.includes(lock.reason) ? "self-service" : "support-only";
@@ -25,7 +24,7 @@ export type UnlockOutcome =
   | { ok: true; then: "done" | "choose-password"; cookie: string }
   | { ok: false; reason: "no-hold" | "used" };
 
-export async function completeUnlock(context: AppLoadContext, request: Request, choice: "keep" | "reset"): Promise<UnlockOutcome> {
+export async function completeUnlock(context: RequestContext, request: Request, choice: "keep" | "reset"): Promise<UnlockOutcome> {
   const { clock, config } = context.services;
   const check = await requireHold(context, request, "unlock", "choose");
   if (!check.ok) return { ok: false, reason: "no-hold" };

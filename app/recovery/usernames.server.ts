@@ -1,4 +1,3 @@
-import type { AppLoadContext } from "@remix-run/node";
 import { findUsersByEmail, findUsersByVerifiedPhone } from "~/accounts/accounts.server";
 import { isValidEmail, normaliseEmail, normaliseIdentifier } from "~/accounts/identifiers";
 import { normalisePhone } from "~/accounts/phone";
@@ -6,7 +5,7 @@ import { smsAllowed } from "~/delivery/sms-guard.server";
 import { hmacHex } from "~/security/crypto.server";
 import { knownDevice } from "~/sessions/device.server";
 import { recordEvent } from "~/audit/events.server";
-import { inTransaction } from "~/context.server";
+import { inTransaction, type RequestContext } from "~/context.server";
 
 /**
  * "Forgot your username?": the usernames go only to the registered address or verified number,
@@ -16,7 +15,7 @@ import { inTransaction } from "~/context.server";
 export type UsernameOutcome = { ok: true } | { ok: false; reason: "invalid" } | { ok: false; reason: "throttled"; retryAfterSeconds: number };
 
 export async function requestUsernames(
-  context: AppLoadContext,
+  context: RequestContext,
   request: Request,
   raw: string,
   options: { bot?: boolean } = {},

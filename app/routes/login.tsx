@@ -35,7 +35,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: refusal.status, headers: refusal.retryAfter ? { "Retry-After": String(refusal.retryAfter) } : undefined },
     );
   }
-  if (!outcome.needsSecondFactor && outcome.changePassword) throw await requirePasswordChange(context, outcome.user, outcome.changePassword);
+  if (!outcome.needsSecondFactor && outcome.changePassword) {
+    const forced = await requirePasswordChange(context, outcome.user, outcome.changePassword);
+    throw redirect(`/reset/password?required=${forced.reason}`, { status: 303, headers: { "Set-Cookie": forced.cookie } });
+  }
   if (outcome.needsSecondFactor) {
     throw redirect("/login/verify", { status: 303, headers: { "Set-Cookie": pendingSignInCookie(context, outcome.user) } });
   }

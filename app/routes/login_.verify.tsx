@@ -32,8 +32,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const change = passwordChangeDue(context.services.config, user, null, true);
   if (change) {
     const forced = await requirePasswordChange(context, user, change);
-    forced.headers.append("Set-Cookie", clearPendingSignIn(context));
-    throw forced;
+    const headers = new Headers([["Set-Cookie", forced.cookie]]);
+    headers.append("Set-Cookie", clearPendingSignIn(context));
+    throw redirect(`/reset/password?required=${forced.reason}`, { status: 303, headers });
   }
   await recordEvent(context, { event: "sign_in", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "second_factor" } });
   const headers = new Headers();

@@ -1,4 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { RequestContext } from "~/context.server";
 import { readCookie, serializeCookie } from "~/http/cookies.server";
 import { hmacHex, randomId, safeEqual } from "~/security/crypto.server";
 
@@ -16,7 +16,7 @@ const DEVICE_TTL_SECONDS = 365 * 86_400;
 
 type Entry = { nonce: string; mac: string };
 
-function entries(request: Request, context: AppLoadContext): Entry[] {
+function entries(request: Request, context: RequestContext): Entry[] {
   const value = readCookie(request, DEVICE_COOKIE, context.services.config.secureCookies);
   if (!value) return [];
   return value
@@ -27,19 +27,19 @@ function entries(request: Request, context: AppLoadContext): Entry[] {
     .map(([nonce, mac]) => ({ nonce, mac }));
 }
 
-function macFor(context: AppLoadContext, userId: string, nonce: string): string {
+function macFor(context: RequestContext, userId: string, nonce: string): string {
   return hmacHex(context.services.config.secretKey, `device:${userId}:${nonce}`).slice(0, 32);
 }
 
 /** The nonce under which this browser signed in to `userId` before, or null. */
-export function knownDevice(request: Request | undefined, context: AppLoadContext, userId: string): string | null {
+export function knownDevice(request: Request | undefined, context: RequestContext, userId: string): string | null {
   if (!request) return null;
   const hit = entries(request, context).find((e) => safeEqual(e.mac, macFor(context, userId, e.nonce)));
   return hit?.nonce ?? null;
 }
 
 /** The device cookie after a full sign-in to `userId` (this account first, oldest dropped). */
-export function deviceCookie(request: Request, context: AppLoadContext, userId: string): string {
+export function deviceCookie(request: Request, context: RequestContext, userId: string): string {
   const kept = entries(request, context).filter((e) => !safeEqual(e.mac, macFor(context, userId, e.nonce)));
   const nonce = knownDevice(request, context, userId) ?? randomId();
   const list = [{ nonce, mac: macFor(context, userId, nonce) }, ...kept].slice(0, MAX_ENTRIES);

@@ -1,5 +1,5 @@
-import { redirect, type AppLoadContext } from "@remix-run/node";
-import { inTransaction } from "~/context.server";
+import { redirect } from "@remix-run/node";
+import { inTransaction, type RequestContext } from "~/context.server";
 import { findUserById, type User } from "~/accounts/accounts.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { mayStartSession } from "~/accounts/access.server";
@@ -10,7 +10,7 @@ import { createSession, deleteSession, sessionIdFromToken, validateSession, type
 
 export const SESSION_COOKIE = "session";
 
-export async function getUserSession(request: Request, context: AppLoadContext): Promise<{ session: Session; user: User } | null> {
+export async function getUserSession(request: Request, context: RequestContext): Promise<{ session: Session; user: User } | null> {
   const { config, db, clock } = context.services;
   const token = readCookie(request, SESSION_COOKIE, config.secureCookies);
   if (!token) return null;
@@ -21,7 +21,7 @@ export async function getUserSession(request: Request, context: AppLoadContext):
   return { session, user };
 }
 
-export async function requireUser(request: Request, context: AppLoadContext): Promise<{ session: Session; user: User }> {
+export async function requireUser(request: Request, context: RequestContext): Promise<{ session: Session; user: User }> {
   const found = await getUserSession(request, context);
   if (!found) {
     const { config } = context.services;
@@ -38,7 +38,7 @@ export async function requireUser(request: Request, context: AppLoadContext): Pr
  * Starts a fresh session (a new id at every sign-in, SES-03) and ends the one the browser had.
  * Returns the Set-Cookie header value.
  */
-export async function startUserSession(request: Request, context: AppLoadContext, user: User): Promise<string> {
+export async function startUserSession(request: Request, context: RequestContext, user: User): Promise<string> {
   const { config, clock } = context.services;
   const old = readCookie(request, SESSION_COOKIE, config.secureCookies);
   // One transaction, so a lock cannot land between the check and the new session.
@@ -58,11 +58,11 @@ export async function startUserSession(request: Request, context: AppLoadContext
 }
 
 /** The cookies of a completed sign-in: the new session, and this browser's device cookie (M9). */
-export async function signInCookies(request: Request, context: AppLoadContext, user: User): Promise<string[]> {
+export async function signInCookies(request: Request, context: RequestContext, user: User): Promise<string[]> {
   return [await startUserSession(request, context, user), deviceCookie(request, context, user.id)];
 }
 
-export async function endUserSession(request: Request, context: AppLoadContext): Promise<string> {
+export async function endUserSession(request: Request, context: RequestContext): Promise<string> {
   const { config, db } = context.services;
   const token = readCookie(request, SESSION_COOKIE, config.secureCookies);
   if (token) await deleteSession(db, sessionIdFromToken(token));
@@ -75,7 +75,7 @@ export const RECENT_AUTH_MS = 10 * 60_000;
  * Changing a contact or a factor needs a recent sign-in (MFA-06): an older session is sent to
  * confirm its password first, then comes back to `next`.
  */
-export async function requireRecentUser(request: Request, context: AppLoadContext): Promise<{ session: Session; user: User }> {
+export async function requireRecentUser(request: Request, context: RequestContext): Promise<{ session: Session; user: User }> {
   const found = await requireUser(request, context);
   if (context.services.clock.now() - found.session.authenticated_at > RECENT_AUTH_MS) {
     const next = new URL(request.url).pathname;

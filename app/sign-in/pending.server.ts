@@ -1,4 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { RequestContext } from "~/context.server";
 import { findUserById, type User } from "~/accounts/accounts.server";
 import { mayStartSession } from "~/accounts/access.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
@@ -16,11 +16,11 @@ const PENDING_MS = 5 * 60_000;
  * is re-checked against every lock when used (L11): a "This wasn't me" report or a lock that
  * lands inside the five minutes stops the second step from creating a session.
  */
-function pendingMac(context: AppLoadContext, user: User, expires: string): string {
+function pendingMac(context: RequestContext, user: User, expires: string): string {
   return hmacHex(context.services.config.secretKey, `mfa-pending:${user.id}:${expires}:${user.password_hash ?? ""}`);
 }
 
-export function pendingSignInCookie(context: AppLoadContext, user: User): string {
+export function pendingSignInCookie(context: RequestContext, user: User): string {
   const { config, clock } = context.services;
   const expires = String(clock.now() + PENDING_MS);
   return serializeCookie(PENDING_COOKIE, `${user.id}.${expires}.${pendingMac(context, user, expires)}`, {
@@ -30,11 +30,11 @@ export function pendingSignInCookie(context: AppLoadContext, user: User): string
   });
 }
 
-export function clearPendingSignIn(context: AppLoadContext): string {
+export function clearPendingSignIn(context: RequestContext): string {
   return clearCookie(PENDING_COOKIE, { secure: context.services.config.secureCookies, sameSite: "Strict" });
 }
 
-export async function pendingSignInUser(request: Request, context: AppLoadContext): Promise<User | null> {
+export async function pendingSignInUser(request: Request, context: RequestContext): Promise<User | null> {
   const { config, clock, db } = context.services;
   const value = readCookie(request, PENDING_COOKIE, config.secureCookies);
   if (!value) return null;

@@ -1,5 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
-import { inTransaction } from "~/context.server";
+import { inTransaction, type RequestContext } from "~/context.server";
 import { hmacHex } from "~/security/crypto.server";
 import { normaliseIdentifier } from "~/accounts/identifiers";
 import { authenticate, findUsersByLogin, type User } from "~/accounts/accounts.server";
@@ -18,7 +17,7 @@ export type SignInOutcome =
  * lock must not reveal more than a wrong password would (RL-04); the page always offers /unlock.
  * The words live at the edge, in ./messages.ts.
  */
-export async function signIn(context: AppLoadContext, identifier: string, password: string): Promise<SignInOutcome> {
+export async function signIn(context: RequestContext, identifier: string, password: string): Promise<SignInOutcome> {
   const { db, clock, config, limits, metrics } = context.services;
   // The client's budget is spent before the password is checked and given back on success, so a
   // burst of parallel guesses from one address is held to the budget (M6).

@@ -1,6 +1,5 @@
 import { sendSecurityNotice } from "~/notices/notices.server";
-import type { AppLoadContext } from "@remix-run/node";
-import { inTransaction } from "~/context.server";
+import { inTransaction, type RequestContext } from "~/context.server";
 import type { Staff } from "./staff.server";
 import { endLocks } from "~/lockout/lockout.server";
 import { startRecoveryForUser } from "~/recovery/flows.server";
@@ -29,7 +28,7 @@ export type ActionOutcome =
   | { ok: false; reason: "no-ticket" | "no-action" | "bad-note" | "finished" | "no-account" | "no-verified-email" | "no-verified-phone" };
 
 export async function performStaffAction(
-  context: AppLoadContext,
+  context: RequestContext,
   staff: Staff,
   ticketId: string,
   input: { action: string; note: string; channel?: string },
@@ -45,7 +44,7 @@ export async function performStaffAction(
   const user = await ticketAccount(db, ticket);
   const now = clock.now();
   // Both run inside the transaction below, on its handle.
-  const audit = (tx: AppLoadContext, details: Record<string, string | number | boolean | null> = {}) =>
+  const audit = (tx: RequestContext, details: Record<string, string | number | boolean | null> = {}) =>
     recordEvent(tx, {
       event: `ticket_${action}`,
       outcome: "success",
@@ -54,7 +53,7 @@ export async function performStaffAction(
       userId: user?.id ?? null,
       details: { ticket: ticket.reference, ...details },
     });
-  const toCustomer = (tx: AppLoadContext, template: "ticket-more-info" | "ticket-rejected") =>
+  const toCustomer = (tx: RequestContext, template: "ticket-more-info" | "ticket-rejected") =>
     tx.services.send({
       channel: "email",
       to: ticket.contact_email,

@@ -1,13 +1,12 @@
-import type { AppLoadContext } from "@remix-run/node";
-import { inTransaction } from "~/context.server";
-import { findStaffById, listStaff, listStaffEvents, unlockStaff, type Staff } from "./staff.server";
+import { withActor, type RequestContext } from "~/context.server";
+import { findStaffById, liftStaffLock, listStaff, listStaffEvents, type Staff } from "./staff.server";
 import { recordEvent } from "~/audit/events.server";
 
 /**
  * Staff accounts as the console shows them (H2, L12): who is active, disabled or locked after
  * wrong authenticator codes, and the history of locks and unlocks. Disabling is the CLI's.
  */
-export async function staffOverview(context: AppLoadContext) {
+export async function staffOverview(context: RequestContext) {
   const { db } = context.services;
   const all = await listStaff(db);
   const emails = new Map(all.map((s) => [s.id, s.email]));
@@ -39,8 +38,8 @@ export type ColleagueUnlock = { ok: true; email: string } | { ok: false; reason:
  * A locked staff member is unlocked by ANOTHER staff member, with a note saying how they checked
  * it was really them (the CLI's `staff unlock` is the operator's way). Audited either way.
  */
-export async function unlockColleague(context: AppLoadContext, me: Staff, targetId: string, note: string): Promise<ColleagueUnlock> {
-  const { db, clock } = context.services;
+export async function unlockColleague(context: RequestContext, me: Staff, targetId: string, note: string): Promise<ColleagueUnlock> {
+  const { db } = context.services;
   const target = await findStaffById(db, targetId);
   if (!target) return { ok: false, reason: "no-staff" };
   if (target.id === me.id) {
@@ -48,10 +47,6 @@ export async function unlockColleague(context: AppLoadContext, me: Staff, target
     return { ok: false, reason: "self" };
   }
   if (!note) return { ok: false, reason: "no-note" };
-  const unlocked = await inTransaction(context, async (tx) => {
-    const ok = await unlockStaff(tx.services.db, target.id, clock.now(), `staff:${me.id}`, note);
-    if (ok) await recordEvent(tx, { event: "staff_unlocked", outcome: "success", actorType: "staff", actorId: me.id, details: { staff_id: target.id, via: "console" } });
-    return ok;
-  });
+  const unlocked = await liftStaffLock(withActor(context, { type: "staff", id: me.id }), target.id, note);
   return unlocked ? { ok: true, email: target.email } : { ok: false, reason: "not-locked", email: target.email };
 }

@@ -1,6 +1,6 @@
-import { data, redirect, type AppLoadContext } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
 import { readForm } from "~/http/forms.server";
-import { inTransaction } from "~/context.server";
+import { inTransaction, type RequestContext } from "~/context.server";
 import { transaction } from "~/db/db.server";
 import * as staffStore from "~/stores/staff.store";
 import { findStaffByEmail, findStaffById, recordStaffEvent, staffMayEnter, type Staff } from "./staff.server";
@@ -50,12 +50,12 @@ export const STAFF_CODE_LOCK_AFTER = 10;
 
 type Pending = { staffId: string; nonce: string };
 
-function pendingMac(context: AppLoadContext, staffId: string, expires: number, nonce: string): string {
+function pendingMac(context: RequestContext, staffId: string, expires: number, nonce: string): string {
   return hmacHex(context.services.config.secretKey, `staff-pending:${staffId}:${expires}:${nonce}`);
 }
 
 /** The signed cookie alone (no database read): who passed the password step, and which visit. */
-function readPending(request: Request, context: AppLoadContext): Pending | null {
+function readPending(request: Request, context: RequestContext): Pending | null {
   const { config, clock } = context.services;
   const value = readCookie(request, PENDING_COOKIE, config.secureCookies);
   if (!value) return null;
@@ -66,7 +66,7 @@ function readPending(request: Request, context: AppLoadContext): Pending | null 
 }
 
 /** The staff member behind a valid pending cookie, read fresh from the database. */
-export async function pendingStaff(request: Request, context: AppLoadContext): Promise<(Pending & { staff: Staff }) | null> {
+export async function pendingStaff(request: Request, context: RequestContext): Promise<(Pending & { staff: Staff }) | null> {
   const pending = readPending(request, context);
   const staff = pending ? await findStaffById(context.services.db, pending.staffId) : undefined;
   return pending && staff ? { ...pending, staff } : null;
@@ -87,7 +87,7 @@ type PasswordSlot = { ok: true } | { ok: false; waitSeconds: number };
  * success), or refuses while a delay runs. Read and written in one IMMEDIATE transaction, so
  * parallel attempts (in this process or another) claim their counts one at a time.
  */
-async function reservePasswordAttempt(context: AppLoadContext, staff: Staff | undefined, email: string, now: number): Promise<PasswordSlot> {
+async function reservePasswordAttempt(context: RequestContext, staff: Staff | undefined, email: string, now: number): Promise<PasswordSlot> {
   const { db, config } = context.services;
   const key = hmacHex(config.secretKey, `staff-login:${normaliseEmail(email)}`).slice(0, 40);
   return transaction(db, async (trx): Promise<PasswordSlot> => {
@@ -105,7 +105,7 @@ async function reservePasswordAttempt(context: AppLoadContext, staff: Staff | un
   });
 }
 
-export async function staffPasswordStep(context: AppLoadContext, email: string, password: string): Promise<PasswordStep> {
+export async function staffPasswordStep(context: RequestContext, email: string, password: string): Promise<PasswordStep> {
   const { db, clock, config, limits } = context.services;
   // Spent before the hash is checked, whatever the outcome (M6): a burst from one address is held
   // to the budget however many requests run at once.
@@ -154,7 +154,7 @@ export async function staffPasswordStep(context: AppLoadContext, email: string, 
  * confirm it. Whoever merely knows the password never sees a secret someone else was shown.
  * Null once the staff member has an authenticator or may not sign in.
  */
-export async function setupSecret(context: AppLoadContext, pending: Pending): Promise<string | null> {
+export async function setupSecret(context: RequestContext, pending: Pending): Promise<string | null> {
   const { db, config } = context.services;
   // Made before the transaction, and used only if this visit has no secret yet.
   const fresh = newTotpSecret();
@@ -173,7 +173,7 @@ export async function setupSecret(context: AppLoadContext, pending: Pending): Pr
 // ---- code step -----------------------------------------------------------------------------------
 
 /** Locks after the 10th wrong code in a row: sessions end, the staff member and support are told. */
-async function lockIfExhausted(context: AppLoadContext, staffId: string): Promise<void> {
+async function lockIfExhausted(context: RequestContext, staffId: string): Promise<void> {
   const { clock, config } = context.services;
   const now = clock.now();
   const locked = await inTransaction(context, async (tx): Promise<Staff | null> => {
@@ -204,7 +204,7 @@ async function lockIfExhausted(context: AppLoadContext, staffId: string): Promis
  * staff session and returns its cookies, or null for a wrong or replayed code, or for a staff
  * member who may not sign in (locked, disabled) — all answered alike.
  */
-export async function staffTotpStep(context: AppLoadContext, request: Request, pending: Pending, step: "setup" | "verify", code: string): Promise<string[] | null> {
+export async function staffTotpStep(context: RequestContext, request: Request, pending: Pending, step: "setup" | "verify", code: string): Promise<string[] | null> {
   const { db, clock, config } = context.services;
   // Count the attempt before checking it (refunded by a right code), and never more than the
   // lock allows, however many requests run at once.
@@ -239,7 +239,7 @@ export async function staffTotpStep(context: AppLoadContext, request: Request, p
 // ---- sessions ----------------------------------------------------------------------------------
 
 /** The signed-in staff member, or a redirect to sign in (also for a disabled or locked one). */
-export async function requireStaff(request: Request, context: AppLoadContext): Promise<{ staff: Staff; session: Session }> {
+export async function requireStaff(request: Request, context: RequestContext): Promise<{ staff: Staff; session: Session }> {
   const { db, clock, config } = context.services;
   const token = readCookie(request, STAFF_COOKIE, config.secureCookies);
   const session = token ? await validateSession(db, token, clock.now(), config.session) : null;
@@ -249,7 +249,7 @@ export async function requireStaff(request: Request, context: AppLoadContext): P
   return { staff, session };
 }
 
-export async function endStaffSession(request: Request, context: AppLoadContext): Promise<string> {
+export async function endStaffSession(request: Request, context: RequestContext): Promise<string> {
   const { db, clock, config } = context.services;
   const token = readCookie(request, STAFF_COOKIE, config.secureCookies);
   if (token) {
@@ -264,7 +264,7 @@ export async function endStaffSession(request: Request, context: AppLoadContext)
  * The POST of /support/setup (confirming a new authenticator) and /support/verify (signing in):
  * both take a code after the password step and, when it is right, start the staff session.
  */
-export async function staffCodeAction(request: Request, context: AppLoadContext, step: "setup" | "verify") {
+export async function staffCodeAction(request: Request, context: RequestContext, step: "setup" | "verify") {
   const pending = readPending(request, context);
   if (!pending) throw redirect("/support/login");
   const form = await readForm(request);

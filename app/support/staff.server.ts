@@ -6,6 +6,9 @@ import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
 import { randomId } from "~/security/crypto.server";
 import * as store from "~/stores/staff.store";
 import type { Staff, StaffEvent } from "~/stores/staff.store";
+import { actorVia, inTransaction, type Actor, type RequestContext } from "~/context.server";
+import { recordEvent } from "~/audit/events.server";
+import { deleteAllSessions } from "~/sessions/sessions.server";
 
 /**
  * Support staff accounts: who they are, whether they may enter, and the history of their locks
@@ -105,5 +108,37 @@ export async function unlockStaff(db: Db, staffId: string, now: number, actor: s
     if (!(await store.liftStaffLock(trx, staffId))) return false;
     await recordStaffEvent(trx, { staff_id: staffId, at: now, actor, action: "unlocked", note });
     return true;
+  });
+}
+
+/** The actor as staff_events.actor names it ("staff:<id>", "operator:cli"); the console shows it. */
+function eventActor(actor: Actor): string {
+  return `${actor.type}:${actor.id ?? "-"}`;
+}
+
+/**
+ * `staff disable|enable` as the context's actor: the status change, its history row, the end of
+ * every session of a disabled member and the audit row commit together.
+ */
+export async function changeStaffStatus(context: RequestContext, email: string, status: Staff["status"]): Promise<Staff> {
+  return inTransaction(context, async (tx) => {
+    const staff = await setStaffStatus(tx.services.db, email, status, tx.services.clock.now(), eventActor(context.actor));
+    // A disabled staff member keeps no way in: every session ends now.
+    const ended = status === "disabled" ? await deleteAllSessions(tx.services.db, { type: "staff", id: staff.id }) : 0;
+    await recordEvent(tx, { event: status === "disabled" ? "staff_disabled" : "staff_enabled", outcome: "success", details: { staff_id: staff.id, sessions_ended: ended } });
+    return staff;
+  });
+}
+
+/**
+ * Lifts a staff member's wrong-code lock as the context's actor (an operator at the CLI, or a
+ * colleague in the console: see unlockColleague for the console's rules). Audited when it
+ * unlocked; false when the member was not locked.
+ */
+export async function liftStaffLock(context: RequestContext, staffId: string, note: string | null): Promise<boolean> {
+  return inTransaction(context, async (tx) => {
+    const ok = await unlockStaff(tx.services.db, staffId, tx.services.clock.now(), eventActor(context.actor), note);
+    if (ok) await recordEvent(tx, { event: "staff_unlocked", outcome: "success", details: { staff_id: staffId, via: actorVia(context.actor) } });
+    return ok;
   });
 }

@@ -1,4 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { RequestContext } from "~/context.server";
 import { recentAuditForUser } from "~/audit/audit.server";
 import { successesForUserSince } from "~/stores/audit.store";
 import { activeLock, listLocks } from "~/lockout/lockout.server";
@@ -10,7 +10,7 @@ import { CATEGORIES, getTicket, ticketAccount, ticketEvents } from "~/tickets/ti
 export const RECENT_CONTACT_CHANGE_MS = 30 * 86_400_000;
 
 /** When the account's email and phone were last changed or restored, if within the recent window. */
-async function recentContactChanges(context: AppLoadContext, userId: string, now: number) {
+async function recentContactChanges(context: RequestContext, userId: string, now: number) {
   const rows = await successesForUserSince(
     context.services.db,
     userId,
@@ -28,7 +28,7 @@ async function recentContactChanges(context: AppLoadContext, userId: string, now
  * recently is shown as such, not as a match (M3); a contact put back by a "This wasn't me"
  * report says so.
  */
-export async function ticketView(context: AppLoadContext, id: string) {
+export async function ticketView(context: RequestContext, id: string) {
   const { db, clock, config } = context.services;
   const ticket = await getTicket(db, id);
   if (!ticket) return null;

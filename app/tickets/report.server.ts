@@ -1,6 +1,5 @@
-import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
-import { inTransaction } from "~/context.server";
+import { inTransaction, type RequestContext } from "~/context.server";
 import * as reportLinks from "~/stores/report-links.store";
 import * as factors from "~/stores/factors.store";
 import { cancelPendingChanges } from "~/stores/contact-changes.store";
@@ -34,12 +33,12 @@ type ReportRow = reportLinks.ReportTokenRow;
 
 export type ReportStatus = "valid" | "used" | "expired" | "invalid";
 
-async function findReport(context: AppLoadContext, token: string): Promise<ReportRow | undefined> {
+async function findReport(context: RequestContext, token: string): Promise<ReportRow | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
   return reportLinks.findReportToken(context.services.db, sha256Hex(token));
 }
 
-async function inspect(context: AppLoadContext, token: string): Promise<{ status: ReportStatus | "throttled"; row?: ReportRow }> {
+async function inspect(context: RequestContext, token: string): Promise<{ status: ReportStatus | "throttled"; row?: ReportRow }> {
   const { limits, clock } = context.services;
   const looked = await guardedLookup(limits, context.clientKey, () => findReport(context, token), (found) => found !== undefined);
   if (!looked) return { status: "throttled" };
@@ -62,7 +61,7 @@ function contactFor(row: ReportRow, user: User): ReportContact {
 
 /** What the report page shows before the button: status, where support will write, what will be put back. */
 export async function previewReport(
-  context: AppLoadContext,
+  context: RequestContext,
   token: string,
 ): Promise<{ status: ReportStatus | "throttled"; contact: ReportContact | null; restores: "email" | "phone" | null }> {
   const { status, row } = await inspect(context, token);
@@ -112,7 +111,7 @@ async function restoreContact(db: Db, userId: string, row: ReportRow): Promise<{
   return { kind: row.restore_kind, value: row.restore_value };
 }
 
-export async function acceptReport(context: AppLoadContext, token: string): Promise<ReportOutcome> {
+export async function acceptReport(context: RequestContext, token: string): Promise<ReportOutcome> {
   const { status, row } = await inspect(context, token);
   if (status !== "valid" || !row) return { ok: false, status: status === "valid" ? "invalid" : status };
   const { db, clock } = context.services;

@@ -1,4 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { RequestContext } from "~/context.server";
 import type { z } from "zod";
 import { mailboxKey } from "~/accounts/identifiers";
 import { newReference, openTicket } from "./tickets.server";
@@ -11,7 +11,7 @@ export type SubmitOutcome = { ok: true; reference: string; slaHours: number } | 
  * same whether or not an account matched (AR-03). A bot that filled the honeypot gets a
  * reference-shaped answer and nothing is stored or sent.
  */
-export async function submitTicket(context: AppLoadContext, value: z.infer<typeof ticketSchema>, options: { bot: boolean }): Promise<SubmitOutcome> {
+export async function submitTicket(context: RequestContext, value: z.infer<typeof ticketSchema>, options: { bot: boolean }): Promise<SubmitOutcome> {
   const { limits, config, metrics } = context.services;
   for (const [name, key] of [
     ["tickets_per_ip", context.clientKey],

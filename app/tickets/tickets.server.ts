@@ -1,7 +1,6 @@
 import crypto from "node:crypto";
-import type { AppLoadContext } from "@remix-run/node";
 import type { Db } from "~/db/db.server";
-import { inTransaction } from "~/context.server";
+import { inTransaction, type RequestContext } from "~/context.server";
 import * as store from "~/stores/tickets.store";
 import { findUserById, findUsersByEmail, findUsersByLogin, type User } from "~/accounts/accounts.server";
 import { activeLock } from "~/lockout/lockout.server";
@@ -69,7 +68,7 @@ async function matchAccount(db: Db, input: NewTicket): Promise<User | null> {
  * to support. Pass the caller's transaction context (`tx`) when combining with other changes.
  */
 export async function openTicket(
-  context: AppLoadContext,
+  context: RequestContext,
   input: NewTicket,
   options: { source?: "form" | "report"; matchedUser?: User | null; contactConfirmed?: boolean } = {},
 ): Promise<{ reference: string; slaHours: number; ticketId: string }> {
@@ -130,7 +129,7 @@ export async function openTicket(
 }
 
 /** What support's email says. Every customer value is passed as data; the template escapes it. */
-async function supportPayload(context: AppLoadContext, ticket: Ticket, matched: User | null) {
+async function supportPayload(context: RequestContext, ticket: Ticket, matched: User | null) {
   const { db, clock, config } = context.services;
   const lock = matched ? await activeLock(db, matched.id, clock.now()) : undefined;
   const attempts = matched ? (await recentFlows(db, matched.id, 50)).filter((f) => f.created_at > clock.now() - 7 * 86_400_000) : [];
@@ -175,7 +174,7 @@ export type ConfirmOutcome = "confirmed" | "invalid" | "expired" | "throttled";
  * 7 days after the ticket was opened; unknown tokens count against the client's link-guessing
  * budget like every other link (L15, TOK-09).
  */
-export async function confirmContact(context: AppLoadContext, token: string): Promise<ConfirmOutcome> {
+export async function confirmContact(context: RequestContext, token: string): Promise<ConfirmOutcome> {
   const { db, clock, limits } = context.services;
   const looked = await guardedLookup(
     limits,

@@ -1,4 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { RequestContext } from "~/context.server";
 import { z } from "zod";
 import { requireRecentUser, requireUser, safeNext, signInCookies, startUserSession } from "~/sign-in/auth.server";
 import { mayRecover, mayStartSession } from "~/accounts/access.server";
@@ -34,12 +34,12 @@ const bodySchema = z.object({
 });
 
 /** The account whose reset hold waits for its second factor, if this browser has one. */
-async function resetFactorUser(request: Request, context: AppLoadContext) {
+async function resetFactorUser(request: Request, context: RequestContext) {
   const check = await requireHold(context, request, "reset", "second-factor");
   return check.ok ? check.hold.user : null;
 }
 
-export async function webauthnAction(request: Request, context: AppLoadContext) {
+export async function webauthnAction(request: Request, context: RequestContext) {
   if (!/^application\/json\b/.test(request.headers.get("content-type") ?? "")) return refuse("Expected JSON.");
   let json: unknown;
   try {

@@ -1,4 +1,4 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { RequestContext } from "~/context.server";
 
 /**
  * A way to reach a customer: e-mail or SMS today. Everything that differs between channels is
@@ -19,6 +19,6 @@ export interface Channel {
   /** The verified contact this channel reaches an account at, or null. */
   destinationOf(account: Reachable): string | null;
   /** Rules of the destination itself, beyond the per-destination budgets every channel shares. */
-  allowed(context: AppLoadContext, destination: string): Promise<boolean>;
+  allowed(context: RequestContext, destination: string): Promise<boolean>;
   render(template: string, payload: Record<string, unknown>): Promise<Rendered>;
 }
