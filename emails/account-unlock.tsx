@@ -1,5 +1,5 @@
-import { Button, Text } from "@react-email/components";
-import { EmailLayout, buttonStyle, codeStyle, paragraph } from "./layout";
+import { Text } from "@react-email/components";
+import { EmailLayout, LinkAndCode, paragraph } from "./layout";
 import type { RecoveryMessageProps } from "./password-reset";
 
 export type AccountUnlockProps = RecoveryMessageProps;
@@ -18,15 +18,7 @@ export default function AccountUnlock(p: AccountUnlockProps) {
   return (
     <EmailLayout appName={p.appName} preview={`Your code is ${p.code}`} heading="Unlock your account">
       <Text style={paragraph}>Someone asked to unlock the account {p.username}. If it was you, open this link:</Text>
-      <Button href={p.link} style={buttonStyle}>
-        Unlock my account
-      </Button>
-      <Text style={paragraph}>Or copy it into your browser: {p.link}</Text>
-      <Text style={paragraph}>Or type this code on the page where you asked:</Text>
-      <Text style={codeStyle}>Your code: {p.code}</Text>
-      <Text style={paragraph}>
-        The link works for {p.minutes} minutes and the code for {p.codeMinutes} minutes. Each works once.
-      </Text>
+      <LinkAndCode link={p.link} action="Unlock my account" code={p.code} minutes={p.minutes} codeMinutes={p.codeMinutes} />
       <Text style={paragraph}>Didn't ask for this? Ignore this email: nothing changes.</Text>
       <Text style={paragraph}>Need help? {p.supportUrl}</Text>
     </EmailLayout>

@@ -50,3 +50,20 @@ export function ReportBlock(props: { reportUrl: string; supportEmail: string }) 
     </>
   );
 }
+
+/** A recovery message's link (for any browser) and code (for the browser that asked), and how long each works. */
+export function LinkAndCode(props: { link: string; action: string; code: string; minutes: number; codeMinutes: number }) {
+  return (
+    <>
+      <Button href={props.link} style={buttonStyle}>
+        {props.action}
+      </Button>
+      <Text style={paragraph}>Or copy it into your browser: {props.link}</Text>
+      <Text style={paragraph}>Or type this code on the page where you asked:</Text>
+      <Text style={codeStyle}>Your code: {props.code}</Text>
+      <Text style={paragraph}>
+        The link works for {props.minutes} minutes and the code for {props.codeMinutes} minutes. Each works once.
+      </Text>
+    </>
+  );
+}

@@ -1,5 +1,5 @@
-import { Button, Text } from "@react-email/components";
-import { EmailLayout, buttonStyle, codeStyle, paragraph } from "./layout";
+import { Text } from "@react-email/components";
+import { EmailLayout, LinkAndCode, paragraph } from "./layout";
 
 export type RecoveryMessageProps = {
   appName: string;
@@ -25,15 +25,7 @@ export default function PasswordReset(p: RecoveryMessageProps) {
   return (
     <EmailLayout appName={p.appName} preview={`Your code is ${p.code}`} heading="Reset your password">
       <Text style={paragraph}>Someone asked to reset the password of the account {p.username}. If it was you, open this link:</Text>
-      <Button href={p.link} style={buttonStyle}>
-        Choose a new password
-      </Button>
-      <Text style={paragraph}>Or copy it into your browser: {p.link}</Text>
-      <Text style={paragraph}>Or type this code on the page where you asked:</Text>
-      <Text style={codeStyle}>Your code: {p.code}</Text>
-      <Text style={paragraph}>
-        The link works for {p.minutes} minutes and the code for {p.codeMinutes} minutes. Each works once.
-      </Text>
+      <LinkAndCode link={p.link} action="Choose a new password" code={p.code} minutes={p.minutes} codeMinutes={p.codeMinutes} />
       <Text style={paragraph}>
         Didn't ask for this? Ignore this email: nothing changes and your password stays the same. Never share this code;
         we will never ask you for it.

@@ -131,3 +131,18 @@ export async function guardedLookup<T>(
   if (real(found)) await limits.refund("link_failures_per_ip", clientKey);
   return { found };
 }
+
+/**
+ * Counts one event against each limit in order and stops at the first that refuses, so a refused
+ * request spends nothing on the limits after it. Returns that refusal, or null when all allowed.
+ */
+export async function consumeEach(
+  limits: Limits,
+  checks: readonly (readonly [LimitName, string])[],
+): Promise<{ name: LimitName; retryAfterSeconds: number } | null> {
+  for (const [name, key] of checks) {
+    const verdict = await limits.consume(name, key);
+    if (!verdict.ok) return { name, retryAfterSeconds: verdict.retryAfterSeconds };
+  }
+  return null;
+}

@@ -7,7 +7,7 @@ import { normaliseIdentifier } from "~/accounts/identifiers";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { hmacHex, randomDigits, randomId, randomToken, safeEqual, sha256Bytes, sha256Hex } from "~/security/crypto.server";
 import { knownDevice } from "~/sessions/device.server";
-import { guardedLookup } from "~/limits/limits.server";
+import { consumeEach, guardedLookup } from "~/limits/limits.server";
 import * as store from "~/stores/recovery-flows.store";
 import type { Flow, RecoverySession } from "~/stores/recovery-flows.store";
 import { recordEvent } from "~/audit/events.server";
@@ -96,17 +96,15 @@ export async function requestRecovery(
   const key = identifierKey(context, purpose, identifier);
 
   // Limits are keyed on what was typed and on the client, never on whether it matched (REQ-05).
-  for (const [name, limitKey] of [
+  const refused = await consumeEach(limits, [
     ["recovery_per_ip", `${purpose}:${context.clientKey}`],
     ["recovery_per_identifier", key],
-  ] as const) {
-    const verdict = await limits.consume(name, limitKey);
-    if (!verdict.ok) {
-      metrics.recoveryRequests.inc({ purpose, outcome: "throttled" });
-      metrics.throttled.inc({ limit: name });
-      await recordEvent(context, { event: `${PURPOSES[purpose].event}_throttled`, outcome: "failure", details: { limit: name } });
-      return { ok: false, retryAfterSeconds: verdict.retryAfterSeconds };
-    }
+  ]);
+  if (refused) {
+    metrics.recoveryRequests.inc({ purpose, outcome: "throttled" });
+    metrics.throttled.inc({ limit: refused.name });
+    await recordEvent(context, { event: `${PURPOSES[purpose].event}_throttled`, outcome: "failure", details: { limit: refused.name } });
+    return { ok: false, retryAfterSeconds: refused.retryAfterSeconds };
   }
 
   const now = clock.now();
@@ -190,13 +188,14 @@ async function destinationAllowed(
   // for them every branch is the same.
   const device = asker.userId ? knownDevice(asker.request, context, asker.userId) : null;
   const key = device ? `dest:${destination}:device:${device}` : `dest:${destination}`;
-  for (const name of ["messages_per_destination_hour", "messages_per_destination_day"] as const) {
-    const verdict = await limits.consume(name, key);
-    if (!verdict.ok) {
-      metrics.throttled.inc({ limit: name });
-      await recordEvent(context, { event: "message_suppressed", outcome: "failure", details: { limit: name } });
-      return false;
-    }
+  const refused = await consumeEach(limits, [
+    ["messages_per_destination_hour", key],
+    ["messages_per_destination_day", key],
+  ]);
+  if (refused) {
+    metrics.throttled.inc({ limit: refused.name });
+    await recordEvent(context, { event: "message_suppressed", outcome: "failure", details: { limit: refused.name } });
+    return false;
   }
   return real ? CHANNELS[channel].allowed(context, destination) : true;
 }
@@ -360,13 +359,11 @@ export async function resend(
   if (wait > 0 && !firstSwitch) return { ok: false, reason: "cooldown", waitSeconds: Math.ceil(wait / 1000) };
 
   // Resends count against the same per-identifier and per-client limits as requests.
-  for (const [name, limitKey] of [
+  const refused = await consumeEach(context.services.limits, [
     ["recovery_per_ip", `${purpose}:${context.clientKey}`],
     ["recovery_per_identifier", flow.identifier_key],
-  ] as const) {
-    const verdict = await context.services.limits.consume(name, limitKey);
-    if (!verdict.ok) return { ok: false, reason: "cooldown", waitSeconds: verdict.retryAfterSeconds };
-  }
+  ]);
+  if (refused) return { ok: false, reason: "cooldown", waitSeconds: refused.retryAfterSeconds };
   const token = randomToken();
   const code = randomDigits(6);
   // "Text me a code instead" goes to the account's verified phone, never a number typed here.

@@ -2,6 +2,7 @@ import { findUsersByEmail, findUsersByVerifiedPhone } from "~/accounts/accounts.
 import { isValidEmail, normaliseEmail, normaliseIdentifier } from "~/accounts/identifiers";
 import { normalisePhone } from "~/accounts/phone";
 import { smsAllowed } from "~/delivery/sms-guard.server";
+import { consumeEach } from "~/limits/limits.server";
 import { hmacHex } from "~/security/crypto.server";
 import { knownDevice } from "~/sessions/device.server";
 import { recordEvent } from "~/audit/events.server";
@@ -35,18 +36,16 @@ export async function requestUsernames(
   // The owner's own browser has its own message budget, so strangers cannot silence them (M9).
   const device = users.map((u) => knownDevice(request, context, u.id)).find(Boolean);
   const destKey = device ? `dest:${destination}:device:${device}` : `dest:${destination}`;
-  for (const [name, key] of [
+  const refused = await consumeEach(limits, [
     ["recovery_per_ip", `username:${context.clientKey}`],
     ["recovery_per_identifier", hmacHex(config.secretKey, `username:${destination}`)],
     ["messages_per_destination_hour", destKey],
     ["messages_per_destination_day", destKey],
-  ] as const) {
-    const verdict = await limits.consume(name, key);
-    if (!verdict.ok) {
-      metrics.throttled.inc({ limit: name });
-      await recordEvent(context, { event: "username_reminder_throttled", outcome: "failure", details: { limit: name } });
-      return { ok: false, reason: "throttled", retryAfterSeconds: verdict.retryAfterSeconds };
-    }
+  ]);
+  if (refused) {
+    metrics.throttled.inc({ limit: refused.name });
+    await recordEvent(context, { event: "username_reminder_throttled", outcome: "failure", details: { limit: refused.name } });
+    return { ok: false, reason: "throttled", retryAfterSeconds: refused.retryAfterSeconds };
   }
   const allowed = users.length > 0 && (email ? true : await smsAllowed(context, phone!));
   await inTransaction(context, async (tx) => {

@@ -20,7 +20,11 @@ export type StaffEvent = Omit<Selectable<StaffEventsTable>, "action"> & { action
 /** A run of wrong passwords: for a staff row, or for an unknown e-mail's keyed hash. */
 export type PasswordFailures = { failures: number; delay_until: number; updated_at: number };
 
-const changed = (result: { numUpdatedRows: bigint }) => result.numUpdatedRows === 1n;
+/** An UPDATE of one staff member's row; the caller adds what to set and any further conditions. */
+const updateStaff = (db: Db, staffId: string) => db.updateTable("staff").where("id", "=", staffId);
+
+/** Runs a conditional UPDATE of one row: true only when the conditions still held and it changed. */
+const changed = async (update: { executeTakeFirst(): Promise<{ numUpdatedRows: bigint }> }) => (await update.executeTakeFirst()).numUpdatedRows === 1n;
 
 // ---- rows ----------------------------------------------------------------------------------------
 
@@ -45,7 +49,7 @@ export async function listStaff(db: Db): Promise<Staff[]> {
 }
 
 export async function updateStaffStatus(db: Db, staffId: string, status: Staff["status"]): Promise<void> {
-  await db.updateTable("staff").set({ status }).where("id", "=", staffId).execute();
+  await updateStaff(db, staffId).set({ status }).execute();
 }
 
 // ---- history -------------------------------------------------------------------------------------
@@ -74,12 +78,12 @@ export async function staffPasswordFailures(db: Db, staffId: string): Promise<Pa
 }
 
 export async function setStaffPasswordFailures(db: Db, staffId: string, failures: number, delayUntil: number, now: number): Promise<void> {
-  await db.updateTable("staff").set({ failed_password_count: failures, password_delay_until: delayUntil, password_failed_at: now }).where("id", "=", staffId).execute();
+  await updateStaff(db, staffId).set({ failed_password_count: failures, password_delay_until: delayUntil, password_failed_at: now }).execute();
 }
 
 /** A right password: the run of wrong ones is forgotten. */
 export async function clearStaffPasswordFailures(db: Db, staffId: string): Promise<void> {
-  await db.updateTable("staff").set({ failed_password_count: 0, password_delay_until: 0 }).where("id", "=", staffId).execute();
+  await updateStaff(db, staffId).set({ failed_password_count: 0, password_delay_until: 0 }).execute();
 }
 
 export async function unknownLoginFailures(db: Db, key: string): Promise<PasswordFailures | undefined> {
@@ -106,12 +110,7 @@ export async function setUnknownLoginFailures(db: Db, key: string, failures: num
 
 /** A fresh set-up secret for the pending visit `nonce` (L12); never over a confirmed authenticator. */
 export async function setSetupSecret(db: Db, staffId: string, sealedSecret: string, nonce: string): Promise<void> {
-  await db
-    .updateTable("staff")
-    .set({ totp_secret: sealedSecret, totp_setup_nonce: nonce, totp_last_step: 0 })
-    .where("id", "=", staffId)
-    .where("totp_confirmed_at", "is", null)
-    .execute();
+  await updateStaff(db, staffId).set({ totp_secret: sealedSecret, totp_setup_nonce: nonce, totp_last_step: 0 }).where("totp_confirmed_at", "is", null).execute();
 }
 
 /**
@@ -119,15 +118,13 @@ export async function setSetupSecret(db: Db, staffId: string, sealedSecret: stri
  * requests run at once: false when the staff member is disabled, locked or out of attempts.
  */
 export async function reserveCodeAttempt(db: Db, staffId: string, lockAfter: number): Promise<boolean> {
-  const result = await db
-    .updateTable("staff")
-    .set((eb) => ({ failed_code_count: eb("failed_code_count", "+", 1) }))
-    .where("id", "=", staffId)
-    .where("status", "=", "active")
-    .where("locked_at", "is", null)
-    .where("failed_code_count", "<", lockAfter)
-    .executeTakeFirst();
-  return changed(result);
+  return changed(
+    updateStaff(db, staffId)
+      .set((eb) => ({ failed_code_count: eb("failed_code_count", "+", 1) }))
+      .where("status", "=", "active")
+      .where("locked_at", "is", null)
+      .where("failed_code_count", "<", lockAfter),
+  );
 }
 
 /**
@@ -136,46 +133,37 @@ export async function reserveCodeAttempt(db: Db, staffId: string, lockAfter: num
  * forgets both failure counters. False: replayed, or the secret, status or lock changed meanwhile.
  */
 export async function spendTotpStep(db: Db, staffId: string, step: number, sealedSecret: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable("staff")
-    .set((eb) => ({
-      totp_last_step: step,
-      totp_confirmed_at: eb.fn.coalesce("totp_confirmed_at", eb.val(now)),
-      totp_setup_nonce: null,
-      failed_code_count: 0,
-      failed_password_count: 0,
-      password_delay_until: 0,
-    }))
-    .where("id", "=", staffId)
-    .where("totp_last_step", "<", step)
-    .where("totp_secret", "=", sealedSecret)
-    .where("status", "=", "active")
-    .where("locked_at", "is", null)
-    .executeTakeFirst();
-  return changed(result);
+  return changed(
+    updateStaff(db, staffId)
+      .set((eb) => ({
+        totp_last_step: step,
+        totp_confirmed_at: eb.fn.coalesce("totp_confirmed_at", eb.val(now)),
+        totp_setup_nonce: null,
+        failed_code_count: 0,
+        failed_password_count: 0,
+        password_delay_until: 0,
+      }))
+      .where("totp_last_step", "<", step)
+      .where("totp_secret", "=", sealedSecret)
+      .where("status", "=", "active")
+      .where("locked_at", "is", null),
+  );
 }
 
 // ---- locks ---------------------------------------------------------------------------------------
 
 /** Locks once the wrong codes reach `lockAfter`; true only for the request that locked. */
 export async function lockStaffIfExhausted(db: Db, staffId: string, now: number, ip: string, lockAfter: number): Promise<boolean> {
-  const result = await db
-    .updateTable("staff")
-    .set({ locked_at: now, locked_reason: "failed_codes", locked_ip: ip })
-    .where("id", "=", staffId)
-    .where("locked_at", "is", null)
-    .where("failed_code_count", ">=", lockAfter)
-    .executeTakeFirst();
-  return changed(result);
+  return changed(
+    updateStaff(db, staffId).set({ locked_at: now, locked_reason: "failed_codes", locked_ip: ip }).where("locked_at", "is", null).where("failed_code_count", ">=", lockAfter),
+  );
 }
 
 /** Lifts a wrong-code lock and forgets both failure counters; false when there was no lock. */
 export async function liftStaffLock(db: Db, staffId: string): Promise<boolean> {
-  const result = await db
-    .updateTable("staff")
-    .set({ locked_at: null, locked_reason: null, locked_ip: null, failed_code_count: 0, failed_password_count: 0, password_delay_until: 0 })
-    .where("id", "=", staffId)
-    .where("locked_at", "is not", null)
-    .executeTakeFirst();
-  return changed(result);
+  return changed(
+    updateStaff(db, staffId)
+      .set({ locked_at: null, locked_reason: null, locked_ip: null, failed_code_count: 0, failed_password_count: 0, password_delay_until: 0 })
+      .where("locked_at", "is not", null),
+  );
 }

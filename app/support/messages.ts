@@ -15,57 +15,48 @@ function waitMessage(seconds: number): string {
   return `Too many attempts. Wait ${minutes === 1 ? "a minute" : `${minutes} minutes`} and try again.`;
 }
 
+const ACTION_REFUSALS: Record<Extract<ActionOutcome, { ok: false }>["reason"], { status: 400 | 404 | 409; message: string }> = {
+  "no-ticket": { status: 404, message: "No such ticket." },
+  "no-action": { status: 400, message: "Choose an action." },
+  "bad-note": { status: 400, message: "Write a note of 3 to 2000 characters saying why." },
+  finished: { status: 409, message: "This ticket is already finished." },
+  "no-account": { status: 409, message: "This ticket matches no account. Ask the customer for the username first." },
+  "no-verified-email": { status: 409, message: "The account has no verified email address." },
+  "no-verified-phone": { status: 409, message: "The account has no verified phone number." },
+};
+
 /** What the ticket page says after a staff action, and with which status. */
 export function staffActionMessage(outcome: ActionOutcome): { status: 200 | 400 | 404 | 409; message: string } {
-  if (!outcome.ok) {
-    switch (outcome.reason) {
-      case "no-ticket":
-        return { status: 404, message: "No such ticket." };
-      case "no-action":
-        return { status: 400, message: "Choose an action." };
-      case "bad-note":
-        return { status: 400, message: "Write a note of 3 to 2000 characters saying why." };
-      case "finished":
-        return { status: 409, message: "This ticket is already finished." };
-      case "no-account":
-        return { status: 409, message: "This ticket matches no account. Ask the customer for the username first." };
-      case "no-verified-email":
-        return { status: 409, message: "The account has no verified email address." };
-      case "no-verified-phone":
-        return { status: 409, message: "The account has no verified phone number." };
-    }
-  }
+  return outcome.ok ? { status: 200, message: actionDone(outcome) } : ACTION_REFUSALS[outcome.reason];
+}
+
+function actionDone(outcome: Extract<ActionOutcome, { ok: true }>): string {
   const n = outcome.count ?? 0;
   switch (outcome.action) {
     case "request_info":
-      return { status: 200, message: "We emailed the customer your questions." };
+      return "We emailed the customer your questions.";
     case "approve":
-      return { status: 200, message: `A one-time recovery link was sent to the account's verified ${outcome.channel === "sms" ? "phone" : "email address"}.` };
+      return `A one-time recovery link was sent to the account's verified ${outcome.channel === "sms" ? "phone" : "email address"}.`;
     case "unlock":
-      return { status: 200, message: n ? `Ended ${n} lock(s).` : "The account was not locked." };
+      return n ? `Ended ${n} lock(s).` : "The account was not locked.";
     case "remove_factors":
-      return {
-        status: 200,
-        message: n ? "The account's second factors were removed. The customer can now recover with email or SMS." : "The account had no second factors.",
-      };
+      return n ? "The account's second factors were removed. The customer can now recover with email or SMS." : "The account had no second factors.";
     case "reject":
-      return { status: 200, message: "The ticket was rejected and the customer told why." };
+      return "The ticket was rejected and the customer told why.";
     case "close":
-      return { status: 200, message: "The ticket was closed." };
+      return "The ticket was closed.";
   }
 }
+
+const UNLOCK_REFUSALS = {
+  "no-staff": { status: 404, message: "No such staff member." },
+  self: { status: 403, message: "You can't unlock your own account. Ask another staff member or an operator." },
+  "no-note": { status: 400, message: "Write a note: how you checked it was really them, and why." },
+} as const;
 
 /** What the staff-accounts page says after an unlock. */
 export function colleagueUnlockMessage(outcome: ColleagueUnlock): { status: 200 | 400 | 403 | 404 | 409; message: string } {
   if (outcome.ok) return { status: 200, message: `${outcome.email} is unlocked and can sign in again.` };
-  switch (outcome.reason) {
-    case "no-staff":
-      return { status: 404, message: "No such staff member." };
-    case "self":
-      return { status: 403, message: "You can't unlock your own account. Ask another staff member or an operator." };
-    case "no-note":
-      return { status: 400, message: "Write a note: how you checked it was really them, and why." };
-    case "not-locked":
-      return { status: 409, message: `${outcome.email} is not locked.` };
-  }
+  if (outcome.reason === "not-locked") return { status: 409, message: `${outcome.email} is not locked.` };
+  return UNLOCK_REFUSALS[outcome.reason];
 }
