@@ -75,3 +75,15 @@ export async function linkAction(purpose: Purpose, { params, context }: ActionFu
   if (outcome.ok) throw redirect(FLOW_PATHS[purpose].verified, { status: 303, headers: { "Set-Cookie": outcome.cookie } });
   return data({ status: outcome.status }, { status: LINK_STATUS_CODE[outcome.status] });
 }
+
+/** Each step's handlers bound to its flow, so a route file only re-exports the ones it serves. */
+export const resetRequestAction = (args: ActionFunctionArgs) => requestAction("reset", args);
+export const unlockRequestAction = (args: ActionFunctionArgs) => requestAction("unlock", args);
+export const resetCodeLoader = (args: LoaderFunctionArgs) => codeLoader("reset", args);
+export const unlockCodeLoader = (args: LoaderFunctionArgs) => codeLoader("unlock", args);
+export const resetCodeAction = (args: ActionFunctionArgs) => codeAction("reset", args);
+export const unlockCodeAction = (args: ActionFunctionArgs) => codeAction("unlock", args);
+export const resetLinkLoader = (args: LoaderFunctionArgs) => linkLoader("reset", args);
+export const unlockLinkLoader = (args: LoaderFunctionArgs) => linkLoader("unlock", args);
+export const resetLinkAction = (args: ActionFunctionArgs) => linkAction("reset", args);
+export const unlockLinkAction = (args: ActionFunctionArgs) => linkAction("unlock", args);

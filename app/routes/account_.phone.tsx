@@ -1,15 +1,6 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useActionData, useLoaderData } from "@remix-run/react";
-import { contactAction, contactLoader } from "~/settings/contact-route.server";
-import { ContactChange } from "~/ui/contact-change";
+import type { MetaFunction } from "@remix-run/node";
+import { contactPage } from "~/ui/contact-change";
+export { phoneLoader as loader, phoneAction as action } from "~/settings/contact-route.server";
 
 export const meta: MetaFunction = () => [{ title: "Your phone number | Account recovery" }];
-
-export const loader = (args: LoaderFunctionArgs) => contactLoader("phone", args);
-export const action = (args: ActionFunctionArgs) => contactAction("phone", args);
-
-export default function ChangePhone() {
-  const l = useLoaderData<typeof loader>();
-  const a = useActionData<typeof action>();
-  return <ContactChange kind="phone" current={l.current} pending={l.pending} error={a?.error} codeError={a?.codeError} />;
-}
+export default contactPage("phone");

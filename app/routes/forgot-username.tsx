@@ -1,12 +1,12 @@
 import type { ActionFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
+import { Link, useActionData } from "@remix-run/react";
 import { z } from "zod";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { isBot, readForm } from "~/http/forms.server";
 import { throttledResponse } from "~/http/responses.server";
 import { requestUsernames } from "~/recovery/usernames.server";
-import { Field, Honeypot } from "~/ui/components";
+import { OneFieldForm } from "~/ui/recovery";
 
 export const meta: MetaFunction = () => [{ title: "Forgot your username? | Account recovery" }];
 
@@ -30,32 +30,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function ForgotUsername() {
-  const a = useActionData<typeof action>();
-  const navigation = useNavigation();
   return (
-    <>
-      <h1>Forgot your username?</h1>
-      <p className="lead">We'll send every username that uses this email address or phone number to it.</p>
-      <Form method="post" noValidate>
-        <Honeypot />
-        <Field
-          label="Email or phone number"
-          name="contact"
-          defaultValue={a?.value}
-          errors={a?.errors}
-          autoComplete="email"
-          autoCapitalize="none"
-          spellCheck={false}
-          maxLength={320}
-          required
-        />
-        <button type="submit" className="button" disabled={navigation.state === "submitting"}>
-          Send my username
-        </button>
-      </Form>
-      <p>
-        <Link to="/forgot-password">Forgot your password?</Link> · <Link to="/assisted-recovery">Can't use your email or phone?</Link>
-      </p>
-    </>
+    <OneFieldForm
+      heading="Forgot your username?"
+      intro="We'll send every username that uses this email address or phone number to it."
+      field={{ label: "Email or phone number", name: "contact", autoComplete: "email" }}
+      answer={useActionData<typeof action>()}
+      submitLabel="Send my username"
+      links={
+        <>
+          <Link to="/forgot-password">Forgot your password?</Link> · <Link to="/assisted-recovery">Can't use your email or phone?</Link>
+        </>
+      }
+    />
   );
 }

@@ -35,3 +35,9 @@ export async function contactAction(kind: ContactKind, { request, context }: Act
   }
   throw data("Choose one of the buttons on the page.", { status: 400 });
 }
+
+/** Each page's handlers, bound to its kind, so the route files only re-export them. */
+export const emailLoader = (args: LoaderFunctionArgs) => contactLoader("email", args);
+export const emailAction = (args: ActionFunctionArgs) => contactAction("email", args);
+export const phoneLoader = (args: LoaderFunctionArgs) => contactLoader("phone", args);
+export const phoneAction = (args: ActionFunctionArgs) => contactAction("phone", args);

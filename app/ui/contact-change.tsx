@@ -1,4 +1,4 @@
-import { Form, Link } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Field, Notice } from "./components";
 
 /** The two steps of a contact change: type the new value, then the code sent to it. */
@@ -54,4 +54,13 @@ export function ContactChange(props: {
       </p>
     </>
   );
+}
+
+/** The page for one kind of contact, fed by its route's loader and action. */
+export function contactPage(kind: "email" | "phone") {
+  return function ContactChangePage() {
+    const l = useLoaderData<{ current: string | null; pending: string | null }>();
+    const a = useActionData<{ error: string | null; codeError: string | null }>();
+    return <ContactChange kind={kind} current={l.current} pending={l.pending} error={a?.error} codeError={a?.codeError} />;
+  };
 }

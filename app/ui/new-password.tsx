@@ -28,7 +28,8 @@ export function NewPasswordFields(props: {
     setResult(checker.current.checkPassword(value, settings, context));
   }
 
-  const type = visible ? "text" : "password";
+  // Both fields show or hide together and take the same attributes, in the same order.
+  const shared = { type: visible ? "text" : "password", autoComplete: "new-password", required: true, maxLength: 4096 };
   const passwordErrors = props.errors?.password;
   const confirmErrors = props.errors?.confirm;
   return (
@@ -54,10 +55,7 @@ export function NewPasswordFields(props: {
           <input
             id="new-password"
             name="password"
-            type={type}
-            autoComplete="new-password"
-            required
-            maxLength={4096}
+            {...shared}
             aria-invalid={passwordErrors?.length ? true : undefined}
             aria-describedby={["new-password-hint", passwordErrors?.length ? "new-password-error" : "", "strength"].filter(Boolean).join(" ")}
             onChange={(e) => void evaluate(e.currentTarget.value)}
@@ -98,10 +96,7 @@ export function NewPasswordFields(props: {
         <input
           id="confirm-password"
           name="confirm"
-          type={type}
-          autoComplete="new-password"
-          required
-          maxLength={4096}
+          {...shared}
           aria-invalid={confirmErrors?.length ? true : undefined}
           aria-describedby={confirmErrors?.length ? "confirm-password-error" : undefined}
         />
