@@ -1,7 +1,7 @@
 import { inTransaction, actorVia, type RequestContext } from "~/context.server";
 import { recordEvent } from "~/audit/events.server";
 import { deleteAllSessions } from "~/sessions/sessions.server";
-import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
+import { cancelFlows } from "~/stores/recovery-flows.store";
 import { setUserStatus, type User } from "./accounts.server";
 
 /**
@@ -14,7 +14,7 @@ export async function setAccountStatus(context: RequestContext, username: string
     const user = await setUserStatus(tx.services.db, username, status);
     if (status === "disabled") {
       await deleteAllSessions(tx.services.db, { type: "user", id: user.id });
-      await cancelFlowsForUser(tx.services.db, user.id);
+      await cancelFlows(tx.services.db, { userId: user.id });
     }
     await recordEvent(tx, { event: status === "disabled" ? "account_disabled" : "account_enabled", outcome: "success", userId: user.id, details: { via: actorVia(context.actor) } });
     return user;

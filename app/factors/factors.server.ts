@@ -4,7 +4,7 @@ import type { Db } from "~/db/db.server";
 import { inTransaction, type RequestContext } from "~/context.server";
 import type { User } from "~/accounts/accounts.server";
 import { recordEvent } from "~/audit/events.server";
-import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
+import { cancelFlows } from "~/stores/recovery-flows.store";
 import {
   countRecoveryCodesLeft,
   deletePasskey,
@@ -84,7 +84,7 @@ export async function endOtherAccess(context: RequestContext, userId: string, ke
   const { db } = context.services;
   const subject = { type: "user" as const, id: userId };
   const ended = keepSessionId ? await deleteOtherSessions(db, subject, keepSessionId) : await deleteAllSessions(db, subject);
-  await cancelFlowsForUser(db, userId);
+  await cancelFlows(db, { userId });
   return ended;
 }
 

@@ -132,7 +132,7 @@ export async function requestRecovery(
 
   await inTransaction(context, async (tx) => {
     const db = tx.services.db;
-    if (previous) await store.cancelFlow(db, previous.flow.id);
+    if (previous) await store.cancelFlows(db, { flowId: previous.flow.id });
     await store.openFlow(db, {
       id: flowId,
       purpose,
@@ -464,7 +464,7 @@ export async function acceptLink(context: RequestContext, purpose: Purpose, toke
  */
 export async function consumeFlow(db: Db, flow: Flow, now: number): Promise<boolean> {
   if (!(await store.consumeFlow(db, flow.id, now))) return false;
-  if (flow.user_id) await store.cancelFlowsForUser(db, flow.user_id);
+  if (flow.user_id) await store.cancelFlows(db, { userId: flow.user_id });
   return true;
 }
 
@@ -487,7 +487,7 @@ export async function startVerifiedFlow(
   // Joins the caller's transaction when it passes its `tx`.
   await inTransaction(context, async (tx) => {
     const db = tx.services.db;
-    await store.cancelPurposeFlows(db, user.id, purpose);
+    await store.cancelFlows(db, { userId: user.id, purpose });
     await store.openFlow(db, {
       id: flowId,
       purpose,
@@ -518,7 +518,7 @@ export async function startRecoveryForUser(context: RequestContext, user: User, 
   const key = identifierKey(context, "reset", user.username);
   // Joins the caller's transaction when it passes its `tx`.
   await inTransaction(context, async (tx) => {
-    await store.cancelPurposeFlows(tx.services.db, user.id, "reset");
+    await store.cancelFlows(tx.services.db, { userId: user.id, purpose: "reset" });
     await store.openFlow(tx.services.db, {
       id: flowId,
       purpose: "reset",

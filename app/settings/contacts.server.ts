@@ -6,7 +6,7 @@ import { smsAllowed } from "~/delivery/sms-guard.server";
 import { hmacHex, randomDigits, randomId } from "~/security/crypto.server";
 import { proveCode } from "~/proofs/code.server";
 import { recordEvent } from "~/audit/events.server";
-import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
+import { cancelFlows } from "~/stores/recovery-flows.store";
 import { cancelPendingChanges, claimChangeAttempt, completeChange, findPendingChange, insertContactChange, type ContactChangeRow } from "~/stores/contact-changes.store";
 import { setVerifiedContact } from "~/stores/users.store";
 import { deleteOtherSessions } from "~/sessions/sessions.server";
@@ -111,7 +111,7 @@ export async function verifyContactChange(context: RequestContext, user: User, k
     await setVerifiedContact(db, user.id, kind, change.new_value);
     // Another browser signed in, or a reset link already sent to the old address, must not outlive the change (L3).
     const sessions = await deleteOtherSessions(db, { type: "user", id: user.id }, currentSessionId);
-    await cancelFlowsForUser(db, user.id);
+    await cancelFlows(db, { userId: user.id });
     await recordEvent(tx, { event: `${kind}_changed`, outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
     // Tell every contact, the old ones included, so a takeover cannot quietly move the account (NTF-03).
     // `user` is the account as it was: its old email and old phone are told, and the new email too.

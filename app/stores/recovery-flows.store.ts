@@ -53,29 +53,28 @@ export async function recentFlows(db: Db, userId: string, limit = 20) {
     .execute()) as Pick<Flow, "id" | "purpose" | "channel" | "status" | "failed_count" | "created_at" | "expires_at" | "consumed_at">[];
 }
 
-/** Cancels one flow if it is still open; its browser holds stay and now read "replaced". */
-export async function cancelFlow(db: Db, flowId: string): Promise<void> {
-  await db.updateTable("recovery_flows").set({ status: "cancelled", code_hash: null }).where("id", "=", flowId).where("status", "=", "active").execute();
-}
-
-/** Cancels an account's open flows of one purpose; their browser holds stay and now read "replaced". */
-export async function cancelPurposeFlows(db: Db, userId: string, purpose: Flow["purpose"]): Promise<void> {
-  await db
-    .updateTable("recovery_flows")
-    .set({ status: "cancelled", code_hash: null })
-    .where("purpose", "=", purpose)
-    .where("status", "=", "active")
-    .where("user_id", "=", userId)
-    .execute();
-}
-
-/** Cancels every open flow of an account and drops every browser hold on them. */
-export async function cancelFlowsForUser(db: Db, userId: string): Promise<void> {
-  await db.updateTable("recovery_flows").set({ status: "cancelled", code_hash: null }).where("user_id", "=", userId).where("status", "=", "active").execute();
-  await db
-    .deleteFrom("recovery_sessions")
-    .where("flow_id", "in", (eb) => eb.selectFrom("recovery_flows").select("id").where("user_id", "=", userId))
-    .execute();
+/**
+ * Cancels open flows, the one place that does: one flow (a browser's earlier request), an
+ * account's flows of one purpose (a new flow replaces them), or all of an account's flows.
+ * Cancelling one flow or one purpose keeps the browser holds, which then read "replaced"; ending
+ * all of an account's flows (a finished reset, a contact or factor change, a disabled account)
+ * also drops every hold, so no browser keeps a step it was on.
+ */
+export async function cancelFlows(db: Db, which: { flowId: string } | { userId: string; purpose?: Flow["purpose"] }): Promise<void> {
+  let query = db.updateTable("recovery_flows").set({ status: "cancelled", code_hash: null }).where("status", "=", "active");
+  if ("flowId" in which) query = query.where("id", "=", which.flowId);
+  else {
+    query = query.where("user_id", "=", which.userId);
+    if (which.purpose) query = query.where("purpose", "=", which.purpose);
+  }
+  await query.execute();
+  if ("userId" in which && !which.purpose) {
+    const userId = which.userId;
+    await db
+      .deleteFrom("recovery_sessions")
+      .where("flow_id", "in", (eb) => eb.selectFrom("recovery_flows").select("id").where("user_id", "=", userId))
+      .execute();
+  }
 }
 
 /** Ends a flow for good; false when another request completed it first or it has expired (TOK-04). */

@@ -8,7 +8,7 @@ import { findUserById, type User, flagPasswordChange } from "~/accounts/accounts
 import { dropOrphanedRecoveryCodes } from "~/factors/factors.server";
 import { guardedLookup } from "~/limits/limits.server";
 import { createLock } from "~/lockout/lockout.server";
-import { cancelFlowsForUser } from "~/stores/recovery-flows.store";
+import { cancelFlows } from "~/stores/recovery-flows.store";
 import { recordEvent } from "~/audit/events.server";
 import { deleteAllSessions } from "~/sessions/sessions.server";
 import { sha256Hex } from "~/security/crypto.server";
@@ -140,7 +140,7 @@ export async function acceptReport(context: RequestContext, token: string): Prom
     // password sign-in must choose a new one (PWD-06).
     await flagPasswordChange(db, user.id);
     const sessions = await deleteAllSessions(db, { type: "user", id: user.id });
-    await cancelFlowsForUser(db, user.id);
+    await cancelFlows(db, { userId: user.id });
     const after = (await findUserById(db, user.id))!;
     const contact = contactFor(row, after);
     if (restored) {
