@@ -1,13 +1,10 @@
-import fs from "node:fs";
-import path from "node:path";
 import { test, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import AxeBuilder from "@axe-core/playwright";
 import { generate } from "otplib";
-import { startApp, type TestApp } from "../helpers/app";
+import { addAccounts, startApp, type TestApp } from "../helpers/app";
 import { linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
 import { pick, probes } from "../helpers/probes";
-import { uniqueName } from "./fixtures";
+import { axeViolations, uniqueName } from "./fixtures";
 
 /**
  * Assisted recovery in a real browser (SECURITY.md AR-02..AR-05, EML-01, EML-02, NTF-02): a
@@ -43,13 +40,11 @@ test.beforeAll(async () => {
     smtpUrl: mail.url,
     env: { LIMIT_TICKETS_PER_IP_PER_HOUR: "100", LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "100", SESSION_IDLE_MINUTES: "1440" },
   });
-  const csv = path.join(app.dir, `assisted-e2e-${process.pid}.csv`);
-  fs.writeFileSync(csv, ["username,email,phone", ...Object.values(users).map((u) => `${u},${emailOf(u)},`)].join("\n") + "\n");
-  const results = await Promise.all([
-    app.cli(["user", "import", csv]),
+  const [imported, staff] = await Promise.all([
+    addAccounts(app, Object.values(users).map((username) => ({ username }))),
     app.cli(["staff", "add", "--email", STAFF_EMAIL, "--name", "Agent Smith", "--password-stdin"], STAFF_PASSWORD),
   ]);
-  for (const r of results) expect(r.stderr + `exit ${r.code}`).toBe("exit 0");
+  for (const r of [...imported, staff]) expect(r.stderr + `exit ${r.code}`).toBe("exit 0");
 });
 
 test.afterAll(async () => {
@@ -62,9 +57,7 @@ test.afterAll(async () => {
 const url = (p: string) => app.origin + p;
 
 async function expectNoAxeViolations(page: Page, label: string) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  expect(summary, `axe on ${label} (${page.url()})`).toEqual([]);
+  expect(await axeViolations(page), `axe on ${label} (${page.url()})`).toEqual([]);
 }
 
 /** A page that records every JavaScript dialog (there must never be one). */

@@ -1,24 +1,33 @@
-import { test as base, expect } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { test as base, expect, type Page } from "@playwright/test";
 import { startApp, type TestApp } from "../helpers/app";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 
+export type Portal = { app: TestApp; mail: SmtpSink };
+
+/** Starts a portal with a real SMTP server for one worker; stops both after it. */
+async function workerPortal(env: Record<string, string>, use: (portal: Portal) => Promise<void>) {
+  const mail = await startSmtpSink();
+  const app = await startApp({ smtpUrl: mail.url, env });
+  await use({ app, mail });
+  await app.stop();
+  await mail.close();
+}
+
 /** One portal and one real SMTP server per Playwright worker. */
-export const test = base.extend<{ baseURL: string }, { portal: { app: TestApp; mail: SmtpSink } }>({
-  portal: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const mail = await startSmtpSink();
-      const app = await startApp({ smtpUrl: mail.url });
-      await use({ app, mail });
-      await app.stop();
-      await mail.close();
-    },
-    { scope: "worker", timeout: 60_000 },
-  ],
+export const test = base.extend<{ baseURL: string }, { portal: Portal }>({
+  // eslint-disable-next-line no-empty-pattern
+  portal: [async ({}, use) => workerPortal({}, use), { scope: "worker", timeout: 60_000 }],
   baseURL: async ({ portal }, use) => {
     await use(portal.app.origin);
   },
 });
+
+/** The same, with the worker's portal started with `env` (e.g. TRUST_PROXY or raised limits). */
+export function portalTest(env: Record<string, string>) {
+  // eslint-disable-next-line no-empty-pattern
+  return test.extend<object, { portal: Portal }>({ portal: [async ({}, use) => workerPortal(env, use), { scope: "worker", timeout: 60_000 }] });
+}
 
 export { expect };
 
@@ -27,4 +36,10 @@ let counter = 0;
 export function uniqueName(prefix = "user"): string {
   counter++;
   return `${prefix}${process.pid % 1000}${Date.now() % 100000}${counter}`;
+}
+
+/** What axe finds on the page, one line per violation (`[]` when the page passes). */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
 }

@@ -1,6 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
-import { expect, test, uniqueName } from "./fixtures";
+import { axeViolations, expect, test, uniqueName } from "./fixtures";
 
 /** The Foundation slice in real Chromium: chooser, sign-in and out, accessibility, small screens. */
 
@@ -144,8 +143,7 @@ const pages: PageCase[] = [
 for (const p of pages) {
   test(`${p.name}: axe finds no violations, and there is no horizontal scroll at 360 px`, async ({ page }) => {
     await p.open(page);
-    const results = await new AxeBuilder({ page }).analyze();
-    expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     await page.setViewportSize({ width: 360, height: 740 });
     await expect.poll(() => page.evaluate(() => window.innerWidth)).toBe(360);

@@ -1,12 +1,9 @@
-import fs from "node:fs";
-import path from "node:path";
 import { request as playwrightRequest, type Browser, type BrowserContext, type CDPSession, type Page } from "@playwright/test";
-import AxeBuilder from "@axe-core/playwright";
 import { generate } from "otplib";
-import { test as base, expect, uniqueName } from "./fixtures";
-import { startApp, type TestApp } from "../helpers/app";
+import { axeViolations, expect, portalTest, uniqueName } from "./fixtures";
+import { addAccounts, type TestApp } from "../helpers/app";
 import { Client } from "../helpers/http";
-import { linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { linkIn, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 
 /**
  * Stronger factors in real Chromium (SECURITY.md MFA-01, MFA-05, MFA-06, MFA-07; DESIGN.md "Second
@@ -18,28 +15,13 @@ import { linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helper
  * sessions idle for a day so that moving the portal clock (TOTP steps) never signs anyone out.
  */
 
-const test = base.extend({
-  portal: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const mail = await startSmtpSink();
-      const app = await startApp({
-        smtpUrl: mail.url,
-        env: {
-          TRUST_PROXY: "loopback",
-          SESSION_IDLE_MINUTES: "1440",
-          SESSION_ABSOLUTE_HOURS: "24",
-          LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: "100",
-          LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR: "100",
-          LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "100",
-        },
-      });
-      await use({ app, mail });
-      await app.stop();
-      await mail.close();
-    },
-    { scope: "worker", timeout: 60_000 },
-  ],
+const test = portalTest({
+  TRUST_PROXY: "loopback",
+  SESSION_IDLE_MINUTES: "1440",
+  SESSION_ABSOLUTE_HOURS: "24",
+  LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: "100",
+  LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR: "100",
+  LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "100",
 });
 
 // Other engineers run Playwright in this tree at the same time and wipe test-results/: no traces.
@@ -68,10 +50,7 @@ test.beforeAll(async ({ portal }) => {
   if (prepared) return;
   prepared = true;
   const { app, mail } = portal;
-  const csv = path.join(app.dir, `passkey-users-${process.pid}.csv`);
-  fs.writeFileSync(csv, ["username,email,phone", ...Object.values(users).map((u) => `${u},${email(u)},`)].join("\n") + "\n");
-  const r = await app.cli(["user", "import", csv]);
-  expect(r.code, r.stderr).toBe(0);
+  await addAccounts(app, Object.values(users).map((username) => ({ username })));
   await Promise.all(
     Object.values(users).map(async (u, i) => {
       const c = new Client(app.origin, { "x-forwarded-for": `10.9.${process.pid % 200}.${200 + i}` });
@@ -121,9 +100,7 @@ async function signOut(page: Page) {
 }
 
 async function expectNoAxeViolations(page: Page, label: string) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  expect(summary, `${label} at ${page.url()}`).toEqual([]);
+  expect(await axeViolations(page), `${label} at ${page.url()}`).toEqual([]);
   // Two fields sharing an id would tie a label to the wrong box (e.g. "Recovery code" to the TOTP field).
   const duplicateIds = await page.evaluate(() => {
     const ids = [...document.querySelectorAll("[id]")].map((e) => e.id);

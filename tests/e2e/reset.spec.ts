@@ -1,10 +1,7 @@
-import fs from "node:fs";
-import path from "node:path";
 import { request as playwrightRequest, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import AxeBuilder from "@axe-core/playwright";
-import { test as base, expect, uniqueName } from "./fixtures";
-import { startApp, type TestApp } from "../helpers/app";
-import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { axeViolations, expect, portalTest, uniqueName } from "./fixtures";
+import { addAccounts, type TestApp } from "../helpers/app";
+import { codeIn, linkIn, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 
 /**
  * Password reset in a real browser, reading real emails from the SMTP sink: the link path across
@@ -15,19 +12,7 @@ import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from ".
  * address, so the per-IP limits (which are not under test here) never interfere.
  */
 
-const test = base.extend({
-  portal: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const mail = await startSmtpSink();
-      const app = await startApp({ smtpUrl: mail.url, env: { TRUST_PROXY: "loopback" } });
-      await use({ app, mail });
-      await app.stop();
-      await mail.close();
-    },
-    { scope: "worker", timeout: 60_000 },
-  ],
-});
+const test = portalTest({ TRUST_PROXY: "loopback" });
 
 // Other engineers run Playwright in this tree at the same time and wipe test-results/: no traces.
 test.use({ trace: "off" });
@@ -68,18 +53,11 @@ const users = {
 const email = (u: string) => `${u}@example.test`;
 
 test.beforeAll(async ({ portal }) => {
-  const { app } = portal;
   const withPassword = [users.linkPath, users.signedOut];
-  const csv = path.join(app.dir, `e2e-users-${process.pid}.csv`);
-  fs.writeFileSync(
-    csv,
-    ["username,email,phone", ...Object.values(users).filter((u) => !withPassword.includes(u)).map((u) => `${u},${email(u)},`)].join("\n") + "\n",
+  await addAccounts(
+    portal.app,
+    Object.values(users).map((u) => ({ username: u, password: withPassword.includes(u) ? OLD_PASSWORD : undefined })),
   );
-  const results = await Promise.all([
-    app.cli(["user", "import", csv]),
-    ...withPassword.map((u) => app.cli(["user", "add", "--username", u, "--email", email(u), "--password-stdin"], OLD_PASSWORD + "\n")),
-  ]);
-  for (const r of results) expect(r.code, r.stderr).toBe(0);
 });
 
 // ---- helpers --------------------------------------------------------------------------------
@@ -123,9 +101,7 @@ async function signIn(page: Page, username: string, password: string) {
 }
 
 async function expectNoAxeViolations(page: Page, label: string) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  expect(summary, `${label} at ${page.url()}`).toEqual([]);
+  expect(await axeViolations(page), `${label} at ${page.url()}`).toEqual([]);
 }
 
 // ---- tests ----------------------------------------------------------------------------------

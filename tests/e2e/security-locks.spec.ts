@@ -1,9 +1,9 @@
 import type { Browser, BrowserContext, Page } from "@playwright/test";
-import { test as base, expect, uniqueName } from "./fixtures";
-import { startApp, type TestApp } from "../helpers/app";
+import { expect, portalTest, uniqueName } from "./fixtures";
+import type { TestApp } from "../helpers/app";
 import { Client } from "../helpers/http";
 import { pick, probes } from "../helpers/probes";
-import { linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { linkIn, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 
 /**
  * H1 of the security review (2026-11-27): a passkey is no way around a lock. In real Chromium
@@ -13,22 +13,7 @@ import { linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helper
  * registered, so the refusal is the lock's doing.
  */
 
-const test = base.extend({
-  portal: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const mail = await startSmtpSink();
-      const app = await startApp({
-        smtpUrl: mail.url,
-        env: { TRUST_PROXY: "loopback", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24" },
-      });
-      await use({ app, mail });
-      await app.stop();
-      await mail.close();
-    },
-    { scope: "worker", timeout: 60_000 },
-  ],
-});
+const test = portalTest({ TRUST_PROXY: "loopback", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24" });
 test.use({ trace: "off" });
 
 const PASSWORD = "granite willow ferry compass";

@@ -1,8 +1,6 @@
-import fs from "node:fs";
-import path from "node:path";
 import { test, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import AxeBuilder from "@axe-core/playwright";
-import { startApp, type TestApp } from "../helpers/app";
+import { addAccounts, startApp, type TestApp } from "../helpers/app";
+import { axeViolations } from "./fixtures";
 import { probes } from "../helpers/probes";
 import { codeIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { smsCode, startSmsReceiver, verifyWebhookSignature, type Sms, type SmsReceiver } from "../helpers/sms-receiver";
@@ -49,18 +47,10 @@ test.beforeAll(async () => {
   });
   // Accounts that sign in with the original password get one; the others come in by import.
   const withPassword = [users.byEmail, users.phoneChange, users.confirm];
-  const csv = path.join(app.dir, "e2e-sms-users.csv");
-  fs.writeFileSync(
-    csv,
-    ["username,email,phone", ...[users.bySms, users.reset].map((u) => `${u.username},${emailOf(u.username)},${u.phone}`)].join("\n") + "\n",
-  );
-  const results = await Promise.all([
-    app.cli(["user", "import", csv]),
-    ...withPassword.map((u) =>
-      app.cli(["user", "add", "--username", u.username, "--email", emailOf(u.username), "--phone", u.phone, "--password-stdin"], PASSWORD),
-    ),
+  await addAccounts(app, [
+    ...[users.bySms, users.reset],
+    ...withPassword.map((u) => ({ ...u, password: PASSWORD })),
   ]);
-  for (const r of results) expect(r.code, r.stderr).toBe(0);
 });
 
 test.afterAll(async () => {
@@ -81,9 +71,7 @@ async function newPage(browser: Browser): Promise<{ context: BrowserContext; pag
 
 /** axe finds nothing, and at 360 px wide the page does not scroll sideways. */
 async function checkPage(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  expect(summary, `axe on ${page.url()}`).toEqual([]);
+  expect(await axeViolations(page), `axe on ${page.url()}`).toEqual([]);
   const size = page.viewportSize();
   await page.setViewportSize({ width: 360, height: 740 });
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -1,10 +1,9 @@
 import { test, expect, type Page } from "@playwright/test";
-import AxeBuilder from "@axe-core/playwright";
-import { startApp, type TestApp } from "../helpers/app";
+import { addAccounts, startApp, type TestApp } from "../helpers/app";
 import { codeIn, linkIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
 import { probes } from "../helpers/probes";
-import { uniqueName } from "./fixtures";
+import { axeViolations, uniqueName } from "./fixtures";
 
 /**
  * Self-service unlock in a real browser (RL-04, NTF-02, DESIGN.md "Lockout"): an account locked by
@@ -34,9 +33,7 @@ const emailOf = (u: string) => `${u}@example.test`;
 test.beforeAll(async () => {
   mail = await startSmtpSink();
   app = await startApp({ smtpUrl: mail.url, env: { LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "100" } });
-  const added = await Promise.all(
-    [keeper, chooser].map((u) => app.cli(["user", "add", "--username", u, "--email", emailOf(u), "--password-stdin"], PASSWORD)),
-  );
+  const added = await addAccounts(app, [keeper, chooser].map((username) => ({ username, password: PASSWORD })));
   for (const r of added) expect(r.stderr + `exit ${r.code}`).toBe("exit 0");
 });
 
@@ -48,9 +45,7 @@ test.afterAll(async () => {
 const url = (p: string) => app.origin + p;
 
 async function expectNoAxeViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  expect(summary, `axe on ${page.url()}`).toEqual([]);
+  expect(await axeViolations(page), `axe on ${page.url()}`).toEqual([]);
 }
 
 /** Progressive delays apply from the 5th failure of each round: wait them out on the portal's clock. */

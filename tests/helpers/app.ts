@@ -166,11 +166,12 @@ export type NewAccount = { username: string; email?: string; phone?: string; unv
 /**
  * Creates accounts as an operator does, checked to succeed, with as few CLI processes as possible
  * (one `user import` per verification state, one `user add` per account with a password), since
- * each process pays for start-up. The email defaults to `<username>@example.test`.
+ * each process pays for start-up. The email defaults to `<username>@example.test`. Returns what
+ * each CLI run printed.
  */
-export async function addAccounts(target: TestApp, accounts: NewAccount[]): Promise<void> {
+export async function addAccounts(target: TestApp, accounts: NewAccount[]) {
   const emailOf = (a: NewAccount) => a.email ?? `${a.username}@example.test`;
-  const jobs: Promise<{ code: number; stderr: string }>[] = [];
+  const jobs: ReturnType<typeof runCli>[] = [];
   for (const unverified of [false, true]) {
     const batch = accounts.filter((a) => a.password === undefined && Boolean(a.unverified) === unverified);
     if (batch.length === 0) continue;
@@ -182,7 +183,9 @@ export async function addAccounts(target: TestApp, accounts: NewAccount[]): Prom
     const flags = [...(a.phone ? ["--phone", a.phone] : []), ...(a.unverified ? ["--unverified"] : [])];
     jobs.push(runCli(["user", "add", "--username", a.username, "--email", emailOf(a), ...flags, "--password-stdin"], target.env, `${a.password}\n`));
   }
-  for (const r of await Promise.all(jobs)) if (r.code !== 0) throw new Error(`creating accounts failed (${r.code}): ${r.stderr}`);
+  const results = await Promise.all(jobs);
+  for (const r of results) if (r.code !== 0) throw new Error(`creating accounts failed (${r.code}): ${r.stderr}`);
+  return results;
 }
 
 /** Waits until the outbox has nothing due, so "nothing was sent" assertions mean something. */
