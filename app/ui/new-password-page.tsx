@@ -12,8 +12,10 @@ export type NewPasswordPageData = {
   required: string | null;
 };
 
+export type NewPasswordAnswer = { fieldErrors?: { password?: string[]; confirm?: string[] } | null; suggestions?: string[] };
+
 /** "Choose a new password": the rules up front, then the fields with their meter. */
-export function NewPasswordPage({ l, a }: { l: NewPasswordPageData; a?: { fieldErrors?: { password?: string[]; confirm?: string[] } | null; suggestions?: string[] } }) {
+export function NewPasswordPage({ l, a }: { l: NewPasswordPageData; a?: NewPasswordAnswer }) {
   const navigation = useNavigation();
   return (
     <>
