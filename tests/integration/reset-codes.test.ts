@@ -2,9 +2,10 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { RELAXED_LIMITS, ROOT, startApp, type TestApp } from "../helpers/app";
+import { RELAXED_LIMITS, ROOT, addAccounts, startApp, type TestApp } from "../helpers/app";
+import { customers } from "../helpers/customer";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
-import { Client } from "../helpers/http";
+import { decodeHtml, type Client } from "../helpers/http";
 import { probes } from "../helpers/probes";
 import { randomDigits } from "~/security/crypto.server";
 
@@ -21,14 +22,8 @@ let mail: SmtpSink;
 const OLD_PASSWORD = "granite willow ferry compass";
 const seen = { tokens: new Set<string>(), codes: new Set<string>(), passwords: new Set<string>([OLD_PASSWORD]) };
 
-let ipCounter = 0;
-function nextIp(): string {
-  ipCounter++;
-  return `10.3.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
-}
-function client(ip = nextIp()): Client {
-  return new Client(app.origin, { "x-forwarded-for": ip, "user-agent": "reset-codes-test/1.0" });
-}
+const people = customers(() => ({ app, mail }), { ip: "10.3", headers: { "user-agent": "reset-codes-test/1.0" } });
+const { client } = people;
 
 const IMPORTED = [
   "otp2", "otp3a", "otp3b", "otp4", "otp5", "otp5cap", "otp6",
@@ -38,21 +33,10 @@ const IMPORTED = [
 const email = (u: string) => `${u}@example.test`;
 const probe = probes(() => app);
 
-
 beforeAll(async () => {
   mail = await startSmtpSink();
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: {
-      ...RELAXED_LIMITS,
-    },
-  });
-  const results = await Promise.all([
-    app.importUsers(IMPORTED),
-    app.cli(["user", "add", "--username", "ses2", "--email", email("ses2"), "--password-stdin"], OLD_PASSWORD + "\n"),
-    app.cli(["user", "add", "--username", "pwdhist", "--email", email("pwdhist"), "--password-stdin"], OLD_PASSWORD + "\n"),
-  ]);
-  for (const r of results) expect(r.code, r.stderr).toBe(0);
+  app = await startApp({ smtpUrl: mail.url, env: { ...RELAXED_LIMITS } });
+  await addAccounts(app, [...IMPORTED.map((username) => ({ username })), ...["ses2", "pwdhist"].map((username) => ({ username, password: OLD_PASSWORD }))]);
 }, 60_000);
 
 afterAll(async () => {
@@ -100,10 +84,6 @@ async function verified(username: string): Promise<Client> {
   return r.c;
 }
 
-function decodeHtml(s: string): string {
-  return s.replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
-}
-
 async function setPassword(c: Client, password: string, confirm = password): Promise<{ status: number; location: string | null; text: string; res: Response }> {
   seen.passwords.add(password);
   const res = await c.post("/reset/password", { password, confirm });
@@ -117,11 +97,7 @@ async function expectAccepted(c: Client, password: string) {
   return r;
 }
 
-async function signIn(identifier: string, password: string): Promise<number> {
-  const res = await client().post("/login", { identifier, password });
-  await res.arrayBuffer();
-  return res.status;
-}
+const signIn = async (identifier: string, password: string) => (await people.signIn(identifier, password)).status;
 
 const flowOf = (username: string) => probe.flowOf(username, "reset")!;
 const userId = probe.userId;

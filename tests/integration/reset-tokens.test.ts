@@ -3,9 +3,10 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { RELAXED_LIMITS, ROOT, startApp, type TestApp } from "../helpers/app";
+import { RELAXED_LIMITS, ROOT, addAccounts, startApp, type TestApp } from "../helpers/app";
+import { customers, pathOf, sleep } from "../helpers/customer";
 import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
-import { Client } from "../helpers/http";
+import type { Client } from "../helpers/http";
 import { probes } from "../helpers/probes";
 import { randomToken } from "~/security/crypto.server";
 
@@ -24,33 +25,17 @@ let mail: SmtpSink;
 const OLD_PASSWORD = "granite willow ferry compass";
 const seen = { tokens: new Set<string>(), codes: new Set<string>(), passwords: new Set<string>([OLD_PASSWORD]) };
 
-let ipCounter = 0;
-function nextIp(): string {
-  ipCounter++;
-  return `10.2.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
-}
-function client(ip = nextIp()): Client {
-  return new Client(app.origin, { "x-forwarded-for": ip });
-}
+const people = customers(() => ({ app, mail }), { ip: "10.2" });
+const { client, nextIp } = people;
 
 const USERS = ["tok1", "tok2", "tok3a", "tok3u", "tok4a", "tok4p", "tok5", "tok6", "tok7", "tok8", "tok9", "tok10", "tok11", "tok12"];
 const email = (u: string) => `${u}@example.test`;
 const probe = probes(() => app);
 
-
 beforeAll(async () => {
   mail = await startSmtpSink();
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: {
-      ...RELAXED_LIMITS,
-    },
-  });
-  const results = await Promise.all([
-    app.importUsers(USERS),
-    app.cli(["user", "add", "--username", "tok3v", "--email", email("tok3v"), "--password-stdin"], OLD_PASSWORD + "\n"),
-  ]);
-  for (const r of results) expect(r.code, r.stderr).toBe(0);
+  app = await startApp({ smtpUrl: mail.url, env: { ...RELAXED_LIMITS } });
+  await addAccounts(app, [...USERS.map((username) => ({ username })), { username: "tok3v", password: OLD_PASSWORD }]);
 }, 60_000);
 
 afterAll(async () => {
@@ -59,8 +44,6 @@ afterAll(async () => {
 });
 
 // ---- helpers --------------------------------------------------------------------------------
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function mailAt(address: string, n: number): Promise<CaughtMail> {
   await mail.waitFor((m) => m.to.includes(address) && mail.to(address).length > n);
@@ -83,8 +66,6 @@ async function requestReset(username: string, c = client()): Promise<Requested> 
   return { c, link, token, code, mail: m };
 }
 
-const pathOf = (link: string) => new URL(link).pathname;
-
 /** Presses Continue on the landing page from a fresh browser; returns that browser. */
 async function continueFrom(link: string, c = client()): Promise<{ c: Client; res: Response }> {
   const res = await c.post(pathOf(link), {});
@@ -96,11 +77,7 @@ async function setPassword(c: Client, password: string, extra: Record<string, st
   return c.post("/reset/password", { password, confirm: password, ...extra });
 }
 
-async function signIn(identifier: string, password: string): Promise<number> {
-  const res = await client().post("/login", { identifier, password });
-  await res.arrayBuffer();
-  return res.status;
-}
+const signIn = async (identifier: string, password: string) => (await people.signIn(identifier, password)).status;
 
 const userRow = (username: string) => probe.userRow(username)!;
 const latestFlow = (username: string, purpose = "reset") => probe.flowOf(username, purpose)!;

@@ -1,9 +1,8 @@
-import fs from "node:fs";
-import path from "node:path";
-import { freshTotp } from "../helpers/totp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { outboxSettled, startApp, type TestApp } from "../helpers/app";
-import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { addAccounts, outboxSettled, startApp, type TestApp } from "../helpers/app";
+import { customers, pathOf, sleep } from "../helpers/customer";
+import { freshTotp } from "../helpers/totp";
+import { codeIn, linkIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client, prestagedPost } from "../helpers/http";
 import { pick, probes } from "../helpers/probes";
 
@@ -46,12 +45,8 @@ const SHARED = `shared${run}@example.test`;
 const PHONE = { m4: "+12025550171" };
 const email = (n: Name) => (n === "shareda" || n === "sharedb" ? SHARED : `${U[n]}@example.test`);
 
-let ipCounter = 0;
-function nextIp(): string {
-  ipCounter++;
-  return `10.77.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
-}
-const client = (ip = nextIp()) => new Client(app.origin, { "x-forwarded-for": ip });
+const people = customers(() => ({ app, mail }), { ip: "10.77" });
+const { client, nextIp, nthMail, countMail } = people;
 
 beforeAll(async () => {
   mail = await startSmtpSink();
@@ -64,11 +59,7 @@ beforeAll(async () => {
       SESSION_ABSOLUTE_HOURS: "24",
     },
   });
-  const csv = path.join(app.dir, "users.csv");
-  const rows = NAMES.map((n) => `${U[n]},${email(n)},${n === "m4" ? PHONE.m4 : ""}`);
-  fs.writeFileSync(csv, ["username,email,phone", ...rows].join("\n") + "\n");
-  const r = await app.cli(["user", "import", csv]);
-  expect(r.code, r.stderr).toBe(0);
+  await addAccounts(app, NAMES.map((n) => ({ username: U[n], email: email(n), phone: n === "m4" ? PHONE.m4 : undefined })));
   // Passwords through an ordinary reset by username (the e-mail link), as a customer would.
   for (const n of NAMES) {
     const c = await resetByLink(n);
@@ -88,16 +79,8 @@ const db = probes(() => app);
 const userId = (n: Name) => db.userId(U[n]);
 const locksOf = (n: Name) => pick(db.openLocksOf(userId(n)), "reason", "ended_at");
 const sessionOf = (c: Client) => c.cookies.get("session") ?? c.cookies.get("__Host-session");
-const pathOf = (link: string) => new URL(link).pathname;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const stable = (html: string) => html.replace(/nonce="[^"]*"/g, 'nonce=""');
 
-async function nthMail(address: string, subject: RegExp, n: number): Promise<CaughtMail> {
-  const pick = () => mail.to(address).filter((m) => subject.test(m.subject))[n];
-  await mail.waitFor(() => pick() !== undefined);
-  return pick();
-}
-const countMail = (address: string, subject: RegExp) => mail.to(address).filter((m) => subject.test(m.subject)).length;
 const RESET = /^Reset your/;
 
 async function resetByLink(n: Name, c = client()): Promise<Client> {
@@ -112,22 +95,13 @@ async function resetByLink(n: Name, c = client()): Promise<Client> {
   return c;
 }
 
-
-async function signIn(identifier: string, password = PASSWORD, c = client()) {
-  const res = await c.post("/login", { identifier, password });
-  await res.arrayBuffer();
-  return { c, status: res.status, location: res.headers.get("location") };
-}
+const signIn = (identifier: string, password = PASSWORD, c = client()) => people.signIn(identifier, password, c);
 
 /** Enrols the authenticator app for `n` (signed in with the password alone); returns its key. */
 async function enrolTotp(n: Name): Promise<string> {
   const { c, location } = await signIn(U[n]);
   expect(location).toBe("/account");
-  const page = await (await c.get("/account/totp")).text();
-  const secret = page.match(/data-testid="totp-secret"[^>]*>([A-Z2-7]+)</)![1];
-  const done = await c.post("/account/totp", { code: await freshTotp(app, secret) });
-  expect(done.status).toBe(303);
-  return secret;
+  return people.enrolTotp(c, { fresh: true });
 }
 
 /** `count` distinct wrong passwords for `identifier`, waiting out each progressive delay on the portal clock. */

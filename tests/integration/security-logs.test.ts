@@ -1,7 +1,8 @@
 import { freshTotp as nextTotp } from "../helpers/totp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { RELAXED_LIMITS, outboxSettled, startApp, type TestApp } from "../helpers/app";
-import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { RELAXED_LIMITS, addAccounts, outboxSettled, startApp, type TestApp } from "../helpers/app";
+import { customers, pathOf, sleep } from "../helpers/customer";
+import { codeIn, linkIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
 import { probes } from "../helpers/probes";
 
@@ -44,11 +45,11 @@ const PASSWORD0 = typed("initial walnut harbour gravel");
 const FACTOR_PASSWORD0 = typed("factor chestnut quarry violet");
 const STAFF_PASSWORD = typed("staff logs words here ok");
 
-let ipCounter = 0;
+const people = customers(() => ({ app, mail }), { ip: "10.88" });
+const { nthMail, countMail } = people;
 const clients: Client[] = [];
 function client(): Client {
-  ipCounter++;
-  const c = new Client(app.origin, { "x-forwarded-for": `10.88.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}` });
+  const c = people.client();
   clients.push(c);
   return c;
 }
@@ -68,12 +69,14 @@ beforeAll(async () => {
     },
   });
   expect(app.env.SMS_PROVIDER).toBeUndefined();
-  const results = await Promise.all([
-    app.cli(["user", "add", "--username", USER, "--email", USER_EMAIL, "--phone", "(202) 555-0161", "--password-stdin"], PASSWORD0),
-    app.cli(["user", "add", "--username", FACTOR_USER, "--email", FACTOR_EMAIL, "--password-stdin"], FACTOR_PASSWORD0),
+  const [, staff] = await Promise.all([
+    addAccounts(app, [
+      { username: USER, email: USER_EMAIL, phone: "(202) 555-0161", password: PASSWORD0 },
+      { username: FACTOR_USER, email: FACTOR_EMAIL, password: FACTOR_PASSWORD0 },
+    ]),
     app.cli(["staff", "add", "--email", STAFF_EMAIL, "--name", "Logs Agent", "--password-stdin"], STAFF_PASSWORD),
   ]);
-  for (const r of results) expect(r.code, r.stderr).toBe(0);
+  expect(staff.code, staff.stderr).toBe(0);
 }, 60_000);
 
 afterAll(async () => {
@@ -82,17 +85,6 @@ afterAll(async () => {
 });
 
 // ---- helpers --------------------------------------------------------------------------------
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pathOf = (link: string) => new URL(link).pathname;
-
-/** The n-th message (0-based) to `address` whose subject matches. */
-async function nthMail(address: string, subject: RegExp, n: number): Promise<CaughtMail> {
-  const pick = () => mail.to(address).filter((m) => subject.test(m.subject))[n];
-  await mail.waitFor(() => pick() !== undefined);
-  return pick();
-}
-const countMail = (address: string, subject: RegExp) => mail.to(address).filter((m) => subject.test(m.subject)).length;
 
 const probe = probes(() => app);
 const allSms = probe.devMailboxSms;
