@@ -1,11 +1,12 @@
 import type { Config } from "~/config.server";
 import { SystemClock } from "~/clock.server";
-import type { Connection, Db } from "~/db/db.server";
+import type { Connection } from "~/db/db.server";
 import type { Logger } from "~/log.server";
 import { createMetrics } from "~/metrics.server";
-import { OutboxWorker, enqueue } from "~/delivery/outbox.server";
+import { OutboxWorker } from "~/delivery/outbox.server";
+import { bindServices } from "~/bind-services.server";
 import type { Limits } from "~/limits/limits.server";
-import type { Services } from "~/services.server";
+import type { Services } from "~/bind-services.server";
 
 const notForOperators = async (): Promise<never> => {
   throw new Error("not available to operator commands: the running portal does this");
@@ -30,24 +31,8 @@ export function createOperatorServices(config: Config, connection: Connection, l
     maxAttempts: config.outbox.maxAttempts,
     backoffBaseMs: config.outbox.backoffBaseMs,
   });
-  const messageDomain = new URL(config.appOrigin).hostname;
-  const bind = (handle: Db): Services => ({
-    config,
-    db: handle,
-    connection,
-    clock,
-    logger,
-    metrics,
-    limits,
-    worker,
-    devMailboxPort: null,
-    async send(message) {
-      await enqueue(handle, clock.now(), messageDomain, message);
-    },
-    withDb: bind,
-    async close() {
-      await connection.close();
-    },
-  });
-  return bind(connection.db);
+  return bindServices(
+    { config, connection, clock, logger, metrics, limits, worker, devMailboxPort: null, close: () => connection.close() },
+    connection.db,
+  );
 }

@@ -15,12 +15,7 @@ import { inTransaction, type RequestContext } from "~/context.server";
  */
 export type UsernameOutcome = { ok: true } | { ok: false; reason: "invalid" } | { ok: false; reason: "throttled"; retryAfterSeconds: number };
 
-export async function requestUsernames(
-  context: RequestContext,
-  request: Request,
-  raw: string,
-  options: { bot?: boolean } = {},
-): Promise<UsernameOutcome> {
+export async function requestUsernames(context: RequestContext, request: Request, raw: string, options: { bot?: boolean } = {}): Promise<UsernameOutcome> {
   const { db, config, limits, metrics } = context.services;
   const typed = normaliseIdentifier(raw);
   const email = typed.includes("@") ? normaliseEmail(typed) : null;

@@ -48,15 +48,9 @@ export async function insertContactChange(db: Db, row: Omit<ContactChangeRow, "a
  * app/proofs/code.server.ts); the attempts made including this one, or null when none are left.
  */
 export async function claimChangeAttempt(db: Db, id: string, maxAttempts: number): Promise<number | null> {
-  const row = await db
-    .updateTable("contact_changes")
-    .set((eb) => ({ attempts: eb("attempts", "+", 1) }))
-    .where("id", "=", id)
-    .where("status", "=", "pending")
-    .where("attempts", "<", maxAttempts)
-    .returning("attempts")
-    .executeTakeFirst();
-  return row ? row.attempts : null;
+  const pending = db.updateTable("contact_changes").where("id", "=", id).where("status", "=", "pending");
+  const row = await pending.where("attempts", "<", maxAttempts).set((eb) => ({ attempts: eb("attempts", "+", 1) })).returning("attempts").executeTakeFirst();
+  return row?.attempts ?? null;
 }
 
 /** Completes a change still pending at `now`; true only for the caller that completed it. */
