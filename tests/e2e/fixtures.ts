@@ -1,7 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type Browser, type BrowserContextOptions, type Page } from "@playwright/test";
 import { startApp, type TestApp } from "../helpers/app";
-import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 
 export type Portal = { app: TestApp; mail: SmtpSink };
 
@@ -43,3 +43,29 @@ export async function axeViolations(page: Page): Promise<string[]> {
   const results = await new AxeBuilder({ page }).analyze();
   return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
 }
+
+/**
+ * Makes browser contexts on a portal, each sending its own X-Forwarded-For address under `prefix`
+ * (the portals trust loopback), so per-IP limits trip only where a test means them to.
+ */
+export function contexts(prefix: string) {
+  let n = 0;
+  return (browser: Browser, app: TestApp, options: BrowserContextOptions = {}) =>
+    browser.newContext({ baseURL: app.origin, extraHTTPHeaders: { "x-forwarded-for": `${prefix}.${process.pid % 200}.${(++n % 250) + 1}` }, ...options });
+}
+
+/** Types a username (or email) and password on /login and presses "Sign in". */
+export async function submitSignIn(page: Page, identifier: string, password: string) {
+  await page.goto("/login");
+  await page.getByLabel("Username or email").fill(identifier);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/** The n-th (0-based) message to `address` whose subject matches, waiting for it. */
+export async function nthMail(mail: SmtpSink, address: string, subject: RegExp, n: number): Promise<CaughtMail> {
+  const pick = () => mail.to(address).filter((m) => subject.test(m.subject))[n];
+  await mail.waitFor(() => pick() !== undefined);
+  return pick();
+}
+export const countMail = (mail: SmtpSink, address: string, subject: RegExp) => mail.to(address).filter((m) => subject.test(m.subject)).length;

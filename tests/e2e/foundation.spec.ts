@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { axeViolations, expect, test, uniqueName } from "./fixtures";
+import { axeViolations, expect, submitSignIn, test, uniqueName } from "./fixtures";
 
 /** The Foundation slice in real Chromium: chooser, sign-in and out, accessibility, small screens. */
 
@@ -20,12 +20,7 @@ test.beforeAll(async ({ portal }) => {
   expect(res.code).toBe(0);
 });
 
-async function signIn(page: Page, identifier = username, password = PASSWORD) {
-  await page.goto("/login");
-  await page.getByLabel("Username or email").fill(identifier);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-}
+const signIn = (page: Page, identifier = username, password = PASSWORD) => submitSignIn(page, identifier, password);
 
 test("the chooser offers the five ways forward", async ({ page }) => {
   await page.goto("/");

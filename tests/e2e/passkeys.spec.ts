@@ -1,9 +1,9 @@
-import { request as playwrightRequest, type Browser, type BrowserContext, type CDPSession, type Page } from "@playwright/test";
+import { request as playwrightRequest, type CDPSession, type Page } from "@playwright/test";
 import { generate } from "otplib";
-import { axeViolations, expect, portalTest, uniqueName } from "./fixtures";
+import { axeViolations, contexts, countMail, expect, nthMail, portalTest, submitSignIn, uniqueName } from "./fixtures";
 import { addAccounts, type TestApp } from "../helpers/app";
 import { Client } from "../helpers/http";
-import { linkIn, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { linkIn, type SmtpSink } from "../helpers/smtp-sink";
 
 /**
  * Stronger factors in real Chromium (SECURITY.md MFA-01, MFA-05, MFA-06, MFA-07; DESIGN.md "Second
@@ -70,11 +70,7 @@ test.afterEach(async ({ portal }, testInfo) => {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-let ipCounter = 0;
-async function newContext(browser: Browser, app: TestApp): Promise<BrowserContext> {
-  ipCounter++;
-  return browser.newContext({ baseURL: app.origin, extraHTTPHeaders: { "x-forwarded-for": `10.8.${process.pid % 200}.${(ipCounter % 250) + 1}` } });
-}
+const newContext = contexts("10.8");
 
 /** A platform authenticator with user verification, attached to this page (STACK-NOTES pitfall 10). */
 async function addAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
@@ -86,12 +82,7 @@ async function addAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenti
   return { cdp, authenticatorId };
 }
 
-async function signIn(page: Page, username: string, password = PASSWORD) {
-  await page.goto("/login");
-  await page.getByLabel("Username or email").fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-}
+const signIn = (page: Page, username: string, password = PASSWORD) => submitSignIn(page, username, password);
 
 async function signOut(page: Page) {
   await page.goto("/account");
@@ -109,12 +100,6 @@ async function expectNoAxeViolations(page: Page, label: string) {
   expect(duplicateIds, `${label}: duplicate ids`).toEqual([]);
 }
 
-async function nthMail(mail: SmtpSink, address: string, subject: RegExp, n: number): Promise<CaughtMail> {
-  const pick = () => mail.to(address).filter((m) => subject.test(m.subject))[n];
-  await mail.waitFor(() => pick() !== undefined);
-  return pick();
-}
-const countMail = (mail: SmtpSink, address: string, subject: RegExp) => mail.to(address).filter((m) => subject.test(m.subject)).length;
 const SETTINGS_CHANGED = /security settings changed/;
 
 /** Adds a named passkey on /account/security (needs a recent sign-in) and checks the notice email. */

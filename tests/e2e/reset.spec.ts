@@ -1,6 +1,6 @@
-import { request as playwrightRequest, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { axeViolations, expect, portalTest, uniqueName } from "./fixtures";
-import { addAccounts, type TestApp } from "../helpers/app";
+import { request as playwrightRequest, type Page } from "@playwright/test";
+import { axeViolations, contexts, expect, portalTest, submitSignIn, uniqueName } from "./fixtures";
+import { addAccounts } from "../helpers/app";
 import { codeIn, linkIn, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 
 /**
@@ -20,16 +20,7 @@ test.use({ trace: "off" });
 const OLD_PASSWORD = "granite willow ferry compass";
 const NEW_PASSWORD = "silver heron maple quartz";
 
-let ipCounter = 0;
-async function newContext(browser: Browser, app: TestApp, options: { javaScriptEnabled?: boolean } = {}): Promise<BrowserContext> {
-  ipCounter++;
-  const ctx = await browser.newContext({
-    baseURL: app.origin,
-    javaScriptEnabled: options.javaScriptEnabled ?? true,
-    extraHTTPHeaders: { "x-forwarded-for": `10.4.${process.pid % 200}.${(ipCounter % 250) + 1}` },
-  });
-  return ctx;
-}
+const newContext = contexts("10.4");
 
 /** On failure, show the end of the portal's log (it never holds secrets: LOG-02). */
 test.afterEach(async ({ portal }, testInfo) => {
@@ -93,12 +84,7 @@ async function choosePassword(page: Page, password: string, confirm = password) 
   await page.getByRole("button", { name: "Set new password" }).click();
 }
 
-async function signIn(page: Page, username: string, password: string) {
-  await page.goto("/login");
-  await page.getByLabel("Username or email").fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-}
+const signIn = submitSignIn;
 
 async function expectNoAxeViolations(page: Page, label: string) {
   expect(await axeViolations(page), `${label} at ${page.url()}`).toEqual([]);

@@ -1,9 +1,9 @@
 import type { Browser, BrowserContext, Page } from "@playwright/test";
-import { expect, portalTest, uniqueName } from "./fixtures";
+import { expect, nthMail, portalTest, uniqueName } from "./fixtures";
 import type { TestApp } from "../helpers/app";
 import { Client } from "../helpers/http";
 import { pick, probes } from "../helpers/probes";
-import { linkIn, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { linkIn } from "../helpers/smtp-sink";
 
 /**
  * H1 of the security review (2026-11-27): a passkey is no way around a lock. In real Chromium
@@ -22,10 +22,7 @@ const email = (u: string) => `${u}@example.test`;
 
 let ipCounter = 0;
 const nextIp = () => `10.93.${process.pid % 200}.${(++ipCounter % 250) + 1}`;
-
-async function newContext(browser: Browser, app: TestApp): Promise<BrowserContext> {
-  return browser.newContext({ baseURL: app.origin, extraHTTPHeaders: { "x-forwarded-for": nextIp() } });
-}
+const newContext = (browser: Browser, app: TestApp) => browser.newContext({ baseURL: app.origin, extraHTTPHeaders: { "x-forwarded-for": nextIp() } });
 
 async function addAuthenticator(page: Page) {
   const cdp = await page.context().newCDPSession(page);
@@ -35,11 +32,6 @@ async function addAuthenticator(page: Page) {
   });
 }
 
-async function nthMail(mail: SmtpSink, address: string, subject: RegExp, n: number): Promise<CaughtMail> {
-  const pick = () => mail.to(address).filter((m) => subject.test(m.subject))[n];
-  await mail.waitFor(() => pick() !== undefined);
-  return pick();
-}
 
 async function sessionCookie(ctx: BrowserContext) {
   return (await ctx.cookies()).find((c) => /(^|-)session$/.test(c.name));

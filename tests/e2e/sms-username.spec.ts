@@ -1,6 +1,6 @@
 import { test, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { addAccounts, startApp, type TestApp } from "../helpers/app";
-import { axeViolations } from "./fixtures";
+import { axeViolations, contexts, submitSignIn } from "./fixtures";
 import { probes } from "../helpers/probes";
 import { codeIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { smsCode, startSmsReceiver, verifyWebhookSignature, type Sms, type SmsReceiver } from "../helpers/sms-receiver";
@@ -59,13 +59,9 @@ test.afterAll(async () => {
   await sms?.close();
 });
 
-let ipCounter = 0;
+const newContext = contexts("10.5");
 async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
-  ipCounter++;
-  const context = await browser.newContext({
-    baseURL: app.origin,
-    extraHTTPHeaders: { "x-forwarded-for": `10.5.${process.pid % 200}.${(ipCounter % 250) + 1}` },
-  });
+  const context = await newContext(browser, app);
   return { context, page: await context.newPage() };
 }
 
@@ -89,10 +85,7 @@ async function nextSms(to: string, action: () => Promise<unknown>, match: RegExp
 }
 
 async function signIn(page: Page, username: string, password = PASSWORD) {
-  await page.goto("/login");
-  await page.getByLabel("Username or email").fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await submitSignIn(page, username, password);
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByTestId("username")).toHaveText(username);
 }
