@@ -122,6 +122,14 @@ export function customers(world: () => World, options: { ip: string; headers?: R
     return { c, status: res.status, location: res.headers.get("location"), text, res };
   }
 
+  /** Signs in with a password, checked to land on /account; returns the signed-in client. */
+  async function signedIn(identifier: string, password: string, c = client()): Promise<Client> {
+    const r = await signIn(identifier, password, c);
+    expect(r.status).toBe(302);
+    expect(r.location).toBe("/account");
+    return c;
+  }
+
   /** "Forgot your password?": the request page answer (a 303 to the code page, normally). */
   async function requestReset(identifier: string, c = client()) {
     return { c, ...(await page(await c.post("/forgot-password", { identifier }))) };
@@ -293,6 +301,7 @@ export function customers(world: () => World, options: { ip: string; headers?: R
     nthSms,
     smsCode,
     signIn,
+    signedIn,
     requestReset,
     requestResetMail,
     followLink,

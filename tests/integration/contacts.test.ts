@@ -1,7 +1,6 @@
-import fs from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { outboxSettled, startApp, type TestApp } from "../helpers/app";
+import { addAccounts, outboxSettled, startApp, type TestApp } from "../helpers/app";
+import { customers, sleep } from "../helpers/customer";
 import { codeIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 import { Client, everything, shape } from "../helpers/http";
 import { pick, probes } from "../helpers/probes";
@@ -21,21 +20,9 @@ let app: TestApp;
 let mail: SmtpSink;
 let sms: SmsReceiver;
 
-let ipCounter = 0;
-function client(): Client {
-  ipCounter++;
-  return new Client(app.origin, { "x-forwarded-for": `10.9.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}` });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function signIn(username: string): Promise<Client> {
-  const c = client();
-  const res = await c.post("/login", { identifier: username, password: PASSWORD });
-  expect(res.status).toBe(302);
-  expect(res.headers.get("location")).toBe("/account");
-  return c;
-}
+const people = customers(() => ({ app, mail, sms }), { ip: "10.9" });
+const { client } = people;
+const signIn = (username: string) => people.signedIn(username, PASSWORD);
 
 const probe = probes(() => app);
 const user = (username: string) => probe.userRow(username)!;
@@ -57,30 +44,14 @@ beforeAll(async () => {
     smtpUrl: mail.url,
     env: { TRUST_PROXY: "loopback", SMS_PROVIDER: "webhook", SMS_WEBHOOK_URL: `${sms.url}/hook`, SMS_WEBHOOK_SECRET: SECRET },
   });
-  const verified = path.join(app.dir, "verified.csv");
-  const unverified = path.join(app.dir, "unverified.csv");
-  fs.writeFileSync(
-    verified,
-    [
-      "username,email,phone",
-      "unameone,unameone@example.test,",
-      "unamefirst,shared-names@example.test,",
-      "unamesecond,shared-names@example.test,",
-      "unamephone,unamephone@example.test,+12025550161",
-    ].join("\n") + "\n",
-  );
-  fs.writeFileSync(unverified, ["username,email,phone", "unameunver,unameunver@example.test,+12025550162"].join("\n") + "\n");
-  const add = (username: string, phone?: string) =>
-    app.cli(["user", "add", "--username", username, "--email", `${username}@example.test`, ...(phone ? ["--phone", phone] : []), "--password-stdin"], PASSWORD);
-  const results = await Promise.all([
-    app.cli(["user", "import", verified]),
-    app.cli(["user", "import", "--unverified", unverified]),
-    add("ntf4user", "+12025550163"),
-    add("ntf3user", "+12025550165"),
-    add("mfa6user"),
-    add("guarduser"),
+  await addAccounts(app, [
+    { username: "unameone" },
+    { username: "unamefirst", email: "shared-names@example.test" },
+    { username: "unamesecond", email: "shared-names@example.test" },
+    { username: "unamephone", phone: "+12025550161" },
+    { username: "unameunver", phone: "+12025550162", unverified: true },
+    ...[["ntf4user", "+12025550163"], ["ntf3user", "+12025550165"], ["mfa6user"], ["guarduser"]].map(([username, phone]) => ({ username, phone, password: PASSWORD })),
   ]);
-  for (const r of results) expect(r.code, r.stderr).toBe(0);
 }, 120_000);
 
 afterAll(async () => {
