@@ -1,37 +1,16 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startApp, type TestApp } from "../helpers/app";
-import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { startSmsReceiver, type SmsReceiver } from "../helpers/sms-receiver";
+import { describe, expect, test } from "vitest";
 import { Client, DEMO_PASSWORD } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { probes } from "../helpers/probes";
 
 /** GEN-01: a production start has no test hooks, no development mailbox and no demo accounts. */
 
-let app: TestApp;
-let mail: SmtpSink;
-let sms: SmsReceiver;
-beforeAll(async () => {
-  mail = await startSmtpSink();
-  sms = await startSmsReceiver();
-  // startApp turns TEST_HOOKS on by default; production must run without it. Production also
-  // refuses the console SMS provider (H3) and, unless told otherwise, an http APP_ORIGIN (L13);
-  // this test talks plain http to localhost.
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: {
-      NODE_ENV: "production",
-      TEST_HOOKS: "0",
-      ALLOW_INSECURE_ORIGIN: "1",
-      SMS_PROVIDER: "webhook",
-      SMS_WEBHOOK_URL: `${sms.url}/sms`,
-      SMS_WEBHOOK_SECRET: "production-test-webhook-secret",
-    },
-  });
-});
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
-  await sms?.close();
+// startApp turns TEST_HOOKS on by default; production must run without it. Production also
+// refuses the console SMS provider (H3) and, unless told otherwise, an http APP_ORIGIN (L13);
+// this test talks plain http to localhost.
+const { app } = usePortal({
+  env: { NODE_ENV: "production", TEST_HOOKS: "0", ALLOW_INSECURE_ORIGIN: "1" },
+  sms: { secret: "production-test-webhook-secret", path: "/sms" },
 });
 
 describe("production", () => {

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startApp, type TestApp } from "../helpers/app";
-import { codeIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { Client } from "../helpers/http";
+import { describe, expect, test } from "vitest";
+import { customers } from "../helpers/customer";
+import { codeIn } from "../helpers/smtp-sink";
+import type { Client } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { pick, probes } from "../helpers/probes";
 
 /**
@@ -11,35 +12,18 @@ import { pick, probes } from "../helpers/probes";
  */
 
 const PASSWORD = "granite willow ferry compass";
-let app: TestApp;
-let mail: SmtpSink;
+const { app, mail } = usePortal({
+  env: { TRUST_PROXY: "loopback", ACCOUNT_CODE_FAILURES_PER_DAY: "6" },
+  accounts: ["proofone", "prooftwo"].map((username) => ({ username, password: PASSWORD })),
+});
 const probe = probes(() => app);
-let ip = 0;
-
-async function signIn(username: string): Promise<Client> {
-  const c = new Client(app.origin, { "x-forwarded-for": `10.61.0.${++ip}` });
-  const res = await c.post("/login", { identifier: username, password: PASSWORD });
-  expect(res.headers.get("location")).toBe("/account");
-  return c;
-}
+const people = customers(() => ({ app, mail }), { ip: "10.61" });
+const signIn = (username: string) => people.signedIn(username, PASSWORD);
 
 async function startChange(c: Client, to: string): Promise<string> {
   expect((await c.post("/account/email", { intent: "start", value: to })).status).toBe(303);
   return codeIn(await mail.waitFor((m) => m.to.includes(to)));
 }
-
-beforeAll(async () => {
-  mail = await startSmtpSink();
-  app = await startApp({ smtpUrl: mail.url, env: { TRUST_PROXY: "loopback", ACCOUNT_CODE_FAILURES_PER_DAY: "6" } });
-  for (const u of ["proofone", "prooftwo"]) {
-    await app.cli(["user", "add", "--username", u, "--email", `${u}@example.test`, "--password-stdin"], PASSWORD);
-  }
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
-});
 
 describe("the code proof on contact changes", () => {
   test("L7 OTP-05 eight wrong codes sent at once cost an attempt each: five are counted, the change is dead, the right code no longer works", async () => {

@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startApp, type TestApp } from "../helpers/app";
-import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { describe, expect, test } from "vitest";
 import { Client } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 
-let app: TestApp;
-let mail: SmtpSink;
-beforeAll(async () => {
-  mail = await startSmtpSink();
-  app = await startApp({ smtpUrl: mail.url });
-});
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
-});
+const { app, mail } = usePortal();
 
 describe("smoke", () => {
   test("CLI-created user signs in and the outbox delivers a test mail", async () => {
