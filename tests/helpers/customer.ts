@@ -95,7 +95,7 @@ export function customers(world: () => World, options: { ip: string; headers?: R
 
   const countMail = (address: string, subject: RegExp) => mail().to(address).filter((m) => subject.test(m.subject)).length;
   /** The n-th (0-based) message to `address` whose subject matches, waiting for it if need be. */
-  async function nthMail(address: string, subject: RegExp, n = 0): Promise<CaughtMail> {
+  async function nthMail(address: string, subject: RegExp = /./, n = 0): Promise<CaughtMail> {
     const pick = () => mail().to(address).filter((m) => subject.test(m.subject))[n];
     await mail().waitFor(() => pick() !== undefined);
     return pick();
@@ -147,6 +147,13 @@ export function customers(world: () => World, options: { ip: string; headers?: R
     return { c, mail: m, code: codeIn(m), link: linkIn(m, "/reset/") };
   }
 
+  /** "Resend" on the code page, checked to be answered 200; returns the new email to `address`. */
+  async function resendMail(c: Client, address: string, path = "/forgot-password/code", subject = /^Reset your/): Promise<CaughtMail> {
+    const before = countMail(address, subject);
+    expect((await c.post(path, { intent: "resend" })).status).toBe(200);
+    return nthMail(address, subject, before);
+  }
+
   /** Opens a reset or unlock link (GET, changes nothing), then presses Continue (the POST the page makes). */
   async function followLink(link: string, c = client()) {
     const landing = await page(await c.get(pathOf(link)));
@@ -169,6 +176,24 @@ export function customers(world: () => World, options: { ip: string; headers?: R
     expect(cont.status).toBe(303);
     expect(cont.headers.get("location")).toBe("/reset/password");
     return c;
+  }
+
+  /**
+   * Gives imported accounts a password the way a customer would: a reset by username, the email
+   * link, the new password (checked to end on /reset/done). Accounts sharing an address take turns,
+   * so each reads its own email.
+   */
+  async function givePasswords(usernames: string[], password: string, emailOf = (u: string) => `${u}@example.test`) {
+    const turns = new Map<string, string[]>();
+    for (const u of usernames) turns.set(emailOf(u), [...(turns.get(emailOf(u)) ?? []), u]);
+    await Promise.all(
+      [...turns].map(async ([address, names]) => {
+        for (const u of names) {
+          const done = await setPassword(await resetByLink(u, address), password);
+          expect(done.location, u).toBe("/reset/done");
+        }
+      }),
+    );
   }
 
   /** Types the emailed/texted code on the code page (`/forgot-password/code` or `/unlock/code`). */
@@ -304,9 +329,11 @@ export function customers(world: () => World, options: { ip: string; headers?: R
     signedIn,
     requestReset,
     requestResetMail,
+    resendMail,
     followLink,
     continueLink,
     resetByLink,
+    givePasswords,
     enterCode,
     setPassword,
     resetPassword,

@@ -1,11 +1,12 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { RELAXED_LIMITS, ROOT, addAccounts, startApp, type TestApp } from "../helpers/app";
+import { describe, expect, test, vi } from "vitest";
+import { RELAXED_LIMITS, ROOT } from "../helpers/app";
 import { customers } from "../helpers/customer";
-import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { codeIn, linkIn, type CaughtMail } from "../helpers/smtp-sink";
 import { decodeHtml, type Client } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { probes } from "../helpers/probes";
 import { randomDigits } from "~/security/crypto.server";
 
@@ -15,9 +16,6 @@ import { randomDigits } from "~/security/crypto.server";
  * page applies the password policy; completing a reset signs nobody in, ends every session and
  * tells the customer.
  */
-
-let app: TestApp;
-let mail: SmtpSink;
 
 const OLD_PASSWORD = "granite willow ferry compass";
 const seen = { tokens: new Set<string>(), codes: new Set<string>(), passwords: new Set<string>([OLD_PASSWORD]) };
@@ -31,37 +29,17 @@ const IMPORTED = [
   "ses1", "ntf1", "log1",
 ];
 const email = (u: string) => `${u}@example.test`;
-const probe = probes(() => app);
-
-beforeAll(async () => {
-  mail = await startSmtpSink();
-  app = await startApp({ smtpUrl: mail.url, env: { ...RELAXED_LIMITS } });
-  await addAccounts(app, [...IMPORTED.map((username) => ({ username })), ...["ses2", "pwdhist"].map((username) => ({ username, password: OLD_PASSWORD }))]);
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
+const { app, mail } = usePortal({
+  env: { ...RELAXED_LIMITS },
+  accounts: [...IMPORTED.map((username) => ({ username })), ...["ses2", "pwdhist"].map((username) => ({ username, password: OLD_PASSWORD }))],
 });
+const probe = probes(() => app);
 
 // ---- helpers --------------------------------------------------------------------------------
 
-async function mailAt(address: string, n: number, match: (m: CaughtMail) => boolean = () => true): Promise<CaughtMail> {
-  const mine = () => mail.to(address).filter(match);
-  await mail.waitFor((m) => m.to.includes(address) && match(m) && mine().length > n);
-  return mine()[n];
-}
-const isResetMail = (m: CaughtMail) => /reset/i.test(m.subject);
-
 type Requested = { c: Client; code: string; link: string; mail: CaughtMail };
 
-async function requestReset(username: string, c = client()): Promise<Requested> {
-  const before = mail.to(email(username)).filter(isResetMail).length;
-  const res = await c.post("/forgot-password", { identifier: username });
-  expect(res.status).toBe(303);
-  const m = await mailAt(email(username), before, isResetMail);
-  return remember(c, m);
-}
+const requestReset = async (username: string, c = client()): Promise<Requested> => remember(c, (await people.requestResetMail(username, email(username), c)).mail);
 
 function remember(c: Client, m: CaughtMail): Requested {
   const code = codeIn(m);
@@ -202,9 +180,7 @@ describe("OTP: codes", () => {
     expect(flowOf("otp5")).toMatchObject({ code_attempts: 5, failed_count: 5 });
 
     await app.advanceClock(61_000);
-    const before = mail.to(email("otp5")).filter(isResetMail).length;
-    expect((await resend(r.c)).status).toBe(200);
-    const fresh = remember(r.c, await mailAt(email("otp5"), before, isResetMail));
+    const fresh = remember(r.c, await people.resendMail(r.c, email("otp5")));
     expect(flowOf("otp5")).toMatchObject({ code_attempts: 0, failed_count: 5 });
     expect((await verify(r.c, wrongCode(fresh.code))).status).toBe(400);
     expect(flowOf("otp5").failed_count).toBe(6);
@@ -216,9 +192,7 @@ describe("OTP: codes", () => {
     for (let round = 0; round < 4; round++) {
       for (let k = 1; k <= 5; k++) expect((await verify(cap.c, wrongCode(code, k))).status).toBe(400);
       await app.advanceClock(61_000);
-      const n = mail.to(email("otp5cap")).filter(isResetMail).length;
-      expect((await resend(cap.c)).status).toBe(200);
-      code = remember(cap.c, await mailAt(email("otp5cap"), n, isResetMail)).code;
+      code = remember(cap.c, await people.resendMail(cap.c, email("otp5cap"))).code;
     }
     expect(flowOf("otp5cap").failed_count).toBe(20);
     // Past the cap even the right code is refused, with the answer a wrong code gets (M5).
@@ -236,9 +210,7 @@ describe("OTP: codes", () => {
     expect(early.status).toBe(429);
     expect(decodeHtml(await early.text())).toMatch(/Please wait \d+ seconds before asking again/);
     await app.advanceClock(61_000);
-    const before = mail.to(email("otp6")).filter(isResetMail).length;
-    expect((await resend(r.c)).status).toBe(200);
-    const fresh = remember(r.c, await mailAt(email("otp6"), before, isResetMail));
+    const fresh = remember(r.c, await people.resendMail(r.c, email("otp6")));
     if (fresh.code !== r.code) {
       const old = await verify(r.c, r.code);
       expect(old.status).toBe(400);

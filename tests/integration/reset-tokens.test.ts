@@ -2,11 +2,12 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { RELAXED_LIMITS, ROOT, addAccounts, startApp, type TestApp } from "../helpers/app";
+import { describe, expect, test } from "vitest";
+import { RELAXED_LIMITS, ROOT } from "../helpers/app";
 import { customers, pathOf, sleep } from "../helpers/customer";
-import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { linkIn, type CaughtMail } from "../helpers/smtp-sink";
 import type { Client } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { probes } from "../helpers/probes";
 import { randomToken } from "~/security/crypto.server";
 
@@ -19,9 +20,6 @@ import { randomToken } from "~/security/crypto.server";
  * are raised because TOK-01 asks for many links for one account.
  */
 
-let app: TestApp;
-let mail: SmtpSink;
-
 const OLD_PASSWORD = "granite willow ferry compass";
 const seen = { tokens: new Set<string>(), codes: new Set<string>(), passwords: new Set<string>([OLD_PASSWORD]) };
 
@@ -30,40 +28,19 @@ const { client, nextIp } = people;
 
 const USERS = ["tok1", "tok2", "tok3a", "tok3u", "tok4a", "tok4p", "tok5", "tok6", "tok7", "tok8", "tok9", "tok10", "tok11", "tok12"];
 const email = (u: string) => `${u}@example.test`;
+const { app, mail } = usePortal({ env: { ...RELAXED_LIMITS }, accounts: [...USERS.map((username) => ({ username })), { username: "tok3v", password: OLD_PASSWORD }] });
 const probe = probes(() => app);
-
-beforeAll(async () => {
-  mail = await startSmtpSink();
-  app = await startApp({ smtpUrl: mail.url, env: { ...RELAXED_LIMITS } });
-  await addAccounts(app, [...USERS.map((username) => ({ username })), { username: "tok3v", password: OLD_PASSWORD }]);
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
-});
 
 // ---- helpers --------------------------------------------------------------------------------
 
-async function mailAt(address: string, n: number): Promise<CaughtMail> {
-  await mail.waitFor((m) => m.to.includes(address) && mail.to(address).length > n);
-  return mail.to(address)[n];
-}
-
-type Requested = { c: Client; link: string; token: string; code: string; mail: CaughtMail };
+const tokenOf = (link: string) => link.slice(link.lastIndexOf("/") + 1);
 
 /** Asks for a reset as `username` from a fresh client and returns what the email carried. */
-async function requestReset(username: string, c = client()): Promise<Requested> {
-  const before = mail.to(email(username)).length;
-  const res = await c.post("/forgot-password", { identifier: username });
-  expect(res.status).toBe(303);
-  const m = await mailAt(email(username), before);
-  const link = linkIn(m, "/reset/");
-  const token = link.slice(link.lastIndexOf("/") + 1);
-  const code = codeIn(m);
-  seen.tokens.add(token);
-  seen.codes.add(code);
-  return { c, link, token, code, mail: m };
+async function requestReset(username: string, c = client()): Promise<{ c: Client; link: string; token: string; code: string; mail: CaughtMail }> {
+  const r = await people.requestResetMail(username, email(username), c);
+  seen.tokens.add(tokenOf(r.link));
+  seen.codes.add(r.code);
+  return { ...r, token: tokenOf(r.link) };
 }
 
 /** Presses Continue on the landing page from a fresh browser; returns that browser. */
@@ -102,11 +79,8 @@ describe("TOK: reset links", () => {
   test("TOK-01 tokens are unique, 43 base64url characters, 32 random bytes", async () => {
     const N = 12;
     for (let i = 0; i < N; i++) expect((await client().post("/forgot-password", { identifier: "tok1" })).status).toBe(303);
-    await mailAt(email("tok1"), N - 1);
-    const tokens = mail.to(email("tok1")).map((m) => {
-      const link = linkIn(m, "/reset/");
-      return link.slice(link.lastIndexOf("/") + 1);
-    });
+    await people.nthMail(email("tok1"), /./, N - 1);
+    const tokens = mail.to(email("tok1")).map((m) => tokenOf(linkIn(m, "/reset/")));
     expect(tokens).toHaveLength(N);
     for (const t of tokens) seen.tokens.add(t);
     expect(new Set(tokens).size).toBe(tokens.length);
@@ -159,11 +133,8 @@ describe("TOK: reset links", () => {
     expect((await client().get(asUnlock)).status).toBe(404);
     expect((await client().post(asUnlock, {})).status).toBe(404);
     // ...and an unlock token is no reset token.
-    const before = mail.to(email("tok3u")).length;
-    expect((await client().post("/unlock", { identifier: "tok3u" })).status).toBe(303);
-    const unlockMail = await mailAt(email("tok3u"), before);
-    const unlockLink = linkIn(unlockMail, "/unlock/");
-    const unlockToken = unlockLink.slice(unlockLink.lastIndexOf("/") + 1);
+    const unlockLink = (await people.requestUnlockMail("tok3u", email("tok3u"))).link;
+    const unlockToken = tokenOf(unlockLink);
     seen.tokens.add(unlockToken);
     expect((await client().get(`/reset/${unlockToken}`)).status).toBe(404);
     expect((await client().post(`/reset/${unlockToken}`, {})).status).toBe(404);
@@ -271,9 +242,9 @@ describe("TOK: reset links", () => {
       { "x-forwarded-host": "evil.test", "x-forwarded-proto": "https", forwarded: "for=10.9.9.9;host=evil.test;proto=https", "x-original-host": "evil.test" },
     );
     expect(res.status).toBe(303);
-    const m = await mailAt(email("tok7"), before);
+    const m = await people.nthMail(email("tok7"), /./, before);
     const link = linkIn(m, "/reset/");
-    seen.tokens.add(link.slice(link.lastIndexOf("/") + 1));
+    seen.tokens.add(tokenOf(link));
     expect(new URL(link).origin).toBe(app.origin);
     expect(m.text + m.html).not.toContain("evil.test");
 
