@@ -180,8 +180,8 @@ export function customers(world: () => World, options: { ip: string; headers?: R
 
   /**
    * Gives imported accounts a password the way a customer would: a reset by username, the email
-   * link, the new password (checked to end on /reset/done). Accounts sharing an address take turns,
-   * so each reads its own email.
+   * link, the new password (checked to end on /reset/done), and its "password was changed" notice,
+   * so none arrives during a test. Accounts sharing an address take turns, so each reads its own email.
    */
   async function givePasswords(usernames: string[], password: string, emailOf = (u: string) => `${u}@example.test`) {
     const turns = new Map<string, string[]>();
@@ -189,8 +189,10 @@ export function customers(world: () => World, options: { ip: string; headers?: R
     await Promise.all(
       [...turns].map(async ([address, names]) => {
         for (const u of names) {
+          const changed = countMail(address, /password was changed/);
           const done = await setPassword(await resetByLink(u, address), password);
           expect(done.location, u).toBe("/reset/done");
+          await nthMail(address, /password was changed/, changed);
         }
       }),
     );

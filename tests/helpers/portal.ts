@@ -32,7 +32,7 @@ export function usePortal(options: PortalOptions = {}) {
       options.mail === false ? undefined : startSmtpSink(),
       sms ? startSmsReceiver({ webhookSecret: sms.secret }) : undefined,
     ]);
-    const smsEnv = sms ? { SMS_PROVIDER: "webhook", SMS_WEBHOOK_URL: `${running.sms!.url}${sms.path ?? "/hook"}`, SMS_WEBHOOK_SECRET: sms.secret } : {};
+    const smsEnv: Record<string, string> = sms ? { SMS_PROVIDER: "webhook", SMS_WEBHOOK_URL: `${running.sms!.url}${sms.path ?? "/hook"}`, SMS_WEBHOOK_SECRET: sms.secret } : {};
     running.app = await startApp({ smtpUrl: running.mail?.url, env: { ...smsEnv, ...options.env } });
     if (options.accounts?.length) await addAccounts(running.app, options.accounts);
     await options.setup?.();
@@ -53,6 +53,7 @@ function live<T extends object>(what: string, get: () => T | undefined): T {
       const value = Reflect.get(t, key);
       return typeof value === "function" ? value.bind(t) : value;
     },
+    set: (_, key, value) => Reflect.set(target(), key, value),
     has: (_, key) => Reflect.has(target(), key),
     ownKeys: () => Reflect.ownKeys(target()),
     getOwnPropertyDescriptor: (_, key) => {

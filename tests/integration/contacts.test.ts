@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { addAccounts, outboxSettled, startApp, type TestApp } from "../helpers/app";
+import { describe, expect, test } from "vitest";
+import { outboxSettled } from "../helpers/app";
 import { customers, sleep } from "../helpers/customer";
-import { codeIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { codeIn, type CaughtMail } from "../helpers/smtp-sink";
 import { Client, everything, shape } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { pick, probes } from "../helpers/probes";
-import { smsCode, startSmsReceiver, verifyWebhookSignature, type SmsReceiver } from "../helpers/sms-receiver";
+import { smsCode, verifyWebhookSignature } from "../helpers/sms-receiver";
 
 /**
  * Username recovery and verified contact changes (SECURITY.md AR-01, NTF-03, NTF-04, MFA-06,
@@ -16,10 +17,18 @@ import { smsCode, startSmsReceiver, verifyWebhookSignature, type SmsReceiver } f
 const SECRET = "contacts-webhook-secret-0123456789";
 const PASSWORD = "granite willow ferry compass";
 
-let app: TestApp;
-let mail: SmtpSink;
-let sms: SmsReceiver;
-
+const { app, mail, sms } = usePortal({
+  env: { TRUST_PROXY: "loopback" },
+  sms: { secret: SECRET },
+  accounts: [
+    { username: "unameone" },
+    { username: "unamefirst", email: "shared-names@example.test" },
+    { username: "unamesecond", email: "shared-names@example.test" },
+    { username: "unamephone", phone: "+12025550161" },
+    { username: "unameunver", phone: "+12025550162", unverified: true },
+    ...[["ntf4user", "+12025550163"], ["ntf3user", "+12025550165"], ["mfa6user"], ["guarduser"]].map(([username, phone]) => ({ username, phone, password: PASSWORD })),
+  ],
+});
 const people = customers(() => ({ app, mail, sms }), { ip: "10.9" });
 const { client } = people;
 const signIn = (username: string) => people.signedIn(username, PASSWORD);
@@ -37,28 +46,6 @@ function reportLinkIn(text: string): string {
   if (!m) throw new Error(`no report link in: ${text}`);
   return m[0];
 }
-
-beforeAll(async () => {
-  [mail, sms] = await Promise.all([startSmtpSink(), startSmsReceiver({ webhookSecret: SECRET })]);
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: { TRUST_PROXY: "loopback", SMS_PROVIDER: "webhook", SMS_WEBHOOK_URL: `${sms.url}/hook`, SMS_WEBHOOK_SECRET: SECRET },
-  });
-  await addAccounts(app, [
-    { username: "unameone" },
-    { username: "unamefirst", email: "shared-names@example.test" },
-    { username: "unamesecond", email: "shared-names@example.test" },
-    { username: "unamephone", phone: "+12025550161" },
-    { username: "unameunver", phone: "+12025550162", unverified: true },
-    ...[["ntf4user", "+12025550163"], ["ntf3user", "+12025550165"], ["mfa6user"], ["guarduser"]].map(([username, phone]) => ({ username, phone, password: PASSWORD })),
-  ]);
-}, 120_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
-  await sms?.close();
-});
 
 describe("AR-01 username recovery", () => {
   test("identical responses for a known and an unknown email, and for a known and an unknown phone", async () => {

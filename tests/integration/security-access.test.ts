@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { addAccounts, outboxSettled, startApp, type TestApp } from "../helpers/app";
+import { describe, expect, test } from "vitest";
+import { outboxSettled } from "../helpers/app";
 import { customers, pathOf, sleep } from "../helpers/customer";
 import { freshTotp } from "../helpers/totp";
-import { codeIn, linkIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { codeIn, linkIn } from "../helpers/smtp-sink";
 import { Client, prestagedPost } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { pick, probes } from "../helpers/probes";
 
 /**
@@ -34,9 +35,6 @@ const PASSWORD = "granite willow ferry compass";
 const OTHER_PASSWORD = "copper lantern meadow violin";
 const MIN = 60_000;
 
-let app: TestApp;
-let mail: SmtpSink;
-
 const run = `${process.pid % 1000}${Date.now() % 100000}`;
 const NAMES = ["shareda", "sharedb", "l11", "m2", "l7", "m5", "m4", "m9", "l14", "m6", "m6acct", "pwd06", "l8", "l9", "l2"] as const;
 type Name = (typeof NAMES)[number];
@@ -45,33 +43,13 @@ const SHARED = `shared${run}@example.test`;
 const PHONE = { m4: "+12025550171" };
 const email = (n: Name) => (n === "shareda" || n === "sharedb" ? SHARED : `${U[n]}@example.test`);
 
+const { app, mail } = usePortal({
+  env: { ...Object.fromEntries(Object.entries(L).map(([k, v]) => [k, String(v)])), TRUST_PROXY: "loopback", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24" },
+  accounts: NAMES.map((n) => ({ username: U[n], email: email(n), phone: n === "m4" ? PHONE.m4 : undefined })),
+  setup: () => people.givePasswords(NAMES.map((n) => U[n]), PASSWORD, (u) => email(NAMES.find((n) => U[n] === u)!)),
+});
 const people = customers(() => ({ app, mail }), { ip: "10.77" });
 const { client, nextIp, nthMail, countMail } = people;
-
-beforeAll(async () => {
-  mail = await startSmtpSink();
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: {
-      ...Object.fromEntries(Object.entries(L).map(([k, v]) => [k, String(v)])),
-      TRUST_PROXY: "loopback",
-      SESSION_IDLE_MINUTES: "1440",
-      SESSION_ABSOLUTE_HOURS: "24",
-    },
-  });
-  await addAccounts(app, NAMES.map((n) => ({ username: U[n], email: email(n), phone: n === "m4" ? PHONE.m4 : undefined })));
-  // Passwords through an ordinary reset by username (the e-mail link), as a customer would.
-  for (const n of NAMES) {
-    const c = await resetByLink(n);
-    const done = await c.post("/reset/password", { password: PASSWORD, confirm: PASSWORD });
-    expect(done.headers.get("location"), n).toBe("/reset/done");
-  }
-}, 120_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
-});
 
 // ---- helpers --------------------------------------------------------------------------------
 
@@ -82,18 +60,7 @@ const sessionOf = (c: Client) => c.cookies.get("session") ?? c.cookies.get("__Ho
 const stable = (html: string) => html.replace(/nonce="[^"]*"/g, 'nonce=""');
 
 const RESET = /^Reset your/;
-
-async function resetByLink(n: Name, c = client()): Promise<Client> {
-  // Several accounts share one address: count that address's reset mails for this username only.
-  const mine = () => mail.to(email(n)).filter((m) => RESET.test(m.subject) && m.text.includes(U[n]));
-  const before = mine().length;
-  expect((await c.post("/forgot-password", { identifier: U[n] })).status).toBe(303);
-  await mail.waitFor(() => mine().length > before);
-  const m = mine()[before];
-  const cont = await c.post(pathOf(linkIn(m, "/reset/")), {});
-  expect(cont.headers.get("location")).toBe("/reset/password");
-  return c;
-}
+const resetByLink = (n: Name) => people.resetByLink(U[n], email(n));
 
 const signIn = (identifier: string, password = PASSWORD, c = client()) => people.signIn(identifier, password, c);
 
