@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { addAccounts, startApp, type TestApp } from "../helpers/app";
+import { describe, expect, test } from "vitest";
 import { customers, sleep } from "../helpers/customer";
-import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { codeIn, linkIn } from "../helpers/smtp-sink";
 import { decodeHtml, shape } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { probes } from "../helpers/probes";
 import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
 
@@ -15,15 +15,9 @@ import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
  * the per-IP limits only trip where a test is about them.
  */
 
-let app: TestApp;
-let mail: SmtpSink;
-const probe = probes(() => app);
-
 const PASSWORD = "granite willow ferry compass";
 const PASSWORDS = [PASSWORD];
 
-/** A fresh client address for every call, so per-IP limits never interfere. */
-const { client } = customers(() => ({ app, mail }), { ip: "10.1" });
 
 const TIMING_COUNT = 30;
 const TIMING_WARMUP = 5;
@@ -42,23 +36,17 @@ const IMPORTED: { username: string; email: string; phone?: string }[] = [
   ...Array.from({ length: TIMING_COUNT + TIMING_WARMUP }, (_, i) => ({ username: timingUser(i), email: `${timingUser(i)}@example.test` })),
 ];
 
-beforeAll(async () => {
-  mail = await startSmtpSink();
-  app = await startApp({ smtpUrl: mail.url, env: { TRUST_PROXY: "loopback" } });
-  await addAccounts(app, [
-    ...IMPORTED,
-    { username: "reqexist", password: PASSWORD },
-    { username: "req4user", password: PASSWORD },
-    { username: "requnverified", unverified: true },
-  ]);
-  const disable = await app.cli(["user", "disable", "reqdisabled"]);
-  expect(disable.code, disable.stderr).toBe(0);
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
+const { app, mail } = usePortal({
+  env: { TRUST_PROXY: "loopback" },
+  accounts: [...IMPORTED, { username: "reqexist", password: PASSWORD }, { username: "req4user", password: PASSWORD }, { username: "requnverified", unverified: true }],
+  setup: async () => {
+    const disable = await app.cli(["user", "disable", "reqdisabled"]);
+    expect(disable.code, disable.stderr).toBe(0);
+  },
 });
+const probe = probes(() => app);
+/** A fresh client address for every call, so per-IP limits never interfere. */
+const { client, nthMail } = customers(() => ({ app, mail }), { ip: "10.1" });
 
 // ---- helpers --------------------------------------------------------------------------------
 
@@ -71,12 +59,6 @@ async function outboxSettled(timeoutMs = 10_000) {
     if (Date.now() - start > timeoutMs) throw new Error(`outbox still has ${row.n} messages`);
     await sleep(20);
   }
-}
-
-/** The (n)th message (0-based) to an address, waiting for it if needed. */
-async function mailAt(address: string, n: number): Promise<CaughtMail> {
-  await mail.waitFor((m) => m.to.includes(address.toLowerCase()) && mail.to(address).length > n);
-  return mail.to(address)[n];
 }
 
 type Shape = Awaited<ReturnType<typeof shape>>;
@@ -153,7 +135,7 @@ describe("REQ: the request answers the same for everyone", () => {
     const postBody = await post.text();
     const page = await c.get("/forgot-password/code");
     const pageBody = await page.text();
-    const m = await mailAt("reqexist@example.test", before);
+    const m = await nthMail("reqexist@example.test", /./, before);
     const link = linkIn(m, "/reset/");
     const token = link.split("/reset/")[1];
     const code = codeIn(m);

@@ -1,13 +1,12 @@
-import fs from "node:fs";
-import path from "node:path";
 import { freshTotp, portalNow } from "../helpers/totp";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { outboxSettled, startApp, type TestApp } from "../helpers/app";
+import { describe, expect, test } from "vitest";
+import { RELAXED_LIMITS, outboxSettled } from "../helpers/app";
 import { customers, pathOf, readable, reportLinkIn } from "../helpers/customer";
-import { linkIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { linkIn } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { pick, probes } from "../helpers/probes";
-import { smsCode, startSmsReceiver, type Sms, type SmsReceiver } from "../helpers/sms-receiver";
+import { smsCode, type Sms } from "../helpers/sms-receiver";
 import { staffDriver, type StaffLogin } from "../helpers/staff";
 
 /**
@@ -30,10 +29,6 @@ const STAFF_EMAIL = "contacts-agent@staff.test";
 const DAY = 86_400_000;
 const LINK_BUDGET = 6;
 
-let app: TestApp;
-let mail: SmtpSink;
-let sms: SmsReceiver;
-
 const email = (u: string) => `${u}@example.test`;
 /** Accounts, each used by one test. Phones are verified at import. */
 const USERS: Record<string, string> = {
@@ -55,38 +50,17 @@ const staff = staffDriver(() => app, { client: () => customer.client(), password
 const probe = probes(() => app);
 const { client, nthMail, countMail } = customer;
 
-beforeAll(async () => {
-  [mail, sms] = await Promise.all([startSmtpSink(), startSmsReceiver({ webhookSecret: SECRET })]);
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: {
-      TRUST_PROXY: "loopback",
-      SMS_PROVIDER: "webhook",
-      SMS_WEBHOOK_URL: `${sms.url}/hook`,
-      SMS_WEBHOOK_SECRET: SECRET,
-      LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: "1000",
-      LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR: "1000",
-      LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "1000",
-      LIMIT_SMS_PER_NUMBER_PER_HOUR: "100",
-      LIMIT_SMS_PER_NUMBER_PER_DAY: "100",
-      LIMIT_LINK_FAILURES_PER_IP_PER_15MIN: String(LINK_BUDGET),
-    },
-  });
-  const csv = path.join(app.dir, "users.csv");
-  fs.writeFileSync(csv, ["username,email,phone", ...Object.entries(USERS).map(([k, p]) => `${name(k)},${email(name(k))},${p}`)].join("\n") + "\n");
-  const results = await Promise.all([
-    app.cli(["user", "import", csv]),
-    app.cli(["staff", "add", "--email", STAFF_EMAIL, "--name", "Contacts Agent", "--password-stdin"], STAFF_PASSWORD),
-  ]);
-  for (const r of results) expect(r.code, r.stderr).toBe(0);
+const { app, mail, sms } = usePortal({
+  env: {
+    ...RELAXED_LIMITS,
+    LIMIT_SMS_PER_NUMBER_PER_HOUR: "100",
+    LIMIT_SMS_PER_NUMBER_PER_DAY: "100",
+    LIMIT_LINK_FAILURES_PER_IP_PER_15MIN: String(LINK_BUDGET),
+  },
+  sms: { secret: SECRET },
+  accounts: Object.entries(USERS).map(([k, phone]) => ({ username: name(k), phone: phone || undefined })),
   // Imported accounts have no password: each gets one through an ordinary email reset.
-  await Promise.all(Object.keys(USERS).map((k) => customer.resetPassword(name(k), email(name(k)), PASSWORD)));
-}, 120_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
-  await sms?.close();
+  setup: async () => void (await Promise.all([staff.add(STAFF_EMAIL), customer.givePasswords(Object.keys(USERS).map(name), PASSWORD)])),
 });
 
 // ---- helpers --------------------------------------------------------------------------------
