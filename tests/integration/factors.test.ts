@@ -1,10 +1,10 @@
 import crypto from "node:crypto";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startApp, type TestApp } from "../helpers/app";
+import { describe, expect, test } from "vitest";
 import { customers, pathOf } from "../helpers/customer";
 import { Client } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { probes } from "../helpers/probes";
-import { linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { linkIn, type CaughtMail } from "../helpers/smtp-sink";
 import { staffDriver } from "../helpers/staff";
 import { freshTotp, totpAt } from "../helpers/totp";
 
@@ -19,9 +19,6 @@ import { freshTotp, totpAt } from "../helpers/totp";
  * clock (TOTP steps) never signs anyone out by accident; "recent sign-in" (10 minutes) still applies.
  * Every account that burns its daily code-failure budget is used by that test alone.
  */
-
-let app: TestApp;
-let mail: SmtpSink;
 
 const PASSWORD = "granite willow ferry compass";
 const NEW_PASSWORD = "silver heron maple quartz";
@@ -53,38 +50,20 @@ const staff = staffDriver(() => app, { client: () => customer.client(), password
 const probe = probes(() => app);
 const { client, nthMail, countMail } = customer;
 
-beforeAll(async () => {
-  mail = await startSmtpSink();
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: {
-      TRUST_PROXY: "loopback",
-      SESSION_IDLE_MINUTES: "1440",
-      SESSION_ABSOLUTE_HOURS: "24",
-      RESET_SESSION_MINUTES: "60",
-      LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: "100",
-      LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR: "100",
-      LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "100",
-    },
-  });
-  // One CLI run imports everyone (a CLI run per user costs seconds on a busy machine); each then
-  // gets a password through an ordinary email reset, which is what the portal offers anyway.
-  const results = await Promise.all([
-    app.importUsers(Object.values(U)),
-    app.cli(["staff", "add", "--email", STAFF_EMAIL, "--name", "Factors Agent", "--password-stdin"], STAFF_PASSWORD),
-  ]);
-  for (const r of results) expect(r.code, r.stderr).toBe(0);
-  await Promise.all(
-    Object.values(U).map(async (u) => {
-      const done = await customer.setPassword(await customer.resetByLink(u, email(u)), PASSWORD);
-      expect(done.location, u).toBe("/reset/done");
-    }),
-  );
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
+// One CLI run imports everyone (a CLI run per user costs seconds on a busy machine); each then
+// gets a password through an ordinary email reset, which is what the portal offers anyway.
+const { app, mail } = usePortal({
+  env: {
+    TRUST_PROXY: "loopback",
+    SESSION_IDLE_MINUTES: "1440",
+    SESSION_ABSOLUTE_HOURS: "24",
+    RESET_SESSION_MINUTES: "60",
+    LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: "100",
+    LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR: "100",
+    LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "100",
+  },
+  accounts: Object.values(U).map((username) => ({ username })),
+  setup: async () => void (await Promise.all([staff.add(STAFF_EMAIL), customer.givePasswords(Object.values(U), PASSWORD)])),
 });
 
 // ---- helpers --------------------------------------------------------------------------------
@@ -112,11 +91,7 @@ const sessionOf = (c: Client) => c.cookies.get("session") ?? c.cookies.get("__Ho
 const signIn = (username: string, password = PASSWORD, c = client()) => customer.signIn(username, password, c);
 
 /** A signed-in client of an account without a second factor. */
-async function signedIn(username: string): Promise<Client> {
-  const { c, location } = await signIn(username);
-  expect(location).toBe("/account");
-  return c;
-}
+const signedIn = (username: string) => customer.signedIn(username, PASSWORD);
 
 /** Sets up the authenticator app (checking the stored row and the notice email); returns the key read from the page. */
 async function enrolTotp(c: Client, username: string): Promise<string> {

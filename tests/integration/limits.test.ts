@@ -1,12 +1,11 @@
 import crypto from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startApp, type TestApp } from "../helpers/app";
+import { addAccounts, startApp, type TestApp } from "../helpers/app";
 import { customers, pathOf } from "../helpers/customer";
 import { pick, probes, type LockRow } from "../helpers/probes";
-import { codeIn, linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { codeIn, linkIn, type CaughtMail } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 
 /**
  * Abuse resistance (SECURITY.md RL-01..RL-06, REQ-05, OTP-05, OTP-07, TOK-09, NTF-02, TOK-03;
@@ -43,9 +42,7 @@ const NEW_PASSWORD = "velvet canyon orbit maple tundra";
 const MIN = 60_000;
 const SIGN_IN_FAILED = /match\. Check them and try again\./;
 
-let app: TestApp;
 let plain: TestApp;
-let mail: SmtpSink;
 
 // Every account the file needs, created up front in two CLI runs (the CLI costs seconds per call).
 const run = `${process.pid % 1000}${Date.now() % 100000}`;
@@ -57,24 +54,15 @@ type Name = (typeof NAMES)[number];
 const U = Object.fromEntries(NAMES.map((n) => [n, `${n}x${run}`])) as Record<Name, string>;
 const email = (n: Name) => `${U[n]}@example.test`;
 
-beforeAll(async () => {
-  mail = await startSmtpSink();
-  app = await startApp({ smtpUrl: mail.url, env: { ...ENV, TRUST_PROXY: "loopback" } });
-  const csv = path.join(app.dir, "users.csv");
-  const imported = NAMES.filter((n) => n !== "rl02");
-  fs.writeFileSync(csv, ["username,email,phone", ...imported.map((n) => `${U[n]},${email(n)},`)].join("\n") + "\n");
-  const [imp, add] = await Promise.all([
-    app.cli(["user", "import", csv]),
-    app.cli(["user", "add", "--username", U.rl02, "--email", email("rl02"), "--password-stdin"], PASSWORD),
-  ]);
-  expect(imp.stderr + add.stderr).toBe("");
-  expect(imp.stdout).toContain(`imported ${imported.length} users`);
-  expect(add.code).toBe(0);
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
+const { app, mail } = usePortal({
+  env: { ...ENV, TRUST_PROXY: "loopback" },
+  setup: async () => {
+    const imported = NAMES.filter((n) => n !== "rl02");
+    const [imp, add] = await addAccounts(app, [...imported.map((n) => ({ username: U[n] })), { username: U.rl02, password: PASSWORD }]);
+    expect(imp.stderr + add.stderr).toBe("");
+    expect(imp.stdout).toContain(`imported ${imported.length} users`);
+    expect(add.code).toBe(0);
+  },
 });
 
 // ---------------------------------------------------------------------------------------------
