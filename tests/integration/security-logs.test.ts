@@ -1,9 +1,10 @@
 import { freshTotp as nextTotp } from "../helpers/totp";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { RELAXED_LIMITS, addAccounts, outboxSettled, startApp, type TestApp } from "../helpers/app";
+import { describe, expect, test } from "vitest";
+import { RELAXED_LIMITS, outboxSettled } from "../helpers/app";
 import { customers, pathOf, sleep } from "../helpers/customer";
-import { codeIn, linkIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { codeIn, linkIn } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { probes } from "../helpers/probes";
 
 /**
@@ -17,9 +18,6 @@ import { probes } from "../helpers/probes";
  * portal's whole log (stdout and stderr). Links and codes are read from the messages and pages, as
  * a customer would read them.
  */
-
-let app: TestApp;
-let mail: SmtpSink;
 
 const USER = "logsphone";
 const USER_EMAIL = "logsphone@example.test";
@@ -54,34 +52,18 @@ function client(): Client {
   return c;
 }
 
-beforeAll(async () => {
-  mail = await startSmtpSink();
-  // NODE_ENV=test and no SMS_PROVIDER: the default console adapter.
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: {
-      ...RELAXED_LIMITS,
-      LOCKOUT_TEMPORARY_AFTER: "3",
-      LOCKOUT_DELAY_AFTER: "5",
-      SESSION_IDLE_MINUTES: "1440",
-      SESSION_ABSOLUTE_HOURS: "24",
-      RESET_SESSION_MINUTES: "60",
-    },
-  });
-  expect(app.env.SMS_PROVIDER).toBeUndefined();
-  const [, staff] = await Promise.all([
-    addAccounts(app, [
-      { username: USER, email: USER_EMAIL, phone: "(202) 555-0161", password: PASSWORD0 },
-      { username: FACTOR_USER, email: FACTOR_EMAIL, password: FACTOR_PASSWORD0 },
-    ]),
-    app.cli(["staff", "add", "--email", STAFF_EMAIL, "--name", "Logs Agent", "--password-stdin"], STAFF_PASSWORD),
-  ]);
-  expect(staff.code, staff.stderr).toBe(0);
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
+// NODE_ENV=test and no SMS_PROVIDER: the default console adapter.
+const { app, mail } = usePortal({
+  env: { ...RELAXED_LIMITS, LOCKOUT_TEMPORARY_AFTER: "3", LOCKOUT_DELAY_AFTER: "5", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24", RESET_SESSION_MINUTES: "60" },
+  accounts: [
+    { username: USER, email: USER_EMAIL, phone: "(202) 555-0161", password: PASSWORD0 },
+    { username: FACTOR_USER, email: FACTOR_EMAIL, password: FACTOR_PASSWORD0 },
+  ],
+  setup: async () => {
+    expect(app.env.SMS_PROVIDER).toBeUndefined();
+    const staff = await app.cli(["staff", "add", "--email", STAFF_EMAIL, "--name", "Logs Agent", "--password-stdin"], STAFF_PASSWORD);
+    expect(staff.code, staff.stderr).toBe(0);
+  },
 });
 
 // ---- helpers --------------------------------------------------------------------------------

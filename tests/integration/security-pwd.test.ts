@@ -1,10 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium } from "@playwright/test";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { RELAXED_LIMITS, ROOT, startApp, type TestApp } from "../helpers/app";
-import { codeIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
-import { Client } from "../helpers/http";
+import { describe, expect, test } from "vitest";
+import { RELAXED_LIMITS, ROOT } from "../helpers/app";
+import { customers } from "../helpers/customer";
+import { codeIn } from "../helpers/smtp-sink";
+import type { Client } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { probes } from "../helpers/probes";
 
 /**
@@ -12,46 +14,21 @@ import { probes } from "../helpers/probes";
  * the new-password fields work with password managers, paste and a show/hide toggle.
  */
 
-let app: TestApp;
-let mail: SmtpSink;
-const probe = probes(() => app);
-
 const PASSWORD = "amber heron quietly rowing";
 const email = (u: string) => `${u}@example.test`;
 
-let ipCounter = 0;
-const client = () => new Client(app.origin, { "x-forwarded-for": `10.9.0.${++ipCounter}`, "user-agent": "security-pwd-test/1.0" });
-
-beforeAll(async () => {
-  mail = await startSmtpSink();
-  app = await startApp({ smtpUrl: mail.url, env: { ...RELAXED_LIMITS } });
-  const results = await Promise.all(
-    ["pwdsigned", "pwdreset", "pwdunlock", "pwdbrowser", "pwdextra"].map((u) =>
-      app.cli(["user", "add", "--username", u, "--email", email(u), "--password-stdin"], PASSWORD + "\n"),
-    ),
-  );
-  for (const r of results) expect(r.code, r.stderr).toBe(0);
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
+const { app, mail } = usePortal({
+  env: { ...RELAXED_LIMITS },
+  accounts: ["pwdsigned", "pwdreset", "pwdunlock", "pwdbrowser", "pwdextra"].map((username) => ({ username, password: PASSWORD })),
 });
-
-async function codeFor(address: string, subject: RegExp, before: number): Promise<string> {
-  const mine = () => mail.to(address).filter((m: CaughtMail) => subject.test(m.subject));
-  await mail.waitFor((m) => m.to.includes(address) && subject.test(m.subject) && mine().length > before);
-  return codeIn(mine()[before]);
-}
+const probe = probes(() => app);
+const people = customers(() => ({ app, mail }), { ip: "10.9", headers: { "user-agent": "security-pwd-test/1.0" } });
+const { client } = people;
 
 /** A client that asked for a reset and typed the right code, so it may open /reset/password. */
 async function verifiedReset(username: string): Promise<Client> {
-  const c = client();
-  const before = mail.to(email(username)).filter((m) => /reset/i.test(m.subject)).length;
-  expect((await c.post("/forgot-password", { identifier: username })).status).toBe(303);
-  const code = await codeFor(email(username), /reset/i, before);
-  const res = await c.post("/forgot-password/code", { intent: "verify", code });
-  expect(res.headers.get("location")).toBe("/reset/password");
+  const { c, code } = await people.requestResetMail(username, email(username));
+  expect((await people.enterCode(c, code)).location).toBe("/reset/password");
   return c;
 }
 
@@ -93,7 +70,7 @@ describe("PWD-07 / PWD-08 password fields", () => {
     const before = mail.to(email("pwdreset")).filter((m) => /reset/i.test(m.subject)).length;
     await resetting.post("/forgot-password", { identifier: "pwdreset" });
     expect(await visit(resetting, "/forgot-password/code")).toBe(200);
-    await resetting.post("/forgot-password/code", { intent: "verify", code: await codeFor(email("pwdreset"), /reset/i, before) });
+    await resetting.post("/forgot-password/code", { intent: "verify", code: codeIn(await people.nthMail(email("pwdreset"), /reset/i, before)) });
     expect(await visit(resetting, "/reset/password")).toBe(200);
 
     const unlocking = client();

@@ -1,9 +1,8 @@
 import { totpAt } from "../helpers/totp";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startApp, type TestApp } from "../helpers/app";
+import { describe, expect, test } from "vitest";
 import { customers, sleep } from "../helpers/customer";
-import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client, prestagedPost } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { pick, probes } from "../helpers/probes";
 import { staffDriver } from "../helpers/staff";
 
@@ -19,9 +18,6 @@ import { staffDriver } from "../helpers/staff";
  * budgets only trip where a test means them to. The portal's clock is moved to step TOTP codes.
  */
 
-let app: TestApp;
-let mail: SmtpSink;
-
 const SUPPORT = "support@localhost";
 const STAFF_PASSWORD = "staff pass words here ok";
 const STAFF = ["locked", "unlocker", "victim", "replay", "race", "disabled", "viewer", "setup", "delayed"].map((n) => `${n}@staff.test`);
@@ -31,18 +27,9 @@ const staff = staffDriver(() => app, { client: () => customer.client(), password
 const probe = probes(() => app);
 const { client, nextIp } = customer;
 
-beforeAll(async () => {
-  mail = await startSmtpSink();
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: { TRUST_PROXY: "loopback", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24", LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "10" },
-  });
-  await staff.add(...STAFF);
-}, 90_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
+const { app, mail } = usePortal({
+  env: { TRUST_PROXY: "loopback", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24", LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "10" },
+  setup: () => staff.add(...STAFF),
 });
 
 // ---- helpers --------------------------------------------------------------------------------
