@@ -127,6 +127,7 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
     });
   });
   let imports = 0;
+  let stopped = false;
   const hook = async (p: string, body: unknown) => {
     const res = await fetch(origin + p, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`${p} answered ${res.status}`);
@@ -149,7 +150,10 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
       fs.writeFileSync(csv, ["username,email,phone", ...usernames.map((u) => `${u},${u}@example.test,`)].join("\n") + "\n");
       return runCli(["user", "import", csv], env);
     },
+    // Idempotent: a test may stop its portal itself before the file's afterAll does.
     stop: async () => {
+      if (stopped) return;
+      stopped = true;
       releaseProbes(dbPath);
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));

@@ -1,8 +1,9 @@
 import crypto from "node:crypto";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { RELAXED_LIMITS, runCli, startApp, type TestApp } from "../helpers/app";
+import { describe, expect, test } from "vitest";
+import { RELAXED_LIMITS, runCli } from "../helpers/app";
 import { customers } from "../helpers/customer";
+import { usePortal } from "../helpers/portal";
 import { probes, probesAt, releaseProbes, type AuditRow } from "../helpers/probes";
 
 /**
@@ -12,22 +13,11 @@ import { probes, probesAt, releaseProbes, type AuditRow } from "../helpers/probe
  * the operator's `npm run portal -- audit verify` run afterwards.
  */
 
-let app: TestApp;
-let stopped = false;
 const USERS = ["audita", "auditb", "auditc", "auditd", "audite", "auditf"];
+const { app } = usePortal({ env: { ...RELAXED_LIMITS }, mail: false, accounts: USERS.map((username) => ({ username })) });
 
 const { client } = customers(() => ({ app }), { ip: "10.66" });
 const probe = probes(() => app);
-
-beforeAll(async () => {
-  app = await startApp({ env: { ...RELAXED_LIMITS } });
-  const r = await app.importUsers(USERS);
-  expect(r.code, r.stderr).toBe(0);
-}, 60_000);
-
-afterAll(async () => {
-  if (!stopped) await app?.stop();
-});
 
 /** The unkeyed hash the chain used before the fix: what an attacker without SECRET_KEY can compute. */
 function plainSha256(prev: string, r: AuditRow): string {
@@ -152,7 +142,6 @@ describe("L6 audit chain", () => {
   test("L6 LOG-01 deleting the newest rows is caught by verify --since-checkpoint", async () => {
     // A clean shutdown logs the head as a checkpoint (so does every 1000th event).
     await app.stop();
-    stopped = true;
     const checkpoints = app
       .logs()
       .split("\n")
