@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { outboxSettled, startApp, type TestApp } from "../helpers/app";
+import { describe, expect, test } from "vitest";
+import { outboxSettled } from "../helpers/app";
 import { customers, mainOf, pathOf, sleep } from "../helpers/customer";
 import { Client } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { pick, probes } from "../helpers/probes";
-import { linkIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { linkIn } from "../helpers/smtp-sink";
 import { staffDriver, type StaffLogin } from "../helpers/staff";
 import { portalNow, totpAt } from "../helpers/totp";
 
@@ -18,9 +19,6 @@ import { portalNow, totpAt } from "../helpers/totp";
  * portal clock (TOTP steps, expired links) never signs staff out by accident; the lockout is
  * tightened (3 wrong passwords, no delays) so one test can lock an account quickly.
  */
-
-let app: TestApp;
-let mail: SmtpSink;
 
 const SUPPORT = "support@localhost";
 const PASSWORD = "granite willow ferry compass";
@@ -37,29 +35,22 @@ const probe = probes(() => app);
 const { client, nextIp, freshContact, ticketForm, nthMail, countMail } = customer;
 let agent: StaffLogin;
 
-beforeAll(async () => {
-  mail = await startSmtpSink();
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: {
-      TRUST_PROXY: "loopback",
-      SESSION_IDLE_MINUTES: "1440",
-      SESSION_ABSOLUTE_HOURS: "24",
-      LOCKOUT_TEMPORARY_AFTER: "3",
-      LOCKOUT_DELAY_AFTER: "5",
-      LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: "100",
-      LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR: "100",
-      LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "100",
-    },
-  });
-  const [imported] = await Promise.all([app.importUsers(USERS), staff.add("agent@staff.test", "mfa@staff.test")]);
-  expect(imported.code, imported.stderr).toBe(0);
-  agent = await staff.enrol("agent@staff.test");
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
+const { app, mail } = usePortal({
+  env: {
+    TRUST_PROXY: "loopback",
+    SESSION_IDLE_MINUTES: "1440",
+    SESSION_ABSOLUTE_HOURS: "24",
+    LOCKOUT_TEMPORARY_AFTER: "3",
+    LOCKOUT_DELAY_AFTER: "5",
+    LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: "100",
+    LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR: "100",
+    LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "100",
+  },
+  accounts: USERS.map((username) => ({ username })),
+  setup: async () => {
+    await staff.add("agent@staff.test", "mfa@staff.test");
+    agent = await staff.enrol("agent@staff.test");
+  },
 });
 
 // ---- helpers --------------------------------------------------------------------------------
