@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { addAccounts, outboxSettled, startApp, type TestApp } from "../helpers/app";
 import { sleep } from "../helpers/customer";
-import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client, everything, shape } from "../helpers/http";
+import { usePortal } from "../helpers/portal";
 import { pick, probes } from "../helpers/probes";
 import { smsCode, startSmsReceiver, verifyWebhookSignature, type SmsReceiver } from "../helpers/sms-receiver";
 
@@ -18,14 +18,29 @@ const PASSWORD = "granite willow ferry compass";
 const NEW_PASSWORD = "copper lantern meadow violin";
 const TWILIO = { accountSid: "AC0123456789abcdef0123456789abcdef", authToken: "twilio-test-token-abcdef", from: "+12025550100" };
 
-let mail: SmtpSink;
-let sms: SmsReceiver; // main app (webhook)
 let twilio: SmsReceiver; // Twilio fake
-let app: TestApp; // SMS_PROVIDER=webhook
 let twilioApp: TestApp; // SMS_PROVIDER=twilio, SMS_HOURLY_BUDGET=2
 let consoleApp: TestApp; // SMS_PROVIDER=console, no SMTP_URL
 
 const COMMON = { TRUST_PROXY: "loopback" };
+// The main portal: SMS_PROVIDER=webhook.
+const { app, mail, sms } = usePortal({
+  // Three wrong passwords lock an account, so the unlock test stays short.
+  env: { ...COMMON, SMS_ALLOWED_COUNTRIES: "US", LOCKOUT_TEMPORARY_AFTER: "3" },
+  sms: { secret: SECRET, path: "/sms" },
+  accounts: [
+    { username: "smsreset", phone: "+12025550171" },
+    { username: "smsunlock", phone: "+12025550172", password: PASSWORD },
+    { username: "smsexpire", phone: "+12025550173" },
+    { username: "smsunverified", phone: "+12025550174", unverified: true },
+    { username: "smsverified", phone: "+12025550175" },
+    { username: "smstextme", phone: "+12025550176" },
+    { username: "smsbomb", phone: "+12025550177" },
+    { username: "smsretry", phone: "+12025550178" },
+    { username: "smsus", phone: "+12025550179" },
+    { username: "smsuk", phone: "+442079460018" },
+  ],
+});
 const probe = probes(() => app);
 const twilioProbe = probes(() => twilioApp);
 
@@ -88,31 +103,7 @@ let twilioReady: Promise<void>;
 let consoleReady: Promise<void>;
 
 beforeAll(async () => {
-  [mail, sms, twilio] = await Promise.all([startSmtpSink(), startSmsReceiver({ webhookSecret: SECRET }), startSmsReceiver({ twilio: TWILIO })]);
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: {
-      ...COMMON,
-      SMS_PROVIDER: "webhook",
-      SMS_WEBHOOK_URL: `${sms.url}/sms`,
-      SMS_WEBHOOK_SECRET: SECRET,
-      SMS_ALLOWED_COUNTRIES: "US",
-      // Three wrong passwords lock an account, so the unlock test stays short.
-      LOCKOUT_TEMPORARY_AFTER: "3",
-    },
-  });
-  await addAccounts(app, [
-    { username: "smsreset", phone: "+12025550171" },
-    { username: "smsunlock", phone: "+12025550172", password: PASSWORD },
-    { username: "smsexpire", phone: "+12025550173" },
-    { username: "smsunverified", phone: "+12025550174", unverified: true },
-    { username: "smsverified", phone: "+12025550175" },
-    { username: "smstextme", phone: "+12025550176" },
-    { username: "smsbomb", phone: "+12025550177" },
-    { username: "smsretry", phone: "+12025550178" },
-    { username: "smsus", phone: "+12025550179" },
-    { username: "smsuk", phone: "+442079460018" },
-  ]);
+  twilio = await startSmsReceiver({ twilio: TWILIO });
   // The other two portals boot one after the other in the background while the webhook tests
   // run (those mostly wait on I/O); their describe blocks wait for them. Errors surface there.
   twilioReady = startTwilioApp();
@@ -123,8 +114,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled([twilioReady, consoleReady]);
-  await Promise.all([app?.stop(), twilioApp?.stop(), consoleApp?.stop()]);
-  await Promise.all([mail?.close(), sms?.close(), twilio?.close()]);
+  await Promise.all([twilioApp?.stop(), consoleApp?.stop()]);
+  await twilio?.close();
 });
 
 describe("reset and unlock by a texted code (webhook provider)", () => {
