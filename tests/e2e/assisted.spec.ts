@@ -1,10 +1,10 @@
 import { test, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { generate } from "otplib";
-import { addAccounts, startApp, type TestApp } from "../helpers/app";
-import { linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { addAccounts } from "../helpers/app";
+import { linkIn, type CaughtMail } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
 import { pick, probes } from "../helpers/probes";
-import { axeViolations, uniqueName } from "./fixtures";
+import { axeViolations, ownPortal, uniqueName } from "./fixtures";
 
 /**
  * Assisted recovery in a real browser (SECURITY.md AR-02..AR-05, EML-01, EML-02, NTF-02): a
@@ -28,28 +28,19 @@ const NEW_PASSWORD = "velvet canyon orbit maple tundra";
 const REPORT_PASSWORD = "copper lagoon thistle beacon";
 const REF_RE = /^AR-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/;
 
-let app: TestApp;
-let mail: SmtpSink;
 let totpSecret = "";
 const users = { approve: uniqueName("arok"), report: uniqueName("arrep") };
 const emailOf = (u: string) => `${u}@example.test`;
 
-test.beforeAll(async () => {
-  mail = await startSmtpSink();
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: { LIMIT_TICKETS_PER_IP_PER_HOUR: "100", LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "100", SESSION_IDLE_MINUTES: "1440" },
-  });
-  const [imported, staff] = await Promise.all([
-    addAccounts(app, Object.values(users).map((username) => ({ username }))),
-    app.cli(["staff", "add", "--email", STAFF_EMAIL, "--name", "Agent Smith", "--password-stdin"], STAFF_PASSWORD),
-  ]);
-  for (const r of [...imported, staff]) expect(r.stderr + `exit ${r.code}`).toBe("exit 0");
-});
-
-test.afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
+const { app, mail } = ownPortal({
+  env: { LIMIT_TICKETS_PER_IP_PER_HOUR: "100", LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "100", SESSION_IDLE_MINUTES: "1440" },
+  setup: async () => {
+    const [imported, staff] = await Promise.all([
+      addAccounts(app, Object.values(users).map((username) => ({ username }))),
+      app.cli(["staff", "add", "--email", STAFF_EMAIL, "--name", "Agent Smith", "--password-stdin"], STAFF_PASSWORD),
+    ]);
+    for (const r of [...imported, staff]) expect(r.stderr + `exit ${r.code}`).toBe("exit 0");
+  },
 });
 
 // ---- helpers --------------------------------------------------------------------------------

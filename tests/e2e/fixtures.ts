@@ -1,7 +1,9 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test as base, expect, type Browser, type BrowserContextOptions, type Page } from "@playwright/test";
-import { startApp, type TestApp } from "../helpers/app";
-import { startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { test as base, expect, type Browser, type BrowserContextOptions, type CDPSession, type Page } from "@playwright/test";
+import { addAccounts, startApp, type TestApp } from "../helpers/app";
+import { Client } from "../helpers/http";
+import { livePortal, type PortalOptions } from "../helpers/live-portal";
+import { linkIn, startSmtpSink, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
 
 export type Portal = { app: TestApp; mail: SmtpSink };
 
@@ -30,6 +32,14 @@ export function portalTest(env: Record<string, string>) {
 }
 
 export { expect };
+
+/**
+ * A spec's own portal rather than the worker's (see tests/helpers/live-portal), for serial specs
+ * that need their own SMS receiver or settings: `const { app, mail, sms } = ownPortal({ env, accounts })`.
+ */
+export function ownPortal(options: PortalOptions) {
+  return livePortal({ beforeAll: (fn) => base.beforeAll(async () => (base.setTimeout(120_000), fn())), afterAll: (fn) => base.afterAll(fn) }, options);
+}
 
 let counter = 0;
 /** A unique username per test so tests sharing a worker's portal never collide. */
@@ -69,3 +79,33 @@ export async function nthMail(mail: SmtpSink, address: string, subject: RegExp, 
   return pick();
 }
 export const countMail = (mail: SmtpSink, address: string, subject: RegExp) => mail.to(address).filter((m) => subject.test(m.subject)).length;
+
+/**
+ * Imports accounts without a password (one CLI run), then gives each one the way a customer would:
+ * a reset by username, the email link, Continue, the new password (checked to end on /reset/done).
+ * Each account's requests come from its own address under `ipPrefix`.
+ */
+export async function importWithPasswords(portal: Portal, usernames: string[], password: string, ipPrefix: string) {
+  const { app, mail } = portal;
+  await addAccounts(app, usernames.map((username) => ({ username })));
+  await Promise.all(
+    usernames.map(async (u, i) => {
+      const c = new Client(app.origin, { "x-forwarded-for": `${ipPrefix}.${process.pid % 200}.${200 + i}` });
+      expect((await c.post("/forgot-password", { identifier: u })).status).toBe(303);
+      const m = await mail.waitFor((x) => x.to.includes(`${u}@example.test`) && /^Reset your/.test(x.subject));
+      expect((await c.post(new URL(linkIn(m, "/reset/")).pathname, {})).status).toBe(303);
+      const set = await c.post("/reset/password", { password, confirm: password });
+      expect(set.headers.get("location"), u).toBe("/reset/done");
+    }),
+  );
+}
+
+/** A platform authenticator with user verification (a CDP virtual authenticator) attached to this page. */
+export async function addAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return { cdp, authenticatorId };
+}

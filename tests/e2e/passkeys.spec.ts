@@ -1,9 +1,7 @@
-import { request as playwrightRequest, type CDPSession, type Page } from "@playwright/test";
-import { generate } from "otplib";
-import { axeViolations, contexts, countMail, expect, nthMail, portalTest, submitSignIn, uniqueName } from "./fixtures";
-import { addAccounts, type TestApp } from "../helpers/app";
-import { Client } from "../helpers/http";
+import { request as playwrightRequest, type Page } from "@playwright/test";
+import { addAuthenticator, axeViolations, contexts, countMail, expect, importWithPasswords, nthMail, portalTest, submitSignIn, uniqueName } from "./fixtures";
 import { linkIn, type SmtpSink } from "../helpers/smtp-sink";
+import { freshTotp } from "../helpers/totp";
 
 /**
  * Stronger factors in real Chromium (SECURITY.md MFA-01, MFA-05, MFA-06, MFA-07; DESIGN.md "Second
@@ -49,18 +47,7 @@ let prepared = false;
 test.beforeAll(async ({ portal }) => {
   if (prepared) return;
   prepared = true;
-  const { app, mail } = portal;
-  await addAccounts(app, Object.values(users).map((username) => ({ username })));
-  await Promise.all(
-    Object.values(users).map(async (u, i) => {
-      const c = new Client(app.origin, { "x-forwarded-for": `10.9.${process.pid % 200}.${200 + i}` });
-      expect((await c.post("/forgot-password", { identifier: u })).status).toBe(303);
-      const m = await mail.waitFor((x) => x.to.includes(email(u)) && /^Reset your/.test(x.subject));
-      expect((await c.post(new URL(linkIn(m, "/reset/")).pathname, {})).status).toBe(303);
-      const set = await c.post("/reset/password", { password: PASSWORD, confirm: PASSWORD });
-      expect(set.headers.get("location"), u).toBe("/reset/done");
-    }),
-  );
+  await importWithPasswords(portal, Object.values(users), PASSWORD, "10.9");
 });
 
 /** On failure, show the end of the portal's log (it never holds secrets: LOG-02). */
@@ -71,16 +58,6 @@ test.afterEach(async ({ portal }, testInfo) => {
 // ---- helpers --------------------------------------------------------------------------------
 
 const newContext = contexts("10.8");
-
-/** A platform authenticator with user verification, attached to this page (STACK-NOTES pitfall 10). */
-async function addAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-  return { cdp, authenticatorId };
-}
 
 const signIn = (page: Page, username: string, password = PASSWORD) => submitSignIn(page, username, password);
 
@@ -135,17 +112,6 @@ async function choosePassword(page: Page, password: string) {
   await page.getByLabel("Confirm new password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page).toHaveURL(/\/reset\/done$/);
-}
-
-/** The portal's own "now" (its clock is moved by tests; TOTP codes must follow it). */
-async function portalNow(app: TestApp): Promise<number> {
-  const res = await fetch(app.origin + "/__test/clock", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
-  return ((await res.json()) as { now: number }).now;
-}
-/** A code for a step no earlier code used: the portal moves on 30 s first. */
-async function freshTotp(app: TestApp, secret: string): Promise<string> {
-  await app.advanceClock(30_000);
-  return generate({ secret, epoch: Math.floor((await portalNow(app)) / 1000) });
 }
 
 const b64urlJson = (s: string) => JSON.parse(Buffer.from(s, "base64url").toString("utf8")) as Record<string, unknown>;

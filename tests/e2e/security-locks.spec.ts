@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from "@playwright/test";
-import { expect, nthMail, portalTest, uniqueName } from "./fixtures";
+import { addAuthenticator, expect, nthMail, portalTest, uniqueName } from "./fixtures";
 import type { TestApp } from "../helpers/app";
 import { Client } from "../helpers/http";
 import { pick, probes } from "../helpers/probes";
@@ -23,14 +23,6 @@ const email = (u: string) => `${u}@example.test`;
 let ipCounter = 0;
 const nextIp = () => `10.93.${process.pid % 200}.${(++ipCounter % 250) + 1}`;
 const newContext = (browser: Browser, app: TestApp) => browser.newContext({ baseURL: app.origin, extraHTTPHeaders: { "x-forwarded-for": nextIp() } });
-
-async function addAuthenticator(page: Page) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-}
 
 
 async function sessionCookie(ctx: BrowserContext) {

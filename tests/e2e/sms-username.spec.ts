@@ -1,9 +1,8 @@
 import { test, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { addAccounts, startApp, type TestApp } from "../helpers/app";
-import { axeViolations, contexts, submitSignIn } from "./fixtures";
+import { axeViolations, contexts, ownPortal, submitSignIn } from "./fixtures";
 import { probes } from "../helpers/probes";
-import { codeIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { smsCode, startSmsReceiver, verifyWebhookSignature, type Sms, type SmsReceiver } from "../helpers/sms-receiver";
+import { codeIn } from "../helpers/smtp-sink";
+import { smsCode, verifyWebhookSignature, type Sms } from "../helpers/sms-receiver";
 
 /**
  * Username recovery, phone changes and reset by SMS in real Chromium, reading the real email from
@@ -19,11 +18,6 @@ const SECRET = "e2e-sms-webhook-secret-0123456789";
 const PASSWORD = "granite willow ferry compass";
 const NEW_PASSWORD = "silver heron maple quartz";
 
-let app: TestApp;
-const probe = probes(() => app);
-let mail: SmtpSink;
-let sms: SmsReceiver;
-
 // Unique per run, so a rerun against a reused receiver can never match an old message.
 const tag = `${process.pid % 1000}${Date.now() % 10000}`;
 const users = {
@@ -38,26 +32,13 @@ const NEW_PHONE = { typed: "(202) 555-0156", e164: "+12025550156" };
 
 test.describe.configure({ mode: "serial" });
 
-test.beforeAll(async () => {
-  test.setTimeout(120_000);
-  [mail, sms] = await Promise.all([startSmtpSink(), startSmsReceiver({ webhookSecret: SECRET })]);
-  app = await startApp({
-    smtpUrl: mail.url,
-    env: { TRUST_PROXY: "loopback", SMS_PROVIDER: "webhook", SMS_WEBHOOK_URL: `${sms.url}/sms`, SMS_WEBHOOK_SECRET: SECRET },
-  });
-  // Accounts that sign in with the original password get one; the others come in by import.
-  const withPassword = [users.byEmail, users.phoneChange, users.confirm];
-  await addAccounts(app, [
-    ...[users.bySms, users.reset],
-    ...withPassword.map((u) => ({ ...u, password: PASSWORD })),
-  ]);
+// Accounts that sign in with the original password get one; the others come in by import.
+const { app, mail, sms } = ownPortal({
+  env: { TRUST_PROXY: "loopback" },
+  sms: { secret: SECRET, path: "/sms" },
+  accounts: [users.bySms, users.reset, ...[users.byEmail, users.phoneChange, users.confirm].map((u) => ({ ...u, password: PASSWORD }))],
 });
-
-test.afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
-  await sms?.close();
-});
+const probe = probes(() => app);
 
 const newContext = contexts("10.5");
 async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {

@@ -1,9 +1,9 @@
 import { test, expect, type Page } from "@playwright/test";
-import { addAccounts, startApp, type TestApp } from "../helpers/app";
-import { codeIn, linkIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { addAccounts } from "../helpers/app";
+import { codeIn, linkIn } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
 import { probes } from "../helpers/probes";
-import { axeViolations, uniqueName } from "./fixtures";
+import { axeViolations, ownPortal, uniqueName } from "./fixtures";
 
 /**
  * Self-service unlock in a real browser (RL-04, NTF-02, DESIGN.md "Lockout"): an account locked by
@@ -23,24 +23,18 @@ const SIGN_IN_FAILED = "That username or email and password don't match. Check t
 
 test.describe.configure({ mode: "serial" });
 
-let app: TestApp;
-const probe = probes(() => app);
-let mail: SmtpSink;
 const keeper = uniqueName("keeper");
 const chooser = uniqueName("chooser");
 const emailOf = (u: string) => `${u}@example.test`;
 
-test.beforeAll(async () => {
-  mail = await startSmtpSink();
-  app = await startApp({ smtpUrl: mail.url, env: { LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "100" } });
-  const added = await addAccounts(app, [keeper, chooser].map((username) => ({ username, password: PASSWORD })));
-  for (const r of added) expect(r.stderr + `exit ${r.code}`).toBe("exit 0");
+const { app, mail } = ownPortal({
+  env: { LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "100" },
+  setup: async () => {
+    const added = await addAccounts(app, [keeper, chooser].map((username) => ({ username, password: PASSWORD })));
+    for (const r of added) expect(r.stderr + `exit ${r.code}`).toBe("exit 0");
+  },
 });
-
-test.afterAll(async () => {
-  await app?.stop();
-  await mail?.close();
-});
+const probe = probes(() => app);
 
 const url = (p: string) => app.origin + p;
 
