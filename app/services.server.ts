@@ -14,7 +14,9 @@ import { attachAudit, logAuditCheckpoint } from "~/audit/audit.server";
 export type { Services } from "~/bind-services.server";
 
 export async function createServices(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Services> {
-  const connection = openDatabase(config.databasePath);
+  // Production trades the instant "root handle inside a transaction" error for speed; tests and
+  // development keep it, and a wait past 10 s still fails loudly (docs/decisions/0010).
+  const connection = openDatabase(config.databasePath, { lock: { trackHolder: !config.isProduction, waitLimitMs: 10_000 } });
   const db = connection.db;
   const migrated = await migrate(connection);
   await attachAudit(db, { secretKey: config.secretKey, logger, migrated });

@@ -4,7 +4,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Kysely } from "kysely";
 import { migrateSync } from "./migrations.server";
 import type { Database } from "./schema";
-import { PortalSqliteDialect, SqliteLock } from "./sqlite-driver.server";
+import { PortalSqliteDialect, SqliteLock, type LockOptions } from "./sqlite-driver.server";
 
 export type { Database } from "./schema";
 export { migrationsDir } from "./migrations.server";
@@ -26,7 +26,7 @@ export type Connection = {
 };
 
 /** Opens the portal's single SQLite file with the settings every process (server, CLI, worker) needs. */
-export function openDatabase(file: string, options: { readonly?: boolean } = {}): Connection {
+export function openDatabase(file: string, options: { readonly?: boolean; lock?: LockOptions } = {}): Connection {
   if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
   const raw = new BetterSqlite3(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   // WAL lets the CLI write while the server runs; busy_timeout covers the short write overlap.
@@ -34,12 +34,12 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   raw.pragma("foreign_keys = ON");
   raw.pragma("busy_timeout = 5000");
   raw.pragma("synchronous = NORMAL");
-  const lock = new SqliteLock();
+  const lock = new SqliteLock(options.lock);
   const db = new Kysely<Database>({ dialect: new PortalSqliteDialect(raw, lock) });
   registry.locks.set(db, lock);
   return {
     db,
-    raw,
+    raw: withStatementCache(raw),
     async exclusive(fn) {
       const release = await lock.acquire();
       try {
@@ -50,6 +50,30 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     },
     close: () => db.destroy(),
   };
+}
+
+/**
+ * The raw handle with `prepare` cached by SQL text. rate-limiter-flexible prepares its statements
+ * on every call, four times per reset request; the cache makes that a map lookup.
+ */
+function withStatementCache(raw: BetterSqlite3.Database): BetterSqlite3.Database {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepare = (sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      if (cache.size >= 200) cache.clear();
+      stmt = raw.prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  };
+  return new Proxy(raw, {
+    get(target, property) {
+      if (property === "prepare") return prepare;
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 /** Applies the migrations not yet applied; returns their file names. */

@@ -12,31 +12,69 @@ import { CompiledQuery, SqliteAdapter, SqliteDialect, type DatabaseConnection, t
  *   writing at the same time waits (busy_timeout) instead of failing half-way with SQLITE_BUSY.
  * - Prepared statements are cached by SQL text; Kysely's driver prepares every query afresh.
  * - A query on the root handle inside a transaction of the same call chain would wait for the
- *   lock that chain holds, for ever. It throws instead, naming the mistake.
+ *   lock that chain holds, for ever. It throws instead, naming the mistake (see LockOptions).
  */
 
 type Statement = BetterSqlite3.Statement;
 
 const holding = new AsyncLocalStorage<SqliteLock>();
 
-export class SqliteLock {
-  #tail: Promise<void> = Promise.resolve();
+export type LockOptions = {
+  /**
+   * Know which call chain holds the lock (AsyncLocalStorage), so a root-handle query inside a
+   * transaction throws at once. On in development, tests and the CLI; off in production, where
+   * Node 20's async hooks would cost every promise of every request (docs/decisions/0010).
+   */
+  trackHolder: boolean;
+  /** How long a query may wait for the connection before it fails; production's deadlock net. */
+  waitLimitMs: number;
+};
 
-  async acquire(): Promise<() => void> {
-    if (holding.getStore() === this) {
-      throw new Error("database used through the root handle inside a transaction: pass the transaction handle down");
+type Waiter = { grant: () => void; timer?: NodeJS.Timeout };
+
+export class SqliteLock {
+  #held = false;
+  readonly #waiters: Waiter[] = [];
+
+  constructor(readonly options: LockOptions = { trackHolder: true, waitLimitMs: 10_000 }) {}
+
+  acquire(): Promise<() => void> {
+    if (this.options.trackHolder && holding.getStore() === this) {
+      return Promise.reject(new Error("database used through the root handle inside a transaction: pass the transaction handle down"));
     }
-    let release!: () => void;
-    const next = new Promise<void>((resolve) => (release = resolve));
-    const previous = this.#tail;
-    this.#tail = previous.then(() => next);
-    await previous;
-    return release;
+    if (!this.#held) {
+      this.#held = true;
+      return Promise.resolve(this.#releaser());
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { grant: () => resolve(this.#releaser()) };
+      waiter.timer = setTimeout(() => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        reject(new Error(`database connection not granted within ${this.options.waitLimitMs} ms (a transaction waiting on itself?)`));
+      }, this.options.waitLimitMs);
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Hands the lock to the next waiter, first come first served; each grant releases once. */
+  #releaser(): () => void {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const next = this.#waiters.shift();
+      if (!next) {
+        this.#held = false;
+        return;
+      }
+      clearTimeout(next.timer);
+      next.grant();
+    };
   }
 
   /** Runs `fn` while this call chain holds the lock (a transaction body, a raw-handle job). */
   hold<T>(fn: () => Promise<T>): Promise<T> {
-    return holding.run(this, fn);
+    return this.options.trackHolder ? holding.run(this, fn) : fn();
   }
 }
 

@@ -172,3 +172,25 @@ describe("two copies of the module, one handle", () => {
     });
   });
 });
+
+describe("production's lock (no holder tracking)", () => {
+  test("a root-handle query inside a transaction fails after the wait limit instead of wedging the connection", async () => {
+    const file = path.join(dir, "production.sqlite");
+    const prod = openDatabase(file, { lock: { trackHolder: false, waitLimitMs: 200 } });
+    await migrate(prod);
+    const started = Date.now();
+    await expect(
+      within(
+        5000,
+        transaction(prod.db, async (trx) => {
+          await trx.insertInto("meta").values({ key: "never", value: "1" }).execute();
+          await prod.db.selectFrom("meta").selectAll().execute();
+        }),
+      ),
+    ).rejects.toThrow(/not granted within 200 ms/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    // Rolled back, and the connection serves the next caller.
+    expect(await prod.db.selectFrom("meta").selectAll().where("key", "=", "never").execute()).toEqual([]);
+    await prod.close();
+  });
+});
