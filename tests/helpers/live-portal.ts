@@ -1,4 +1,5 @@
 import { addAccounts, startApp, type NewAccount, type TestApp } from "./app";
+import { probes } from "./probes";
 import { startSmtpSink, type SmtpSink } from "./smtp-sink";
 import { startSmsReceiver, type SmsReceiver } from "./sms-receiver";
 
@@ -9,7 +10,8 @@ import { startSmsReceiver, type SmsReceiver } from "./sms-receiver";
  * `beforeAll`; its `afterAll` stops everything it started.
  *
  * It returns live handles `{ app, mail, sms }` usable at module level (in drivers, probes and tests):
- * each forwards to the running object and throws if touched before `beforeAll` has started it.
+ * each forwards to the running object and throws if touched before `beforeAll` has started it; and
+ * `probe`, the probes (./probes) on that portal's database.
  */
 
 export type PortalOptions = {
@@ -42,7 +44,8 @@ export function livePortal(hooks: Hooks, options: PortalOptions) {
     await running.app?.stop();
     await Promise.all([running.mail?.close(), running.sms?.close()]);
   });
-  return { app: live("portal", () => running.app), mail: live("SMTP sink", () => running.mail), sms: live("SMS receiver", () => running.sms) };
+  const app = live("portal", () => running.app);
+  return { app, mail: live("SMTP sink", () => running.mail), sms: live("SMS receiver", () => running.sms), probe: probes(() => app) };
 }
 
 /** A stand-in that forwards every property to the object `get` returns once it exists. */

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { outboxSettled } from "../helpers/app";
-import { customers, mainOf, pathOf, sleep } from "../helpers/customer";
+import { mainOf, pathOf, sleep } from "../helpers/customer";
 import { Client } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
-import { pick, probes } from "../helpers/probes";
+import { pick } from "../helpers/probes";
 import { linkIn } from "../helpers/smtp-sink";
 import { staffDriver, type StaffLogin } from "../helpers/staff";
 import { portalNow, totpAt } from "../helpers/totp";
@@ -29,13 +29,11 @@ const email = (u: string) => `${u}@example.test`;
 /** Imported without a password: the ones that sign in get theirs through a reset (cheaper than a CLI run each). */
 const USERS = ["ardead", "armatch", "arapprove", "arntf", "arhist", "arcustomer", "arreport", "arlocked"];
 
-const customer = customers(() => ({ app, mail }), { ip: "10.77" });
 const staff = staffDriver(() => app, { client: () => customer.client(), password: STAFF_PASSWORD });
-const probe = probes(() => app);
-const { client, nextIp, freshContact, ticketForm, nthMail, countMail } = customer;
 let agent: StaffLogin;
 
-const { app, mail } = usePortal({
+const { app, mail, probe, customer } = usePortal({
+  clients: { ip: "10.77" },
   env: {
     TRUST_PROXY: "loopback",
     SESSION_IDLE_MINUTES: "1440",
@@ -52,6 +50,7 @@ const { app, mail } = usePortal({
     agent = await staff.enrol("agent@staff.test");
   },
 });
+const { client, nextIp, freshContact, ticketForm, nthMail, countMail } = customer;
 
 // ---- helpers --------------------------------------------------------------------------------
 

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { outboxSettled } from "../helpers/app";
-import { customers, sleep } from "../helpers/customer";
+import { sleep } from "../helpers/customer";
 import { codeIn, type CaughtMail } from "../helpers/smtp-sink";
 import { Client, everything, shape } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
-import { pick, probes } from "../helpers/probes";
+import { pick } from "../helpers/probes";
 import { smsCode, verifyWebhookSignature } from "../helpers/sms-receiver";
 
 /**
@@ -17,7 +17,8 @@ import { smsCode, verifyWebhookSignature } from "../helpers/sms-receiver";
 const SECRET = "contacts-webhook-secret-0123456789";
 const PASSWORD = "granite willow ferry compass";
 
-const { app, mail, sms } = usePortal({
+const { app, mail, sms, probe, customer: people } = usePortal({
+  clients: { ip: "10.9" },
   env: { TRUST_PROXY: "loopback" },
   sms: { secret: SECRET },
   accounts: [
@@ -29,11 +30,9 @@ const { app, mail, sms } = usePortal({
     ...[["ntf4user", "+12025550163"], ["ntf3user", "+12025550165"], ["mfa6user"], ["guarduser"]].map(([username, phone]) => ({ username, phone, password: PASSWORD })),
   ],
 });
-const people = customers(() => ({ app, mail, sms }), { ip: "10.9" });
 const { client } = people;
 const signIn = (username: string) => people.signedIn(username, PASSWORD);
 
-const probe = probes(() => app);
 const user = (username: string) => probe.userRow(username)!;
 const changes = (username: string) => pick(probe.contactChangesOf(user(username).id), "kind", "new_value", "status", "attempts");
 

@@ -1,9 +1,8 @@
 import crypto from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { customers, pathOf } from "../helpers/customer";
+import { pathOf } from "../helpers/customer";
 import { Client } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
-import { probes } from "../helpers/probes";
 import { linkIn, type CaughtMail } from "../helpers/smtp-sink";
 import { staffDriver } from "../helpers/staff";
 import { freshTotp, totpAt } from "../helpers/totp";
@@ -45,14 +44,12 @@ const U = {
   support: "fsupport",
 };
 
-const customer = customers(() => ({ app, mail }), { ip: "10.61" });
 const staff = staffDriver(() => app, { client: () => customer.client(), password: STAFF_PASSWORD });
-const probe = probes(() => app);
-const { client, nthMail, countMail } = customer;
 
 // One CLI run imports everyone (a CLI run per user costs seconds on a busy machine); each then
 // gets a password through an ordinary email reset, which is what the portal offers anyway.
-const { app, mail } = usePortal({
+const { app, mail, probe, customer } = usePortal({
+  clients: { ip: "10.61" },
   env: {
     TRUST_PROXY: "loopback",
     SESSION_IDLE_MINUTES: "1440",
@@ -65,6 +62,7 @@ const { app, mail } = usePortal({
   accounts: Object.values(U).map((username) => ({ username })),
   setup: async () => void (await Promise.all([staff.add(STAFF_EMAIL), customer.givePasswords(Object.values(U), PASSWORD)])),
 });
+const { client, nthMail, countMail } = customer;
 
 // ---- helpers --------------------------------------------------------------------------------
 

@@ -4,9 +4,9 @@ import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT, freePort, runCli, startApp, tempDir, type TestApp } from "../helpers/app";
-import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client, DEMO_PASSWORD } from "../helpers/http";
-import { pick, probes, probesAt } from "../helpers/probes";
+import { usePortal } from "../helpers/portal";
+import { pick, probesAt } from "../helpers/probes";
 
 /**
  * The Foundation slice over HTTP against the real server process: CLI, sign-in, sessions,
@@ -16,9 +16,8 @@ import { pick, probes, probesAt } from "../helpers/probes";
 const SIGN_IN_FAILED = "That username or email and password don't match. Check them and try again.";
 const SECRET_KEY = "test-secret-key-0123456789abcdef0123456789abcdef";
 
-let app: TestApp;
+const { app, mail, probe } = usePortal();
 let httpsApp: TestApp;
-let mail: SmtpSink;
 /** One CLI-created account per app, shared by the sign-in tests (each sign-in is its own session). */
 let user: { username: string; password: string; email: string };
 let httpsUser: { username: string; password: string; email: string };
@@ -28,16 +27,11 @@ const secrets = new Set<string>();
 
 beforeAll(async () => {
   const httpsPort = await freePort();
-  [mail, httpsApp] = await Promise.all([
-    startSmtpSink(),
-    startApp({ env: { PORT: String(httpsPort), APP_ORIGIN: `https://localhost:${httpsPort}` } }),
-  ]);
-  app = await startApp({ smtpUrl: mail.url });
+  httpsApp = await startApp({ env: { PORT: String(httpsPort), APP_ORIGIN: `https://localhost:${httpsPort}` } });
   [user, httpsUser] = await Promise.all([addUser(app), addUser(httpsApp)]);
-});
+}, 60_000);
 afterAll(async () => {
-  await Promise.all([app?.stop(), httpsApp?.stop()]);
-  await mail?.close();
+  await httpsApp?.stop();
 });
 
 // ---- helpers ----------------------------------------------------------------------------------
@@ -106,7 +100,6 @@ async function signIn(username: string, password: string, client = new Client(ap
   return { client, res, token: token! };
 }
 
-const probe = probes(() => app);
 
 /** How many stored sessions the cookie value names (0 or 1). */
 const sessionRows = (token: string): number => (probe.sessionExists(token.split(".")[0]) ? 1 : 0);

@@ -1,8 +1,8 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { addAccounts, startApp, type TestApp } from "../helpers/app";
-import { customers, pathOf } from "../helpers/customer";
-import { pick, probes, type LockRow } from "../helpers/probes";
+import { pathOf } from "../helpers/customer";
+import { pick, type LockRow } from "../helpers/probes";
 import { codeIn, linkIn, type CaughtMail } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
@@ -54,7 +54,8 @@ type Name = (typeof NAMES)[number];
 const U = Object.fromEntries(NAMES.map((n) => [n, `${n}x${run}`])) as Record<Name, string>;
 const email = (n: Name) => `${U[n]}@example.test`;
 
-const { app, mail } = usePortal({
+const { app, mail, probe, customer } = usePortal({
+  clients: { ip: "10.50" },
   env: { ...ENV, TRUST_PROXY: "loopback" },
   setup: async () => {
     const imported = NAMES.filter((n) => n !== "rl02");
@@ -69,9 +70,7 @@ const { app, mail } = usePortal({
 // Helpers
 
 /** Every client gets an address nobody else in this file uses (sent as X-Forwarded-For to a trusting portal). */
-const customer = customers(() => ({ app, mail }), { ip: "10.50" });
-const probe = probes(() => app);
-const { client, nextIp } = customer;
+const { client, nextIp, nthMail } = customer;
 
 const userId = (name: Name): string => probe.userId(U[name]);
 const locksOf = (name: Name): LockRow[] => probe.locksOf(userId(name));
@@ -118,8 +117,6 @@ async function delivered(address: string): Promise<CaughtMail[]> {
   return mail.to(address);
 }
 
-/** The first message to `address` with `subject` after the `before` such messages already counted. */
-const nextMail = (address: string, subject: RegExp, before: number): Promise<CaughtMail> => customer.nthMail(address, subject, before);
 
 /** Asks for an unlock and returns the link from the email. */
 async function unlockLink(name: Name, ip = nextIp()): Promise<string> {
@@ -375,7 +372,7 @@ describe("reset and unlock while locked (RL-03, RL-04, NTF-02, TOK-03)", () => {
     expect(locksOf("rl04locked").find((l) => l.id === lock.id)).toMatchObject({ end_reason: "self_service_unlock" });
     expect((await c.get("/unlock/done")).status).toBe(200);
 
-    const notice = await nextMail(email("rl04locked"), /was unlocked/, before);
+    const notice = await nthMail(email("rl04locked"), /was unlocked/, before);
     // "This wasn't me" is a link on the portal's own origin, in both parts of the message.
     const report = notice.text.match(/This wasn.t me\s*\[?(https?:\/\/[^\s\]]+)/)?.[1];
     expect(report, notice.text).toBeDefined();
@@ -558,14 +555,14 @@ describe("rate limits (RL-06, REQ-05, OTP-05, OTP-07, TOK-09)", () => {
     const c = client();
     expect((await c.post("/forgot-password", { identifier: U.otp05 })).status).toBe(303);
     const flowRow = () => pick(probe.activeFlowsOf(userId("otp05")), "failed_count", "code_attempts")[0];
-    let latest = await nextMail(email("otp05"), /password/i, 0);
+    let latest = await nthMail(email("otp05"), /password/i, 0);
     const rounds = L.ACCOUNT_CODE_FAILURES_PER_DAY / L.CODE_MAX_ATTEMPTS;
     for (let r = 0; r < rounds; r++) {
       if (r > 0) {
         await app.advanceClock(L.RESEND_COOLDOWN_SECONDS * 1000 + 1000);
         const resent = await c.post("/forgot-password/code", { intent: "resend" });
         expect(resent.status).toBe(200);
-        latest = await nextMail(email("otp05"), /password/i, r);
+        latest = await nthMail(email("otp05"), /password/i, r);
         // A resend gives a fresh code but does not forget the failures.
         expect(flowRow()).toEqual({ failed_count: r * L.CODE_MAX_ATTEMPTS, code_attempts: 0 });
       }
@@ -583,7 +580,7 @@ describe("rate limits (RL-06, REQ-05, OTP-05, OTP-07, TOK-09)", () => {
     // The account has spent its daily budget: a fresh code cannot be used either.
     await app.advanceClock(L.RESEND_COOLDOWN_SECONDS * 1000 + 1000);
     expect((await c.post("/forgot-password/code", { intent: "resend" })).status).toBe(200);
-    latest = await nextMail(email("otp05"), /password/i, rounds);
+    latest = await nthMail(email("otp05"), /password/i, rounds);
     const blocked = await c.post("/forgot-password/code", { intent: "verify", code: codeIn(latest) });
     // A spent budget answers exactly like a wrong code, so it says nothing about the account (M5).
     expect(blocked.status).toBe(400);

@@ -1,9 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { customers } from "../helpers/customer";
 import { codeIn } from "../helpers/smtp-sink";
 import type { Client } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
-import { pick, probes } from "../helpers/probes";
+import { pick } from "../helpers/probes";
 
 /**
  * One code proof for every code the portal sends (issue 11): the code that confirms a new e-mail
@@ -12,12 +11,11 @@ import { pick, probes } from "../helpers/probes";
  */
 
 const PASSWORD = "granite willow ferry compass";
-const { app, mail } = usePortal({
+const { mail, probe, customer: people } = usePortal({
+  clients: { ip: "10.61" },
   env: { TRUST_PROXY: "loopback", ACCOUNT_CODE_FAILURES_PER_DAY: "6" },
   accounts: ["proofone", "prooftwo"].map((username) => ({ username, password: PASSWORD })),
 });
-const probe = probes(() => app);
-const people = customers(() => ({ app, mail }), { ip: "10.61" });
 const signIn = (username: string) => people.signedIn(username, PASSWORD);
 
 async function startChange(c: Client, to: string): Promise<string> {

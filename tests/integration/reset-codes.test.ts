@@ -3,11 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, test, vi } from "vitest";
 import { RELAXED_LIMITS, ROOT } from "../helpers/app";
-import { customers } from "../helpers/customer";
 import { codeIn, linkIn, type CaughtMail } from "../helpers/smtp-sink";
 import { decodeHtml, type Client } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
-import { probes } from "../helpers/probes";
 import { randomDigits } from "~/security/crypto.server";
 
 /**
@@ -20,8 +18,6 @@ import { randomDigits } from "~/security/crypto.server";
 const OLD_PASSWORD = "granite willow ferry compass";
 const seen = { tokens: new Set<string>(), codes: new Set<string>(), passwords: new Set<string>([OLD_PASSWORD]) };
 
-const people = customers(() => ({ app, mail }), { ip: "10.3", headers: { "user-agent": "reset-codes-test/1.0" } });
-const { client } = people;
 
 const IMPORTED = [
   "otp2", "otp3a", "otp3b", "otp4", "otp5", "otp5cap", "otp6",
@@ -29,11 +25,12 @@ const IMPORTED = [
   "ses1", "ntf1", "log1",
 ];
 const email = (u: string) => `${u}@example.test`;
-const { app, mail } = usePortal({
+const { app, mail, probe, customer: people } = usePortal({
+  clients: { ip: "10.3", headers: { "user-agent": "reset-codes-test/1.0" } },
   env: { ...RELAXED_LIMITS },
   accounts: [...IMPORTED.map((username) => ({ username })), ...["ses2", "pwdhist"].map((username) => ({ username, password: OLD_PASSWORD }))],
 });
-const probe = probes(() => app);
+const { client } = people;
 
 // ---- helpers --------------------------------------------------------------------------------
 

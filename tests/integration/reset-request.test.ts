@@ -3,7 +3,6 @@ import { customers, sleep } from "../helpers/customer";
 import { codeIn, linkIn } from "../helpers/smtp-sink";
 import { decodeHtml, shape } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
-import { probes } from "../helpers/probes";
 import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
 
 /**
@@ -36,7 +35,7 @@ const IMPORTED: { username: string; email: string; phone?: string }[] = [
   ...Array.from({ length: TIMING_COUNT + TIMING_WARMUP }, (_, i) => ({ username: timingUser(i), email: `${timingUser(i)}@example.test` })),
 ];
 
-const { app, mail } = usePortal({
+const { app, mail, probe } = usePortal({
   env: { TRUST_PROXY: "loopback" },
   accounts: [...IMPORTED, { username: "reqexist", password: PASSWORD }, { username: "req4user", password: PASSWORD }, { username: "requnverified", unverified: true }],
   setup: async () => {
@@ -44,7 +43,6 @@ const { app, mail } = usePortal({
     expect(disable.code, disable.stderr).toBe(0);
   },
 });
-const probe = probes(() => app);
 /** A fresh client address for every call, so per-IP limits never interfere. */
 const { client, nthMail } = customers(() => ({ app, mail }), { ip: "10.1" });
 

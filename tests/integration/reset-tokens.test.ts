@@ -4,11 +4,10 @@ import http from "node:http";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { RELAXED_LIMITS, ROOT } from "../helpers/app";
-import { customers, pathOf, sleep } from "../helpers/customer";
+import { pathOf, sleep } from "../helpers/customer";
 import { linkIn, type CaughtMail } from "../helpers/smtp-sink";
 import type { Client } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
-import { probes } from "../helpers/probes";
 import { randomToken } from "~/security/crypto.server";
 
 /**
@@ -23,13 +22,11 @@ import { randomToken } from "~/security/crypto.server";
 const OLD_PASSWORD = "granite willow ferry compass";
 const seen = { tokens: new Set<string>(), codes: new Set<string>(), passwords: new Set<string>([OLD_PASSWORD]) };
 
-const people = customers(() => ({ app, mail }), { ip: "10.2" });
-const { client, nextIp } = people;
 
 const USERS = ["tok1", "tok2", "tok3a", "tok3u", "tok4a", "tok4p", "tok5", "tok6", "tok7", "tok8", "tok9", "tok10", "tok11", "tok12"];
 const email = (u: string) => `${u}@example.test`;
-const { app, mail } = usePortal({ env: { ...RELAXED_LIMITS }, accounts: [...USERS.map((username) => ({ username })), { username: "tok3v", password: OLD_PASSWORD }] });
-const probe = probes(() => app);
+const { app, mail, probe, customer: people } = usePortal({ clients: { ip: "10.2" }, env: { ...RELAXED_LIMITS }, accounts: [...USERS.map((username) => ({ username })), { username: "tok3v", password: OLD_PASSWORD }] });
+const { client, nextIp } = people;
 
 // ---- helpers --------------------------------------------------------------------------------
 

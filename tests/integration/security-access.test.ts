@@ -1,11 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { outboxSettled } from "../helpers/app";
-import { customers, pathOf, sleep } from "../helpers/customer";
+import { pathOf, sleep } from "../helpers/customer";
 import { freshTotp } from "../helpers/totp";
 import { codeIn, linkIn } from "../helpers/smtp-sink";
 import { Client, prestagedPost } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
-import { pick, probes } from "../helpers/probes";
+import { pick } from "../helpers/probes";
 
 /**
  * Regression tests for the security review of 2026-11-27 (shared/reviews/security-2026-11-27.md):
@@ -43,17 +43,16 @@ const SHARED = `shared${run}@example.test`;
 const PHONE = { m4: "+12025550171" };
 const email = (n: Name) => (n === "shareda" || n === "sharedb" ? SHARED : `${U[n]}@example.test`);
 
-const { app, mail } = usePortal({
+const { app, mail, probe: db, customer: people } = usePortal({
+  clients: { ip: "10.77" },
   env: { ...Object.fromEntries(Object.entries(L).map(([k, v]) => [k, String(v)])), TRUST_PROXY: "loopback", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24" },
   accounts: NAMES.map((n) => ({ username: U[n], email: email(n), phone: n === "m4" ? PHONE.m4 : undefined })),
   setup: () => people.givePasswords(NAMES.map((n) => U[n]), PASSWORD, (u) => email(NAMES.find((n) => U[n] === u)!)),
 });
-const people = customers(() => ({ app, mail }), { ip: "10.77" });
 const { client, nextIp, nthMail, countMail } = people;
 
 // ---- helpers --------------------------------------------------------------------------------
 
-const db = probes(() => app);
 const userId = (n: Name) => db.userId(U[n]);
 const locksOf = (n: Name) => pick(db.openLocksOf(userId(n)), "reason", "ended_at");
 const sessionOf = (c: Client) => c.cookies.get("session") ?? c.cookies.get("__Host-session");

@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { RELAXED_LIMITS, runCli } from "../helpers/app";
 import { customers } from "../helpers/customer";
 import { usePortal } from "../helpers/portal";
-import { probes, probesAt, releaseProbes, type AuditRow } from "../helpers/probes";
+import { probesAt, releaseProbes, type AuditRow } from "../helpers/probes";
 
 /**
  * The audit chain (review finding L6; SECURITY.md LOG-01; docs/decisions/0007-audit-chain.md),
@@ -14,10 +14,9 @@ import { probes, probesAt, releaseProbes, type AuditRow } from "../helpers/probe
  */
 
 const USERS = ["audita", "auditb", "auditc", "auditd", "audite", "auditf"];
-const { app } = usePortal({ env: { ...RELAXED_LIMITS }, mail: false, accounts: USERS.map((username) => ({ username })) });
+const { app, probe } = usePortal({ env: { ...RELAXED_LIMITS }, mail: false, accounts: USERS.map((username) => ({ username })) });
 
 const { client } = customers(() => ({ app }), { ip: "10.66" });
-const probe = probes(() => app);
 
 /** The unkeyed hash the chain used before the fix: what an attacker without SECRET_KEY can compute. */
 function plainSha256(prev: string, r: AuditRow): string {

@@ -1,11 +1,11 @@
 import { freshTotp, portalNow } from "../helpers/totp";
 import { describe, expect, test } from "vitest";
 import { RELAXED_LIMITS, outboxSettled } from "../helpers/app";
-import { customers, pathOf, readable, reportLinkIn } from "../helpers/customer";
+import { pathOf, readable, reportLinkIn } from "../helpers/customer";
 import { linkIn } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
-import { pick, probes } from "../helpers/probes";
+import { pick } from "../helpers/probes";
 import { smsCode, type Sms } from "../helpers/sms-receiver";
 import { staffDriver, type StaffLogin } from "../helpers/staff";
 
@@ -45,12 +45,10 @@ const USERS: Record<string, string> = {
 };
 const name = (key: string) => `sc${key}`;
 
-const customer = customers(() => ({ app, mail, sms }), { ip: "10.66" });
 const staff = staffDriver(() => app, { client: () => customer.client(), password: STAFF_PASSWORD });
-const probe = probes(() => app);
-const { client, nthMail, countMail } = customer;
 
-const { app, mail, sms } = usePortal({
+const { app, mail, sms, probe, customer } = usePortal({
+  clients: { ip: "10.66" },
   env: {
     ...RELAXED_LIMITS,
     LIMIT_SMS_PER_NUMBER_PER_HOUR: "100",
@@ -62,6 +60,7 @@ const { app, mail, sms } = usePortal({
   // Imported accounts have no password: each gets one through an ordinary email reset.
   setup: async () => void (await Promise.all([staff.add(STAFF_EMAIL), customer.givePasswords(Object.keys(USERS).map(name), PASSWORD)])),
 });
+const { client, nthMail, countMail } = customer;
 
 // ---- helpers --------------------------------------------------------------------------------
 

@@ -1,11 +1,10 @@
 import { freshTotp as nextTotp } from "../helpers/totp";
 import { describe, expect, test } from "vitest";
 import { RELAXED_LIMITS, outboxSettled } from "../helpers/app";
-import { customers, pathOf, sleep } from "../helpers/customer";
+import { pathOf, sleep } from "../helpers/customer";
 import { codeIn, linkIn } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
-import { probes } from "../helpers/probes";
 
 /**
  * Secrets never reach the log (review finding M7; SECURITY.md LOG-02, OTP-02). One portal with a
@@ -43,8 +42,6 @@ const PASSWORD0 = typed("initial walnut harbour gravel");
 const FACTOR_PASSWORD0 = typed("factor chestnut quarry violet");
 const STAFF_PASSWORD = typed("staff logs words here ok");
 
-const people = customers(() => ({ app, mail }), { ip: "10.88" });
-const { nthMail, countMail } = people;
 const clients: Client[] = [];
 function client(): Client {
   const c = people.client();
@@ -53,7 +50,8 @@ function client(): Client {
 }
 
 // NODE_ENV=test and no SMS_PROVIDER: the default console adapter.
-const { app, mail } = usePortal({
+const { app, mail, probe, customer: people } = usePortal({
+  clients: { ip: "10.88" },
   env: { ...RELAXED_LIMITS, LOCKOUT_TEMPORARY_AFTER: "3", LOCKOUT_DELAY_AFTER: "5", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24", RESET_SESSION_MINUTES: "60" },
   accounts: [
     { username: USER, email: USER_EMAIL, phone: "(202) 555-0161", password: PASSWORD0 },
@@ -65,10 +63,10 @@ const { app, mail } = usePortal({
     expect(staff.code, staff.stderr).toBe(0);
   },
 });
+const { nthMail, countMail } = people;
 
 // ---- helpers --------------------------------------------------------------------------------
 
-const probe = probes(() => app);
 const allSms = probe.devMailboxSms;
 type Sms = ReturnType<typeof allSms>[number];
 

@@ -3,11 +3,9 @@ import path from "node:path";
 import { chromium } from "@playwright/test";
 import { describe, expect, test } from "vitest";
 import { RELAXED_LIMITS, ROOT } from "../helpers/app";
-import { customers } from "../helpers/customer";
 import { codeIn } from "../helpers/smtp-sink";
 import type { Client } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
-import { probes } from "../helpers/probes";
 
 /**
  * Password fields (SECURITY.md PWD-07, PWD-08): no hints or knowledge-based questions anywhere, and
@@ -17,12 +15,11 @@ import { probes } from "../helpers/probes";
 const PASSWORD = "amber heron quietly rowing";
 const email = (u: string) => `${u}@example.test`;
 
-const { app, mail } = usePortal({
+const { app, mail, probe, customer: people } = usePortal({
+  clients: { ip: "10.9", headers: { "user-agent": "security-pwd-test/1.0" } },
   env: { ...RELAXED_LIMITS },
   accounts: ["pwdsigned", "pwdreset", "pwdunlock", "pwdbrowser", "pwdextra"].map((username) => ({ username, password: PASSWORD })),
 });
-const probe = probes(() => app);
-const people = customers(() => ({ app, mail }), { ip: "10.9", headers: { "user-agent": "security-pwd-test/1.0" } });
 const { client } = people;
 
 /** A client that asked for a reset and typed the right code, so it may open /reset/password. */

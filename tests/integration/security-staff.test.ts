@@ -1,9 +1,9 @@
 import { totpAt } from "../helpers/totp";
 import { describe, expect, test } from "vitest";
-import { customers, sleep } from "../helpers/customer";
+import { sleep } from "../helpers/customer";
 import { Client, prestagedPost } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
-import { pick, probes } from "../helpers/probes";
+import { pick } from "../helpers/probes";
 import { staffDriver } from "../helpers/staff";
 
 /**
@@ -22,15 +22,14 @@ const SUPPORT = "support@localhost";
 const STAFF_PASSWORD = "staff pass words here ok";
 const STAFF = ["locked", "unlocker", "victim", "replay", "race", "disabled", "viewer", "setup", "delayed"].map((n) => `${n}@staff.test`);
 
-const customer = customers(() => ({ app, mail }), { ip: "10.88" });
 const staff = staffDriver(() => app, { client: () => customer.client(), password: STAFF_PASSWORD });
-const probe = probes(() => app);
-const { client, nextIp } = customer;
 
-const { app, mail } = usePortal({
+const { app, mail, probe, customer } = usePortal({
+  clients: { ip: "10.88" },
   env: { TRUST_PROXY: "loopback", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24", LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "10" },
   setup: () => staff.add(...STAFF),
 });
+const { client, nextIp } = customer;
 
 // ---- helpers --------------------------------------------------------------------------------
 

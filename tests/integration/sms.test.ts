@@ -24,7 +24,7 @@ let consoleApp: TestApp; // SMS_PROVIDER=console, no SMTP_URL
 
 const COMMON = { TRUST_PROXY: "loopback" };
 // The main portal: SMS_PROVIDER=webhook.
-const { app, mail, sms } = usePortal({
+const { app, mail, sms, probe } = usePortal({
   // Three wrong passwords lock an account, so the unlock test stays short.
   env: { ...COMMON, SMS_ALLOWED_COUNTRIES: "US", LOCKOUT_TEMPORARY_AFTER: "3" },
   sms: { secret: SECRET, path: "/sms" },
@@ -41,7 +41,6 @@ const { app, mail, sms } = usePortal({
     { username: "smsuk", phone: "+442079460018" },
   ],
 });
-const probe = probes(() => app);
 const twilioProbe = probes(() => twilioApp);
 
 let ipCounter = 0;
