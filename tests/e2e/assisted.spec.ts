@@ -4,7 +4,7 @@ import { addAccounts } from "../helpers/app";
 import { linkIn, type CaughtMail } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
 import { pick, probes } from "../helpers/probes";
-import { axeViolations, ownPortal, uniqueName } from "./fixtures";
+import { expectNoAxeViolations, ownPortal, uniqueName } from "./fixtures";
 
 /**
  * Assisted recovery in a real browser (SECURITY.md AR-02..AR-05, EML-01, EML-02, NTF-02): a
@@ -47,9 +47,6 @@ const { app, mail } = ownPortal({
 
 const url = (p: string) => app.origin + p;
 
-async function expectNoAxeViolations(page: Page, label: string) {
-  expect(await axeViolations(page), `axe on ${label} (${page.url()})`).toEqual([]);
-}
 
 /** A page that records every JavaScript dialog (there must never be one). */
 async function watchedPage(ctx: BrowserContext): Promise<{ page: Page; dialogs: string[] }> {

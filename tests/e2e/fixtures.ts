@@ -54,6 +54,11 @@ export async function axeViolations(page: Page): Promise<string[]> {
   return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
 }
 
+/** axe finds nothing on the page (`label` names it in a failure). */
+export async function expectNoAxeViolations(page: Page, label = "") {
+  expect(await axeViolations(page), `axe on ${label} ${page.url()}`).toEqual([]);
+}
+
 /**
  * Makes browser contexts on a portal, each sending its own X-Forwarded-For address under `prefix`
  * (the portals trust loopback), so per-IP limits trip only where a test means them to.

@@ -1,7 +1,7 @@
 import { request as playwrightRequest, type Page } from "@playwright/test";
-import { axeViolations, contexts, expect, portalTest, submitSignIn, uniqueName } from "./fixtures";
+import { contexts, countMail, expect, expectNoAxeViolations, nthMail, portalTest, submitSignIn, uniqueName } from "./fixtures";
 import { addAccounts } from "../helpers/app";
-import { codeIn, linkIn, type CaughtMail, type SmtpSink } from "../helpers/smtp-sink";
+import { codeIn, linkIn, type SmtpSink } from "../helpers/smtp-sink";
 
 /**
  * Password reset in a real browser, reading real emails from the SMTP sink: the link path across
@@ -53,22 +53,15 @@ test.beforeAll(async ({ portal }) => {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-async function nextMail(mail: SmtpSink, address: string, action: () => Promise<unknown>): Promise<CaughtMail> {
-  const before = mail.to(address).filter((m) => /reset/i.test(m.subject)).length;
-  await action();
-  await mail.waitFor((m) => m.to.includes(address) && /reset/i.test(m.subject) && mail.to(address).filter((x) => /reset/i.test(x.subject)).length > before);
-  return mail.to(address).filter((m) => /reset/i.test(m.subject))[before];
-}
-
 /** Fills in "Forgot your password?" and returns the email it caused. */
 async function askForReset(page: Page, mail: SmtpSink, username: string): Promise<{ link: string; token: string; code: string }> {
-  const m = await nextMail(mail, email(username), async () => {
-    await page.goto("/forgot-password");
-    await page.getByLabel("Username, email or phone number").fill(username);
-    await page.getByRole("button", { name: "Send link and code" }).click();
-    await expect(page).toHaveURL(/\/forgot-password\/code$/);
-    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Check your email");
-  });
+  const before = countMail(mail, email(username), /reset/i);
+  await page.goto("/forgot-password");
+  await page.getByLabel("Username, email or phone number").fill(username);
+  await page.getByRole("button", { name: "Send link and code" }).click();
+  await expect(page).toHaveURL(/\/forgot-password\/code$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Check your email");
+  const m = await nthMail(mail, email(username), /reset/i, before);
   const link = linkIn(m, "/reset/");
   return { link, token: link.slice(link.lastIndexOf("/") + 1), code: codeIn(m) };
 }
@@ -86,9 +79,6 @@ async function choosePassword(page: Page, password: string, confirm = password) 
 
 const signIn = submitSignIn;
 
-async function expectNoAxeViolations(page: Page, label: string) {
-  expect(await axeViolations(page), `${label} at ${page.url()}`).toEqual([]);
-}
 
 // ---- tests ----------------------------------------------------------------------------------
 

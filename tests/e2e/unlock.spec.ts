@@ -3,7 +3,7 @@ import { addAccounts } from "../helpers/app";
 import { codeIn, linkIn } from "../helpers/smtp-sink";
 import { Client } from "../helpers/http";
 import { probes } from "../helpers/probes";
-import { axeViolations, ownPortal, uniqueName } from "./fixtures";
+import { expectNoAxeViolations, ownPortal, uniqueName } from "./fixtures";
 
 /**
  * Self-service unlock in a real browser (RL-04, NTF-02, DESIGN.md "Lockout"): an account locked by
@@ -38,9 +38,6 @@ const probe = probes(() => app);
 
 const url = (p: string) => app.origin + p;
 
-async function expectNoAxeViolations(page: Page) {
-  expect(await axeViolations(page), `axe on ${page.url()}`).toEqual([]);
-}
 
 /** Progressive delays apply from the 5th failure of each round: wait them out on the portal's clock. */
 async function waitOutDelay(failures: number) {
