@@ -22,6 +22,8 @@ export type Connection = {
   raw: BetterSqlite3.Database;
   /** Runs a job on the raw handle while holding the connection, so it never lands inside a transaction. */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** `exclusive`, with the job in one write transaction on the raw handle (one commit for all of it). */
+  rawTransaction<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 };
 
@@ -37,17 +39,31 @@ export function openDatabase(file: string, options: { readonly?: boolean; lock?:
   const lock = new SqliteLock(options.lock);
   const db = new Kysely<Database>({ dialect: new PortalSqliteDialect(raw, lock) });
   registry.locks.set(db, lock);
+  const exclusive = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const release = await lock.acquire();
+    try {
+      return await lock.hold(fn);
+    } finally {
+      release();
+    }
+  };
+  const cached = withStatementCache(raw);
   return {
     db,
-    raw: withStatementCache(raw),
-    async exclusive(fn) {
-      const release = await lock.acquire();
-      try {
-        return await lock.hold(fn);
-      } finally {
-        release();
-      }
-    },
+    raw: cached,
+    exclusive,
+    rawTransaction: (fn) =>
+      exclusive(async () => {
+        cached.prepare("BEGIN IMMEDIATE").run();
+        try {
+          const result = await fn();
+          cached.prepare("COMMIT").run();
+          return result;
+        } catch (error) {
+          if (raw.inTransaction) cached.prepare("ROLLBACK").run();
+          throw error;
+        }
+      }),
     close: () => db.destroy(),
   };
 }

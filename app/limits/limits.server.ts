@@ -30,10 +30,17 @@ export type LimitName =
   | "tickets_per_contact";
 
 export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };
+export type Refusal = { name: LimitName; retryAfterSeconds: number };
 
 export type Limits = {
   /** Counts one event; refuses once the budget for the window is spent. */
   consume(name: LimitName, key: string, points?: number): Promise<LimitResult>;
+  /**
+   * Counts one event against each limit in order and stops at the first that refuses, so a
+   * refused request spends nothing on the limits after it. On SQLite all of it is one write
+   * transaction (one commit instead of one per limit). Returns that refusal, or null.
+   */
+  consumeEach(checks: readonly (readonly [LimitName, string])[]): Promise<Refusal | null>;
   /** Reads without counting: would one more event be refused? */
   check(name: LimitName, key: string): Promise<LimitResult>;
   /** Gives back points consumed up front for an attempt that turned out fine (M6). */
@@ -85,14 +92,29 @@ export function createLimits(connection: Connection, config: Config): Limits {
     throw res; // a store error, not a refusal
   };
 
+  const consumeNow = async (name: LimitName, key: string, points: number): Promise<LimitResult> => {
+    try {
+      await limiters[name].consume(hashed(key), points);
+      return { ok: true };
+    } catch (res) {
+      return refused(res);
+    }
+  };
+  const inOrder = async (checks: readonly (readonly [LimitName, string])[]): Promise<Refusal | null> => {
+    for (const [name, key] of checks) {
+      const verdict = await consumeNow(name, key, 1);
+      if (!verdict.ok) return { name, retryAfterSeconds: verdict.retryAfterSeconds };
+    }
+    return null;
+  };
+
   return {
-    async consume(name, key, points = 1) {
-      try {
-        await held(() => limiters[name].consume(hashed(key), points));
-        return { ok: true };
-      } catch (res) {
-        return refused(res);
-      }
+    consume: (name, key, points = 1) => held(() => consumeNow(name, key, points)),
+    consumeEach(checks) {
+      if (redis) return inOrder(checks);
+      // One transaction around the library's own (which become savepoints inside it); the
+      // connection is held throughout, so nothing else can run inside this transaction.
+      return connection.rawTransaction(() => inOrder(checks));
     },
     async check(name, key) {
       const res = await held(() => limiters[name].get(hashed(key)));
@@ -132,17 +154,7 @@ export async function guardedLookup<T>(
   return { found };
 }
 
-/**
- * Counts one event against each limit in order and stops at the first that refuses, so a refused
- * request spends nothing on the limits after it. Returns that refusal, or null when all allowed.
- */
-export async function consumeEach(
-  limits: Limits,
-  checks: readonly (readonly [LimitName, string])[],
-): Promise<{ name: LimitName; retryAfterSeconds: number } | null> {
-  for (const [name, key] of checks) {
-    const verdict = await limits.consume(name, key);
-    if (!verdict.ok) return { name, retryAfterSeconds: verdict.retryAfterSeconds };
-  }
-  return null;
+/** `limits.consumeEach`, for call sites that read better with the limits first. */
+export function consumeEach(limits: Limits, checks: readonly (readonly [LimitName, string])[]): Promise<Refusal | null> {
+  return limits.consumeEach(checks);
 }

@@ -7,7 +7,7 @@ import { normaliseIdentifier } from "~/accounts/identifiers";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { hmacHex, randomDigits, randomId, randomToken, safeEqual, sha256Bytes, sha256Hex } from "~/security/crypto.server";
 import { knownDevice } from "~/sessions/device.server";
-import { consumeEach, guardedLookup } from "~/limits/limits.server";
+import { consumeEach, guardedLookup, type LimitName } from "~/limits/limits.server";
 import * as store from "~/stores/recovery-flows.store";
 import type { Flow, RecoverySession } from "~/stores/recovery-flows.store";
 import { recordEvent } from "~/audit/events.server";
@@ -95,34 +95,36 @@ export async function requestRecovery(
   const identifier = normaliseIdentifier(rawIdentifier);
   const key = identifierKey(context, purpose, identifier);
 
+  const resolved: Resolved = options.bot
+    ? { user: null, ambiguous: [], channel: "email", destination: null }
+    : await resolveAccount(context, identifier);
+  const { user, ambiguous } = resolved;
+  const destination = resolved.destination ?? identifier;
   // Limits are keyed on what was typed and on the client, never on whether it matched (REQ-05).
+  // The destination's budgets come last: a request refused before them spends nothing on them,
+  // and unknown identifiers are counted against themselves, so every branch does the same work.
   const refused = await consumeEach(limits, [
     ["recovery_per_ip", `${purpose}:${context.clientKey}`],
     ["recovery_per_identifier", key],
+    ...destinationLimits(context, request, destination, user?.id ?? null),
   ]);
-  if (refused) {
+  if (refused && REQUEST_LIMITS.includes(refused.name)) {
     metrics.recoveryRequests.inc({ purpose, outcome: "throttled" });
     metrics.throttled.inc({ limit: refused.name });
     await recordEvent(context, { event: `${PURPOSES[purpose].event}_throttled`, outcome: "failure", details: { limit: refused.name } });
     return { ok: false, retryAfterSeconds: refused.retryAfterSeconds };
   }
+  if (refused) metrics.throttled.inc({ limit: refused.name });
+  const real = Boolean(user || ambiguous.length);
+  const destinationOk = !refused && (real ? await CHANNELS[resolved.channel].allowed(context, destination) : true);
 
   const now = clock.now();
-  const resolved: Resolved = options.bot
-    ? { user: null, ambiguous: [], channel: "email", destination: null }
-    : await resolveAccount(context, identifier);
-  const { user, ambiguous } = resolved;
   const via = typedPhone(identifier) ? "phone" : "email";
   const token = randomToken();
   const flowId = randomId();
   const code = randomDigits(6);
   const sessionId = randomId();
   const sessionSecret = randomId();
-  // Unknown identifiers are counted against themselves, so every branch does the same work.
-  const destinationOk = await destinationAllowed(context, resolved.destination ?? identifier, resolved.channel, Boolean(user || ambiguous.length), {
-    request,
-    userId: user?.id ?? null,
-  });
   // A new request replaces this browser's own earlier request (TOK-06, OTP-06), and nothing else:
   // what happens to a flow never depends on whether an account matched, and a stranger's request
   // cannot cancel the owner's link or code (M4, L14). Finishing a reset ends every flow.
@@ -132,6 +134,8 @@ export async function requestRecovery(
 
   await inTransaction(context, async (tx) => {
     const db = tx.services.db;
+    // The inbox-flooding guard held the message back (OTP-07); the page answers the same.
+    if (refused) await recordEvent(tx, { event: "message_suppressed", outcome: "failure", details: { limit: refused.name } });
     if (previous) await store.cancelFlows(db, { flowId: previous.flow.id });
     await store.openFlow(db, {
       id: flowId,
@@ -171,10 +175,24 @@ export async function requestRecovery(
   return { ok: true, cookie: recoveryCookie(context, sessionId, sessionSecret, config.recovery.linkTtlMs) };
 }
 
+const REQUEST_LIMITS: readonly LimitName[] = ["recovery_per_ip", "recovery_per_identifier"];
+
 /**
- * Inbox-flooding guard: at most N messages per destination per hour and per day (OTP-07); for a
- * real SMS destination also the toll-fraud checks.
+ * Inbox-flooding guard: at most N messages per destination per hour and per day (OTP-07). A
+ * browser that signed in to this account before has a budget of its own, so strangers who spend
+ * the shared one cannot silence the owner (M9). Strangers never hold such a cookie, so for them
+ * every branch is the same.
  */
+function destinationLimits(context: RequestContext, request: Request | undefined, destination: string, userId: string | null): [LimitName, string][] {
+  const device = userId ? knownDevice(request, context, userId) : null;
+  const key = device ? `dest:${destination}:device:${device}` : `dest:${destination}`;
+  return [
+    ["messages_per_destination_hour", key],
+    ["messages_per_destination_day", key],
+  ];
+}
+
+/** The inbox-flooding guard on its own (for a resend), then the channel's own rules for a real destination. */
 async function destinationAllowed(
   context: RequestContext,
   destination: string,
@@ -183,15 +201,7 @@ async function destinationAllowed(
   asker: { request?: Request; userId: string | null },
 ): Promise<boolean> {
   const { limits, metrics } = context.services;
-  // A browser that signed in to this account before has a budget of its own, so strangers who
-  // spend the shared one cannot silence the owner (M9). Strangers never hold such a cookie, so
-  // for them every branch is the same.
-  const device = asker.userId ? knownDevice(asker.request, context, asker.userId) : null;
-  const key = device ? `dest:${destination}:device:${device}` : `dest:${destination}`;
-  const refused = await consumeEach(limits, [
-    ["messages_per_destination_hour", key],
-    ["messages_per_destination_day", key],
-  ]);
+  const refused = await consumeEach(limits, destinationLimits(context, asker.request, destination, asker.userId));
   if (refused) {
     metrics.throttled.inc({ limit: refused.name });
     await recordEvent(context, { event: "message_suppressed", outcome: "failure", details: { limit: refused.name } });

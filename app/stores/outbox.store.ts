@@ -1,5 +1,6 @@
 import type { Selectable } from "kysely";
 import type { Db } from "~/db/db.server";
+import { insertRow } from "~/db/compiled.server";
 import type { OutboxTable } from "~/db/schema";
 
 /**
@@ -15,10 +16,7 @@ export async function insertOutboxMessage(
   db: Db,
   row: Pick<OutboxRow, "id" | "channel" | "recipient" | "template" | "payload" | "message_id" | "next_attempt_at" | "created_at">,
 ): Promise<void> {
-  await db
-    .insertInto("outbox")
-    .values({ ...row, status: "pending", attempts: 0 })
-    .execute();
+  await insertRow(db, "outbox", { ...row, status: "pending", attempts: 0 });
 }
 
 /** Puts rows left in 'sending' (the process died mid-send) back in the queue; returns how many. */

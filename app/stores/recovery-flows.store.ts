@@ -1,5 +1,6 @@
 import type { Selectable } from "kysely";
 import type { Db } from "~/db/db.server";
+import { insertRow } from "~/db/compiled.server";
 import type { RecoveryFlowsTable, RecoverySessionsTable } from "~/db/schema";
 
 /**
@@ -29,7 +30,7 @@ export type NewFlow = Omit<Flow, "code_attempts" | "failed_count" | "status" | "
 export type NewHold = RecoverySession & { secret_hash: Buffer };
 
 export async function openFlow(db: Db, flow: NewFlow): Promise<void> {
-  await db.insertInto("recovery_flows").values(flow).execute();
+  await insertRow(db, "recovery_flows", flow);
 }
 
 export async function findFlow(db: Db, id: string): Promise<Flow | undefined> {
@@ -138,7 +139,7 @@ export async function reissueFlow(
 }
 
 export async function openHold(db: Db, hold: NewHold): Promise<void> {
-  await db.insertInto("recovery_sessions").values(hold).execute();
+  await insertRow(db, "recovery_sessions", hold);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sql, type Selectable } from "kysely";
 import type { Db } from "~/db/db.server";
+import { compiledOnce } from "~/db/compiled.server";
 import type { UsersTable } from "~/db/schema";
 
 /**
@@ -18,8 +19,11 @@ export async function findUserById(db: Db, id: string): Promise<User | undefined
 }
 
 /** `username` must already be normalised (stored lower-case). */
+// Every reset, unlock and sign-in by username asks this first.
+const byUsername = compiledOnce((db, username) => db.selectFrom("users").selectAll().where("username", "=", username as string));
+
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
-  return (await db.selectFrom("users").selectAll().where("username", "=", username).executeTakeFirst()) as User | undefined;
+  return (await byUsername(db, username))[0] as User | undefined;
 }
 
 /** `email` must already be normalised; several accounts may share one. */
