@@ -1,5 +1,7 @@
-import { createElement, type ReactElement } from "react";
-import { render } from "@react-email/render";
+import { createElement, Suspense, type ReactElement } from "react";
+import { renderToString } from "react-dom/server";
+import { plainTextSelectors } from "@react-email/render";
+import { compile } from "html-to-text";
 import * as smtpTest from "./smtp-test";
 import * as passwordReset from "./password-reset";
 import * as passwordChanged from "./password-changed";
@@ -82,11 +84,28 @@ function lookup(name: string): MessageDef<Record<string, unknown>> | undefined {
   return messages[name as MessageName] as unknown as MessageDef<Record<string, unknown>>;
 }
 
-export async function renderEmail(name: string, payload: Record<string, unknown>) {
+/**
+ * The text part, derived from the rendered HTML with React Email's own plain-text rules, compiled
+ * once: `toPlainText` compiles html-to-text's options on every call, which cost more than the render.
+ */
+const toText = compile({ wordwrap: false, selectors: plainTextSelectors });
+
+const DOCTYPE = '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">';
+
+/**
+ * Renders a message once: one synchronous React render for the HTML, and the text derived from that
+ * HTML. Byte for byte what React Email's `render(element)` and `render(element, { plainText: true })`
+ * give (tests/unit/outbox-batch.test.ts checks every template), for a fraction of the CPU: no
+ * second render, no stream plumbing, no `import("react-dom/server")` per call. (React Email also
+ * strips image preload links; these templates have no images.)
+ */
+export function renderEmail(name: string, payload: Record<string, unknown>) {
   const template = lookup(name);
   if (!template) throw new Error(`unknown email template ${name}`);
-  const element = createElement(template.component, payload);
-  const [html, text] = await Promise.all([render(element), render(element, { plainText: true })]);
+  // Inside <Suspense>, as React Email renders it, so the markup is the same.
+  const markup = renderToString(createElement(Suspense, null, createElement(template.component, payload)));
+  const html = DOCTYPE + markup.replace(/<!DOCTYPE.*?>/, "");
+  const text = toText(markup);
   // Subjects are one line: strip CR/LF from anything that came from a payload (EML-01).
   const subject = template.subject(payload).replace(/[\r\n]+/g, " ").slice(0, 200);
   return { subject, html, text };

@@ -1,11 +1,12 @@
 import { AsyncResource } from "node:async_hooks";
 import os from "node:os";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Db } from "~/db/db.server";
 import type { Clock } from "~/clock.server";
 import { sanitiseForLog, type Logger } from "~/log.server";
 import { randomId } from "~/security/crypto.server";
 import {
-  claimNextOutboxMessage,
+  claimOutboxBatch,
   insertOutboxMessage,
   markOutboxFailed,
   markOutboxSent,
@@ -59,6 +60,8 @@ export type WorkerOptions = {
   pollMs: number;
   maxAttempts: number;
   backoffBaseMs: number;
+  /** Messages in flight at once (default 32): claimed in batches, each sent and settled on its own. */
+  concurrency?: number;
   onResult?: (channel: Channel, outcome: "sent" | "retry" | "failed") => void;
 };
 
@@ -66,6 +69,8 @@ export class OutboxWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** A kick arrived during a pass: run another one at once instead of waiting for the poll. */
+  private kicked = false;
   private readonly claimer = `${os.hostname()}:${process.pid}:${randomId(6)}`;
   // Passes run in the async context the worker was built in. A kick comes from a request, often
   // from inside its transaction; a pass started in that context would count as part of the
@@ -83,25 +88,45 @@ export class OutboxWorker {
 
   /** Ask for an early pass, e.g. right after a request enqueued something. */
   kick(): void {
-    if (!this.stopped && !this.running) this.detached(() => this.schedule(0));
+    if (this.stopped) return;
+    if (this.running) this.kicked = true;
+    else this.detached(() => this.schedule(0));
   }
 
-  /** Stops polling and waits for the message being sent, if any (graceful shutdown). */
+  /** Stops polling and claiming, and waits for the messages in flight (graceful shutdown). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
 
-  /** Runs one pass; used by the worker loop and by tests. */
+  /**
+   * Runs one pass until nothing is due; used by the worker loop and by tests. Keeps up to
+   * `concurrency` messages in flight: claims them in batches (one conditional UPDATE each), sends
+   * each on its own and settles each as it finishes. Returns how many it handled; after `stop()` it
+   * claims nothing more and returns once those in flight are settled.
+   */
   async drain(): Promise<number> {
-    let sent = 0;
+    const limit = Math.max(1, Math.floor(this.o.concurrency ?? 32));
+    // Claim again once a quarter of the slots are free: batches, not one query per message.
+    const refill = Math.max(1, Math.ceil(limit / 4));
+    const inFlight = new Set<Promise<void>>();
+    let handled = 0;
     for (;;) {
-      const row = await claimNextOutboxMessage(this.o.db, this.o.clock.now(), this.claimer);
-      if (!row) return sent;
-      await this.deliver(row);
-      sent++;
-      if (this.stopped) return sent;
+      if (!this.stopped && (inFlight.size === 0 || limit - inFlight.size >= refill)) {
+        const rows = await claimOutboxBatch(this.o.db, this.o.clock.now(), this.claimer, limit - inFlight.size);
+        for (const row of rows) {
+          const delivery: Promise<void> = this.deliver(row)
+            // Settling failed (the database): the row stays 'sending' and is requeued at the next start.
+            .catch((err) => this.o.logger.error({ outboxId: row.id, err: sanitiseForLog(String(err)) }, "outbox settle failed"))
+            .finally(() => inFlight.delete(delivery));
+          inFlight.add(delivery);
+        }
+        handled += rows.length;
+        if (rows.length === 0 && inFlight.size === 0) return handled;
+      }
+      if (inFlight.size === 0) return handled;
+      await Promise.race(inFlight);
     }
   }
 
@@ -114,7 +139,9 @@ export class OutboxWorker {
         .catch((err) => this.o.logger.error({ err: sanitiseForLog(String(err)) }, "outbox pass failed"))
         .finally(() => {
           this.running = undefined;
-          if (!this.stopped) this.schedule(this.o.pollMs);
+          const again = this.kicked;
+          this.kicked = false;
+          if (!this.stopped) this.schedule(again ? 0 : this.o.pollMs);
         });
     }, delay);
     this.timer.unref?.();
@@ -123,6 +150,10 @@ export class OutboxWorker {
   private async deliver(row: OutboxRow): Promise<void> {
     const { db, clock, logger } = this.o;
     const attempts = row.attempts + 1;
+    // Fair share on the request thread: each message starts (and renders) in its own turn of the
+    // event loop, after the I/O already waiting, so a batch never holds requests up for its whole
+    // rendering, and requests never hold the worker up for longer than one turn (docs/decisions/0012).
+    await nextTurn();
     try {
       const payload = row.payload ? (JSON.parse(row.payload) as Record<string, unknown>) : {};
       // Outside any transaction: a slow SMTP server or SMS provider holds no database lock.

@@ -6,8 +6,16 @@ import { renderEmail, renderSms } from "../../emails/index";
 import { storeMailboxMessage } from "./dev-mailbox.server";
 import type { Sender } from "./outbox.server";
 
-/** Email over SMTP with nodemailer; the outbox row's Message-ID is reused on every retry. */
-export function createEmailSender(options: { smtpUrl: string; from: string; ignoreTLS?: boolean }): {
+/** SMTP connections the pool keeps open; the worker keeps a few messages in flight per connection. */
+export const EMAIL_POOL_CONNECTIONS = 8;
+
+/**
+ * Email over SMTP with nodemailer; the outbox row's Message-ID is reused on every retry.
+ * Connections are pooled and reused (a few of them, each replaced after `maxMessages`), so a burst
+ * does not pay a TCP/TLS handshake and an EHLO per message; the worker keeps several messages in
+ * flight and the pool spreads them over its connections (docs/decisions/0012).
+ */
+export function createEmailSender(options: { smtpUrl: string; from: string; ignoreTLS?: boolean; maxConnections?: number; maxMessages?: number }): {
   send: Sender;
   close: () => void;
 } {
@@ -15,13 +23,16 @@ export function createEmailSender(options: { smtpUrl: string; from: string; igno
     url: options.smtpUrl,
     // A plain local relay (smtp:// without TLS or AUTH) must work; smtps:// always uses TLS.
     ...(options.ignoreTLS ? { ignoreTLS: true } : {}),
+    pool: true,
+    maxConnections: options.maxConnections ?? EMAIL_POOL_CONNECTIONS,
+    maxMessages: options.maxMessages ?? 100,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
   });
   return {
     async send(row, payload) {
-      const message = await renderEmail(row.template, payload);
+      const message = renderEmail(row.template, payload);
       await transport.sendMail({
         from: options.from,
         to: row.recipient,

@@ -30,10 +30,18 @@ export async function requeueSending(db: Db): Promise<number> {
  * is still 'pending', so two workers never both get it. Returns the claimed row, if any.
  */
 export async function claimNextOutboxMessage(db: Db, now: number, claimer: string): Promise<OutboxRow | undefined> {
-  const row = await db
+  return (await claimOutboxBatch(db, now, claimer, 1))[0];
+}
+
+/**
+ * Claims up to `limit` of the oldest messages due at `now` in one conditional UPDATE: each row moves
+ * to 'sending' only if it is still 'pending', so two workers never share a row. Oldest first.
+ */
+export async function claimOutboxBatch(db: Db, now: number, claimer: string, limit: number): Promise<OutboxRow[]> {
+  const rows = await db
     .updateTable("outbox")
     .set({ status: "sending", last_error: `claimed by ${claimer}` })
-    .where("id", "=", (eb) =>
+    .where("id", "in", (eb) =>
       eb
         .selectFrom("outbox")
         .select("id")
@@ -41,12 +49,13 @@ export async function claimNextOutboxMessage(db: Db, now: number, claimer: strin
         .where("next_attempt_at", "<=", now)
         .orderBy("next_attempt_at")
         .orderBy("created_at")
-        .limit(1),
+        .limit(Math.max(1, Math.floor(limit))),
     )
     .where("status", "=", "pending")
     .returningAll()
-    .executeTakeFirst();
-  return row as OutboxRow | undefined;
+    .execute();
+  // RETURNING gives no order: restore the queue's.
+  return (rows as OutboxRow[]).sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at);
 }
 
 /** Sent: the payload (a link token or a code) is erased. */

@@ -5,5 +5,5 @@ export const emailChannel: Channel = {
   id: "email",
   destinationOf: (account) => (account.email_verified ? account.email : null),
   allowed: async () => true,
-  render: (template, payload) => renderEmail(template, payload),
+  render: async (template, payload) => renderEmail(template, payload),
 };

@@ -1,0 +1,140 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createElement } from "react";
+import { render } from "@react-email/render";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { migrate, openDatabase, type Connection, type Db } from "~/db/db.server";
+import { createLogger } from "~/log.server";
+import { OutboxWorker, enqueue, type OutboxRow, type Sender } from "~/delivery/outbox.server";
+import { createEmailSender } from "~/delivery/transports.server";
+import { messages, renderEmail } from "../../emails/index";
+import { codeIn, linkIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+
+/**
+ * Issue 12: the outbox sends a batch with several messages in flight over pooled SMTP connections,
+ * each message exactly once, rendered once; stopping waits for the messages in flight.
+ */
+
+let dir: string;
+let connection: Connection;
+let db: Db;
+let sink: SmtpSink;
+const logger = createLogger("silent");
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-outbox-batch-"));
+  connection = openDatabase(path.join(dir, "portal.sqlite"));
+  db = connection.db;
+  await migrate(connection);
+  sink = await startSmtpSink();
+});
+afterAll(async () => {
+  await sink?.close();
+  await connection?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const reset = (i: number) =>
+  ({
+    channel: "email",
+    to: `batch${i}@example.test`,
+    template: "password-reset",
+    payload: {
+      appName: "Batch Test",
+      username: `user_${i}`,
+      link: `https://portal.example/reset/tok${i}abcdefghijklmnop`,
+      code: String(100000 + i),
+      minutes: 30,
+      codeMinutes: 10,
+      supportUrl: "https://portal.example/help",
+    },
+  }) as const;
+
+const rows = () => connection.raw.prepare("SELECT * FROM outbox").all() as OutboxRow[];
+
+function worker(send: Sender, concurrency: number) {
+  return new OutboxWorker({
+    db,
+    clock: { now: () => Date.now() },
+    logger,
+    senders: { email: send, sms: send },
+    pollMs: 60_000,
+    maxAttempts: 3,
+    backoffBaseMs: 1000,
+    concurrency,
+  });
+}
+
+describe("outbox batches", () => {
+  test("a batch is sent over pooled SMTP with bounded concurrency, each message exactly once", async () => {
+    connection.raw.prepare("DELETE FROM outbox").run();
+    sink.messages.length = 0;
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) ids.push(await enqueue(db, Date.now(), "example.test", reset(i)));
+    const email = createEmailSender({ smtpUrl: sink.url, from: "Test <no-reply@example.test>", ignoreTLS: true, maxConnections: 3 });
+    let inFlight = 0;
+    let peak = 0;
+    const w = worker(async (row, payload) => {
+      peak = Math.max(peak, ++inFlight);
+      try {
+        await email.send(row, payload);
+      } finally {
+        inFlight--;
+      }
+    }, 6);
+    expect(await w.drain()).toBe(40);
+    email.close();
+
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(6);
+    expect(sink.messages).toHaveLength(40);
+    const byId = new Map(rows().map((r) => [r.message_id, r]));
+    expect(new Set(sink.messages.map((m) => m.messageId)).size).toBe(40);
+    for (const mail of sink.messages) {
+      const row = byId.get(mail.messageId!)!;
+      expect(row).toMatchObject({ status: "sent", attempts: 1, payload: null, last_error: null });
+      // The text part still carries what a customer (and the tests) read: link, code, username.
+      const i = Number(row.recipient.match(/\d+/)![0]);
+      expect(mail.to).toEqual([`batch${i}@example.test`]);
+      expect(linkIn(mail, "/reset/")).toBe(`https://portal.example/reset/tok${i}abcdefghijklmnop`);
+      expect(codeIn(mail)).toBe(String(100000 + i));
+      expect(mail.text).toContain(`user_${i}`);
+    }
+    expect(rows().map((r) => r.id).sort()).toEqual([...ids].sort());
+  });
+
+  test("SIGTERM path: stop() claims nothing more and returns once the messages in flight are settled", async () => {
+    connection.raw.prepare("DELETE FROM outbox").run();
+    for (let i = 0; i < 30; i++) await enqueue(db, Date.now(), "example.test", reset(i));
+    let started = 0;
+    const w = worker(async () => {
+      started++;
+      await sleep(50);
+    }, 4);
+    await w.start();
+    while (started < 4) await sleep(5);
+    await w.stop();
+    const statuses = rows().map((r) => r.status);
+    expect(statuses.filter((s) => s === "sending")).toEqual([]);
+    expect(statuses.filter((s) => s === "sent").length).toBe(started);
+    expect(started).toBeLessThan(30);
+    expect(statuses.filter((s) => s === "pending").length).toBe(30 - started);
+  });
+
+  test("each template renders once, to the same HTML and text as React Email's two renders", async () => {
+    const props: Record<string, unknown> = {};
+    for (const k of ["appName", "username", "link", "code", "supportUrl", "sentAt", "reportUrl", "supportEmail", "when", "what"])
+      props[k] = `${k} <&> "x" https://portal.example/${k}`;
+    for (const k of ["origin", "loginUrl", "resetUrl", "reference", "confirmUrl", "note", "category", "priority", "dueAt", "contact"])
+      props[k] = `${k} <&> "x" https://portal.example/${k}`;
+    Object.assign(props, { usernames: ["alice", "al<i>ce2"], kind: "email", purpose: "reset", minutes: 30, codeMinutes: 10, slaHours: 4, code: "123456" });
+    for (const [name, def] of Object.entries(messages)) {
+      const element = createElement(def.component as (p: Record<string, unknown>) => React.ReactElement, props);
+      const ours = renderEmail(name, props);
+      expect(ours.html, name).toBe(await render(element));
+      expect(ours.text, name).toBe(await render(element, { plainText: true }));
+    }
+  });
+});
