@@ -1,9 +1,9 @@
 import crypto from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import { ping } from "./app/stores/health.store";
 import { ConfigError, loadConfig, type Config } from "./app/config.server";
@@ -12,6 +12,7 @@ import { createLogger, redactPath } from "./app/log.server";
 import { seedDemoAccounts } from "./app/accounts/demo.server";
 import { getMailboxMessage } from "./app/delivery/dev-mailbox.server";
 import { escapeHtml } from "./app/http/html";
+import { createRequestHandler } from "./app/http/remix-adapter.server";
 import { clientKey } from "./app/limits/client-key";
 
 /**
@@ -20,29 +21,33 @@ import { clientKey } from "./app/limits/client-key";
  */
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// The project folder: this file's own when run from source (tsx), its parent when run as the
+// compiled build/server.js (scripts/build-server.mjs).
+const root = path.basename(here) === "build" ? path.dirname(here) : here;
 export const FORM_BODY_LIMIT = 16 * 1024;
 
 export type RunningServer = { url: string; port: number; services: Services; close: () => Promise<void> };
 
 function securityHeaders(config: Config) {
+  // The policy around the nonce is the same for every request: built once.
+  const [cspHead, cspTail] = [
+    "default-src 'self'",
+    "script-src 'self' 'nonce-\0'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ]
+    .join("; ")
+    .split("\0");
   return (req: Request, res: Response, next: NextFunction) => {
     const nonce = crypto.randomBytes(16).toString("base64");
     res.locals.nonce = nonce;
-    res.setHeader(
-      "Content-Security-Policy",
-      [
-        "default-src 'self'",
-        `script-src 'self' 'nonce-${nonce}'`,
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-      ].join("; "),
-    );
+    res.setHeader("Content-Security-Policy", cspHead + nonce + cspTail);
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("X-Frame-Options", "DENY");
     // Reset links carry a token in their path: never leak it through Referer (TOK-08).
@@ -213,8 +218,15 @@ export async function startServer(env: Record<string, string | undefined> = proc
     });
   }
 
-  app.use("/build", express.static(path.join(here, "public/build"), { immutable: true, maxAge: "1y", setHeaders: (r) => r.setHeader("Cache-Control", "public, max-age=31536000, immutable") }));
-  app.use(express.static(path.join(here, "public"), { setHeaders: (r) => r.setHeader("Cache-Control", "public, max-age=3600") }));
+  // Static files for GET and HEAD only: fingerprinted assets under /build, and the files at the top
+  // of public/ (listed once at start-up). Anything else goes on to Remix without a file-system stat.
+  const isRead = (req: Request) => req.method === "GET" || req.method === "HEAD";
+  const serveAssets = express.static(path.join(root, "public/build"), { immutable: true, maxAge: "1y", setHeaders: (r) => r.setHeader("Cache-Control", "public, max-age=31536000, immutable") });
+  app.use("/build", (req, res, next) => (isRead(req) ? serveAssets(req, res, next) : next()));
+  const publicDir = path.join(root, "public");
+  const publicFiles = new Set(fs.readdirSync(publicDir, { withFileTypes: true }).flatMap((e) => (e.isFile() ? [`/${e.name}`] : [])));
+  const servePublic = express.static(publicDir, { setHeaders: (r) => r.setHeader("Cache-Control", "public, max-age=3600") });
+  app.use((req, res, next) => (isRead(req) && publicFiles.has(decodeURIComponent(req.path)) ? servePublic(req, res, next) : next()));
 
   if (!config.isProduction) {
     // The HTML part of a caught email, on its own page with its own locked-down policy.
@@ -232,7 +244,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     });
   }
 
-  const build = (await import(pathToFileURL(path.join(here, "build/index.js")).href)) as ServerBuild;
+  const build = (await import(pathToFileURL(path.join(root, "build/index.js")).href)) as ServerBuild;
   // Remix treats a HEAD on a ".data" URL as an action; as a GET it is a read, and Node sends
   // no body for a HEAD request whatever Remix renders.
   app.use((req, _res, next) => {
@@ -245,16 +257,20 @@ export async function startServer(env: Record<string, string | undefined> = proc
       build,
       // Only local development shows error details; tests and production get sanitised errors.
       mode: config.env === "development" ? "development" : "production",
-      getLoadContext: (req, res) => ({
-        services,
-        // Who the customer is becomes known inside the route (the session); staff routes pass a copy.
-        actor: { type: "customer", id: null },
-        nonce: res.locals.nonce as string,
-        requestId: res.locals.requestId as string,
-        clientIp: req.ip ?? "unknown",
-        clientKey: clientKey(req.ip ?? "unknown"),
-        userAgent: String(req.headers["user-agent"] ?? "").slice(0, 256),
-      }),
+      getLoadContext: (req, res) => {
+        // req.ip walks X-Forwarded-For through the "trust proxy" rules on every read: read it once.
+        const clientIp = req.ip ?? "unknown";
+        return {
+          services,
+          // Who the customer is becomes known inside the route (the session); staff routes pass a copy.
+          actor: { type: "customer", id: null },
+          nonce: res.locals.nonce as string,
+          requestId: res.locals.requestId as string,
+          clientIp,
+          clientKey: clientKey(clientIp),
+          userAgent: String(req.headers["user-agent"] ?? "").slice(0, 256),
+        };
+      },
     }),
   );
 
