@@ -385,16 +385,21 @@ note(`\nPortal A started in ${Math.round(a.startupMs)} ms (pid ${a.pid}); ${ACCO
 
 await load(a, { path: FORGOT_PASSWORD.path, connections: 10, seconds: 2, body: () => form("identifier", FORGOT_PASSWORD.unknown()) }); // warm-up
 
-const unknownRows: Row[] = [];
-for (const [endpoint, connections] of [
-  [FORGOT_PASSWORD, 10],
-  [FORGOT_PASSWORD, 50],
-  [UNLOCK, 50],
-  [FORGOT_USERNAME, 50],
-] as const) {
-  const l = await load(a, { path: endpoint.path, connections, body: () => form(endpoint.field, endpoint.unknown()) });
-  unknownRows.push(loadRow(`POST ${endpoint.path} unknown, ${connections} conn`, l));
+/** The four reset-type loads, for known or unknown identifiers. */
+async function resetLoads(kind: "known" | "unknown"): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [endpoint, connections] of [
+    [FORGOT_PASSWORD, 10],
+    [FORGOT_PASSWORD, 50],
+    [UNLOCK, 50],
+    [FORGOT_USERNAME, 50],
+  ] as const) {
+    const l = await load(a, { path: endpoint.path, connections, body: () => form(endpoint.field, endpoint[kind]()) });
+    rows.push(loadRow(`POST ${endpoint.path} ${kind}, ${connections} conn`, l));
+  }
+  return rows;
 }
+const unknownRows = await resetLoads("unknown");
 
 // Password completion: the right password, so every request runs the Argon2id verify.
 const loginLoad = await load(a, {
@@ -431,16 +436,7 @@ oracleAgent.destroy();
 const mw = mannWhitney(known, unknown);
 const oracleSent = mail.messages.length - oracleMail0;
 
-const knownRows: Row[] = [];
-for (const [endpoint, connections] of [
-  [FORGOT_PASSWORD, 10],
-  [FORGOT_PASSWORD, 50],
-  [UNLOCK, 50],
-  [FORGOT_USERNAME, 50],
-] as const) {
-  const l = await load(a, { path: endpoint.path, connections, body: () => form(endpoint.field, endpoint.known()) });
-  knownRows.push(loadRow(`POST ${endpoint.path} known, ${connections} conn`, l));
-}
+const knownRows = await resetLoads("known");
 const aProbe = probes(() => a.app);
 const aQueued = aProbe.outboxUndelivered();
 rss.push(rssRow(a));
