@@ -124,6 +124,7 @@ async function startPortal(label: string, mail: SmtpSink): Promise<Portal> {
   const t0 = performance.now();
   const app = await startApp({
     smtpUrl: mail.url,
+    compiled: true,
     env: {
       NODE_ENV: "production",
       TEST_HOOKS: "0",
@@ -572,7 +573,7 @@ await mail.close();
 
 show("Outbox under load: known requests tracked to the SMTP sink while the reset endpoint is saturated", underLoadTable);
 show(`Outbox burst: ${BURST} reset e-mails (one per account), pooled to a local SMTP sink`, outboxTable);
-show("Start-up (NODE_ENV=production as tests/helpers/app.ts starts it)", startups);
+show("Start-up (NODE_ENV=production, the compiled build/server.js that npm start runs)", startups);
 show("Peak memory of the server process(es)", rss);
 note(`\nBench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s.`);
 fs.rmSync(CSV_DIR, { recursive: true, force: true });

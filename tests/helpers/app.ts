@@ -76,7 +76,11 @@ export function runCli(args: string[], env: Record<string, string>, stdin?: stri
 /** /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (M8); every test portal has this one. */
 export const TEST_METRICS_TOKEN = "test-metrics-token-0123456789abcdef0123456789abcdef";
 
-export async function startApp(options: { env?: Record<string, string>; smtpUrl?: string } = {}): Promise<TestApp> {
+/**
+ * `compiled` runs build/server.js (what `npm start` runs; build it first with `npm run build`)
+ * instead of the sources through tsx: the bench measures start-up and memory as deployed.
+ */
+export async function startApp(options: { env?: Record<string, string>; smtpUrl?: string; compiled?: boolean } = {}): Promise<TestApp> {
   const dir = tempDir();
   // A test that must know the port up front (e.g. for an https APP_ORIGIN) passes PORT.
   const port = options.env?.PORT ? Number(options.env.PORT) : await freePort();
@@ -99,7 +103,7 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
     ...options.env,
   };
   const log = fs.openSync(logPath, "a");
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+  const child: ChildProcess = spawn(process.execPath, options.compiled ? ["build/server.js"] : ["--import", "tsx", "server.ts"], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", log, "pipe"],
