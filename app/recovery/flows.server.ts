@@ -11,7 +11,7 @@ import { consumeEach, guardedLookup, type LimitName } from "~/limits/limits.serv
 import * as store from "~/stores/recovery-flows.store";
 import type { Flow, RecoverySession } from "~/stores/recovery-flows.store";
 import { recordEvent } from "~/audit/events.server";
-import { proveCode } from "~/proofs/code.server";
+import { codeProof } from "~/proofs/code.server";
 
 /**
  * Recovery flows: the server-side record behind "forgot password" and "unlock" (DESIGN.md §4).
@@ -311,7 +311,7 @@ export async function verifyCode(context: RequestContext, request: Request, purp
     return { ok: false, reason: "expired" };
   }
   const max = config.recovery.codeMaxAttempts;
-  const proof = await proveCode(
+  const proof = await codeProof.verify(
     context,
     {
       claimAttempt: (handle) => store.claimCodeAttempt(handle, flow.id, max),

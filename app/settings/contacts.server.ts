@@ -4,7 +4,7 @@ import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
 import { normalisePhone } from "~/accounts/phone";
 import { smsAllowed } from "~/delivery/sms-guard.server";
 import { hmacHex, randomDigits, randomId } from "~/security/crypto.server";
-import { proveCode } from "~/proofs/code.server";
+import { codeProof } from "~/proofs/code.server";
 import { recordEvent } from "~/audit/events.server";
 import { cancelFlows } from "~/stores/recovery-flows.store";
 import { cancelPendingChanges, claimChangeAttempt, completeChange, findPendingChange, insertContactChange, type ContactChangeRow } from "~/stores/contact-changes.store";
@@ -82,7 +82,7 @@ export async function verifyContactChange(context: RequestContext, user: User, k
   const change = await pendingChange(context, user.id, kind);
   if (!change) return { ok: false, reason: "expired" };
   // The same code proof as recovery codes: attempt claimed first, a per-account budget, keyed compare.
-  const proof = await proveCode(
+  const proof = await codeProof.verify(
     context,
     {
       claimAttempt: (db) => claimChangeAttempt(db, change.id, MAX_ATTEMPTS),

@@ -26,14 +26,6 @@ export async function requeueSending(db: Db): Promise<number> {
 }
 
 /**
- * Claims the oldest message due at `now` in one statement: the row moves to 'sending' only if it
- * is still 'pending', so two workers never both get it. Returns the claimed row, if any.
- */
-export async function claimNextOutboxMessage(db: Db, now: number, claimer: string): Promise<OutboxRow | undefined> {
-  return (await claimOutboxBatch(db, now, claimer, 1))[0];
-}
-
-/**
  * Claims up to `limit` of the oldest messages due at `now` in one conditional UPDATE: each row moves
  * to 'sending' only if it is still 'pending', so two workers never share a row. Oldest first.
  */
