@@ -40,6 +40,7 @@ export function createEmailSender(options: { smtpUrl: string; from: string; igno
         html: message.html,
         text: message.text,
         messageId: row.message_id,
+        textEncoding: "base64",
         headers: { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" },
       });
     },
