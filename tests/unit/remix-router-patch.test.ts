@@ -1,0 +1,236 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, test } from "vitest";
+
+// The route-matching cache patched into @remix-run/router's CommonJS build by
+// scripts/patch-remix-router.mjs (postinstall; docs/decisions/0013).
+
+interface RouteObject {
+  id?: string;
+  path?: string;
+  index?: boolean;
+  caseSensitive?: boolean;
+  children?: RouteObject[];
+}
+interface RouteMatch {
+  params: Record<string, string | undefined>;
+  pathname: string;
+  pathnameBase: string;
+  route: RouteObject;
+}
+interface ManifestRoute {
+  id: string;
+  parentId?: string;
+  path?: string;
+  index?: boolean;
+  caseSensitive?: boolean;
+  module: Record<string, never>;
+}
+interface Router {
+  routes: RouteObject[];
+  patchRoutes(routeId: string | null, children: RouteObject[]): void;
+  dispose(): void;
+}
+interface RouterModule {
+  matchRoutes(routes: RouteObject[], location: string, basename?: string): RouteMatch[] | null;
+  createRouter(init: { routes: RouteObject[]; history: unknown }): Router;
+  createMemoryHistory(): unknown;
+}
+
+const root = path.resolve(import.meta.dirname, "../..");
+const script = path.join(root, "scripts/patch-remix-router.mjs");
+const requireCjs = createRequire(import.meta.url);
+const routerFile = requireCjs.resolve("@remix-run/router");
+const router = requireCjs("@remix-run/router") as RouterModule;
+const MARKER = "recovery-portal patch: route branches cached per routes array";
+
+/** What the server compares: which routes matched, with which pathnames and params. */
+function summary(matches: RouteMatch[] | null) {
+  return matches?.map((m) => ({ id: m.route.id, pathname: m.pathname, pathnameBase: m.pathnameBase, params: m.params })) ?? null;
+}
+
+/** The same call on a fresh copy of the array always misses the cache: the unpatched algorithm. */
+function reference(routes: RouteObject[], pathname: string) {
+  return summary(router.matchRoutes([...routes], pathname));
+}
+
+/** The route manifest `remix build` makes from app/routes (same conventions and ignore list). */
+function appManifest(): Record<string, ManifestRoute> {
+  const { flatRoutes } = requireCjs("@remix-run/dev/dist/config/flat-routes.js") as {
+    flatRoutes(appDirectory: string, ignored: string[]): Record<string, Omit<ManifestRoute, "module">>;
+  };
+  const routes = flatRoutes(path.join(root, "app"), ["**/.*", "**/*.test.*"]);
+  const manifest: Record<string, ManifestRoute> = { root: { id: "root", path: "", module: {} } };
+  for (const r of Object.values(routes)) {
+    manifest[r.id] = { id: r.id, parentId: r.parentId, path: r.path, index: r.index, caseSensitive: r.caseSensitive, module: {} };
+  }
+  return manifest;
+}
+
+/** Every route's URL with its params filled, plus near misses around it. */
+function pathsOf(manifest: Record<string, ManifestRoute>): string[] {
+  const fullPath = (r: ManifestRoute): string => {
+    const parent = r.parentId ? fullPath(manifest[r.parentId]) : "";
+    return r.path ? `${parent}/${r.path}` : parent;
+  };
+  const paths = new Set<string>(["/", "/nope", "/reset/", "/RESET/abc", "/reset/a%20b", "/reset/abc/extra", "//", "/account/x/y"]);
+  for (const r of Object.values(manifest)) {
+    const p = fullPath(r).replace(/:[A-Za-z]+/g, "tok_123") || "/";
+    paths.add(p);
+    paths.add(`${p}/`);
+    paths.add(p.toUpperCase());
+    paths.add(`${p}/extra`);
+  }
+  return [...paths];
+}
+
+const handMade: RouteObject[] = [
+  {
+    id: "root",
+    path: "",
+    children: [
+      { id: "home", index: true },
+      {
+        id: "reset",
+        path: "reset",
+        children: [
+          { id: "reset-index", index: true },
+          { id: "reset-token", path: ":token" },
+          { id: "reset-done", path: "done" },
+        ],
+      },
+      {
+        id: "layout",
+        children: [
+          { id: "help", path: "help/:topic?" },
+          { id: "about", path: ":lang?/about" },
+        ],
+      },
+      { id: "files", path: "files/*" },
+      { id: "exact", path: "Exact", caseSensitive: true },
+      { id: "support-ticket", path: "support/tickets/:id" },
+      { id: "catch-all", path: "*" },
+    ],
+  },
+];
+const handMadePaths = ["/", "/reset", "/reset/", "/reset/abc", "/reset/done", "/reset/abc/def", "/help", "/help/x", "/about", "/en/about",
+  "/files", "/files/a/b", "/Exact", "/exact", "/support/tickets/7", "/whatever/deep", "/reset/a%2Fb"];
+
+describe("route-matching cache in @remix-run/router (CommonJS)", () => {
+  test("the server's router is the patched CommonJS file", () => {
+    expect(path.basename(routerFile)).toBe("router.cjs.js");
+    expect(fs.readFileSync(routerFile, "utf8")).toContain(MARKER);
+    // @remix-run/server-runtime (what the server calls) resolves the same file
+    const fromServerRuntime = createRequire(requireCjs.resolve("@remix-run/server-runtime")).resolve("@remix-run/router");
+    expect(fromServerRuntime).toBe(routerFile);
+  });
+
+  test("a routes array is flattened once: changing it after its first match does not change matching", () => {
+    const routes: RouteObject[] = [{ id: "a", path: "/a" }];
+    expect(summary(router.matchRoutes(routes, "/a"))?.map((m) => m.id)).toEqual(["a"]);
+    routes.push({ id: "b", path: "/b" });
+    // the contract: server route arrays are never changed after their first match
+    expect(router.matchRoutes(routes, "/b")).toBeNull();
+    expect(reference(routes, "/b")?.map((m) => m.id)).toEqual(["b"]);
+  });
+
+  test("the router's own in-place route patching clears the cache", () => {
+    const memory = router.createRouter({ routes: [{ id: "root", path: "/", children: [{ id: "a", path: "a" }] }], history: router.createMemoryHistory() });
+    try {
+      const before = memory.routes;
+      expect(router.matchRoutes(before, "/b")?.map((m) => m.route.id)).toEqual(undefined);
+      memory.patchRoutes("root", [{ id: "b", path: "b" }]); // pushes into root.children in place
+      expect(router.matchRoutes(before, "/b")?.map((m) => m.route.id)).toEqual(["root", "b"]);
+    } finally {
+      memory.dispose();
+    }
+  });
+
+  test("this app's routes match as the unpatched algorithm does, on first and cached calls", () => {
+    const createRoutesModule = requireCjs("@remix-run/server-runtime/dist/routes.js") as {
+      createRoutes(manifest: Record<string, ManifestRoute>): RouteObject[];
+      createStaticHandlerDataRoutes(manifest: Record<string, ManifestRoute>, future: Record<string, boolean>): RouteObject[];
+    };
+    const manifest = appManifest();
+    expect(Object.keys(manifest).length).toBeGreaterThan(20);
+    expect(Object.values(manifest).some((r) => r.path?.includes(":token"))).toBe(true);
+    const paths = pathsOf(manifest);
+    // the two arrays the server matches against: matchServerRoutes's and the static handler's
+    for (const routes of [createRoutesModule.createRoutes(manifest), createRoutesModule.createStaticHandlerDataRoutes(manifest, { v3_singleFetch: true })]) {
+      let matched = 0;
+      for (const round of [1, 2]) {
+        for (const p of paths) {
+          const expected = reference(routes, p);
+          expect(summary(router.matchRoutes(routes, p)), `${p} (call ${round})`).toEqual(expected);
+          if (expected) matched++;
+        }
+      }
+      expect(matched).toBeGreaterThan(60);
+    }
+  });
+
+  test("index routes, dynamic segments, optional segments, splats and case-sensitive paths match as unpatched", () => {
+    const routes = handMade.map((r) => ({ ...r }));
+    for (const round of [1, 2]) {
+      for (const p of handMadePaths) {
+        expect(summary(router.matchRoutes(routes, p)), `${p} (call ${round})`).toEqual(reference(routes, p));
+      }
+    }
+    expect(summary(router.matchRoutes(routes, "/reset/abc"))?.at(-1)).toMatchObject({ id: "reset-token", params: { token: "abc" } });
+    expect(summary(router.matchRoutes(routes, "/en/about"))?.at(-1)).toMatchObject({ id: "about", params: { lang: "en" } });
+    expect(summary(router.matchRoutes(routes, "/files/a/b"))?.at(-1)).toMatchObject({ id: "files", params: { "*": "a/b" } });
+    expect(summary(router.matchRoutes(routes, "/exact"))?.at(-1)?.id).toBe("catch-all");
+    expect(summary(router.matchRoutes(routes, "/reset"))?.at(-1)?.id).toBe("reset-index");
+  });
+});
+
+describe("scripts/patch-remix-router.mjs", () => {
+  const temporary: string[] = [];
+  afterEach(() => {
+    for (const dir of temporary.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function fakeRouter(version: string, source: string) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-router-"));
+    temporary.push(dir);
+    fs.mkdirSync(path.join(dir, "dist"));
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "@remix-run/router", version }));
+    fs.writeFileSync(path.join(dir, "dist", "router.cjs.js"), source);
+    return dir;
+  }
+  const run = (...args: string[]) => spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: "utf8" });
+
+  test("running it again exits 0 and leaves the patched file byte-identical", () => {
+    const before = fs.readFileSync(routerFile);
+    const result = run();
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain("already applied");
+    expect(fs.readFileSync(routerFile).equals(before)).toBe(true);
+  });
+
+  test("another router version without the patch fails with one line naming the file and the expected version", () => {
+    const dir = fakeRouter("1.24.0", "function matchRoutesImpl(routes) {\n  return null;\n}\n");
+    const result = run(dir);
+    expect(result.status).not.toBe(0);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`${path.basename(dir)}/dist/router.cjs.js`);
+    expect(lines[0]).toContain("1.24.0");
+    expect(lines[0]).toContain("1.23.3");
+    expect(fs.readFileSync(path.join(dir, "dist", "router.cjs.js"), "utf8")).not.toContain(MARKER);
+  });
+
+  test("the expected version with changed source text fails and writes nothing", () => {
+    const source = "function matchRoutesImpl(routes, locationArg, basename, allowPartial) {\n  let branches = flattenRoutes(routes);\n}\n";
+    const dir = fakeRouter("1.23.3", source);
+    const result = run(dir);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain("router.cjs.js");
+    expect(result.stderr).toContain("1.23.3");
+    expect(fs.readFileSync(path.join(dir, "dist", "router.cjs.js"), "utf8")).toBe(source);
+  });
+});
