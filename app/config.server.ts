@@ -70,6 +70,7 @@ const schema = z.object({
   SESSION_IDLE_MINUTES: minutes(15, 24 * 60),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24).default(8),
   RESET_LINK_TTL_MINUTES: minutes(30, 60),
+  RECOVERY_ANSWER_MS: z.coerce.number().int().min(0).max(2000).default(5),
   RESET_SESSION_MINUTES: minutes(10, 60),
   CODE_MAX_ATTEMPTS: count(5),
   ACCOUNT_CODE_FAILURES_PER_DAY: count(20),
@@ -141,6 +142,8 @@ export type Config = {
     codeMaxAttempts: number;
     accountCodeFailuresPerDay: number;
     resendCooldownMs: number;
+    /** REQ-02: a recovery request's answer leaves no sooner than this after its work began. */
+    answerFloorMs: number;
   };
   limits: {
     requestsPerIdentifierPerHour: number;
@@ -288,6 +291,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       codeMaxAttempts: e.CODE_MAX_ATTEMPTS,
       accountCodeFailuresPerDay: e.ACCOUNT_CODE_FAILURES_PER_DAY,
       resendCooldownMs: e.RESEND_COOLDOWN_SECONDS * 1000,
+      answerFloorMs: e.RECOVERY_ANSWER_MS,
     },
     limits: {
       requestsPerIdentifierPerHour: e.LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR,

@@ -5,7 +5,7 @@ import { createLogger, type Logger } from "~/log.server";
 import { createMetrics } from "~/metrics.server";
 import { OutboxWorker } from "~/delivery/outbox.server";
 import { bindServices, type Services } from "~/bind-services.server";
-import { createEmailSender } from "~/delivery/transports.server";
+import { createThreadedEmailSender } from "~/delivery/email-thread.server";
 import { createSmsSender } from "~/delivery/sms.server";
 import { startDevMailbox } from "~/delivery/dev-mailbox.server";
 import { createLimits } from "~/limits/limits.server";
@@ -30,7 +30,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
     devMailbox = await startDevMailbox(db, clock);
     smtpUrl = `smtp://127.0.0.1:${devMailbox.port}`;
   }
-  const email = createEmailSender({ smtpUrl, from: config.mailFrom, ignoreTLS: devMailbox !== null });
+  const email = createThreadedEmailSender({ smtpUrl, from: config.mailFrom, ignoreTLS: devMailbox !== null });
   const sms = createSmsSender(config, db, clock, logger);
 
   const worker = new OutboxWorker({
@@ -56,7 +56,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
       devMailboxPort: devMailbox?.port ?? null,
       async close() {
         await worker.stop();
-        email.close();
+        await email.close();
         await devMailbox?.close();
         await limits.close();
         // The last head this process saw, for `audit verify --since-checkpoint` (L6).

@@ -1,5 +1,6 @@
 /**
- * Compiles the HTTP edge (server.ts) and the operator CLI (app/cli/main.ts) to plain JavaScript in
+ * Compiles the HTTP edge (server.ts), the operator CLI (app/cli/main.ts) and the e-mail thread's entry
+ * (app/delivery/email-thread.worker.ts, loaded by the server next to itself) to plain JavaScript in
  * build/, so that production starts with `node build/server.js` instead of compiling TypeScript at
  * start-up with tsx. App code is bundled; packages in node_modules stay external and load as usual.
  * The Remix app itself is compiled separately by `remix build` (build/index.js), which the server
@@ -21,7 +22,7 @@ const packagesExternal = {
 
 await build({
   absWorkingDir: root,
-  entryPoints: { server: "server.ts", cli: "app/cli/main.ts" },
+  entryPoints: { server: "server.ts", cli: "app/cli/main.ts", "email-thread.worker": "app/delivery/email-thread.worker.ts" },
   outdir: "build",
   bundle: true,
   plugins: [packagesExternal],

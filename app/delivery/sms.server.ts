@@ -4,7 +4,7 @@ import type { Db } from "~/db/db.server";
 import type { Clock } from "~/clock.server";
 import type { Logger } from "~/log.server";
 import { renderSms } from "../../emails/index";
-import { createConsoleSmsSender } from "./transports.server";
+import { createConsoleSmsSender } from "./console-sms.server";
 import type { Sender } from "./outbox.server";
 
 /**

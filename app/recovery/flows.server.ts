@@ -12,6 +12,7 @@ import * as store from "~/stores/recovery-flows.store";
 import type { Flow, RecoverySession } from "~/stores/recovery-flows.store";
 import { recordEvent } from "~/audit/events.server";
 import { codeProof } from "~/proofs/code.server";
+import { evenAnswer } from "~/security/even-time.server";
 
 /**
  * Recovery flows: the server-side record behind "forgot password" and "unlock" (DESIGN.md §4).
@@ -92,6 +93,7 @@ export async function requestRecovery(
   options: { bot?: boolean } = {},
 ): Promise<RequestOutcome> {
   const { clock, config, limits, metrics } = context.services;
+  const evenOut = evenAnswer(config.recovery.answerFloorMs);
   const identifier = normaliseIdentifier(rawIdentifier);
   const key = identifierKey(context, purpose, identifier);
 
@@ -112,6 +114,7 @@ export async function requestRecovery(
     metrics.recoveryRequests.inc({ purpose, outcome: "throttled" });
     metrics.throttled.inc({ limit: refused.name });
     await recordEvent(context, { event: `${PURPOSES[purpose].event}_throttled`, outcome: "failure", details: { limit: refused.name } });
+    await evenOut();
     return { ok: false, retryAfterSeconds: refused.retryAfterSeconds };
   }
   if (refused) metrics.throttled.inc({ limit: refused.name });
@@ -171,7 +174,7 @@ export async function requestRecovery(
     });
   });
   metrics.recoveryRequests.inc({ purpose, outcome: "accepted" });
-
+  await evenOut();
   return { ok: true, cookie: recoveryCookie(context, sessionId, sessionSecret, config.recovery.linkTtlMs) };
 }
 

@@ -7,6 +7,7 @@ import { hmacHex } from "~/security/crypto.server";
 import { knownDevice } from "~/sessions/device.server";
 import { recordEvent } from "~/audit/events.server";
 import { inTransaction, type RequestContext } from "~/context.server";
+import { evenAnswer } from "~/security/even-time.server";
 
 /**
  * "Forgot your username?": the usernames go only to the registered address or verified number,
@@ -17,6 +18,7 @@ export type UsernameOutcome = { ok: true } | { ok: false; reason: "invalid" } | 
 
 export async function requestUsernames(context: RequestContext, request: Request, raw: string, options: { bot?: boolean } = {}): Promise<UsernameOutcome> {
   const { db, config, limits, metrics } = context.services;
+  const evenOut = evenAnswer(config.recovery.answerFloorMs);
   const typed = normaliseIdentifier(raw);
   const email = typed.includes("@") ? normaliseEmail(typed) : null;
   const phone = email ? null : normalisePhone(typed, config.defaultPhoneRegion);
@@ -40,6 +42,7 @@ export async function requestUsernames(context: RequestContext, request: Request
   if (refused) {
     metrics.throttled.inc({ limit: refused.name });
     await recordEvent(context, { event: "username_reminder_throttled", outcome: "failure", details: { limit: refused.name } });
+    await evenOut();
     return { ok: false, reason: "throttled", retryAfterSeconds: refused.retryAfterSeconds };
   }
   const allowed = users.length > 0 && (email ? true : await smsAllowed(context, phone!));
@@ -64,5 +67,6 @@ export async function requestUsernames(context: RequestContext, request: Request
       details: { via: email ? "email" : "phone", accounts: users.length, sent: allowed },
     });
   });
+  await evenOut();
   return { ok: true };
 }

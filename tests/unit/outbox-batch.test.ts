@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { migrate, openDatabase, type Connection, type Db } from "~/db/db.server";
 import { createLogger } from "~/log.server";
 import { OutboxWorker, enqueue, type OutboxRow, type Sender } from "~/delivery/outbox.server";
-import { createEmailSender } from "~/delivery/transports.server";
+import { createEmailSender } from "~/delivery/email-transport.server";
 import { messages, renderEmail } from "../../emails/index";
 import { codeIn, linkIn, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 

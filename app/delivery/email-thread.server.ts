@@ -1,0 +1,84 @@
+import { Worker } from "node:worker_threads";
+import type { EmailTransportOptions } from "./email-transport.server";
+import type { ThreadReply, ThreadRequest } from "./email-thread.worker";
+import type { Sender } from "./outbox.server";
+
+/**
+ * The e-mail sender the portal runs: rendering and SMTP happen in a worker thread, so under a
+ * request storm the e-mails still leave on the other core instead of waiting for turns of a
+ * saturated event loop. The outbox rows stay on this thread's connection: the worker claims and
+ * settles them here, the thread only renders and sends (docs/decisions/0014).
+ *
+ * A thread that dies (a crash, an out-of-memory) fails the messages it held, so the outbox
+ * retries them with backoff as for any failed send, and the next message starts a new thread.
+ */
+export function createThreadedEmailSender(options: EmailTransportOptions): { send: Sender; close: () => Promise<void> } {
+  let thread: Worker | undefined;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+
+  const failAll = (reason: string) => {
+    for (const { reject } of pending.values()) reject(new Error(reason));
+    pending.clear();
+  };
+
+  const start = (): Worker => {
+    const worker = spawn(options);
+    worker.on("message", (reply: ThreadReply) => {
+      const waiting = pending.get(reply.id);
+      if (!waiting) return;
+      pending.delete(reply.id);
+      if (pending.size === 0) worker.unref();
+      if (reply.error === undefined) waiting.resolve();
+      else waiting.reject(new Error(reply.error));
+    });
+    worker.on("error", (err) => {
+      if (thread === worker) thread = undefined;
+      failAll(`e-mail thread failed: ${err.message}`);
+    });
+    worker.on("exit", () => {
+      if (thread === worker) thread = undefined;
+      failAll("e-mail thread stopped");
+    });
+    // An idle thread must not keep a finished process (a test, a script) alive; a busy one must.
+    worker.unref();
+    return worker;
+  };
+
+  return {
+    send(row, payload) {
+      thread ??= start();
+      const id = nextId++;
+      const request: ThreadRequest = { type: "send", id, job: { recipient: row.recipient, template: row.template, message_id: row.message_id }, payload };
+      const sent = new Promise<void>((resolve, reject) => pending.set(id, { resolve, reject }));
+      thread.ref();
+      thread.postMessage(request);
+      return sent;
+    },
+    /** Call after the outbox worker stopped (no message in flight): closes the pool and ends the thread. */
+    async close() {
+      const worker = thread;
+      thread = undefined;
+      if (!worker) return;
+      const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+      worker.postMessage({ type: "close" } satisfies ThreadRequest);
+      const timer = setTimeout(() => void worker.terminate(), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * From source (tsx, tests) this module is a .ts file next to the worker's .ts entry, which the
+ * thread loads through tsx's API (a thread does not inherit the loader); in the compiled server it
+ * is bundled into build/server.js and the entry is build/email-thread.worker.js, plain JavaScript
+ * (scripts/build-server.mjs builds both).
+ */
+function spawn(options: EmailTransportOptions): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./email-thread.worker.js", import.meta.url), { workerData: options });
+  const entry = new URL("./email-thread.worker.ts", import.meta.url).href;
+  // Resolved from the working folder (the project's, for npm scripts and tests).
+  const boot = `import("tsx/esm/api").then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true, workerData: options });
+}
