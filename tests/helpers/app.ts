@@ -73,12 +73,21 @@ export function runCli(args: string[], env: Record<string, string>, stdin?: stri
   return runNode(["app/cli/main.ts", ...args], env, stdin);
 }
 
+/** The Node flags `npm start` gives build/server.js (package.json: `… && node <flags> build/server.js`). */
+export function startFlags(): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start ?? "";
+  const m = /(?:^|&& )node((?: --?[\w-]+(?:=\S+)?)*) build\/server\.js$/.exec(start);
+  if (!m) throw new Error(`package.json's start script does not end with "node [flags] build/server.js": ${start}`);
+  return m[1]!.trim().split(/ +/).filter(Boolean);
+}
+
 /** /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (M8); every test portal has this one. */
 export const TEST_METRICS_TOKEN = "test-metrics-token-0123456789abcdef0123456789abcdef";
 
 /**
  * `compiled` runs build/server.js (what `npm start` runs; build it first with `npm run build`)
- * instead of the sources through tsx: the bench measures start-up and memory as deployed.
+ * instead of the sources through tsx: the bench measures start-up and memory as deployed. The
+ * Node flags come from package.json's `start` script, so the two cannot drift apart.
  */
 export async function startApp(options: { env?: Record<string, string>; smtpUrl?: string; compiled?: boolean } = {}): Promise<TestApp> {
   const dir = tempDir();
@@ -103,7 +112,7 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
     ...options.env,
   };
   const log = fs.openSync(logPath, "a");
-  const child: ChildProcess = spawn(process.execPath, options.compiled ? ["build/server.js"] : ["--import", "tsx", "server.ts"], {
+  const child: ChildProcess = spawn(process.execPath, options.compiled ? [...startFlags(), "build/server.js"] : ["--import", "tsx", "server.ts"], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", log, "pipe"],
