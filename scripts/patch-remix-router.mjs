@@ -7,24 +7,33 @@
  * by the routes array. It edits only dist/router.cjs.js, the CommonJS file the server loads through
  * @remix-run/server-runtime; the browser bundle uses dist/router.js, which is left alone. The
  * router's own in-place route patching (patchRoutesImpl, lazy route discovery) clears the cache.
+ * A second patch memoizes compilePath (a route pattern's RegExp and parameter list), a pure
+ * function that matchPath called for every branch on every match; the memo holds at most
+ * COMPILED_PATHS_CAP patterns.
  *
- * Runs from `postinstall`; idempotent (a marker comment says the patch is in). If the router is
- * another version and the patch is not in, it exits non-zero so that an upgrade cannot lose it.
+ * Runs from `postinstall`; idempotent (a marker comment per patch says it is in; a file with only
+ * the first patch gets the second). If the router is another version and a patch is not in, it
+ * exits non-zero so that an upgrade cannot lose it.
  *
  * Usage: node scripts/patch-remix-router.mjs [router package folder]
  * (by default the @remix-run/router that @remix-run/server-runtime resolves)
+ * Importing it (tests do) runs nothing; it exports PATCHES.
  */
 import console from "node:console";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 
 const EXPECTED_VERSION = "1.23.3";
 const MARKER = "recovery-portal patch: route branches cached per routes array";
+const MEMO_MARKER = "recovery-portal patch: compiled route patterns memoized";
+/** How many distinct pattern paths the compilePath memo holds (each with up to 4 flag combinations). */
+export const COMPILED_PATHS_CAP = 1000;
 
 /** Each edit: the exact pristine text, found exactly once, and what replaces it. */
-const EDITS = [
+const BRANCH_CACHE_EDITS = [
   {
     what: "the cache, declared before matchRoutesImpl",
     find: "function matchRoutesImpl(routes, locationArg, basename, allowPartial) {\n",
@@ -57,6 +66,46 @@ const EDITS = [
   },
 ];
 
+const COMPILE_PATH_MEMO_EDITS = [
+  {
+    what: "the memo in front of compilePath",
+    find: "function compilePath(path, caseSensitive, end) {\n  if (caseSensitive === void 0) {\n",
+    replace:
+      `// ${MEMO_MARKER} (scripts/patch-remix-router.mjs).\n` +
+      "// compilePath's result depends only on its three arguments (path, caseSensitive, end). Its one\n" +
+      "// caller, matchPath, passes a route PATTERN (matchRouteBranch: the route table's relativePath;\n" +
+      "// the exported matchPath: the caller's pattern), never a request path, and only reads the result:\n" +
+      "// the RegExp has no g or y flag (so no lastIndex state) and the params list is frozen. Patterns\n" +
+      `// are bounded by the route tables, but matchPath is public, so the memo keeps at most ${COMPILED_PATHS_CAP}\n` +
+      "// paths, dropping the oldest. A path ending in `*` without `/` now warns once per memo entry.\n" +
+      "const compiledPathsMemo = new Map();\n" +
+      "function compilePath(path, caseSensitive, end) {\n" +
+      "  if (typeof path !== \"string\") return compilePathUncached(path, caseSensitive, end);\n" +
+      "  let slot = (caseSensitive ? 2 : 0) + (end === void 0 || end ? 1 : 0);\n" +
+      "  let compiled = compiledPathsMemo.get(path);\n" +
+      "  if (compiled === undefined) {\n" +
+      `    if (compiledPathsMemo.size >= ${COMPILED_PATHS_CAP}) compiledPathsMemo.delete(compiledPathsMemo.keys().next().value);\n` +
+      "    compiled = [undefined, undefined, undefined, undefined];\n" +
+      "    compiledPathsMemo.set(path, compiled);\n" +
+      "  }\n" +
+      "  let result = compiled[slot];\n" +
+      "  if (result === undefined) {\n" +
+      "    let [matcher, params] = compilePathUncached(path, caseSensitive, end);\n" +
+      "    result = Object.freeze([matcher, Object.freeze(params.map((param) => Object.freeze(param)))]);\n" +
+      "    compiled[slot] = result;\n" +
+      "  }\n" +
+      "  return result;\n" +
+      "}\n" +
+      "function compilePathUncached(path, caseSensitive, end) {\n  if (caseSensitive === void 0) {\n",
+  },
+];
+
+/** Each patch is applied unless its marker is already in the file. */
+export const PATCHES = [
+  { marker: MARKER, what: "route-matching cache", edits: BRANCH_CACHE_EDITS },
+  { marker: MEMO_MARKER, what: "compilePath memo", edits: COMPILE_PATH_MEMO_EDITS },
+];
+
 function fail(message) {
   console.error(`patch-remix-router: ${message}`);
   process.exit(1);
@@ -69,28 +118,35 @@ function routerPackageDir() {
   return path.dirname(createRequire(serverRuntime).resolve("@remix-run/router/package.json"));
 }
 
-const dir = routerPackageDir();
-const file = path.join(dir, "dist", "router.cjs.js");
-const shown = path.relative(process.cwd(), file) || file;
-const version = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
-const source = fs.readFileSync(file, "utf8");
+function main() {
+  const dir = routerPackageDir();
+  const file = path.join(dir, "dist", "router.cjs.js");
+  const shown = path.relative(process.cwd(), file) || file;
+  const version = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
+  const source = fs.readFileSync(file, "utf8");
 
-if (source.includes(MARKER)) {
-  console.log(`patch-remix-router: already applied to ${shown}`);
-  process.exit(0);
+  const pending = PATCHES.filter((patch) => !source.includes(patch.marker));
+  if (pending.length === 0) {
+    console.log(`patch-remix-router: already applied to ${shown}`);
+    return;
+  }
+
+  const missing = pending.map((patch) => patch.what).join(" and ");
+  const unexpected = `${shown} is @remix-run/router ${version} without the ${missing} patch, which expects @remix-run/router ${EXPECTED_VERSION}; port scripts/patch-remix-router.mjs (docs/decisions/0013) or remove it`;
+  if (version !== EXPECTED_VERSION) fail(unexpected);
+
+  // every edit is checked before anything is written
+  let patched = source;
+  for (const edit of pending.flatMap((patch) => patch.edits)) {
+    const at = patched.indexOf(edit.find);
+    if (at < 0 || patched.indexOf(edit.find, at + 1) >= 0) fail(`${unexpected} (source text not found: ${edit.what})`);
+    patched = patched.slice(0, at) + edit.replace + patched.slice(at + edit.find.length);
+  }
+
+  const temporary = `${file}.patching-${process.pid}`;
+  fs.writeFileSync(temporary, patched);
+  fs.renameSync(temporary, file);
+  console.log(`patch-remix-router: patched ${shown} (@remix-run/router ${version}: ${missing})`);
 }
 
-const unexpected = `${shown} is @remix-run/router ${version} without the route-matching cache patch, which expects @remix-run/router ${EXPECTED_VERSION}; port scripts/patch-remix-router.mjs (docs/decisions/0013) or remove it`;
-if (version !== EXPECTED_VERSION) fail(unexpected);
-
-let patched = source;
-for (const edit of EDITS) {
-  const at = patched.indexOf(edit.find);
-  if (at < 0 || patched.indexOf(edit.find, at + 1) >= 0) fail(`${unexpected} (source text not found: ${edit.what})`);
-  patched = patched.slice(0, at) + edit.replace + patched.slice(at + edit.find.length);
-}
-
-const temporary = `${file}.patching-${process.pid}`;
-fs.writeFileSync(temporary, patched);
-fs.renameSync(temporary, file);
-console.log(`patch-remix-router: patched ${shown} (@remix-run/router ${version})`);
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -3,10 +3,11 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { COMPILED_PATHS_CAP, PATCHES } from "../../scripts/patch-remix-router.mjs";
 
-// The route-matching cache patched into @remix-run/router's CommonJS build by
-// scripts/patch-remix-router.mjs (postinstall; docs/decisions/0013).
+// The route-matching cache and the compilePath memo patched into @remix-run/router's CommonJS build
+// by scripts/patch-remix-router.mjs (postinstall; docs/decisions/0013).
 
 interface RouteObject {
   id?: string;
@@ -34,8 +35,14 @@ interface Router {
   patchRoutes(routeId: string | null, children: RouteObject[]): void;
   dispose(): void;
 }
+interface PathPattern {
+  path: string;
+  caseSensitive?: boolean;
+  end?: boolean;
+}
 interface RouterModule {
   matchRoutes(routes: RouteObject[], location: string, basename?: string): RouteMatch[] | null;
+  matchPath(pattern: PathPattern | string, pathname: string): { params: Record<string, string | undefined>; pathname: string; pathnameBase: string } | null;
   createRouter(init: { routes: RouteObject[]; history: unknown }): Router;
   createMemoryHistory(): unknown;
 }
@@ -46,15 +53,40 @@ const requireCjs = createRequire(import.meta.url);
 const routerFile = requireCjs.resolve("@remix-run/router");
 const router = requireCjs("@remix-run/router") as RouterModule;
 const MARKER = "recovery-portal patch: route branches cached per routes array";
+const MEMO_MARKER = "recovery-portal patch: compiled route patterns memoized";
 
 /** What the server compares: which routes matched, with which pathnames and params. */
 function summary(matches: RouteMatch[] | null) {
   return matches?.map((m) => ({ id: m.route.id, pathname: m.pathname, pathnameBase: m.pathnameBase, params: m.params })) ?? null;
 }
 
-/** The same call on a fresh copy of the array always misses the cache: the unpatched algorithm. */
+/** The installed file with the script's edits undone (each replacement found exactly once): the file as published. */
+function unpatchedSource(patches = PATCHES): string {
+  let source = fs.readFileSync(routerFile, "utf8");
+  for (const edit of patches.flatMap((patch) => patch.edits).reverse()) {
+    const at = source.indexOf(edit.replace);
+    if (at < 0 || source.indexOf(edit.replace, at + 1) >= 0) throw new Error(`patched text not found once: ${edit.what}`);
+    source = source.slice(0, at) + edit.find + source.slice(at + edit.replace.length);
+  }
+  return source;
+}
+let pristineModule: RouterModule | undefined;
+/** The unpatched router, loaded from a temporary copy (no cache, no memo). */
+function pristine(): RouterModule {
+  if (!pristineModule) {
+    const source = unpatchedSource();
+    expect(source).not.toContain("recovery-portal patch");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pristine-router-"));
+    fs.writeFileSync(path.join(dir, "router.cjs.js"), source);
+    pristineModule = requireCjs(path.join(dir, "router.cjs.js")) as RouterModule;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return pristineModule;
+}
+
+/** The same call on a fresh copy of the array, through the unpatched file: the unpatched algorithm. */
 function reference(routes: RouteObject[], pathname: string) {
-  return summary(router.matchRoutes([...routes], pathname));
+  return summary(pristine().matchRoutes([...routes], pathname));
 }
 
 /** The route manifest `remix build` makes from app/routes (same conventions and ignore list). */
@@ -116,6 +148,10 @@ const handMade: RouteObject[] = [
     ],
   },
 ];
+const createRoutesModule = requireCjs("@remix-run/server-runtime/dist/routes.js") as {
+  createRoutes(manifest: Record<string, ManifestRoute>): RouteObject[];
+  createStaticHandlerDataRoutes(manifest: Record<string, ManifestRoute>, future: Record<string, boolean>): RouteObject[];
+};
 const handMadePaths = ["/", "/reset", "/reset/", "/reset/abc", "/reset/done", "/reset/abc/def", "/help", "/help/x", "/about", "/en/about",
   "/files", "/files/a/b", "/Exact", "/exact", "/support/tickets/7", "/whatever/deep", "/reset/a%2Fb"];
 
@@ -126,6 +162,10 @@ describe("route-matching cache in @remix-run/router (CommonJS)", () => {
     // @remix-run/server-runtime (what the server calls) resolves the same file
     const fromServerRuntime = createRequire(requireCjs.resolve("@remix-run/server-runtime")).resolve("@remix-run/router");
     expect(fromServerRuntime).toBe(routerFile);
+  });
+
+  test("the server's router file also has the compilePath memo", () => {
+    expect(fs.readFileSync(routerFile, "utf8")).toContain(MEMO_MARKER);
   });
 
   test("a routes array is flattened once: changing it after its first match does not change matching", () => {
@@ -150,10 +190,6 @@ describe("route-matching cache in @remix-run/router (CommonJS)", () => {
   });
 
   test("this app's routes match as the unpatched algorithm does, on first and cached calls", () => {
-    const createRoutesModule = requireCjs("@remix-run/server-runtime/dist/routes.js") as {
-      createRoutes(manifest: Record<string, ManifestRoute>): RouteObject[];
-      createStaticHandlerDataRoutes(manifest: Record<string, ManifestRoute>, future: Record<string, boolean>): RouteObject[];
-    };
     const manifest = appManifest();
     expect(Object.keys(manifest).length).toBeGreaterThan(20);
     expect(Object.values(manifest).some((r) => r.path?.includes(":token"))).toBe(true);
@@ -184,6 +220,94 @@ describe("route-matching cache in @remix-run/router (CommonJS)", () => {
     expect(summary(router.matchRoutes(routes, "/files/a/b"))?.at(-1)).toMatchObject({ id: "files", params: { "*": "a/b" } });
     expect(summary(router.matchRoutes(routes, "/exact"))?.at(-1)?.id).toBe("catch-all");
     expect(summary(router.matchRoutes(routes, "/reset"))?.at(-1)?.id).toBe("reset-index");
+  });
+});
+
+describe("compilePath memo in @remix-run/router (CommonJS)", () => {
+  test("repeated matching with memoized patterns gives the unpatched results: app routes, hand-made table, case-only differences", () => {
+    const manifest = appManifest();
+    const appPaths = pathsOf(manifest);
+    // two tables whose patterns differ only in caseSensitive share the memo's path entry
+    const caseSensitive: RouteObject[] = [{ id: "cs", path: "/Case/:id", caseSensitive: true }];
+    const caseInsensitive: RouteObject[] = [{ id: "ci", path: "/Case/:id" }];
+    const casePaths = ["/Case/1", "/case/1", "/CASE/1", "/Case/", "/Case/1/2"];
+    const tables: [RouteObject[], string[]][] = [
+      [createRoutesModule.createRoutes(manifest), appPaths],
+      [createRoutesModule.createStaticHandlerDataRoutes(manifest, { v3_singleFetch: true }), appPaths],
+      [handMade, handMadePaths],
+      [caseSensitive, casePaths],
+      [caseInsensitive, casePaths],
+    ];
+    for (const round of [1, 2, 3]) {
+      for (const [routes, paths] of round === 2 ? [...tables].reverse() : tables) {
+        for (const p of paths) {
+          const expected = reference(routes, p);
+          expect(summary(router.matchRoutes(routes, p)), `${p} (round ${round})`).toEqual(expected);
+          expect(summary(router.matchRoutes([...routes], p)), `${p} (fresh array, round ${round})`).toEqual(expected);
+        }
+      }
+    }
+    expect(summary(router.matchRoutes(caseSensitive, "/case/1"))).toBeNull();
+    expect(summary(router.matchRoutes(caseInsensitive, "/case/1"))?.[0]).toMatchObject({ id: "ci", params: { id: "1" } });
+    expect(summary(router.matchRoutes(caseSensitive, "/Case/1"))?.[0]).toMatchObject({ id: "cs", params: { id: "1" } });
+  });
+
+  test("matchPath keys the memo on path, caseSensitive and end", () => {
+    const patterns = ["/Exact", "/reset/:token", "/help/:topic?", "/files/*", "*", "/", "", "/a/b/", "/:lang?/about"];
+    const pathnames = ["/exact", "/Exact", "/Exact/more", "/reset/abc", "/RESET/abc", "/reset/abc/def", "/help", "/help/x", "/files", "/files/a/b", "/", "/a/b", "/A/B/c", "/en/about", "/about"];
+    const flags = [undefined, true, false];
+    for (const round of [1, 2]) {
+      for (const end of round === 1 ? flags : [...flags].reverse()) {
+        for (const caseSensitive of round === 1 ? flags : [...flags].reverse()) {
+          for (const p of patterns) {
+            for (const pathname of pathnames) {
+              const pattern = { path: p, caseSensitive, end };
+              expect(router.matchPath(pattern, pathname), `${JSON.stringify(pattern)} ${pathname} (round ${round})`).toEqual(pristine().matchPath(pattern, pathname));
+            }
+          }
+        }
+      }
+      for (const p of patterns) for (const pathname of pathnames) expect(router.matchPath(p, pathname)).toEqual(pristine().matchPath(p, pathname));
+    }
+    expect(router.matchPath({ path: "/Exact", caseSensitive: true }, "/exact")).toBeNull();
+    expect(router.matchPath({ path: "/Exact", caseSensitive: false }, "/exact")?.pathname).toBe("/exact");
+    expect(router.matchPath({ path: "/a", end: true }, "/a/b")).toBeNull();
+    expect(router.matchPath({ path: "/a", end: false }, "/a/b")?.pathname).toBe("/a");
+  });
+
+  test(`the memo holds at most ${COMPILED_PATHS_CAP} paths, drops the oldest first, and matching stays correct past the cap`, () => {
+    // compilePath warns when a path ends in "*" without "/"; with the memo it warns only when it compiles,
+    // so the warnings show when the memo holds a pattern and when it has dropped it.
+    const watched = "/watched*";
+    let batch = 0;
+    const distinctPatterns = (count: number) => {
+      batch++;
+      for (let i = 0; i < count; i++) {
+        const pattern = `/cap-${batch}-${i}/:id`;
+        const result = router.matchPath(pattern, `/cap-${batch}-${i}/x${i}`);
+        expect(result?.params).toEqual({ id: `x${i}` });
+        expect(router.matchPath(pattern, `/cap-${batch}-${i + 1}/x`)).toBeNull();
+      }
+    };
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const expected = pristine().matchPath(watched, "/watched/deep");
+      warn.mockClear(); // (the unpatched file warns too)
+      const warnings = () => warn.mock.calls.filter(([message]) => String(message).includes(`"${watched}"`)).length;
+      distinctPatterns(COMPILED_PATHS_CAP); // the memo now holds only these
+      expect(router.matchPath(watched, "/watched/deep")).toEqual(expected);
+      expect(warnings()).toBe(1); // compiled
+      expect(router.matchPath(watched, "/watched/deep")).toEqual(expected);
+      expect(warnings()).toBe(1); // memoized
+      distinctPatterns(COMPILED_PATHS_CAP - 1); // drops the older batch, keeps the watched pattern
+      expect(router.matchPath(watched, "/watched/deep")).toEqual(expected);
+      expect(warnings()).toBe(1);
+      distinctPatterns(1); // one more than the cap since the watched pattern went in: it is the oldest
+      expect(router.matchPath(watched, "/watched/deep")).toEqual(expected);
+      expect(warnings()).toBe(2); // compiled again
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 
@@ -221,6 +345,33 @@ describe("scripts/patch-remix-router.mjs", () => {
     expect(lines[0]).toContain("1.24.0");
     expect(lines[0]).toContain("1.23.3");
     expect(fs.readFileSync(path.join(dir, "dist", "router.cjs.js"), "utf8")).not.toContain(MARKER);
+  });
+
+  test("a file with only the route-matching cache gets the compilePath memo; the unpatched file gets both; the results are the installed file", () => {
+    const installed = fs.readFileSync(routerFile, "utf8");
+    const withoutMemo = unpatchedSource(PATCHES.filter((patch) => patch.marker === MEMO_MARKER));
+    expect(withoutMemo).toContain(MARKER);
+    expect(withoutMemo).not.toContain(MEMO_MARKER);
+    for (const source of [withoutMemo, unpatchedSource()]) {
+      const dir = fakeRouter("1.23.3", source);
+      const result = run(dir);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toContain("compilePath memo");
+      expect(fs.readFileSync(path.join(dir, "dist", "router.cjs.js"), "utf8")).toBe(installed);
+    }
+  });
+
+  test("another router version with only the route-matching cache fails with one line and writes nothing", () => {
+    const source = `// ${MARKER}\nfunction compilePath(path, caseSensitive, end) {\n  if (caseSensitive === void 0) {\n  }\n}\n`;
+    const dir = fakeRouter("1.24.0", source);
+    const result = run(dir);
+    expect(result.status).not.toBe(0);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("compilePath memo");
+    expect(lines[0]).toContain("1.24.0");
+    expect(lines[0]).toContain("1.23.3");
+    expect(fs.readFileSync(path.join(dir, "dist", "router.cjs.js"), "utf8")).toBe(source);
   });
 
   test("the expected version with changed source text fails and writes nothing", () => {
