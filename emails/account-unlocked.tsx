@@ -1,4 +1,4 @@
-import { Text } from "@react-email/components";
+import { Text } from "@react-email/text";
 import { EmailLayout, ReportBlock, paragraph } from "./layout";
 import type { ChangedProps } from "./password-changed";
 

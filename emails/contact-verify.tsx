@@ -1,4 +1,4 @@
-import { Text } from "@react-email/components";
+import { Text } from "@react-email/text";
 import { EmailLayout, codeStyle, paragraph } from "./layout";
 
 export type ContactVerifyProps = { appName: string; username: string; code: string; kind: "email" | "phone"; minutes: number };

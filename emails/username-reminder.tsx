@@ -1,4 +1,5 @@
-import { Button, Text } from "@react-email/components";
+import { Button } from "@react-email/button";
+import { Text } from "@react-email/text";
 import { EmailLayout, buttonStyle, paragraph } from "./layout";
 
 export type UsernameReminderProps = { appName: string; usernames: string[]; loginUrl: string; resetUrl: string };
