@@ -25,6 +25,8 @@ if (process.env.SMTP_SINK_CHILD) {
   };
   setInterval(forward, 5);
   process.send!({ port: sink.port } satisfies FromChild);
+  // A bench that dies without closing the sink must not leave it running.
+  process.on("disconnect", () => process.exit(0));
   process.on("message", async () => {
     forward();
     await sink.close();
