@@ -35,6 +35,7 @@ if (process.env.OUTBOX_SINK_CHILD) {
   const sink = await startSmtpSink();
   process.send!({ port: sink.port });
   process.on("message", () => process.send!({ received: sink.messages.length }));
+  process.on("disconnect", () => process.exit(0));
 } else {
   const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, OUTBOX_SINK_CHILD: "1" }, execArgv: ["--import", "tsx"] });
   const port = await new Promise<number>((resolve) => child.once("message", (m: { port: number }) => resolve(m.port)));
