@@ -9,12 +9,14 @@ import { hash, verify } from "@node-rs/argon2";
 const OPTIONS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 /**
- * At most one Argon2id per core at a time. libuv's pool has 4 threads; on a 2-core machine the
- * other two only share the same cores (no more completions per second) while each holds its own
- * 19 MiB block: the bench's password phase raised the peak RSS by about 75 MiB. Waiting callers
- * queue in order; the event loop is never blocked.
+ * Argon2id runs on one core fewer than the machine has (at least one), so the event loop always
+ * has a core. libuv's pool has 4 threads: on a 2-core machine, two or more hashes at once only
+ * fought the request thread and each other for the cores and the memory bus, and each held its
+ * own 19 MiB block. Measured with `npm run bench` on 2 cores, one at a time against two: 150–161
+ * sign-ins/s against 131–133, 9–10 ms of CPU per completion against 12.5, event-loop p99 15–16 ms
+ * against 21–22. Waiting callers queue in order; the event loop is never blocked.
  */
-const HASH_SLOTS = Math.max(1, os.availableParallelism());
+export const HASH_SLOTS = Math.max(1, os.availableParallelism() - 1);
 let busy = 0;
 const waiting: (() => void)[] = [];
 
