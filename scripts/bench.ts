@@ -406,11 +406,19 @@ async function resetLoads(kind: "known" | "unknown"): Promise<Row[]> {
 }
 // Memory after each phase of portal A: where the peak comes from.
 const memoryByPhase: Row[] = [];
-const memoryAfter = (phase: string) =>
-  memoryByPhase.push({ phase, "RSS now MiB": Math.round(statusField(a.pid, "VmRSS") / 1024), "peak so far MiB": Math.round(statusField(a.pid, "VmHWM") / 1024) });
-memoryAfter("started, accounts imported");
+const memoryAfter = async (phase: string) => {
+  const mib = (bytes: number) => Math.round(bytes / 1048576);
+  memoryByPhase.push({
+    phase,
+    "RSS now MiB": Math.round(statusField(a.pid, "VmRSS") / 1024),
+    "peak so far MiB": Math.round(statusField(a.pid, "VmHWM") / 1024),
+    // The request thread's V8 heap (prom-client); the rest of RSS is code, threads and native memory.
+    "main heap used / total MiB": `${mib(await a.gauge("nodejs_heap_size_used_bytes"))} / ${mib(await a.gauge("nodejs_heap_size_total_bytes"))}`,
+  });
+};
+await memoryAfter("started, accounts imported");
 const unknownRows = await resetLoads("unknown");
-memoryAfter("reset-type loads, unknown identifiers");
+await memoryAfter("reset-type loads, unknown identifiers");
 
 // Password completion: the right password, so every request runs the Argon2id verify.
 const loginLoad = await load(a, {
@@ -419,7 +427,7 @@ const loginLoad = await load(a, {
   body: () => new URLSearchParams({ identifier: "benchpw", password: PASSWORD }).toString(),
 });
 const loginRow = loadRow("POST /login right password, 8 conn", loginLoad);
-memoryAfter("password completion (Argon2id)");
+await memoryAfter("password completion (Argon2id)");
 
 // Timing oracle: known and unknown interleaved (random order within each pair) on ONE keep-alive
 // connection, the outbox rendering and sending the known ones' e-mails meanwhile.
@@ -447,10 +455,10 @@ const oracleCpu = a.cpu().total - oracleCpu0.total;
 oracleAgent.destroy();
 const mw = mannWhitney(known, unknown);
 const oracleSent = mail.messages.length - oracleMail0;
-memoryAfter("timing oracle");
+await memoryAfter("timing oracle");
 
 const knownRows = await resetLoads("known");
-memoryAfter("reset-type loads, known identifiers (e-mails rendered meanwhile)");
+await memoryAfter("reset-type loads, known identifiers (e-mails rendered meanwhile)");
 const aProbe = probes(() => a.app);
 const aQueued = aProbe.outboxUndelivered();
 rss.push(rssRow(a));
