@@ -3,7 +3,7 @@ import type { OutboxRow } from "~/stores/outbox.store";
 import { renderEmail } from "../../emails/index";
 
 /** SMTP connections the pool keeps open; the worker keeps a few messages in flight per connection. */
-export const EMAIL_POOL_CONNECTIONS = 8;
+const EMAIL_POOL_CONNECTIONS = 8;
 
 export type EmailTransportOptions = { smtpUrl: string; from: string; ignoreTLS?: boolean; maxConnections?: number; maxMessages?: number };
 

@@ -150,9 +150,9 @@ export class OutboxWorker {
   private async deliver(row: OutboxRow): Promise<void> {
     const { db, clock, logger } = this.o;
     const attempts = row.attempts + 1;
-    // Fair share on the request thread: each message starts (and renders) in its own turn of the
-    // event loop, after the I/O already waiting, so a batch never holds requests up for its whole
-    // rendering, and requests never hold the worker up for longer than one turn (docs/decisions/0012).
+    // Fair share on the request thread: each message starts in its own turn of the event loop,
+    // after the I/O already waiting, so a batch never holds requests up for long (0012). E-mails
+    // are rendered and sent in their own thread (0014); SMS are rendered here.
     await nextTurn();
     try {
       const payload = row.payload ? (JSON.parse(row.payload) as Record<string, unknown>) : {};
