@@ -37,6 +37,12 @@ const smtpUrl = z.string().refine((v) => {
 }, "must look like smtp://user:pass@host:port or smtps://…");
 
 const emailish = z.string().min(3).max(320);
+const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\/./.test(v), "must be a postgres:// URL");
+const onOff = (def: boolean) =>
+  z
+    .enum(["0", "1", "true", "false"])
+    .default(def ? "1" : "0")
+    .transform((v) => v === "1" || v === "true");
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -45,6 +51,8 @@ const schema = z.object({
   APP_ORIGIN: origin.optional(),
   APP_NAME: z.string().min(1).max(60).default("Account Recovery"),
   DATABASE_PATH: z.string().min(1).default("./data/portal.sqlite"),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   SECRET_KEY: z.string().min(32, "must be at least 32 characters (use `openssl rand -hex 32`)").optional(),
   SMTP_URL: smtpUrl.optional(),
   MAIL_FROM: emailish.default("Account Recovery <no-reply@localhost>"),
@@ -99,6 +107,7 @@ const schema = z.object({
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   OUTBOX_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(500),
   OUTBOX_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
+  OUTBOX_WORKER: onOff(true),
   TEST_HOOKS: z.enum(["0", "1"]).default("0"),
   ALLOW_INSECURE_ORIGIN: z.enum(["0", "1"]).default("0"),
   METRICS_TOKEN: z
@@ -117,6 +126,9 @@ export type Config = {
   appName: string;
   secureCookies: boolean;
   databasePath: string;
+  /** postgres://…: PostgreSQL instead of the SQLite file at databasePath (several app nodes). */
+  databaseUrl: string | null;
+  databasePoolSize: number;
   secretKey: Buffer;
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -163,7 +175,8 @@ export type Config = {
   };
   tickets: { slaHighMs: number; slaNormalMs: number; perIpPerHour: number; perContactPerDay: number };
   password: { minLength: number; minLengthWithMfa: number; maxLength: number; minScore: number; history: number };
-  outbox: { maxAttempts: number; pollMs: number; backoffBaseMs: number };
+  /** `worker`: this process sends queued messages (OUTBOX_WORKER=0 makes a web-only node). */
+  outbox: { maxAttempts: number; pollMs: number; backoffBaseMs: number; worker: boolean };
   testHooks: boolean;
   /** Bearer token for /metrics; without it /metrics is not served (M8). */
   metricsToken: string | undefined;
@@ -261,6 +274,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     appName: e.APP_NAME,
     secureCookies: appOrigin.startsWith("https:"),
     databasePath,
+    databaseUrl: e.DATABASE_URL ?? null,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     secretKey,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
@@ -322,7 +337,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minScore: e.PASSWORD_MIN_SCORE,
       history: e.PASSWORD_HISTORY,
     },
-    outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS, pollMs: e.OUTBOX_POLL_MS, backoffBaseMs: e.OUTBOX_BACKOFF_BASE_MS },
+    outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS, pollMs: e.OUTBOX_POLL_MS, backoffBaseMs: e.OUTBOX_BACKOFF_BASE_MS, worker: e.OUTBOX_WORKER },
     testHooks: e.TEST_HOOKS === "1",
     metricsToken: e.METRICS_TOKEN,
   };

@@ -1,6 +1,6 @@
 import type { Config } from "~/config.server";
 import { SystemClock } from "~/clock.server";
-import { migrate, openDatabase } from "~/db/db.server";
+import { connect, migrate } from "~/db/db.server";
 import { createLogger, type Logger } from "~/log.server";
 import { createMetrics } from "~/metrics.server";
 import { OutboxWorker } from "~/delivery/outbox.server";
@@ -16,7 +16,7 @@ export type { Services } from "~/bind-services.server";
 export async function createServices(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Services> {
   // Production trades the instant "root handle inside a transaction" error for speed; tests and
   // development keep it, and a wait past 10 s still fails loudly (docs/decisions/0010).
-  const connection = openDatabase(config.databasePath, { lock: { trackHolder: !config.isProduction, waitLimitMs: 10_000 } });
+  const connection = connect(config, { lock: { trackHolder: !config.isProduction, waitLimitMs: 10_000 }, poolSize: config.databasePoolSize });
   const db = connection.db;
   const migrated = await migrate(connection);
   await attachAudit(db, { secretKey: config.secretKey, logger, migrated });

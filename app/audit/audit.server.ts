@@ -125,6 +125,7 @@ export async function attachAudit(
 }
 
 async function append(db: Db, s: Attached, now: number, input: AuditInput): Promise<number> {
+  await store.lockAuditChain(db);
   const prev = (await store.auditHead(db))?.hash ?? GENESIS;
   const row: Hashed = {
     at: now,

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import { ConfigError, loadConfig, type Config } from "~/config.server";
-import { migrate, openDatabase, type Connection } from "~/db/db.server";
+import { connect, migrate, type Connection } from "~/db/db.server";
 import { inTransaction, type RequestContext } from "~/context.server";
 import { createOperatorServices } from "./services";
 import { createLogger } from "~/log.server";
@@ -92,7 +92,7 @@ function operatorContext(config: Config, connection: Connection): RequestContext
 
 async function run(argv: string[], config: Config): Promise<void> {
   const [group, sub, ...rest] = argv;
-  const connection = openDatabase(config.databasePath);
+  const connection = connect(config);
   const { db } = connection;
   try {
     if (group === "migrate") {

@@ -1,13 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely } from "kysely";
+import { Kysely, PostgresDialect } from "kysely";
 import { migrateSync } from "./migrations.server";
 import type { Database } from "./schema";
 import { PortalSqliteDialect, SqliteLock, type LockOptions } from "./sqlite-driver.server";
+import { migratePostgres, openPostgresPool, type PostgresPool } from "./postgres.server";
 
 export type { Database } from "./schema";
 export { migrationsDir } from "./migrations.server";
+export type { LockOptions } from "./sqlite-driver.server";
 
 /**
  * The portal's data handle. Stores take it as their first argument; inside a transaction they are
@@ -16,7 +18,11 @@ export { migrationsDir } from "./migrations.server";
  */
 export type Db = Kysely<Database>;
 
-export type Connection = {
+export type Engine = "sqlite" | "postgres";
+
+/** The embedded default: one SQLite file, one connection (docs/decisions/0010). */
+export type SqliteConnection = {
+  engine: "sqlite";
   db: Db;
   /** The better-sqlite3 handle, for what Kysely cannot carry: migrations and the limiter's store. */
   raw: BetterSqlite3.Database;
@@ -27,8 +33,35 @@ export type Connection = {
   close(): Promise<void>;
 };
 
+/** PostgreSQL for several app nodes (docs/decisions/0016): a pool, shared with the limiter's store. */
+export type PostgresConnection = {
+  engine: "postgres";
+  db: Db;
+  pool: PostgresPool;
+  close(): Promise<void>;
+};
+
+export type Connection = SqliteConnection | PostgresConnection;
+
+export type OpenOptions = { readonly?: boolean; lock?: LockOptions; poolSize?: number };
+
+/**
+ * Opens the portal's database: PostgreSQL when `databaseUrl` is set (postgres://…), otherwise the
+ * SQLite file at `databasePath`.
+ */
+export function connect(where: { databaseUrl?: string | null; databasePath: string }, options: OpenOptions = {}): Connection {
+  return where.databaseUrl ? openPostgres(where.databaseUrl, options) : openDatabase(where.databasePath, options);
+}
+
+export function openPostgres(url: string, options: OpenOptions = {}): PostgresConnection {
+  const pool = openPostgresPool(url, { max: options.poolSize ?? 10 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  registry.engines.set(db, "postgres");
+  return { engine: "postgres", db, pool, close: () => db.destroy() };
+}
+
 /** Opens the portal's single SQLite file with the settings every process (server, CLI, worker) needs. */
-export function openDatabase(file: string, options: { readonly?: boolean; lock?: LockOptions } = {}): Connection {
+export function openDatabase(file: string, options: OpenOptions = {}): SqliteConnection {
   if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
   const raw = new BetterSqlite3(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   // WAL lets the CLI write while the server runs; busy_timeout covers the short write overlap.
@@ -49,6 +82,7 @@ export function openDatabase(file: string, options: { readonly?: boolean; lock?:
   };
   const cached = withStatementCache(raw);
   return {
+    engine: "sqlite",
     db,
     raw: cached,
     exclusive,
@@ -92,22 +126,43 @@ function withStatementCache(raw: BetterSqlite3.Database): BetterSqlite3.Database
   });
 }
 
-/** Applies the migrations not yet applied; returns their file names. */
+/**
+ * Applies the migrations not yet applied; returns their file names. Refuses (throws, one line)
+ * when the database has migrations this code does not know: it was upgraded by newer code.
+ */
 export async function migrate(connection: Connection): Promise<string[]> {
+  if (connection.engine === "postgres") return migratePostgres(connection.pool);
   return connection.exclusive(async () => migrateSync(connection.raw));
 }
+
+/** Which engine a handle (or a transaction opened on one) talks to. */
+export function engineOf(db: Db): Engine {
+  return registry.engines.get(rootOf(db)) ?? "sqlite";
+}
+
+// PostgreSQL ends one of two transactions that wait on each other (deadlock, 40P01) and refuses
+// a serialization conflict (40001); both are safe to run again, because a transaction body does
+// nothing but database work (docs/decisions/0010).
+const RETRYABLE = new Set(["40P01", "40001"]);
 
 /**
  * Runs `work` in one transaction, or inside the caller's when `db` already is one. Only database
  * work belongs in `work`: hash passwords, render messages and call the network before or after.
  */
-export function transaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+export async function transaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
   if (db.isTransaction) return work(db);
   const lock = registry.locks.get(db);
-  return db.transaction().execute((trx) => {
-    registry.roots.set(trx, db);
-    return lock ? lock.hold(() => work(trx)) : work(trx);
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().execute((trx) => {
+        registry.roots.set(trx, db);
+        return lock ? lock.hold(() => work(trx)) : work(trx);
+      });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= 3 || typeof code !== "string" || !RETRYABLE.has(code)) throw error;
+    }
+  }
 }
 
 /** The root handle a transaction was opened on (the handle itself when it is a root). */
@@ -118,6 +173,6 @@ export function rootOf(db: Db): Db {
 // Which lock guards a root handle (so a transaction body can be marked as holding it), and which
 // root a transaction came from. server.ts and the Remix bundle each load their own copy of this
 // module but share the one handle, so the maps live in a process-wide registry, not in the module.
-type Registry = { locks: WeakMap<Db, SqliteLock>; roots: WeakMap<Db, Db> };
+type Registry = { locks: WeakMap<Db, SqliteLock>; roots: WeakMap<Db, Db>; engines: WeakMap<Db, Engine> };
 const REGISTRY = Symbol.for("portal.db-registry");
-const registry: Registry = ((globalThis as { [REGISTRY]?: Registry })[REGISTRY] ??= { locks: new WeakMap(), roots: new WeakMap() });
+const registry: Registry = ((globalThis as { [REGISTRY]?: Registry })[REGISTRY] ??= { locks: new WeakMap(), roots: new WeakMap(), engines: new WeakMap() });

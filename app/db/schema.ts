@@ -89,6 +89,7 @@ export interface PasskeysTable {
 }
 
 export interface PasswordHistoryTable {
+  id: Generated<number>;
   user_id: string;
   password_hash: string;
   created_at: number;

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Connection } from "~/db/db.server";
 import type { Config } from "~/config.server";
 import { hmacHex } from "~/security/crypto.server";
@@ -10,10 +10,11 @@ import { hmacHex } from "~/security/crypto.server";
  * Limits are keyed on what was typed (normalised), never on whether an account exists, so an
  * unknown identifier is throttled at exactly the same count as a real one (REQ-05).
  *
- * The store is the portal's SQLite file by default; with REDIS_URL set, counters live in Redis
- * so several app nodes share them. On SQLite the limiter works on the raw better-sqlite3 handle,
- * so each call holds the connection (`connection.exclusive`) and never lands inside another
- * request's transaction; for the same reason, never call a limit from inside a transaction body.
+ * The store is the portal's database (its `rate_limits` table, SQLite or PostgreSQL); with
+ * REDIS_URL set, counters live in Redis. On PostgreSQL or Redis every app node shares them. On
+ * SQLite the limiter works on the raw better-sqlite3 handle, so each call holds the connection
+ * (`connection.exclusive`) and never lands inside another request's transaction; for the same
+ * reason, never call a limit from inside a transaction body.
  */
 export type LimitName =
   | "recovery_per_identifier"
@@ -46,7 +47,7 @@ export type Limits = {
   /** Gives back points consumed up front for an attempt that turned out fine (M6). */
   refund(name: LimitName, key: string, points?: number): Promise<void>;
   reset(name: LimitName, key: string): Promise<void>;
-  store: "sqlite" | "redis";
+  store: "sqlite" | "postgres" | "redis";
   close(): Promise<void>;
 };
 
@@ -72,7 +73,18 @@ export function createLimits(connection: Connection, config: Config): Limits {
       name,
       redis
         ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `portal:${name}`, points: spec.points, duration: spec.duration })
-        : new RateLimiterSQLite({
+        : connection.engine === "postgres"
+          ? // The table comes from the migrations; the library's named statements are prepared once per pooled client.
+            new RateLimiterPostgres({
+              storeClient: connection.pool,
+              storeType: "pool",
+              tableName: "rate_limits",
+              tableCreated: true,
+              keyPrefix: name,
+              points: spec.points,
+              duration: spec.duration,
+            })
+          : new RateLimiterSQLite({
             storeClient: connection.raw,
             storeType: "better-sqlite3",
             tableName: "rate_limits",
@@ -86,7 +98,8 @@ export function createLimits(connection: Connection, config: Config): Limits {
 
   const hashed = (key: string) => hmacHex(config.secretKey, key).slice(0, 40);
   // Redis needs no lock; the SQLite store shares the portal's one connection.
-  const held = <T>(fn: () => Promise<T>): Promise<T> => (redis ? fn() : connection.exclusive(fn));
+  const sqlite = !redis && connection.engine === "sqlite" ? connection : null;
+  const held = <T>(fn: () => Promise<T>): Promise<T> => (sqlite ? sqlite.exclusive(fn) : fn());
   const refused = (res: unknown): LimitResult => {
     if (res instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
     throw res; // a store error, not a refusal
@@ -111,10 +124,11 @@ export function createLimits(connection: Connection, config: Config): Limits {
   return {
     consume: (name, key, points = 1) => held(() => consumeNow(name, key, points)),
     consumeEach(checks) {
-      if (redis) return inOrder(checks);
+      // Redis and PostgreSQL: each limit is one atomic upsert of its own.
+      if (!sqlite) return inOrder(checks);
       // One transaction around the library's own (which become savepoints inside it); the
       // connection is held throughout, so nothing else can run inside this transaction.
-      return connection.rawTransaction(() => inOrder(checks));
+      return sqlite.rawTransaction(() => inOrder(checks));
     },
     async check(name, key) {
       const res = await held(() => limiters[name].get(hashed(key)));
@@ -129,7 +143,7 @@ export function createLimits(connection: Connection, config: Config): Limits {
     async reset(name, key) {
       await held(() => limiters[name].delete(hashed(key)));
     },
-    store: redis ? "redis" : "sqlite",
+    store: redis ? "redis" : connection.engine,
     async close() {
       await redis?.quit().catch(() => undefined);
     },

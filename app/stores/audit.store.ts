@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Selectable } from "kysely";
-import type { Db } from "~/db/db.server";
+import { engineOf, type Db } from "~/db/db.server";
 import { compiledOnce, insertRow } from "~/db/compiled.server";
 import type { AuditEventsTable } from "~/db/schema";
 
@@ -11,6 +11,17 @@ import type { AuditEventsTable } from "~/db/schema";
 
 export type AuditRow = Selectable<AuditEventsTable>;
 export type NewAuditRow = Omit<Insertable<AuditEventsTable>, "seq">;
+
+/**
+ * Makes the caller's transaction the only appender until it ends. SQLite needs nothing: a write
+ * transaction already excludes every other writer. On PostgreSQL two transactions could read the
+ * same head and fork the chain, so appends queue on one transaction-scoped advisory lock
+ * (docs/decisions/0017).
+ */
+export async function lockAuditChain(db: Db): Promise<void> {
+  if (engineOf(db) === "postgres") await sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(db);
+}
+const AUDIT_CHAIN_LOCK = 7_350_002;
 
 /** The newest row: the one the next append links to. */
 // A literal LIMIT: with a bound one SQLite reads the head about five times slower, and every
@@ -31,7 +42,7 @@ export async function countAuditEvents(db: Db): Promise<number> {
 
 /** Appends one row; returns its sequence number. */
 export async function insertAuditEvent(db: Db, row: NewAuditRow): Promise<number> {
-  return insertRow(db, "audit_events", row);
+  return insertRow(db, "audit_events", row, "seq");
 }
 
 /** Up to `limit` rows after `afterSeq`, oldest first: the chain is walked a page at a time. */

@@ -1,4 +1,4 @@
-import { sql, type Selectable } from "kysely";
+import type { Selectable } from "kysely";
 import type { Db } from "~/db/db.server";
 import { compiledOnce } from "~/db/compiled.server";
 import type { UsersTable } from "~/db/schema";
@@ -72,9 +72,8 @@ export async function passwordHistory(db: Db, userId: string, limit: number): Pr
     .select("password_hash")
     .where("user_id", "=", userId)
     .orderBy("created_at", "desc")
-    // The table has no key of its own; SQLite's rowid breaks ties between hashes stored in the
-    // same millisecond (PostgreSQL will need a serial column for this).
-    .orderBy(sql`rowid`, "desc")
+    // Ties between hashes stored in the same millisecond: the later insert is newer.
+    .orderBy("id", "desc")
     .limit(limit)
     .execute();
   return rows.map((r) => r.password_hash);

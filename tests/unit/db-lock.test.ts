@@ -4,7 +4,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sql } from "kysely";
-import { migrate, openDatabase, transaction, type Connection, type Db } from "~/db/db.server";
+import { migrate, openDatabase, transaction, type SqliteConnection as Connection, type Db } from "~/db/db.server";
 
 /**
  * The foundation's guarantees (docs/decisions/0010), on a real SQLite file: one connection, one

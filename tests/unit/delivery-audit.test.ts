@@ -5,7 +5,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { migrate, openDatabase, transaction, type Connection, type Db } from "~/db/db.server";
+import { migrate, openDatabase, transaction, type SqliteConnection as Connection, type Db } from "~/db/db.server";
 import { createLogger } from "~/log.server";
 import { OutboxWorker, enqueue, type OutboxRow, type Sender } from "~/delivery/outbox.server";
 import { attachAudit, audit, verifyAuditChain } from "~/audit/audit.server";

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createElement } from "react";
 import { render } from "@react-email/render";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { migrate, openDatabase, type Connection, type Db } from "~/db/db.server";
+import { migrate, openDatabase, type SqliteConnection as Connection, type Db } from "~/db/db.server";
 import { createLogger } from "~/log.server";
 import { OutboxWorker, enqueue, type OutboxRow, type Sender } from "~/delivery/outbox.server";
 import { createEmailSender } from "~/delivery/email-transport.server";

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type BetterSqlite3 from "better-sqlite3";
-import { migrate, openDatabase, transaction, type Connection, type Db } from "~/db/db.server";
+import { migrate, openDatabase, transaction, type SqliteConnection as Connection, type Db } from "~/db/db.server";
 import {
   createSession,
   deleteAllSessions,
