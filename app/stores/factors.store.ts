@@ -154,11 +154,9 @@ export async function insertChallenge(db: Db, row: ChallengeRow): Promise<void> 
 
 /**
  * Takes a challenge out of the store, whatever its purpose or age, so it can be used once only
- * (MFA-05). Only the caller whose DELETE removed the row gets it: of two parallel uses, one wins.
+ * (MFA-05). One DELETE … RETURNING: only the caller whose statement removed the row gets it, so of
+ * two parallel uses (on any nodes) one wins.
  */
 export async function takeChallenge(db: Db, id: string): Promise<ChallengeRow | undefined> {
-  const row = await db.selectFrom("webauthn_challenges").selectAll().where("id", "=", id).executeTakeFirst();
-  if (!row) return undefined;
-  const result = await db.deleteFrom("webauthn_challenges").where("id", "=", id).executeTakeFirst();
-  return Number(result.numDeletedRows) === 1 ? row : undefined;
+  return db.deleteFrom("webauthn_challenges").where("id", "=", id).returningAll().executeTakeFirst();
 }
