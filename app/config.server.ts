@@ -108,6 +108,7 @@ const schema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(500),
   OUTBOX_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
   OUTBOX_WORKER: onOff(true),
+  OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   TEST_HOOKS: z.enum(["0", "1"]).default("0"),
   ALLOW_INSECURE_ORIGIN: z.enum(["0", "1"]).default("0"),
   METRICS_TOKEN: z
@@ -175,8 +176,11 @@ export type Config = {
   };
   tickets: { slaHighMs: number; slaNormalMs: number; perIpPerHour: number; perContactPerDay: number };
   password: { minLength: number; minLengthWithMfa: number; maxLength: number; minScore: number; history: number };
-  /** `worker`: this process sends queued messages (OUTBOX_WORKER=0 makes a web-only node). */
-  outbox: { maxAttempts: number; pollMs: number; backoffBaseMs: number; worker: boolean };
+  /**
+   * `worker`: this process sends queued messages (OUTBOX_WORKER=0 makes a web-only node).
+   * `leaseMs`: how long a worker's claim on a message holds before another worker may send it.
+   */
+  outbox: { maxAttempts: number; pollMs: number; backoffBaseMs: number; worker: boolean; leaseMs: number };
   testHooks: boolean;
   /** Bearer token for /metrics; without it /metrics is not served (M8). */
   metricsToken: string | undefined;
@@ -337,7 +341,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minScore: e.PASSWORD_MIN_SCORE,
       history: e.PASSWORD_HISTORY,
     },
-    outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS, pollMs: e.OUTBOX_POLL_MS, backoffBaseMs: e.OUTBOX_BACKOFF_BASE_MS, worker: e.OUTBOX_WORKER },
+    outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS, pollMs: e.OUTBOX_POLL_MS, backoffBaseMs: e.OUTBOX_BACKOFF_BASE_MS, worker: e.OUTBOX_WORKER, leaseMs: e.OUTBOX_LEASE_SECONDS * 1000 },
     testHooks: e.TEST_HOOKS === "1",
     metricsToken: e.METRICS_TOKEN,
   };

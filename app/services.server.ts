@@ -1,6 +1,6 @@
 import type { Config } from "~/config.server";
 import { SystemClock } from "~/clock.server";
-import { connect, migrate } from "~/db/db.server";
+import { connect, migrate, type Db } from "~/db/db.server";
 import { createLogger, type Logger } from "~/log.server";
 import { createMetrics } from "~/metrics.server";
 import { OutboxWorker } from "~/delivery/outbox.server";
@@ -22,11 +22,54 @@ export async function createServices(config: Config, logger: Logger = createLogg
   await attachAudit(db, { secretKey: config.secretKey, logger, migrated });
   const clock = new SystemClock();
   const metrics = createMetrics();
+  const { worker, devMailbox, close: closeDelivery } = await createDelivery(config, db, clock, logger, metrics, { devMailbox: true });
+  const limits = createLimits(connection, config);
+  return bindServices(
+    {
+      config,
+      connection,
+      clock,
+      logger,
+      metrics,
+      limits,
+      worker,
+      devMailboxPort: devMailbox?.port ?? null,
+      async close() {
+        await closeDelivery();
+        await limits.close();
+        // The last head this process saw, for `audit verify --since-checkpoint` (L6).
+        await logAuditCheckpoint(db, "shutdown");
+        await connection.close();
+      },
+    },
+    db,
+    // Wake the worker after the surrounding transaction commits; a web-only node (OUTBOX_WORKER=0)
+    // leaves its messages to the worker processes.
+    () => {
+      if (config.outbox.worker) setImmediate(() => worker.kick());
+    },
+  );
+}
 
+/**
+ * The outbox worker and its senders, as the server and `portal worker` both run them: e-mails
+ * through the e-mail thread to SMTP_URL (or, outside production and when `devMailbox` allows, an
+ * embedded development mailbox), SMS through the configured provider. `close` stops the worker
+ * (messages in flight settle, remaining claims are given back), then the senders.
+ */
+export async function createDelivery(
+  config: Config,
+  db: Db,
+  clock: SystemClock,
+  logger: Logger,
+  metrics: ReturnType<typeof createMetrics>,
+  options: { devMailbox: boolean },
+): Promise<{ worker: OutboxWorker; devMailbox: { port: number } | null; close: () => Promise<void> }> {
   let devMailbox: Awaited<ReturnType<typeof startDevMailbox>> | null = null;
   let smtpUrl = config.smtpUrl;
   if (!smtpUrl) {
     if (config.isProduction) throw new Error("SMTP_URL: required when NODE_ENV=production");
+    if (!options.devMailbox) throw new Error("SMTP_URL: required for a worker process");
     devMailbox = await startDevMailbox(db, clock);
     smtpUrl = `smtp://127.0.0.1:${devMailbox.port}`;
   }
@@ -41,31 +84,16 @@ export async function createServices(config: Config, logger: Logger = createLogg
     pollMs: config.outbox.pollMs,
     maxAttempts: config.outbox.maxAttempts,
     backoffBaseMs: config.outbox.backoffBaseMs,
+    leaseMs: config.outbox.leaseMs,
     onResult: (channel, outcome) => metrics.messages.inc({ channel, outcome }),
   });
-  const limits = createLimits(connection, config);
-  return bindServices(
-    {
-      config,
-      connection,
-      clock,
-      logger,
-      metrics,
-      limits,
-      worker,
-      devMailboxPort: devMailbox?.port ?? null,
-      async close() {
-        await worker.stop();
-        await email.close();
-        await devMailbox?.close();
-        await limits.close();
-        // The last head this process saw, for `audit verify --since-checkpoint` (L6).
-        await logAuditCheckpoint(db, "shutdown");
-        await connection.close();
-      },
+  return {
+    worker,
+    devMailbox,
+    async close() {
+      await worker.stop();
+      await email.close();
+      await devMailbox?.close();
     },
-    db,
-    // Wake the worker after the surrounding transaction commits.
-    () => setImmediate(() => worker.kick()),
-  );
+  };
 }

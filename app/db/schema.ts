@@ -73,6 +73,8 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: number;
   sent_at: number | null;
+  claimed_until: number | null;
+  claimed_by: string | null;
 }
 
 export interface PasskeysTable {

@@ -10,7 +10,8 @@ import {
   insertOutboxMessage,
   markOutboxFailed,
   markOutboxSent,
-  requeueSending,
+  releaseClaims,
+  renewOutboxClaims,
   scheduleOutboxRetry,
   type Channel,
   type OutboxRow,
@@ -22,7 +23,7 @@ export type { Channel, OutboxRow } from "~/stores/outbox.store";
 /**
  * Transactional outbox. A message is written in the same transaction as the event that caused it
  * and sent later by the worker, so requests never wait on SMTP or SMS (REQ-02, REQ-07). Delivery
- * is at-least-once with a stable Message-ID; the payload (which may hold a link token or a code)
+ * is at-least-once with a stable Message-ID (and SMS id); the payload (which may hold a link token or a code)
  * is erased once the message is sent or given up on.
  */
 
@@ -62,6 +63,13 @@ export type WorkerOptions = {
   backoffBaseMs: number;
   /** Messages in flight at once (default 32): claimed in batches, each sent and settled on its own. */
   concurrency?: number;
+  /**
+   * How long a claim holds (default 60 s). The worker renews its claims every third of it while it
+   * sends; a worker that dies stops renewing, and once its lease runs out any worker sends its
+   * messages again. Shorter: a dead worker's messages leave sooner; longer: a stalled but living
+   * worker is less likely to lose a message it is still sending (a rare duplicate).
+   */
+  leaseMs?: number;
   onResult?: (channel: Channel, outcome: "sent" | "retry" | "failed") => void;
 };
 
@@ -71,18 +79,27 @@ export class OutboxWorker {
   private stopped = false;
   /** A kick arrived during a pass: run another one at once instead of waiting for the poll. */
   private kicked = false;
-  private readonly claimer = `${os.hostname()}:${process.pid}:${randomId(6)}`;
+  /** This worker's name in claimed_by: unique per worker, readable in the table. */
+  readonly claimer = `${os.hostname()}:${process.pid}:${randomId(6)}`;
+  private readonly leaseMs: number;
+  /** Passes under way (the loop's, the test hook's), and the timer renewing their leases. */
+  private passes = 0;
+  private renewTimer: NodeJS.Timeout | undefined;
   // Passes run in the async context the worker was built in. A kick comes from a request, often
   // from inside its transaction; a pass started in that context would count as part of the
   // transaction and its root-handle queries would throw (sqlite-driver.server.ts).
   private readonly detached = AsyncResource.bind((fn: () => void) => fn());
 
-  constructor(private readonly o: WorkerOptions) {}
+  constructor(private readonly o: WorkerOptions) {
+    this.leaseMs = Math.max(1000, Math.floor(o.leaseMs ?? 60_000));
+  }
 
+  /**
+   * Starts polling. Nothing is requeued at start: another worker may be sending the rows in
+   * 'sending'. A crashed process's rows are sent again once their lease runs out.
+   */
   async start(): Promise<void> {
     this.stopped = false;
-    // A crash mid-send leaves rows in 'sending'; put them back so they are retried (at-least-once).
-    await requeueSending(this.o.db);
     this.schedule(0);
   }
 
@@ -93,11 +110,17 @@ export class OutboxWorker {
     else this.detached(() => this.schedule(0));
   }
 
-  /** Stops polling and claiming, and waits for the messages in flight (graceful shutdown). */
+  /**
+   * Stops polling and claiming, waits for the messages in flight (graceful shutdown, SIGTERM), then
+   * gives back whatever this worker still holds (a settle that failed) so another worker sends it
+   * without waiting for the lease.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    const released = await releaseClaims(this.o.db, this.claimer);
+    if (released > 0) this.o.logger.warn({ released, claimer: this.claimer }, "outbox claims released");
   }
 
   /**
@@ -112,22 +135,46 @@ export class OutboxWorker {
     const refill = Math.max(1, Math.ceil(limit / 4));
     const inFlight = new Set<Promise<void>>();
     let handled = 0;
-    for (;;) {
-      if (!this.stopped && (inFlight.size === 0 || limit - inFlight.size >= refill)) {
-        const rows = await claimOutboxBatch(this.o.db, this.o.clock.now(), this.claimer, limit - inFlight.size);
-        for (const row of rows) {
-          const delivery: Promise<void> = this.deliver(row)
-            // Settling failed (the database): the row stays 'sending' and is requeued at the next start.
-            .catch((err) => this.o.logger.error({ outboxId: row.id, err: sanitiseForLog(String(err)) }, "outbox settle failed"))
-            .finally(() => inFlight.delete(delivery));
-          inFlight.add(delivery);
+    this.passStarted();
+    try {
+      for (;;) {
+        if (!this.stopped && (inFlight.size === 0 || limit - inFlight.size >= refill)) {
+          const now = this.o.clock.now();
+          const rows = await claimOutboxBatch(this.o.db, now, this.claimer, limit - inFlight.size, now + this.leaseMs);
+          for (const row of rows) {
+            const delivery: Promise<void> = this.deliver(row)
+              // Settling failed (the database): the row stays 'sending' until stop() releases it or
+              // its lease runs out, then it is sent again.
+              .catch((err) => this.o.logger.error({ outboxId: row.id, err: sanitiseForLog(String(err)) }, "outbox settle failed"))
+              .finally(() => inFlight.delete(delivery));
+            inFlight.add(delivery);
+          }
+          handled += rows.length;
+          if (rows.length === 0 && inFlight.size === 0) return handled;
         }
-        handled += rows.length;
-        if (rows.length === 0 && inFlight.size === 0) return handled;
+        if (inFlight.size === 0) return handled;
+        await Promise.race(inFlight);
       }
-      if (inFlight.size === 0) return handled;
-      await Promise.race(inFlight);
+    } finally {
+      this.passEnded();
     }
+  }
+
+  /** While a pass runs, its claims are renewed every third of the lease. */
+  private passStarted(): void {
+    if (this.passes++ > 0) return;
+    this.renewTimer = setInterval(() => {
+      renewOutboxClaims(this.o.db, this.claimer, this.o.clock.now() + this.leaseMs).catch((err) =>
+        this.o.logger.error({ err: sanitiseForLog(String(err)) }, "outbox lease renewal failed"),
+      );
+    }, Math.floor(this.leaseMs / 3));
+    this.renewTimer.unref?.();
+  }
+
+  private passEnded(): void {
+    if (--this.passes > 0) return;
+    clearInterval(this.renewTimer);
+    this.renewTimer = undefined;
   }
 
   private schedule(delay: number): void {
@@ -147,6 +194,11 @@ export class OutboxWorker {
     this.timer.unref?.();
   }
 
+  /** A failed try by a worker whose lease ran out: the row's new holder decides; nothing is changed. */
+  private claimLost(row: OutboxRow): void {
+    this.o.logger.warn({ outboxId: row.id, channel: row.channel, claimer: this.claimer }, "message failed after its claim was lost; left to its new holder");
+  }
+
   private async deliver(row: OutboxRow): Promise<void> {
     const { db, clock, logger } = this.o;
     const attempts = row.attempts + 1;
@@ -158,7 +210,11 @@ export class OutboxWorker {
       const payload = row.payload ? (JSON.parse(row.payload) as Record<string, unknown>) : {};
       // Outside any transaction: a slow SMTP server or SMS provider holds no database lock.
       await this.o.senders[row.channel](row, payload);
-      await markOutboxSent(db, row.id, attempts, clock.now());
+      if (!(await markOutboxSent(db, row.id, attempts, clock.now()))) {
+        // Our lease ran out and another worker settled the row first: it went out twice (same Message-ID).
+        logger.warn({ outboxId: row.id, channel: row.channel, claimer: this.claimer }, "message sent after its claim was lost");
+        return;
+      }
       logger.info({ outboxId: row.id, channel: row.channel, template: row.template, attempts }, "message sent");
       this.o.onResult?.(row.channel, "sent");
     } catch (err) {
@@ -166,13 +222,13 @@ export class OutboxWorker {
       // the log and of last_error (LOG-02).
       const error = sanitiseForLog(err instanceof Error ? err.message : String(err), 300);
       if (attempts >= this.o.maxAttempts) {
-        await markOutboxFailed(db, row.id, attempts, error.slice(0, 500));
+        if (!(await markOutboxFailed(db, row.id, this.claimer, attempts, error.slice(0, 500)))) return this.claimLost(row);
         logger.error({ outboxId: row.id, channel: row.channel, template: row.template, attempts, error }, "message given up");
         this.o.onResult?.(row.channel, "failed");
       } else {
         // Exponential backoff with jitter, capped at 15 minutes.
         const delay = Math.min(this.o.backoffBaseMs * 2 ** (attempts - 1), 15 * 60_000) * (0.8 + Math.random() * 0.4);
-        await scheduleOutboxRetry(db, row.id, attempts, clock.now() + Math.round(delay), error.slice(0, 500));
+        if (!(await scheduleOutboxRetry(db, row.id, this.claimer, attempts, clock.now() + Math.round(delay), error.slice(0, 500)))) return this.claimLost(row);
         logger.warn({ outboxId: row.id, channel: row.channel, template: row.template, attempts, error }, "message send failed, will retry");
         this.o.onResult?.(row.channel, "retry");
       }

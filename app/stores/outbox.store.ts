@@ -1,11 +1,16 @@
-import type { Selectable } from "kysely";
-import type { Db } from "~/db/db.server";
+import type { ExpressionBuilder, Selectable } from "kysely";
+import { engineOf, type Db } from "~/db/db.server";
 import { insertRow } from "~/db/compiled.server";
-import type { OutboxTable } from "~/db/schema";
+import type { Database, OutboxTable } from "~/db/schema";
 
 /**
- * outbox: messages waiting for the worker. A row is claimed ('sending') by one conditional UPDATE,
- * sent outside any transaction, then settled ('sent', 'failed', or back to 'pending' for a retry).
+ * outbox: messages waiting for a worker. Several workers (processes, nodes) may share the table
+ * (issue 13). A claim is a lease: one conditional UPDATE moves due rows to 'sending' with
+ * claimed_by (the worker) and claimed_until (when the lease runs out); the worker sends outside any
+ * transaction, renews its leases while it sends, and settles each row ('sent', 'failed', or back
+ * to 'pending' for a retry) only while it still holds it. A row whose lease ran out (its worker
+ * died mid-send) is claimed again by the next worker: at-least-once, with the stable Message-ID /
+ * SMS id letting a receiver drop the rare duplicate.
  */
 
 export type Channel = "email" | "sms";
@@ -19,51 +24,111 @@ export async function insertOutboxMessage(
   await insertRow(db, "outbox", { ...row, status: "pending", attempts: 0 });
 }
 
-/** Puts rows left in 'sending' (the process died mid-send) back in the queue; returns how many. */
-export async function requeueSending(db: Db): Promise<number> {
-  const result = await db.updateTable("outbox").set({ status: "pending" }).where("status", "=", "sending").executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
 /**
- * Claims up to `limit` of the oldest messages due at `now` in one conditional UPDATE: each row moves
- * to 'sending' only if it is still 'pending', so two workers never share a row. Oldest first.
+ * Claims up to `limit` of the oldest messages that are due at `now`: 'pending' ones whose time has
+ * come, and 'sending' ones whose lease ran out (or that were claimed before leases existed), in one
+ * UPDATE. Each row gets `claimer` and a lease until `leaseUntil`. On PostgreSQL the inner SELECT
+ * locks its rows FOR UPDATE SKIP LOCKED, so concurrent claimers take disjoint rows without waiting
+ * on each other; SQLite has one writer, and the outer WHERE repeats the condition for it. A row
+ * taken over from an expired lease counts the lost try as an attempt, so a message whose sends keep
+ * killing their process still reaches the attempt limit. Oldest first.
  */
-export async function claimOutboxBatch(db: Db, now: number, claimer: string, limit: number): Promise<OutboxRow[]> {
+export async function claimOutboxBatch(db: Db, now: number, claimer: string, limit: number, leaseUntil: number = now + 60_000): Promise<OutboxRow[]> {
+  const claimable = (eb: ExpressionBuilder<Database, "outbox">) =>
+    eb.or([
+      eb.and([eb("status", "=", "pending"), eb("next_attempt_at", "<=", now)]),
+      eb.and([eb("status", "=", "sending"), eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<=", now)])]),
+    ]);
+  const postgres = engineOf(db) === "postgres";
   const rows = await db
     .updateTable("outbox")
-    .set({ status: "sending", last_error: `claimed by ${claimer}` })
+    .set((eb) => ({
+      status: "sending",
+      claimed_by: claimer,
+      claimed_until: leaseUntil,
+      attempts: eb.case().when("status", "=", "sending").then(eb("attempts", "+", 1)).else(eb.ref("attempts")).end(),
+    }))
     .where("id", "in", (eb) =>
       eb
         .selectFrom("outbox")
         .select("id")
-        .where("status", "=", "pending")
-        .where("next_attempt_at", "<=", now)
+        .where(claimable)
         .orderBy("next_attempt_at")
         .orderBy("created_at")
-        .limit(Math.max(1, Math.floor(limit))),
+        .limit(Math.max(1, Math.floor(limit)))
+        .$if(postgres, (qb) => qb.forUpdate().skipLocked()),
     )
-    .where("status", "=", "pending")
+    .where(claimable)
     .returningAll()
     .execute();
   // RETURNING gives no order: restore the queue's.
   return (rows as OutboxRow[]).sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at);
 }
 
-/** Sent: the payload (a link token or a code) is erased. */
-export async function markOutboxSent(db: Db, id: string, attempts: number, now: number): Promise<void> {
-  await db.updateTable("outbox").set({ status: "sent", attempts, payload: null, last_error: null, sent_at: now }).where("id", "=", id).execute();
-}
-
-/** Given up: the payload is erased too. */
-export async function markOutboxFailed(db: Db, id: string, attempts: number, error: string): Promise<void> {
-  await db.updateTable("outbox").set({ status: "failed", attempts, payload: null, last_error: error }).where("id", "=", id).execute();
-}
-
-export async function scheduleOutboxRetry(db: Db, id: string, attempts: number, nextAttemptAt: number, error: string): Promise<void> {
-  await db
+/** Extends the leases of every row `claimer` still holds (it is still sending them); returns how many. */
+export async function renewOutboxClaims(db: Db, claimer: string, leaseUntil: number): Promise<number> {
+  const result = await db
     .updateTable("outbox")
-    .set({ status: "pending", attempts, next_attempt_at: nextAttemptAt, last_error: error })
+    .set({ claimed_until: leaseUntil })
+    .where("status", "=", "sending")
+    .where("claimed_by", "=", claimer)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Gives back the rows `claimer` still holds, unsent, to the queue (a worker shutting down: another
+ * worker may take them at once instead of waiting for the lease); returns how many.
+ */
+export async function releaseClaims(db: Db, claimer: string): Promise<number> {
+  const result = await db
+    .updateTable("outbox")
+    .set({ status: "pending", claimed_by: null, claimed_until: null })
+    .where("status", "=", "sending")
+    .where("claimed_by", "=", claimer)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Sent: the payload (a link token or a code) is erased. Recorded whoever holds the row now, unless
+ * it is already settled: the message did reach the server, so a worker whose lease ran out (another
+ * worker may be sending it again) still records it, and the other worker's later settle finds the
+ * row no longer its own and changes nothing. Returns false when the row was already settled.
+ */
+export async function markOutboxSent(db: Db, id: string, attempts: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("outbox")
+    .set({ status: "sent", attempts, payload: null, last_error: null, sent_at: now, claimed_by: null, claimed_until: null })
     .where("id", "=", id)
-    .execute();
+    .where("status", "in", ["pending", "sending"])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/**
+ * Given up: the payload is erased too. Only by the worker that still holds the row: after a lost
+ * lease the new holder decides (returns false, nothing changed).
+ */
+export async function markOutboxFailed(db: Db, id: string, claimer: string, attempts: number, error: string): Promise<boolean> {
+  const result = await db
+    .updateTable("outbox")
+    .set({ status: "failed", attempts, payload: null, last_error: error, claimed_by: null, claimed_until: null })
+    .where("id", "=", id)
+    .where("status", "=", "sending")
+    .where("claimed_by", "=", claimer)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Back to the queue for a later try; only by the worker that still holds the row (returns false otherwise). */
+export async function scheduleOutboxRetry(db: Db, id: string, claimer: string, attempts: number, nextAttemptAt: number, error: string): Promise<boolean> {
+  const result = await db
+    .updateTable("outbox")
+    .set({ status: "pending", attempts, next_attempt_at: nextAttemptAt, last_error: error, claimed_by: null, claimed_until: null })
+    .where("id", "=", id)
+    .where("status", "=", "sending")
+    .where("claimed_by", "=", claimer)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
