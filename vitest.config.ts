@@ -23,6 +23,23 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          // The same integration files again, each portal on its own database of one throwaway
+          // PostgreSQL cluster that the global setup starts for the run (tests/helpers/postgres.ts).
+          name: "integration-pg",
+          include: ["tests/integration/**/*.test.ts"],
+          environment: "node",
+          env: { TEST_ENGINE: "postgres" },
+          globalSetup: ["tests/helpers/pg-global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          maxWorkers: 2,
+          fileParallelism: true,
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
   },
 });

@@ -3,11 +3,13 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { testDatabaseUrl, testEngine } from "./postgres";
 import { probes, releaseProbes } from "./probes";
 
 /**
  * Starts the real portal (server.ts with the built Remix app) as a child process on a free port,
- * with its own SQLite file in a temp folder and its logs captured to a file.
+ * with its own SQLite file in a temp folder (or, with TEST_ENGINE=postgres, its own fresh database
+ * on the run's PostgreSQL cluster, tests/helpers/postgres.ts) and its logs captured to a file.
  * Needs `remix build` first (npm test does it).
  */
 export type TestApp = {
@@ -15,6 +17,8 @@ export type TestApp = {
   port: number;
   dir: string;
   dbPath: string;
+  /** The portal's PostgreSQL database (DATABASE_URL), or null on SQLite (dbPath). */
+  databaseUrl: string | null;
   logPath: string;
   env: Record<string, string>;
   logs: () => string;
@@ -94,6 +98,8 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
   // A test that must know the port up front (e.g. for an https APP_ORIGIN) passes PORT.
   const port = options.env?.PORT ? Number(options.env.PORT) : await freePort();
   const dbPath = path.join(dir, "portal.sqlite");
+  // A test that brings its own DATABASE_URL keeps it; otherwise each portal gets a fresh database.
+  const databaseUrl = options.env?.DATABASE_URL ?? (testEngine() === "postgres" ? await testDatabaseUrl() : null);
   const logPath = path.join(dir, "portal.log");
   const origin = `http://localhost:${port}`;
   const env: Record<string, string> = {
@@ -108,6 +114,7 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
     OUTBOX_BACKOFF_BASE_MS: "200",
     LOG_LEVEL: "info",
     METRICS_TOKEN: TEST_METRICS_TOKEN,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}),
     ...options.env,
   };
@@ -151,6 +158,7 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
     port,
     dir,
     dbPath,
+    databaseUrl,
     logPath,
     env,
     logs: () => fs.readFileSync(logPath, "utf8"),
@@ -168,6 +176,7 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
       if (stopped) return;
       stopped = true;
       releaseProbes(dbPath);
+      if (databaseUrl) releaseProbes(databaseUrl);
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");

@@ -1,5 +1,8 @@
+import path from "node:path";
 import Database from "better-sqlite3";
 import type { TestApp } from "./app";
+import { SyncPg } from "./pg-sync";
+import { copyDatabase } from "./postgres";
 
 /**
  * Probes: the ONE place where tests read the portal's database directly (and, for the few tests
@@ -138,8 +141,34 @@ export type AuditFilter = {
   afterSeq?: number;
 };
 
-/** What probes need of a portal: the path of its database file. */
-export type ProbeTarget = Pick<TestApp, "dbPath">;
+/**
+ * What probes need of a portal: its PostgreSQL database (`databaseUrl`) or else the path of its
+ * SQLite file. The same SQL runs on both: `?` placeholders, `instr` and `rowid` are translated for
+ * PostgreSQL (see `toPostgres`); the few engine-specific probes say so.
+ */
+export type ProbeTarget = Pick<TestApp, "dbPath" | "databaseUrl">;
+
+const isDatabaseUrl = (target: string) => /^postgres(?:ql)?:\/\//.test(target);
+
+/** SQLite's SQL as the probes write it, for PostgreSQL: `?` → `$n`, `instr` → `strpos`, `rowid` → `ctid`. */
+export function toPostgres(sql: string): string {
+  let n = 0;
+  return sql
+    .replace(/\?/g, () => `$${++n}`)
+    .replace(/\binstr\(/g, "strpos(")
+    .replace(/\browid\b/g, "ctid");
+}
+
+/** One connection per PostgreSQL database, shared by every probe on it (reads and writes). */
+const pgConnections = new Map<string, SyncPg>();
+function pgOn(url: string): SyncPg {
+  let handle = pgConnections.get(url);
+  if (!handle) {
+    handle = new SyncPg(url);
+    pgConnections.set(url, handle);
+  }
+  return handle;
+}
 
 /** One read-only handle per database file, shared by every probe on it. */
 const readOnly = new Map<string, Database.Database>();
@@ -152,39 +181,105 @@ function readOnlyOn(dbPath: string): Database.Database {
   return handle;
 }
 
-/** Closes the probes' handle on a file (a portal's `stop()` does it; the next probe reopens it). */
-export function releaseProbes(dbPath: string): void {
-  readOnly.get(dbPath)?.close();
-  readOnly.delete(dbPath);
+/**
+ * Closes the probes' handle on a file or PostgreSQL database (a portal's `stop()` does it; the
+ * next probe reopens it).
+ */
+export function releaseProbes(dbPathOrUrl: string): void {
+  readOnly.get(dbPathOrUrl)?.close();
+  readOnly.delete(dbPathOrUrl);
+  pgConnections.get(dbPathOrUrl)?.close();
+  pgConnections.delete(dbPathOrUrl);
 }
 
 /**
- * Probes on a database file that no running portal owns (e.g. one the `migrate` CLI just
- * created, or a copy a test tampers with). `close()` releases the handle.
+ * Probes on a database that no running portal owns (e.g. one the `migrate` CLI just created, or a
+ * copy a test tampers with): a SQLite file path or a postgres:// URL. `close()` releases the handle.
  */
-export function probesAt(dbPath: string) {
-  return { ...probes(() => ({ dbPath })), close: () => releaseProbes(dbPath) };
+export function probesAt(dbPathOrUrl: string) {
+  const target: ProbeTarget = isDatabaseUrl(dbPathOrUrl) ? { dbPath: "", databaseUrl: dbPathOrUrl } : { dbPath: dbPathOrUrl, databaseUrl: null };
+  return { ...probes(() => target), close: () => releaseProbes(dbPathOrUrl) };
+}
+
+/** What the tampering probes write through: a short-lived SQLite handle, or the PostgreSQL connection. */
+type Writer = {
+  run: (sql: string, ...params: unknown[]) => void;
+  all: <T>(sql: string, ...params: unknown[]) => T[];
+  exec: (sql: string) => void;
+  transaction: (fn: () => void) => void;
+};
+
+let copies = 0;
+
+/**
+ * The environment that points the portal or its CLI at a database (`probesAt`'s argument): a
+ * postgres:// URL as DATABASE_URL, otherwise a SQLite file as DATABASE_PATH (DATABASE_URL unset).
+ */
+export function engineEnv(env: Record<string, string>, dbPathOrUrl: string): Record<string, string> {
+  const rest = { ...env };
+  delete rest.DATABASE_URL;
+  return isDatabaseUrl(dbPathOrUrl) ? { ...rest, DATABASE_URL: dbPathOrUrl } : { ...rest, DATABASE_PATH: dbPathOrUrl };
 }
 
 /** How a chain link is computed from the previous hash and a row (the tests' attacker knows no key). */
 export type ChainHash = (prev: string, row: AuditRow) => string;
 
 export function probes(getApp: () => ProbeTarget) {
-  const db = () => readOnlyOn(getApp().dbPath);
-  const one = <T>(sql: string, ...params: unknown[]) => db().prepare(sql).get(...params) as T | undefined;
-  const all = <T>(sql: string, ...params: unknown[]) => db().prepare(sql).all(...params) as T[];
-  const count = (sql: string, ...params: unknown[]) => (db().prepare(sql).get(...params) as { n: number }).n;
+  const pgUrl = () => getApp().databaseUrl ?? null;
+  const all = <T>(sql: string, ...params: unknown[]): T[] => {
+    const url = pgUrl();
+    if (url !== null) return pgOn(url).query<T>(toPostgres(sql), params).rows;
+    return readOnlyOn(getApp().dbPath).prepare(sql).all(...params) as T[];
+  };
+  const one = <T>(sql: string, ...params: unknown[]) => all<T>(sql, ...params)[0];
+  const count = (sql: string, ...params: unknown[]) => one<{ n: number }>(sql, ...params)!.n;
+  /** Picks the engine's variant of a probe that cannot be written once for both. */
+  const onEngine = <T>(variants: { sqlite: () => T; postgres: (url: string) => T }): T => {
+    const url = pgUrl();
+    return url === null ? variants.sqlite() : variants.postgres(url);
+  };
 
-  /** A short-lived writable handle, for the tests that tamper on purpose. */
-  const writable = <T>(fn: (w: Database.Database) => T): T => {
+  /** A short-lived writable handle (SQLite), or the probes' connection (PostgreSQL), for the tests that tamper on purpose. */
+  const writable = <T>(fn: (w: Writer) => T): T => {
+    const url = pgUrl();
+    if (url !== null) {
+      const c = pgOn(url);
+      return fn({
+        run: (sql, ...params) => void c.query(toPostgres(sql), params),
+        all: <R>(sql: string, ...params: unknown[]) => c.query<R>(toPostgres(sql), params).rows,
+        exec: (sql) => void c.query(sql),
+        transaction: (body) => {
+          c.query("BEGIN");
+          try {
+            body();
+            c.query("COMMIT");
+          } catch (error) {
+            c.query("ROLLBACK");
+            throw error;
+          }
+        },
+      });
+    }
     const w = new Database(getApp().dbPath);
     w.pragma("busy_timeout = 5000");
     try {
-      return fn(w);
+      return fn({
+        run: (sql, ...params) => void w.prepare(sql).run(...params),
+        all: <R>(sql: string, ...params: unknown[]) => w.prepare(sql).all(...params) as R[],
+        exec: (sql) => void w.exec(sql),
+        transaction: (body) => w.transaction(body)(),
+      });
     } finally {
       w.close();
     }
   };
+
+  /** Every table; `engineOwn` adds SQLite's own (sqlite_sequence…); PostgreSQL's live outside the public schema. */
+  const tableNames = (engineOwn: boolean) =>
+    onEngine({
+      sqlite: () => all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'${engineOwn ? "" : " AND name NOT LIKE 'sqlite_%'"}`),
+      postgres: () => all<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"),
+    }).map((t) => t.name);
 
   const userRow = (username: string) => one<UserRow>("SELECT * FROM users WHERE username = ?", username);
   const userId = (username: string) => {
@@ -291,7 +386,7 @@ export function probes(getApp: () => ProbeTarget) {
     lastAuditEvent: () => one<AuditRow>("SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1"),
     auditCount: () => count("SELECT COUNT(*) AS n FROM audit_events"),
     /** Links of the chain that two rows name as their predecessor (a fork). */
-    auditChainForks: () => all<{ prev_hash: string; n: number }>("SELECT prev_hash, COUNT(*) AS n FROM audit_events GROUP BY prev_hash HAVING n > 1"),
+    auditChainForks: () => all<{ prev_hash: string; n: number }>("SELECT prev_hash, COUNT(*) AS n FROM audit_events GROUP BY prev_hash HAVING COUNT(*) > 1"),
 
     // ---- tickets and staff ---------------------------------------------------------------
     ticketRow: (reference: string) => one<TicketRow>("SELECT * FROM tickets WHERE reference = ?", reference),
@@ -312,23 +407,24 @@ export function probes(getApp: () => ProbeTarget) {
     // ---- schema --------------------------------------------------------------------------
     /** Applied migrations, in order. */
     migrations: () => all<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version"),
-    /** Names of every table (SQLite's own included). */
-    tableNames: () => all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").map((t) => t.name),
+    /** Names of every table (SQLite's own included; on PostgreSQL those of the public schema). */
+    tableNames: () => tableNames(true),
     /** Every column of every table, as `table.column`. */
     columnNames: () =>
-      all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").flatMap(({ name }) =>
-        all<{ name: string }>("SELECT name FROM pragma_table_info(?)", name).map((c) => `${name}.${c.name}`),
-      ),
+      onEngine({
+        sqlite: () => tableNames(true).flatMap((name) => all<{ name: string }>("SELECT name FROM pragma_table_info(?)", name).map((c) => `${name}.${c.name}`)),
+        postgres: () =>
+          all<{ t: string; c: string }>("SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position").map(
+            ({ t, c }) => `${t}.${c}`,
+          ),
+      }),
     /** Row counts of the named tables. */
     rowCounts: (tables: string[]) => Object.fromEntries(tables.map((t) => [t, count(`SELECT COUNT(*) AS n FROM ${t}`)])),
     /** Rows of the SQLite rate-limit store (empty when the limiter lives in Redis). */
     rateLimitRows: () => count("SELECT COUNT(*) AS n FROM rate_limits"),
 
     /** Every row of every table of the portal's own (for "this secret is stored nowhere" checks). */
-    everyRow: () =>
-      all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").flatMap(({ name }) =>
-        all<Record<string, unknown>>(`SELECT * FROM "${name}"`).map((row) => ({ table: name, row })),
-      ),
+    everyRow: () => tableNames(false).flatMap((name) => all<Record<string, unknown>>(`SELECT * FROM "${name}"`).map((row) => ({ table: name, row }))),
 
     // ---- tampering on purpose ------------------------------------------------------------
     /**
@@ -337,21 +433,30 @@ export function probes(getApp: () => ProbeTarget) {
      */
     insertPasskey: (row: { id: string; userId: string; name: string; createdAt: number; publicKey?: Buffer }) =>
       writable((w) =>
-        w
-          .prepare("INSERT INTO passkeys (id, user_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, 0, '[]', ?, ?)")
-          .run(row.id, row.userId, row.publicKey ?? Buffer.from("not-a-real-key"), row.name, row.createdAt),
+        w.run(
+          "INSERT INTO passkeys (id, user_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, 0, '[]', ?, ?)",
+          row.id,
+          row.userId,
+          row.publicKey ?? Buffer.from("not-a-real-key"),
+          row.name,
+          row.createdAt,
+        ),
       ),
     /** Stores a lock as staff would set it (no end time), for tests about who may lift it. */
     insertStaffLock: (row: { id: string; userId: string; lockedAt: number }) =>
       writable((w) =>
-        w
-          .prepare("INSERT INTO account_locks (id, user_id, reason, locked_at, locked_until, details, created_by) VALUES (?, ?, 'staff', ?, NULL, '{}', 'staff:test')")
-          .run(row.id, row.userId, row.lockedAt),
+        w.run("INSERT INTO account_locks (id, user_id, reason, locked_at, locked_until, details, created_by) VALUES (?, ?, 'staff', ?, NULL, '{}', 'staff:test')", row.id, row.userId, row.lockedAt),
       ),
 
     // ---- tampering with the audit chain, as an attacker holding the file (not SECRET_KEY) ----
-    /** A consistent copy of the database file (SQLite's online backup), to tamper with. */
+    /**
+     * A consistent copy of the database, to tamper with: SQLite's online backup into `file`, or on
+     * PostgreSQL a pg_dump of it into a new database of the cluster (named after the file). Returns
+     * where the copy is (the file, or the new database's URL), for `probesAt` and `engineEnv`.
+     */
     copyTo: async (file: string) => {
+      const url = pgUrl();
+      if (url !== null) return copyDatabase(url, `${path.basename(file).replace(/\W.*$/, "").toLowerCase()}_${process.pid}_${++copies}`);
       const live = new Database(getApp().dbPath, { readonly: true, fileMustExist: true });
       try {
         await live.backup(file);
@@ -361,7 +466,8 @@ export function probes(getApp: () => ProbeTarget) {
       return file;
     },
     /** Drops the audit log's append-only triggers (`audit_no_update`, `audit_no_delete`). */
-    dropAuditTriggers: (...triggers: string[]) => writable((w) => w.exec(triggers.map((t) => `DROP TRIGGER ${t};`).join(" "))),
+    dropAuditTriggers: (...triggers: string[]) =>
+      writable((w) => w.exec(triggers.map((t) => `DROP TRIGGER ${t}${pgUrl() === null ? "" : " ON audit_events"};`).join(" "))),
     /**
      * Recomputes the chain with `hash` over the rows from `from` to `through` (seq; all by default),
      * after `edit` has changed each of them in place; `alg` also relabels those rows. The rows
@@ -369,7 +475,7 @@ export function probes(getApp: () => ProbeTarget) {
      */
     rechainAudit: (hash: ChainHash, options: { from?: number; through?: number; edit?: (row: AuditRow) => void; alg?: string } = {}) =>
       writable((w) => {
-        const rows = w.prepare("SELECT * FROM audit_events ORDER BY seq").all() as AuditRow[];
+        const rows = w.all<AuditRow>("SELECT * FROM audit_events ORDER BY seq");
         const rewritten: AuditRow[] = [];
         let prev = "0".repeat(64);
         w.transaction(() => {
@@ -378,19 +484,19 @@ export function probes(getApp: () => ProbeTarget) {
               options.edit?.(r);
               r.prev_hash = prev;
               r.hash = hash(prev, r);
-              w.prepare("UPDATE audit_events SET event = ?, outcome = ?, prev_hash = ?, hash = ? WHERE seq = ?").run(r.event, r.outcome, r.prev_hash, r.hash, r.seq);
-              if (options.alg !== undefined && "alg" in r) w.prepare("UPDATE audit_events SET alg = ? WHERE seq = ?").run(options.alg, r.seq);
+              w.run("UPDATE audit_events SET event = ?, outcome = ?, prev_hash = ?, hash = ? WHERE seq = ?", r.event, r.outcome, r.prev_hash, r.hash, r.seq);
+              if (options.alg !== undefined && "alg" in r) w.run("UPDATE audit_events SET alg = ? WHERE seq = ?", options.alg, r.seq);
               rewritten.push(r);
             }
             prev = r.hash;
           }
-        })();
+        });
         return rewritten;
       }),
     /** Takes migration 0009 back out: no `alg` column, the migration not recorded as applied. */
     unapplyAuditKeyMigration: () => writable((w) => w.exec("ALTER TABLE audit_events DROP COLUMN alg; DELETE FROM schema_migrations WHERE version = 9;")),
     /** Deletes the audit events after `seq` (the append-only trigger must be gone). */
-    deleteAuditEventsAfter: (seq: number) => writable((w) => w.prepare("DELETE FROM audit_events WHERE seq > ?").run(seq)),
+    deleteAuditEventsAfter: (seq: number) => writable((w) => w.run("DELETE FROM audit_events WHERE seq > ?", seq)),
   };
 }
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT, freePort, runCli, startApp, tempDir, type TestApp } from "../helpers/app";
 import { Client, DEMO_PASSWORD } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
+import { testDatabaseUrl, testEngine } from "../helpers/postgres";
 import { pick, probesAt } from "../helpers/probes";
 
 /**
@@ -177,7 +178,9 @@ describe("start-up and migrations", () => {
   test("migrate creates the schema on an empty database and is idempotent", async () => {
     const dir = tempDir();
     const dbPath = path.join(dir, "nested", "portal.sqlite");
-    const env = { NODE_ENV: "test", DATABASE_PATH: dbPath, SECRET_KEY };
+    // On PostgreSQL: a fresh, empty database of the run's cluster.
+    const databaseUrl = testEngine() === "postgres" ? await testDatabaseUrl() : null;
+    const env = { NODE_ENV: "test", DATABASE_PATH: dbPath, SECRET_KEY, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
     const first = await runCli(["migrate"], env);
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
@@ -185,7 +188,7 @@ describe("start-up and migrations", () => {
     expect(files.length).toBeGreaterThanOrEqual(1);
     expect(oneLine(first.stdout)).toBe(`applied ${files.join(", ")}`);
 
-    const migrated = probesAt(dbPath);
+    const migrated = probesAt(databaseUrl ?? dbPath);
     try {
       const rows = migrated.migrations();
       expect(rows.map((r) => r.name)).toEqual(files);

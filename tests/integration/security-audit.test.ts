@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { RELAXED_LIMITS, runCli } from "../helpers/app";
 import { customers } from "../helpers/customer";
 import { usePortal } from "../helpers/portal";
-import { probesAt, releaseProbes, type AuditRow } from "../helpers/probes";
+import { engineEnv, probesAt, releaseProbes, type AuditRow } from "../helpers/probes";
 
 /**
  * The audit chain (review finding L6; SECURITY.md LOG-01; docs/decisions/0007-audit-chain.md),
@@ -24,10 +24,10 @@ function plainSha256(prev: string, r: AuditRow): string {
   return crypto.createHash("sha256").update(JSON.stringify(fields)).digest("hex");
 }
 
-/** A consistent copy of the live database file, to tamper with. */
+/** A consistent copy of the live database (a file, or on PostgreSQL a database), to tamper with. */
 const copyOfDatabase = (name: string) => probe.copyTo(path.join(app.dir, `${name}.sqlite`));
 
-const verifyOn = (file: string, extra: string[] = []) => runCli(["audit", "verify", ...extra], { ...app.env, DATABASE_PATH: file });
+const verifyOn = (file: string, extra: string[] = []) => runCli(["audit", "verify", ...extra], engineEnv(app.env, file));
 
 describe("L6 audit chain", () => {
   test("L6 LOG-01 CLI and server appending concurrently never fork the chain", async () => {
@@ -115,7 +115,7 @@ describe("L6 audit chain", () => {
     const prev = rows.at(-1)!.hash;
     copy.unapplyAuditKeyMigration();
 
-    const env = { ...app.env, DATABASE_PATH: file };
+    const env = engineEnv(app.env, file);
     const migrated = await runCli(["migrate"], env);
     expect(migrated.stdout.trim()).toBe("applied 0009_audit_hmac.sql");
     const ok = await verifyOn(file);
@@ -160,7 +160,7 @@ describe("L6 audit chain", () => {
     // The review's attack: drop the trigger and delete the newest ten rows. Nothing needs re-hashing.
     probe.dropAuditTriggers("audit_no_delete");
     probe.deleteAuditEventsAfter(head.seq - 10);
-    releaseProbes(app.dbPath);
+    releaseProbes(app.databaseUrl ?? app.dbPath);
 
     const truncated = await app.cli(["audit", "verify", "--since-checkpoint", String(last.checkpoint)]);
     expect(truncated.code).toBe(1);
