@@ -20,6 +20,10 @@
  * Figures only, never pass/fail: a shared 2-core machine makes timing assertions flaky.
  * Limits stay on; only their numbers are raised so the load is not refused.
  *
+ * - engines and nodes: the reset request on SQLite (one portal) and on PostgreSQL (one and two
+ *   portals sharing a throwaway cluster), with the database server's CPU beside the portals'.
+ *   `npm run bench -- --engine postgres --nodes 2` runs only that configuration.
+ *
  * Knobs (environment): BENCH_SCALE (multiplies every duration and count, default 1),
  * BENCH_SECONDS (per load phase, 8), BENCH_ACCOUNTS (1000), BENCH_ORACLE (2000 requests),
  * BENCH_BURST (known requests in the outbox burst, 1000), BENCH_DRAIN_SECONDS (longest wait for
@@ -34,6 +38,7 @@ import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
 import { startApp, TEST_METRICS_TOKEN, type TestApp } from "../tests/helpers/app";
 import { probes } from "../tests/helpers/probes";
+import { startPostgres } from "../tests/helpers/postgres";
 import { startSmtpSinkProcess } from "./smtp-sink-process";
 import { openDatabase, transaction } from "../app/db/db.server";
 import { enqueue } from "../app/delivery/outbox.server";
@@ -124,12 +129,13 @@ const user = (i: number) => `bench${String(i).padStart(4, "0")}`;
 const emailOf = (i: number) => `${user(i)}@example.test`;
 fs.writeFileSync(accountsCsv, ["username,email,phone", ...Array.from({ length: ACCOUNTS }, (_, i) => `${user(i)},${emailOf(i)},`)].join("\n") + "\n");
 
-async function startPortal(label: string, mail: { url: string }): Promise<Portal> {
+async function startPortal(label: string, mail: { url: string }, options: { env?: Record<string, string>; importAccounts?: boolean } = {}): Promise<Portal> {
   const t0 = performance.now();
   const app = await startApp({
     smtpUrl: mail.url,
     compiled: true,
     env: {
+      ...options.env,
       NODE_ENV: "production",
       TEST_HOOKS: "0",
       ALLOW_INSECURE_ORIGIN: "1",
@@ -158,10 +164,12 @@ async function startPortal(label: string, mail: { url: string }): Promise<Portal
   const tree = processesOf(app.dbPath);
   if (tree.length === 0) throw new Error("cannot find the portal's process in /proc");
   const pid = tree.reduce((a, b) => (statusField(b, "VmRSS") > statusField(a, "VmRSS") ? b : a));
-  const imported = await app.cli(["user", "import", accountsCsv]);
-  if (imported.code !== 0) throw new Error(`user import failed: ${imported.stderr}`);
-  const added = await app.cli(["user", "add", "--username", "benchpw", "--email", "benchpw@example.test", "--password-stdin"], PASSWORD);
-  if (added.code !== 0) throw new Error(`user add failed: ${added.stderr}`);
+  if (options.importAccounts !== false) {
+    const imported = await app.cli(["user", "import", accountsCsv]);
+    if (imported.code !== 0) throw new Error(`user import failed: ${imported.stderr}`);
+    const added = await app.cli(["user", "add", "--username", "benchpw", "--email", "benchpw@example.test", "--password-stdin"], PASSWORD);
+    if (added.code !== 0) throw new Error(`user add failed: ${added.stderr}`);
+  }
   const hwm = new Map<number, number>();
   const peakRssMiB = () => {
     for (const p of processesOf(app.dbPath)) hwm.set(p, Math.max(hwm.get(p) ?? 0, statusField(p, "VmHWM")));
@@ -363,11 +371,113 @@ function postOn(agent: http.Agent, portal: Portal, pathName: string, body: strin
 
 // ---- the run --------------------------------------------------------------------------------------
 
+
 const show = (title: string, rows: Row[] | Record<string, unknown>) => {
   console.log(`\n${title}`);
   console.table(rows);
 };
 const note = (text: string) => console.log(text);
+
+// ---- engines and nodes (issue 13) -----------------------------------------------------------------
+
+type EngineConfig = { engine: "sqlite" | "postgres"; nodes: number };
+
+/** `--engine sqlite|postgres` and `--nodes N` pick one configuration and run only this section. */
+function engineArgs(argv: string[]): EngineConfig | null {
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const engine = value("--engine");
+  const nodes = value("--nodes");
+  if (engine === undefined && nodes === undefined) return null;
+  if (engine !== undefined && engine !== "sqlite" && engine !== "postgres") throw new Error("--engine must be sqlite or postgres");
+  const n = Number(nodes ?? 1);
+  if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error("--nodes must be a whole number from 1 to 8");
+  const chosen = (engine ?? "sqlite") as EngineConfig["engine"];
+  if (chosen === "sqlite" && n > 1) throw new Error("several nodes need a shared database: use --engine postgres");
+  return { engine: chosen, nodes: n };
+}
+
+/** CPU seconds of a PostgreSQL cluster: the postmaster with the backends it reaped, plus live ones. */
+function clusterCpu(dir: string): number {
+  const pid = Number((readProc(path.join(dir, "data", "postmaster.pid")) ?? "").split("\n")[0]);
+  if (!pid) return 0;
+  let total = cpuOf(`/proc/${pid}/stat`, true);
+  for (const p of fs.readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+    const stat = readProc(`/proc/${p}/stat`);
+    if (stat && Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) total += cpuOf(`/proc/${p}/stat`, false);
+  }
+  return total;
+}
+
+/**
+ * The reset request on each configuration: one portal on SQLite, and 1..N portals sharing one
+ * PostgreSQL database (a throwaway cluster on this machine, like the tests'). autocannon spreads
+ * its connections over the nodes' URLs. CPU is the portals' processes, and the database server's
+ * separately (SQLite's is inside the portal).
+ */
+async function engineRows(configs: EngineConfig[], mail: { url: string }): Promise<Row[]> {
+  const rows: Row[] = [];
+  const cluster = configs.some((c) => c.engine === "postgres") ? await startPostgres() : null;
+  try {
+    for (const config of configs) {
+      const databaseUrl = config.engine === "postgres" ? await cluster!.createDatabase() : null;
+      const env: Record<string, string> = databaseUrl ? { DATABASE_URL: databaseUrl } : {};
+      const nodes: Portal[] = [];
+      for (let i = 0; i < config.nodes; i++) nodes.push(await startPortal(`${config.engine} node ${i + 1}`, mail, { env, importAccounts: i === 0 }));
+      const label = `${config.engine === "sqlite" ? "SQLite" : "PostgreSQL"}, ${config.nodes} node${config.nodes > 1 ? "s" : ""}`;
+      const cpu = () => nodes.reduce((sum, n) => sum + n.cpu().total, 0);
+      const dbCpu = () => (cluster && databaseUrl ? clusterCpu(cluster.dir) : 0);
+      const run = async (kind: "known" | "unknown", seconds: number) => {
+        const cpu0 = cpu();
+        const db0 = dbCpu();
+        const t0 = performance.now();
+        const result = await autocannon({
+          // autocannon takes several URLs and spreads the connections over them (its types say one).
+          url: nodes.map((n) => n.app.origin + FORGOT_PASSWORD.path) as unknown as string,
+          connections: 50,
+          duration: seconds,
+          method: "POST",
+          setupClient: (client) =>
+            client.setHeaders({ "content-type": "application/x-www-form-urlencoded", origin: nodes[0]!.app.origin, "x-forwarded-for": nextIp() }),
+          requests: [{ setupRequest: (req) => ({ ...req, body: form("identifier", FORGOT_PASSWORD[kind]()) }) }],
+        });
+        const wallMs = performance.now() - t0;
+        const n = result.requests.total;
+        return {
+          configuration: label,
+          identifiers: kind,
+          "req/s": Math.round(n / (wallMs / 1000)),
+          "p50 ms": result.latency.p50,
+          "p99 ms": result.latency.p99,
+          "portal CPU µs/req": Math.round(((cpu() - cpu0) / n) * 1000),
+          "database server CPU µs/req": databaseUrl ? Math.round(((dbCpu() - db0) / n) * 1000) : "(in the portal)",
+          answers: statuses(result),
+        };
+      };
+      await run("unknown", 2); // warm-up
+      rows.push(await run("unknown", SECONDS));
+      rows.push(await run("known", SECONDS));
+      for (const n of nodes) await n.stop();
+    }
+  } finally {
+    await cluster?.stop();
+  }
+  return rows;
+}
+
+const onlyEngine = engineArgs(process.argv.slice(2));
+if (onlyEngine) {
+  console.log(`npm run bench -- --engine ${onlyEngine.engine} --nodes ${onlyEngine.nodes}: reset requests only; figures only`);
+  show("Machine", machine());
+  const sink = await startSmtpSinkProcess();
+  show(`Reset requests, 50 connections spread over the nodes (${SECONDS} s each)`, await engineRows([onlyEngine], sink));
+  await sink.close();
+  fs.rmSync(CSV_DIR, { recursive: true, force: true });
+  process.exit(0);
+}
+
 
 console.log("npm run bench: production build, SQLite, autocannon; figures only");
 show("Machine", machine());
@@ -626,11 +736,22 @@ const backlogTable = {
 };
 rss.push(rssRow(b));
 await b.stop();
+
+// The same reset request on each engine and node count, in this one run (issue 13).
+const engineTable = await engineRows(
+  [
+    { engine: "sqlite", nodes: 1 },
+    { engine: "postgres", nodes: 1 },
+    { engine: "postgres", nodes: 2 },
+  ],
+  mail,
+);
 await mail.close();
 
 show("Outbox under load: known requests tracked to the SMTP sink while the reset endpoint is saturated", underLoadTable);
 show(`Outbox burst: ${BURST} reset e-mails (one per account), pooled to a local SMTP sink`, outboxTable);
 show("Outbox backlog: the queue drained with nothing else running", backlogTable);
+show(`Engines and nodes: POST /forgot-password, 50 connections spread over the nodes (${SECONDS} s each)`, engineTable);
 show("Start-up (NODE_ENV=production, the compiled build/server.js that npm start runs)", startups);
 show("Peak memory of the server process(es)", rss);
 show("Memory of portal A after each phase", memoryByPhase);
