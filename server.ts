@@ -151,6 +151,25 @@ export async function startServer(env: Record<string, string | undefined> = proc
       res.status(503).type("text").send("database unavailable");
     }
   });
+  // Readiness for a load balancer: the database and, when configured, Redis answer within 2 s.
+  // Always 200 "ready" or 503 with a short reason that names no host or credential; never a 500.
+  app.get("/readyz", async (_req, res) => {
+    const within = <T>(work: Promise<T>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), 2000)));
+      return Promise.race([work, late]).finally(() => clearTimeout(timer));
+    };
+    const checks: [string, () => Promise<void>][] = [["database unavailable", () => ping(db)]];
+    if (services.limits.store === "redis") checks.push(["redis unavailable", () => services.limits.ping()]);
+    for (const [reason, check] of checks) {
+      try {
+        await within(check());
+      } catch {
+        return res.status(503).type("text").send(reason);
+      }
+    }
+    res.type("text").send("ready");
+  });
   // Metrics tell real accounts from unknown ones (messages sent, SMS limits): only for the
   // bearer of METRICS_TOKEN; without one configured there is no /metrics at all (M8).
   const metricsToken = config.metricsToken;
@@ -286,7 +305,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
   });
 
   if (!config.isProduction) await seedDemoAccounts(services);
-  await services.worker.start();
+  // OUTBOX_WORKER=0: a web-only node; it queues messages and `portal worker` processes send them.
+  if (config.outbox.worker) await services.worker.start();
 
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
@@ -323,7 +343,9 @@ if (isMain) {
       logger.info({ port: running.port, host: config.host, origin: config.appOrigin }, "listening");
       process.stderr.write(lines.join("\n") + "\n");
       const shutdown = (signal: string) => {
-        logger.info({ signal }, "shutting down: draining outbox");
+        // Stops accepting, lets the requests in flight finish, then stops the worker: the messages
+        // in flight settle and any claim left is given back to the queue.
+        logger.info({ signal }, "shutting down: draining requests and outbox");
         running.close().then(
           () => process.exit(0),
           () => process.exit(1),

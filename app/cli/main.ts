@@ -1,9 +1,11 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import { ConfigError, loadConfig, type Config } from "~/config.server";
-import { connect, migrate, type Connection } from "~/db/db.server";
+import { connect, migrate, openPostgres, type Connection } from "~/db/db.server";
+import { copySqliteToPostgres } from "~/db/copy.server";
 import { inTransaction, type RequestContext } from "~/context.server";
 import { createOperatorServices } from "./services";
+import { runWorker } from "./worker";
 import { createLogger } from "~/log.server";
 import { AccountError, createUser, insertUser, prepareUser, findUserById, findUserByUsername, type User } from "~/accounts/accounts.server";
 import { setAccountStatus } from "~/accounts/status.server";
@@ -22,6 +24,7 @@ class UsageError extends Error {}
 
 const USAGE = `usage: npm run portal -- <command>
   migrate
+  worker                                     (sends queued messages until SIGTERM; SMTP_URL required)
   user add --username U --email E [--phone P] [--password-stdin] [--unverified]
   user import FILE.csv [--unverified]          (header: username,email,phone)
   user disable USERNAME | user enable USERNAME
@@ -31,7 +34,8 @@ const USAGE = `usage: npm run portal -- <command>
   locks list [--user USERNAME]
   audit verify [--since-checkpoint SEQ:HASH]   (SEQ:HASH from an audit_checkpoint log line)
   audit export
-  mail test --to ADDRESS`;
+  mail test --to ADDRESS
+  db copy --to postgres://…                  (this SQLite database into an empty PostgreSQL one)`;
 
 type Flags = { values: Record<string, string>; switches: Set<string>; positional: string[] };
 
@@ -92,6 +96,7 @@ function operatorContext(config: Config, connection: Connection): RequestContext
 
 async function run(argv: string[], config: Config): Promise<void> {
   const [group, sub, ...rest] = argv;
+  if (group === "db" && config.databaseUrl) throw new UsageError("db copy reads the SQLite database at DATABASE_PATH: unset DATABASE_URL and name the target with --to");
   const connection = connect(config);
   const { db } = connection;
   try {
@@ -104,6 +109,11 @@ async function run(argv: string[], config: Config): Promise<void> {
     const migrated = await migrate(connection);
     // Every append (recordEvent included) goes through audit(): HMAC-chained, in a write transaction (L6).
     await attachAudit(db, { secretKey: config.secretKey, migrated });
+    if (group === "worker") {
+      if (sub !== undefined) throw new UsageError(`unexpected argument ${sub}`);
+      await runWorker(config, connection);
+      return;
+    }
     const context = operatorContext(config, connection);
     const createOptions = {
       now: context.services.clock.now(),
@@ -237,6 +247,24 @@ async function run(argv: string[], config: Config): Promise<void> {
 
     if (group === "audit" && sub === "export") {
       for await (const line of exportAudit(db)) process.stdout.write(line + "\n");
+      return;
+    }
+
+    if (group === "db" && sub === "copy" && connection.engine === "sqlite") {
+      const f = parseFlags(rest, ["to"], []);
+      if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
+      const to = need(f, "to");
+      if (!/^postgres(ql)?:\/\//.test(to)) throw new UsageError("--to must be a postgres:// URL");
+      const target = openPostgres(to, { poolSize: 1 });
+      try {
+        await migrate(target);
+        const copied = await copySqliteToPostgres(connection, target);
+        for (const { table, rows } of copied) console.log(`${table}\t${rows}`);
+        const total = copied.reduce((n, t) => n + t.rows, 0);
+        console.log(`copied ${total} rows in ${copied.length} tables; with DATABASE_URL set to the target, run: npm run portal -- audit verify`);
+      } finally {
+        await target.close();
+      }
       return;
     }
 

@@ -21,7 +21,7 @@ const notForOperators = async (): Promise<never> => {
 export function createOperatorServices(config: Config, connection: Connection, logger: Logger): Services {
   const clock = new SystemClock();
   const metrics = createMetrics();
-  const limits: Limits = { store: "sqlite", consume: notForOperators, consumeEach: notForOperators, check: notForOperators, refund: notForOperators, reset: notForOperators, close: async () => {} };
+  const limits: Limits = { store: "sqlite", consume: notForOperators, consumeEach: notForOperators, check: notForOperators, refund: notForOperators, reset: notForOperators, ping: async () => {}, close: async () => {} };
   const worker = new OutboxWorker({
     db: connection.db,
     clock,

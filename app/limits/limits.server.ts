@@ -48,6 +48,8 @@ export type Limits = {
   refund(name: LimitName, key: string, points?: number): Promise<void>;
   reset(name: LimitName, key: string): Promise<void>;
   store: "sqlite" | "postgres" | "redis";
+  /** For /readyz: Redis answers PING (throws otherwise); a database store is checked with the database. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -144,6 +146,9 @@ export function createLimits(connection: Connection, config: Config): Limits {
       await held(() => limiters[name].delete(hashed(key)));
     },
     store: redis ? "redis" : connection.engine,
+    async ping() {
+      if (redis) await redis.ping();
+    },
     async close() {
       await redis?.quit().catch(() => undefined);
     },
