@@ -12,12 +12,18 @@ export async function seedDemoAccounts(services: Services): Promise<void> {
   const created: string[] = [];
   for (const demo of DEMO_ACCOUNTS) {
     if (await findUserByUsername(db, demo.username)) continue;
-    await createUser(db, demo, {
-      now: clock.now(),
-      policy: config.password,
-      appName: config.appName,
-      defaultRegion: config.defaultPhoneRegion,
-    });
+    try {
+      await createUser(db, demo, {
+        now: clock.now(),
+        policy: config.password,
+        appName: config.appName,
+        defaultRegion: config.defaultPhoneRegion,
+      });
+    } catch (error) {
+      // Several nodes on one database starting at once: another one created it first.
+      if (await findUserByUsername(db, demo.username)) continue;
+      throw error;
+    }
     created.push(demo.username);
   }
   const lines = DEMO_ACCOUNTS.map(
