@@ -1,11 +1,12 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { addAccounts, RELAXED_LIMITS, startApp, type TestApp } from "../helpers/app";
-import { customers } from "../helpers/customer";
+import { customers, pathOf, reportLinkIn } from "../helpers/customer";
 import type { Client } from "../helpers/http";
 import { probesAt } from "../helpers/probes";
 import { testDatabaseUrl, testEngine } from "../helpers/postgres";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { totpAt } from "../helpers/totp";
 import { addPasskey, SoftPasskey } from "../helpers/webauthn";
 
 /**
@@ -76,7 +77,7 @@ describe.runIf(testEngine() === "postgres")("races on PostgreSQL, two nodes on o
     const env = { ...RELAXED_LIMITS, DATABASE_URL: databaseUrl, SESSION_IDLE_MINUTES: "1440", LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "1000" };
     nodes.push(await startApp({ smtpUrl: mail.url, env }));
     nodes.push(await startApp({ smtpUrl: mail.url, env }));
-    await addAccounts(nodes[0]!, [{ username: "racelink" }, { username: "racecode", password: PASSWORD }, { username: "raceaudit1" }, { username: "raceaudit2" }]);
+    await addAccounts(nodes[0]!, [{ username: "racelink" }, { username: "racecode", password: PASSWORD }, { username: "raceaudit1" }, { username: "raceaudit2" }, { username: "racereport" }, { username: "racetotp", password: PASSWORD }]);
   }, 180_000);
 
   afterAll(async () => {
@@ -130,6 +131,34 @@ describe.runIf(testEngine() === "postgres")("races on PostgreSQL, two nodes on o
     expect(answers.filter((a) => a.status >= 500)).toEqual([]);
     const rows = probe().recoveryCodesOf(probe().userRow("racecode")!.id);
     expect(rows.filter((r) => r.used_at !== null)).toHaveLength(1);
+  }, 120_000);
+
+  test(`${PARALLEL} parallel uses of one "This wasn't me" link: one report, one lock, one ticket`, async () => {
+    const notice = await customer.resetPassword("racereport", email("racereport"), `${PASSWORD} reported`);
+    const link = reportLinkIn(notice.text);
+    const userId = probe().userRow("racereport")!.id;
+    const answers = await allAtOnce(Array.from({ length: PARALLEL }, (_, i) => staged(originFor(i), pathOf(link), {}, customer.client())));
+    expect(answers.filter((a) => a.status >= 500)).toEqual([]);
+    expect(probe().ticketsOf(userId, "report")).toHaveLength(1);
+    expect(probe().locksOf(userId).filter((l) => l.reason === "reported_compromise")).toHaveLength(1);
+  }, 120_000);
+
+  test(`${PARALLEL} parallel second steps with one authenticator code: one sign-in`, async () => {
+    const c = await customer.signedIn("racetotp", PASSWORD);
+    const secret = await customer.enrolTotp(c);
+    const browsers = await Promise.all(
+      Array.from({ length: PARALLEL }, async () => {
+        const r = await customer.signIn("racetotp", PASSWORD);
+        expect(r.location).toBe("/login/verify");
+        return r.c;
+      }),
+    );
+    // A step the enrolment did not use, on both nodes' clocks (each test portal has its own).
+    for (const n of nodes) await n.advanceClock(30_000);
+    const code = await totpAt(nodes[0]!, secret);
+    const answers = await allAtOnce(browsers.map((b, i) => staged(originFor(i), "/login/verify", { intent: "totp", value: code }, b)));
+    expect(answers.filter((a) => a.status >= 500)).toEqual([]);
+    expect(answers.filter((a) => a.status === 303 && a.location === "/account"), JSON.stringify(answers)).toHaveLength(1);
   }, 120_000);
 
   test("two nodes and two CLI processes appending audit events at once: no fork, audit verify intact", async () => {
