@@ -83,6 +83,11 @@ export async function startSmtpSink(port = 0, options: { parse?: boolean } = {})
       });
     },
   });
+  // A client that dies mid-session (a worker killed with SIGKILL) resets its connection: that is
+  // the client's doing, not an error of the sink (unhandled, it would throw in the test process).
+  server.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "ECONNRESET" && err.code !== "EPIPE") throw err;
+  });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
   const actual = (server.server.address() as { port: number }).port;
   Object.assign(sink, {
