@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import { migrateSync } from "./migrations.server";
 import type { Database } from "./schema";
 import { PortalSqliteDialect, SqliteLock, type LockOptions } from "./sqlite-driver.server";
@@ -163,6 +163,20 @@ export async function transaction<T>(db: Db, work: (trx: Db) => Promise<T>): Pro
       if (attempt >= 3 || typeof code !== "string" || !RETRYABLE.has(code)) throw error;
     }
   }
+}
+
+/**
+ * Makes the caller's transaction the only one working on `keys` until it commits or rolls back.
+ * For the few read-then-write transactions whose rows may not exist yet (failure counters, a
+ * lock that must not be created twice). SQLite needs nothing: its write transaction already
+ * excludes every other writer (BEGIN IMMEDIATE). On PostgreSQL, at READ COMMITTED, each key is a
+ * transaction-scoped advisory lock, taken in sorted order so two transactions cannot deadlock on
+ * them (docs/decisions/0017).
+ */
+export async function serializeOn(db: Db, ...keys: string[]): Promise<void> {
+  if (!db.isTransaction) throw new Error("serializeOn needs a transaction handle");
+  if (engineOf(db) !== "postgres") return;
+  for (const key of [...new Set(keys)].sort()) await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db);
 }
 
 /** The root handle a transaction was opened on (the handle itself when it is a root). */

@@ -9,11 +9,20 @@ export async function readForm(request: Request): Promise<FormData> {
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
     throw data("This page only accepts its own form. Go back and try again.", { status: 400 });
   }
+  let form: FormData;
   try {
-    return await request.formData();
+    form = await request.formData();
   } catch {
     throw data("We couldn't read that form. Go back and try again.", { status: 400 });
   }
+  // No person types U+0000, and PostgreSQL cannot store it in text: refuse it here, on both
+  // engines alike, rather than fail in the database.
+  for (const value of form.values()) {
+    if (typeof value === "string" && value.includes("\u0000")) {
+      throw data("That form contains a character we can't accept. Go back and try again.", { status: 400 });
+    }
+  }
+  return form;
 }
 
 /** A honeypot field that people never see; bots that fill it get the normal answer and nothing happens. */

@@ -1,4 +1,4 @@
-import { transaction, type Db } from "~/db/db.server";
+import { serializeOn, transaction, type Db } from "~/db/db.server";
 import type { Config } from "~/config.server";
 import { hmacHex, randomId } from "~/security/crypto.server";
 import * as store from "~/stores/lockout.store";
@@ -37,12 +37,14 @@ export type AttemptStart = { ok: true; claims: Claim[] } | { ok: false; waitSeco
  * wrong one. Repeating a recent wrong password counts once. `passwordTag` is a keyed hash of the
  * typed password, kept only to recognise repeats; it is dropped on the next success.
  */
+const failureLock = (key: string) => `sign_in_failures:${key}`;
+
 export async function beginAttempt(db: Db, config: Config, keys: string[], passwordTag: string, now: number): Promise<AttemptStart> {
   const l = config.lockout;
-  // One transaction from read to write, so two parallel attempts cannot both read the same count
-  // and claim one failure between them (M6). SQLite's BEGIN IMMEDIATE serialises whole
-  // transactions; PostgreSQL will need the rows locked (SELECT ... FOR UPDATE) as well.
+  // One transaction from read to write, serialised on the counters' keys, so two parallel
+  // attempts (on any nodes) cannot both read the same count and claim one failure between them (M6).
   return transaction(db, async (trx): Promise<AttemptStart> => {
+    await serializeOn(trx, ...keys.map(failureLock));
     const rows: (store.FailureRow | undefined)[] = [];
     for (const key of keys) rows.push(await store.findFailure(trx, key));
     const wait = Math.max(0, ...rows.map((r) => (r && r.delay_until > now ? r.delay_until - now : 0)));
@@ -75,6 +77,7 @@ export async function releaseAttempt(db: Db, claim: Claim, passwordTag: string):
   if (!claim.counted) return;
   // Read and rewrite in one transaction, so a parallel claim on the same key is not lost.
   await transaction(db, async (trx) => {
+    await serializeOn(trx, failureLock(claim.key));
     const row = await store.findFailure(trx, claim.key);
     if (!row) return;
     const recent = (JSON.parse(row.recent) as string[]).filter((t) => t !== passwordTag);
@@ -105,6 +108,7 @@ export async function settleFailure(
   // One transaction: the check for a lock in force and the new lock must not interleave with a
   // parallel failure's, or the account would get two locks of the same kind.
   return transaction(db, async (trx): Promise<FailureResult> => {
+    await serializeOn(trx, `account_locks:${userId}`);
     const current = await activeLock(trx, userId, input.now);
     if (failures >= l.permanentAfter) {
       if (current && current.locked_until === null) return { failures, counted: true, lock: "none", lockUntil: null };

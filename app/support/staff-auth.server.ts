@@ -1,7 +1,7 @@
 import { data, redirect } from "@remix-run/node";
 import { readForm } from "~/http/forms.server";
 import { inTransaction, type RequestContext } from "~/context.server";
-import { transaction } from "~/db/db.server";
+import { serializeOn, transaction } from "~/db/db.server";
 import * as staffStore from "~/stores/staff.store";
 import { findStaffByEmail, findStaffById, recordStaffEvent, staffMayEnter, type Staff } from "./staff.server";
 import { normaliseEmail } from "~/accounts/identifiers";
@@ -91,6 +91,7 @@ async function reservePasswordAttempt(context: RequestContext, staff: Staff | un
   const { db, config } = context.services;
   const key = hmacHex(config.secretKey, `staff-login:${normaliseEmail(email)}`).slice(0, 40);
   return transaction(db, async (trx): Promise<PasswordSlot> => {
+    await serializeOn(trx, staff ? `staff_password:${staff.id}` : `staff_password:${key}`);
     const row = staff ? await staffStore.staffPasswordFailures(trx, staff.id) : await staffStore.unknownLoginFailures(trx, key);
     if (row && row.delay_until > now) return { ok: false, waitSeconds: Math.ceil((row.delay_until - now) / 1000) };
     const previous = row && now - row.updated_at < STAFF_PASSWORD_FORGET_MS ? row.failures : 0;
@@ -160,6 +161,7 @@ export async function setupSecret(context: RequestContext, pending: Pending): Pr
   const fresh = newTotpSecret();
   const sealedFresh = encryptSecret(config.secretKey, fresh);
   const kept = await transaction(db, async (trx): Promise<{ sealed: string } | "fresh" | null> => {
+    await serializeOn(trx, `staff_totp_setup:${pending.staffId}`);
     const staff = await findStaffById(trx, pending.staffId);
     if (!staff || staff.totp_confirmed_at || !staffMayEnter(staff)) return null;
     if (staff.totp_secret && staff.totp_setup_nonce === pending.nonce) return { sealed: staff.totp_secret };
