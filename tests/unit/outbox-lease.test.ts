@@ -4,6 +4,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { migrate, openDatabase, type SqliteConnection as Connection, type Db } from "~/db/db.server";
+import { ConfigError, loadConfig } from "~/config.server";
 import { createLogger } from "~/log.server";
 import { OutboxWorker, enqueue, type OutboxRow, type Sender } from "~/delivery/outbox.server";
 import { claimOutboxBatch, markOutboxFailed, markOutboxSent, releaseClaims, renewOutboxClaims, scheduleOutboxRetry } from "~/stores/outbox.store";
@@ -124,5 +125,13 @@ describe("outbox leases", () => {
     connection.raw.prepare("UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_until = ? WHERE id = ?").run(w.claimer, Date.now() + LEASE, id);
     await w.stop();
     expect(row(id)).toMatchObject({ status: "pending", claimed_by: null, claimed_until: null });
+  });
+
+  test("OUTBOX_LEASE_SECONDS: 60 s unless set; OUTBOX_WORKER=0 makes a web-only node", () => {
+    const base = { SECRET_KEY: "unit-test-secret-key-0123456789abcdef" };
+    expect(loadConfig(base).outbox).toMatchObject({ leaseMs: 60_000, worker: true });
+    expect(loadConfig({ ...base, OUTBOX_LEASE_SECONDS: "5", OUTBOX_WORKER: "0" }).outbox).toMatchObject({ leaseMs: 5000, worker: false });
+    expect(() => loadConfig({ ...base, OUTBOX_LEASE_SECONDS: "0" })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, OUTBOX_LEASE_SECONDS: "soon" })).toThrow(/OUTBOX_LEASE_SECONDS/);
   });
 });
