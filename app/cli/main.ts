@@ -35,7 +35,7 @@ const USAGE = `usage: npm run portal -- <command>
   audit verify [--since-checkpoint SEQ:HASH]   (SEQ:HASH from an audit_checkpoint log line)
   audit export
   mail test --to ADDRESS
-  db copy --to postgres://…                  (this SQLite database into an empty PostgreSQL one)`;
+  db copy --to postgres://… [--batch-rows N]  (this SQLite database into an empty PostgreSQL one)`;
 
 type Flags = { values: Record<string, string>; switches: Set<string>; positional: string[] };
 
@@ -251,14 +251,16 @@ async function run(argv: string[], config: Config): Promise<void> {
     }
 
     if (group === "db" && sub === "copy" && connection.engine === "sqlite") {
-      const f = parseFlags(rest, ["to"], []);
+      const f = parseFlags(rest, ["to", "batch-rows"], []);
       if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
       const to = need(f, "to");
+      const batchRows = Number(f.values["batch-rows"] ?? 500);
+      if (!Number.isInteger(batchRows) || batchRows < 1) throw new UsageError("--batch-rows must be a positive whole number");
       if (!/^postgres(ql)?:\/\//.test(to)) throw new UsageError("--to must be a postgres:// URL");
       const target = openPostgres(to, { poolSize: 1 });
       try {
         await migrate(target);
-        const copied = await copySqliteToPostgres(connection, target);
+        const copied = await copySqliteToPostgres(connection, target, { batchRows });
         for (const { table, rows } of copied) console.log(`${table}\t${rows}`);
         const total = copied.reduce((n, t) => n + t.rows, 0);
         console.log(`copied ${total} rows in ${copied.length} tables; with DATABASE_URL set to the target, run: npm run portal -- audit verify`);

@@ -57,97 +57,108 @@ function foreignKeyOrder(raw: SqliteConnection["raw"], tables: string[]): string
 export async function copySqliteToPostgres(source: SqliteConnection, target: PostgresConnection, options: { batchRows?: number } = {}): Promise<CopiedTable[]> {
   return source.exclusive(async () => {
     const raw = source.raw;
-    const sourceVersions = (raw.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[]).map((r) => Number(r.version));
-    const client = await target.pool.connect();
+    // One read transaction: every table is read from the same snapshot (WAL), even if a portal
+    // still writes to the file; what it writes after this point is not copied.
+    raw.prepare("BEGIN").run();
     try {
-      const targetVersions = (await client.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version")).rows.map((r) => Number(r.version));
-      if (sourceVersions.join(",") !== targetVersions.join(",")) {
-        throw new CopyRefusal(`the SQLite database has migrations ${sourceVersions.join(",")} but the target has ${targetVersions.join(",")}: run the same code's migrate on both`);
-      }
-      const tables = foreignKeyOrder(raw, sourceTables(raw));
-      const columns = new Map<string, { name: string; type: string; identity: boolean }[]>();
-      for (const r of (
-        await client.query<{ table_name: string; column_name: string; data_type: string; is_identity: string }>(
-          "SELECT table_name, column_name, data_type, is_identity FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position",
-        )
-      ).rows) {
-        const list = columns.get(r.table_name) ?? [];
-        list.push({ name: r.column_name, type: r.data_type, identity: r.is_identity === "YES" });
-        columns.set(r.table_name, list);
-      }
-      const missing = tables.filter((t) => !columns.has(t));
-      if (missing.length) throw new CopyRefusal(`the target has no table ${missing.join(", ")}: run the same code's migrate on it first`);
-
-      await client.query("BEGIN");
-      try {
-        // Nothing else may write to the target while it is filled (a portal started on it too soon).
-        await client.query(`LOCK TABLE ${tables.map(ident).join(", ")} IN EXCLUSIVE MODE`);
-        for (const t of tables) {
-          const has = await client.query(`SELECT 1 FROM ${ident(t)} LIMIT 1`);
-          if (has.rowCount) throw new CopyRefusal(`the target database is not empty (table ${t} has rows): copy into a new, empty database`);
-        }
-
-        const copied: CopiedTable[] = [];
-        for (const t of tables) {
-          const targetColumns = new Map(columns.get(t)!.map((c) => [c.name, c]));
-          const names = (raw.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid").all(t) as { name: string }[]).map((c) => c.name);
-          const unknown = names.filter((n) => !targetColumns.has(n));
-          if (unknown.length) throw new CopyRefusal(`the target's ${t} has no column ${unknown.join(", ")}: run the same code's migrate on it first`);
-          const bytea = names.map((n) => targetColumns.get(n)!.type === "bytea");
-          const batch = Math.max(1, Math.min(options.batchRows ?? 500, Math.floor(MAX_PARAMETERS / names.length)));
-          const select = raw.prepare(`SELECT _rowid_ AS "__rowid", ${names.map(ident).join(", ")} FROM ${ident(t)} WHERE _rowid_ > ? ORDER BY _rowid_ LIMIT ?`);
-          const insertHead = `INSERT INTO ${ident(t)} (${names.map(ident).join(", ")}) VALUES `;
-          let after = Number.MIN_SAFE_INTEGER;
-          let rows = 0;
-          for (;;) {
-            const page = select.all(after, batch) as Row[];
-            if (page.length === 0) break;
-            const params: unknown[] = [];
-            const tuples = page.map((row) => {
-              const slots = names.map((n, i) => {
-                const v = row[n];
-                // A BLOB column may hold text SQLite accepted as is: bytea wants the bytes.
-                params.push(bytea[i] && typeof v === "string" ? Buffer.from(v, "utf8") : v);
-                return `$${params.length}`;
-              });
-              return `(${slots.join(", ")})`;
-            });
-            await client.query(insertHead + tuples.join(", "), params);
-            rows += page.length;
-            after = Number(page[page.length - 1].__rowid);
-          }
-          copied.push({ table: t, rows });
-        }
-
-        // New rows continue after the copied ones, and after any id SQLite already handed out
-        // (AUTOINCREMENT never reuses one, even of a deleted row).
-        const handedOut = new Map(
-          (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'").get()
-            ? (raw.prepare("SELECT name, seq FROM sqlite_sequence").all() as { name: string; seq: number }[])
-            : []
-          ).map((r) => [r.name, Number(r.seq)]),
-        );
-        for (const t of tables) {
-          for (const c of columns.get(t)!.filter((x) => x.identity)) {
-            const max = Number((await client.query<{ max: number | null }>(`SELECT MAX(${ident(c.name)}) AS max FROM ${ident(t)}`)).rows[0].max ?? 0);
-            const next = Math.max(max, handedOut.get(t) ?? 0);
-            await client.query("SELECT setval(pg_get_serial_sequence($1, $2), $3, $4)", [ident(t), c.name, Math.max(next, 1), next > 0]);
-          }
-        }
-
-        // What arrived is what was read.
-        for (const { table, rows } of copied) {
-          const n = Number((await client.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${ident(table)}`)).rows[0].n);
-          if (n !== rows) throw new Error(`table ${table}: ${rows} rows read but ${n} in the target`);
-        }
-        await client.query("COMMIT");
-        return copied;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      }
+      return await copyFrom(raw, target, options);
     } finally {
-      client.release();
+      raw.prepare("COMMIT").run();
     }
   });
+}
+
+async function copyFrom(raw: SqliteConnection["raw"], target: PostgresConnection, options: { batchRows?: number }): Promise<CopiedTable[]> {
+  const sourceVersions = (raw.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[]).map((r) => Number(r.version));
+  const client = await target.pool.connect();
+  try {
+    const targetVersions = (await client.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version")).rows.map((r) => Number(r.version));
+    if (sourceVersions.join(",") !== targetVersions.join(",")) {
+      throw new CopyRefusal(`the SQLite database has migrations ${sourceVersions.join(",")} but the target has ${targetVersions.join(",")}: run the same code's migrate on both`);
+    }
+    const tables = foreignKeyOrder(raw, sourceTables(raw));
+    const columns = new Map<string, { name: string; type: string; identity: boolean }[]>();
+    for (const r of (
+      await client.query<{ table_name: string; column_name: string; data_type: string; is_identity: string }>(
+        "SELECT table_name, column_name, data_type, is_identity FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position",
+      )
+    ).rows) {
+      const list = columns.get(r.table_name) ?? [];
+      list.push({ name: r.column_name, type: r.data_type, identity: r.is_identity === "YES" });
+      columns.set(r.table_name, list);
+    }
+    const missing = tables.filter((t) => !columns.has(t));
+    if (missing.length) throw new CopyRefusal(`the target has no table ${missing.join(", ")}: run the same code's migrate on it first`);
+
+    await client.query("BEGIN");
+    try {
+      // Nothing else may write to the target while it is filled (a portal started on it too soon).
+      await client.query(`LOCK TABLE ${tables.map(ident).join(", ")} IN EXCLUSIVE MODE`);
+      for (const t of tables) {
+        const has = await client.query(`SELECT 1 FROM ${ident(t)} LIMIT 1`);
+        if (has.rowCount) throw new CopyRefusal(`the target database is not empty (table ${t} has rows): copy into a new, empty database`);
+      }
+
+      const copied: CopiedTable[] = [];
+      for (const t of tables) {
+        const targetColumns = new Map(columns.get(t)!.map((c) => [c.name, c]));
+        const names = (raw.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid").all(t) as { name: string }[]).map((c) => c.name);
+        const unknown = names.filter((n) => !targetColumns.has(n));
+        if (unknown.length) throw new CopyRefusal(`the target's ${t} has no column ${unknown.join(", ")}: run the same code's migrate on it first`);
+        const bytea = names.map((n) => targetColumns.get(n)!.type === "bytea");
+        const batch = Math.max(1, Math.min(options.batchRows ?? 500, Math.floor(MAX_PARAMETERS / names.length)));
+        const select = raw.prepare(`SELECT _rowid_ AS "__rowid", ${names.map(ident).join(", ")} FROM ${ident(t)} WHERE _rowid_ > ? ORDER BY _rowid_ LIMIT ?`);
+        const insertHead = `INSERT INTO ${ident(t)} (${names.map(ident).join(", ")}) VALUES `;
+        let after = Number.MIN_SAFE_INTEGER;
+        let rows = 0;
+        for (;;) {
+          const page = select.all(after, batch) as Row[];
+          if (page.length === 0) break;
+          const params: unknown[] = [];
+          const tuples = page.map((row) => {
+            const slots = names.map((n, i) => {
+              const v = row[n];
+              // A BLOB column may hold text SQLite accepted as is: bytea wants the bytes.
+              params.push(bytea[i] && typeof v === "string" ? Buffer.from(v, "utf8") : v);
+              return `$${params.length}`;
+            });
+            return `(${slots.join(", ")})`;
+          });
+          await client.query(insertHead + tuples.join(", "), params);
+          rows += page.length;
+          after = Number(page[page.length - 1].__rowid);
+        }
+        copied.push({ table: t, rows });
+      }
+
+      // New rows continue after the copied ones, and after any id SQLite already handed out
+      // (AUTOINCREMENT never reuses one, even of a deleted row).
+      const handedOut = new Map(
+        (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'").get()
+          ? (raw.prepare("SELECT name, seq FROM sqlite_sequence").all() as { name: string; seq: number }[])
+          : []
+        ).map((r) => [r.name, Number(r.seq)]),
+      );
+      for (const t of tables) {
+        for (const c of columns.get(t)!.filter((x) => x.identity)) {
+          const max = Number((await client.query<{ max: number | null }>(`SELECT MAX(${ident(c.name)}) AS max FROM ${ident(t)}`)).rows[0].max ?? 0);
+          const next = Math.max(max, handedOut.get(t) ?? 0);
+          await client.query("SELECT setval(pg_get_serial_sequence($1, $2), $3, $4)", [ident(t), c.name, Math.max(next, 1), next > 0]);
+        }
+      }
+
+      // What arrived is what was read.
+      for (const { table, rows } of copied) {
+        const n = Number((await client.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${ident(table)}`)).rows[0].n);
+        if (n !== rows) throw new Error(`table ${table}: ${rows} rows read but ${n} in the target`);
+      }
+      await client.query("COMMIT");
+      return copied;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    client.release();
+  }
 }

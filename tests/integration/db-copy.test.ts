@@ -63,6 +63,7 @@ describe.runIf(testEngine() === "sqlite")("db copy: SQLite deployment to Postgre
     const src = probesAt(source.dbPath);
     const tables = src.tableNames().filter((t) => !t.startsWith("sqlite_") && t !== "schema_migrations");
     const counts = src.rowCounts(tables);
+    expect(counts.audit_events).toBeGreaterThan(3 * 3);
     for (const t of ["users", "password_history", "sessions", "recovery_flows", "passkeys", "recovery_codes", "tickets", "ticket_events", "report_tokens", "staff", "account_locks", "audit_events", "outbox", "rate_limits", "sign_in_failures"]) {
       expect(counts[t], `${t} has rows to copy`).toBeGreaterThan(0);
     }
@@ -73,7 +74,8 @@ describe.runIf(testEngine() === "sqlite")("db copy: SQLite deployment to Postgre
 
     const target = await cluster!.createDatabase();
     const sourceEnv = engineEnv(source.env, source.dbPath);
-    const copied = await runCli(["db", "copy", "--to", target], sourceEnv);
+    // Small batches, so that most tables take several (the default is 500 rows).
+    const copied = await runCli(["db", "copy", "--to", target, "--batch-rows", "3"], sourceEnv);
     expect(copied.stderr).toBe("");
     expect(copied.code).toBe(0);
     // One line per table with its row count, parents before children.
@@ -129,8 +131,10 @@ describe.runIf(testEngine() === "sqlite")("db copy: SQLite deployment to Postgre
     const ticket2 = await customer.submitTicket(customer.ticketForm({ accountHint: "copyann" }));
     expect(ticket2.reference).toMatch(/^AR-/);
     const after = probesAt(target);
-    expect(after.lastAuditEvent()!.seq).toBeGreaterThan(chainBefore.length);
-    expect(after.auditCount()).toBe(after.lastAuditEvent()!.seq);
+    // (PostgreSQL may leave gaps in seq after a rolled-back transaction; never a collision.)
+    const newRows = after.auditEvents({ afterSeq: chainBefore.length });
+    expect(newRows.length).toBeGreaterThan(0);
+    expect(after.auditCount()).toBe(chainBefore.length + newRows.length);
     after.close();
     const reverified = await runCli(["audit", "verify"], targetEnv);
     expect(reverified.stdout).toMatch(/^audit chain intact: \d+ events/);
