@@ -119,7 +119,7 @@ export class OutboxWorker {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    const released = await releaseClaims(this.o.db, this.claimer);
+    const released = await releaseClaims(this.o.db, this.claimer, this.o.clock.now());
     if (released > 0) this.o.logger.warn({ released, claimer: this.claimer }, "outbox claims released");
   }
 

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Selectable } from "kysely";
+import { sql, type Selectable, type WhereInterface } from "kysely";
 import { engineOf, type Db } from "~/db/db.server";
 import { insertRow } from "~/db/compiled.server";
 import type { Database, OutboxTable } from "~/db/schema";
@@ -27,18 +27,22 @@ export async function insertOutboxMessage(
 /**
  * Claims up to `limit` of the oldest messages that are due at `now`: 'pending' ones whose time has
  * come, and 'sending' ones whose lease ran out (or that were claimed before leases existed), in one
- * UPDATE. Each row gets `claimer` and a lease until `leaseUntil`. On PostgreSQL the inner SELECT
- * locks its rows FOR UPDATE SKIP LOCKED, so concurrent claimers take disjoint rows without waiting
- * on each other; SQLite has one writer, and the outer WHERE repeats the condition for it. A row
- * taken over from an expired lease counts the lost try as an attempt, so a message whose sends keep
- * killing their process still reaches the attempt limit. Oldest first.
+ * UPDATE. Each row gets `claimer` and a lease until `leaseUntil`, which is also its next_attempt_at
+ * (when another worker may try it), so both kinds are read from one index in claim order
+ * (outbox_queue, 0013) and a claim reads only the rows it takes however long the queue is. On
+ * PostgreSQL the inner SELECT locks its rows FOR UPDATE SKIP LOCKED, so concurrent claimers take
+ * disjoint rows without waiting on each other; SQLite has one writer, and the outer WHERE repeats
+ * the condition for it. A row taken over from an expired lease counts the lost try as an attempt,
+ * so a message whose sends keep killing their process still reaches the attempt limit. Oldest first.
  */
 export async function claimOutboxBatch(db: Db, now: number, claimer: string, limit: number, leaseUntil: number = now + 60_000): Promise<OutboxRow[]> {
-  const claimable = (eb: ExpressionBuilder<Database, "outbox">) =>
-    eb.or([
-      eb.and([eb("status", "=", "pending"), eb("next_attempt_at", "<=", now)]),
-      eb.and([eb("status", "=", "sending"), eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<=", now)])]),
-    ]);
+  const claimable = <Q extends WhereInterface<Database, "outbox">>(qb: Q): Q =>
+    qb
+      // Literal, not parameters: so both engines see the partial index's own condition.
+      .where(sql<boolean>`status in ('pending', 'sending')`)
+      .where("next_attempt_at", "<=", now)
+      // A 'sending' row's next_attempt_at is its lease's end; the lease is checked too.
+      .where((eb) => eb.or([eb("status", "=", "pending"), eb("claimed_until", "is", null), eb("claimed_until", "<=", now)])) as Q;
   const postgres = engineOf(db) === "postgres";
   const rows = await db
     .updateTable("outbox")
@@ -46,19 +50,17 @@ export async function claimOutboxBatch(db: Db, now: number, claimer: string, lim
       status: "sending",
       claimed_by: claimer,
       claimed_until: leaseUntil,
+      next_attempt_at: leaseUntil,
       attempts: eb.case().when("status", "=", "sending").then(eb("attempts", "+", 1)).else(eb.ref("attempts")).end(),
     }))
     .where("id", "in", (eb) =>
-      eb
-        .selectFrom("outbox")
-        .select("id")
-        .where(claimable)
+      claimable(eb.selectFrom("outbox").select("id"))
         .orderBy("next_attempt_at")
         .orderBy("created_at")
         .limit(Math.max(1, Math.floor(limit)))
         .$if(postgres, (qb) => qb.forUpdate().skipLocked()),
     )
-    .where(claimable)
+    .$call(claimable)
     .returningAll()
     .execute();
   // RETURNING gives no order: restore the queue's.
@@ -69,22 +71,24 @@ export async function claimOutboxBatch(db: Db, now: number, claimer: string, lim
 export async function renewOutboxClaims(db: Db, claimer: string, leaseUntil: number): Promise<number> {
   const result = await db
     .updateTable("outbox")
-    .set({ claimed_until: leaseUntil })
-    .where("status", "=", "sending")
+    .set({ claimed_until: leaseUntil, next_attempt_at: leaseUntil })
+    // Literal: the partial index outbox_claims (0013) holds only the rows in flight.
+    .where(sql<boolean>`status = 'sending'`)
     .where("claimed_by", "=", claimer)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
 /**
- * Gives back the rows `claimer` still holds, unsent, to the queue (a worker shutting down: another
- * worker may take them at once instead of waiting for the lease); returns how many.
+ * Gives back the rows `claimer` still holds, unsent, to the queue, due at `now` (a worker shutting
+ * down: another worker may take them at once instead of waiting for the lease); returns how many.
  */
-export async function releaseClaims(db: Db, claimer: string): Promise<number> {
+export async function releaseClaims(db: Db, claimer: string, now: number): Promise<number> {
   const result = await db
     .updateTable("outbox")
-    .set({ status: "pending", claimed_by: null, claimed_until: null })
-    .where("status", "=", "sending")
+    .set({ status: "pending", claimed_by: null, claimed_until: null, next_attempt_at: now })
+    // Literal: the partial index outbox_claims (0013) holds only the rows in flight.
+    .where(sql<boolean>`status = 'sending'`)
     .where("claimed_by", "=", claimer)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);

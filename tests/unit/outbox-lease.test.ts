@@ -92,8 +92,10 @@ describe("outbox leases", () => {
     expect(mine.length).toBe(2);
     expect(await renewOutboxClaims(db, "mine", T0 + 2 * LEASE)).toBe(2);
     expect(mine.map((id) => row(id).claimed_until)).toEqual([T0 + 2 * LEASE, T0 + 2 * LEASE]);
-    expect(await releaseClaims(db, "mine")).toBe(2);
-    for (const id of mine) expect(row(id)).toMatchObject({ status: "pending", claimed_by: null, claimed_until: null });
+    expect(await releaseClaims(db, "mine", T0 + 10)).toBe(2);
+    for (const id of mine) expect(row(id)).toMatchObject({ status: "pending", claimed_by: null, claimed_until: null, next_attempt_at: T0 + 10 });
+    // Due at once: another worker takes them without waiting for the lease.
+    expect((await claimOutboxBatch(db, T0 + 10, "other", 10, T0 + LEASE)).map((r) => r.id).sort()).toEqual([...mine].sort());
     expect(ids.filter((id) => row(id).claimed_by === "theirs").map((id) => row(id).status)).toEqual(["sending"]);
   });
 
