@@ -73,6 +73,13 @@ export type WorkerOptions = {
   onResult?: (channel: Channel, outcome: "sent" | "retry" | "failed") => void;
 };
 
+/**
+ * Leases measure whether a worker is still alive, so they run on real time, never on the portal's
+ * clock: that one decides when a message is due, and tests move it forward (a jump past a lease
+ * would hand a message that is being sent to a second worker).
+ */
+const leaseClock = () => Date.now();
+
 export class OutboxWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -140,7 +147,8 @@ export class OutboxWorker {
       for (;;) {
         if (!this.stopped && (inFlight.size === 0 || limit - inFlight.size >= refill)) {
           const now = this.o.clock.now();
-          const rows = await claimOutboxBatch(this.o.db, now, this.claimer, limit - inFlight.size, now + this.leaseMs);
+          const wall = leaseClock();
+          const rows = await claimOutboxBatch(this.o.db, now, this.claimer, limit - inFlight.size, wall + this.leaseMs, wall);
           for (const row of rows) {
             const delivery: Promise<void> = this.deliver(row)
               // Settling failed (the database): the row stays 'sending' until stop() releases it or
@@ -164,7 +172,7 @@ export class OutboxWorker {
   private passStarted(): void {
     if (this.passes++ > 0) return;
     this.renewTimer = setInterval(() => {
-      renewOutboxClaims(this.o.db, this.claimer, this.o.clock.now() + this.leaseMs).catch((err) =>
+      renewOutboxClaims(this.o.db, this.claimer, leaseClock() + this.leaseMs).catch((err) =>
         this.o.logger.error({ err: sanitiseForLog(String(err)) }, "outbox lease renewal failed"),
       );
     }, Math.floor(this.leaseMs / 3));

@@ -34,15 +34,24 @@ export async function insertOutboxMessage(
  * disjoint rows without waiting on each other; SQLite has one writer, and the outer WHERE repeats
  * the condition for it. A row taken over from an expired lease counts the lost try as an attempt,
  * so a message whose sends keep killing their process still reaches the attempt limit. Oldest first.
+ * `leaseNow` is the time leases are measured in (`leaseUntil` too): real time in the worker, which
+ * may differ from `now`, the portal's clock that decides when a message is due.
  */
-export async function claimOutboxBatch(db: Db, now: number, claimer: string, limit: number, leaseUntil: number = now + 60_000): Promise<OutboxRow[]> {
+export async function claimOutboxBatch(
+  db: Db,
+  now: number,
+  claimer: string,
+  limit: number,
+  leaseUntil: number = now + 60_000,
+  leaseNow: number = now,
+): Promise<OutboxRow[]> {
   const claimable = <Q extends WhereInterface<Database, "outbox">>(qb: Q): Q =>
     qb
       // Literal, not parameters: so both engines see the partial index's own condition.
       .where(sql<boolean>`status in ('pending', 'sending')`)
       .where("next_attempt_at", "<=", now)
       // A 'sending' row's next_attempt_at is its lease's end; the lease is checked too.
-      .where((eb) => eb.or([eb("status", "=", "pending"), eb("claimed_until", "is", null), eb("claimed_until", "<=", now)])) as Q;
+      .where((eb) => eb.or([eb("status", "=", "pending"), eb("claimed_until", "is", null), eb("claimed_until", "<=", leaseNow)])) as Q;
   const postgres = engineOf(db) === "postgres";
   const rows = await db
     .updateTable("outbox")

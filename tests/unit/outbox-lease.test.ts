@@ -120,6 +120,29 @@ describe("outbox leases", () => {
     expect(row(id)).toMatchObject({ status: "sent", attempts: 1, claimed_by: null });
   });
 
+  test("leases run on real time: the portal's clock jumping past a lease (as tests move it) does not hand a message being sent to a second pass", async () => {
+    let offset = 0;
+    const clock = { now: () => Date.now() + offset };
+    const id = await enqueue(db, clock.now(), "example.test", message("jump@example.test"));
+    const sent: string[] = [];
+    const make = (send: Sender) =>
+      new OutboxWorker({ db, clock, logger, senders: { email: send, sms: send }, pollMs: 60_000, maxAttempts: 3, backoffBaseMs: 1000, leaseMs: 60_000 });
+    const slow = make(async (r) => {
+      await sleep(500);
+      sent.push(`slow:${r.id}`);
+    });
+    const other = make(async (r) => {
+      sent.push(`other:${r.id}`);
+    });
+    const slowPass = slow.drain();
+    await sleep(100);
+    offset += 10 * 60_000; // the portal's clock moves ten minutes on, real time does not
+    expect(await other.drain()).toBe(0);
+    expect(await slowPass).toBe(1);
+    expect(sent).toEqual([`slow:${id}`]);
+    expect(row(id)).toMatchObject({ status: "sent", attempts: 1 });
+  });
+
   test("a worker that stops gives back the claims it still holds", async () => {
     const id = await enqueue(db, Date.now(), "example.test", message("stop@example.test"));
     const w = new OutboxWorker({ db, clock: { now: () => Date.now() }, logger, senders: { email: async () => {}, sms: async () => {} }, pollMs: 60_000, maxAttempts: 3, backoffBaseMs: 1000 });
