@@ -7,9 +7,7 @@ export default defineConfig({
   resolve: { alias },
   test: {
     projects: [
-      // Vitest 4 needs a distinct groupOrder for projects with different maxWorkers. The two
-      // integration projects share one group, so SQLite and PostgreSQL files run side by side:
-      // most of a file's time is spent waiting on its portal, not on the CPU.
+      // Vitest 4 needs a distinct groupOrder for projects with different maxWorkers.
       { resolve: { alias }, test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node", sequence: { groupOrder: 0 } } },
       {
         resolve: { alias },
@@ -19,7 +17,7 @@ export default defineConfig({
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          // Each file starts its own portal process; with integration-pg beside it, four at a time.
+          // Each file starts its own portal process; two at a time fits a 2-core machine.
           maxWorkers: 2,
           fileParallelism: true,
           sequence: { groupOrder: 1 },
@@ -39,7 +37,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           maxWorkers: 2,
           fileParallelism: true,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],
