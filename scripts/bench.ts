@@ -439,8 +439,12 @@ async function engineRows(configs: EngineConfig[], mail: { url: string }): Promi
           connections: 50,
           duration: seconds,
           method: "POST",
-          setupClient: (client) =>
-            client.setHeaders({ "content-type": "application/x-www-form-urlencoded", origin: nodes[0]!.app.origin, "x-forwarded-for": nextIp() }),
+          // Each connection talks to one node and must name that node's origin (Origin checks).
+          setupClient: (client) => {
+            const port = (client as unknown as { opts: { port: number } }).opts.port;
+            const node = nodes.find((n) => n.app.port === Number(port)) ?? nodes[0]!;
+            client.setHeaders({ "content-type": "application/x-www-form-urlencoded", origin: node.app.origin, "x-forwarded-for": nextIp() });
+          },
           requests: [{ setupRequest: (req) => ({ ...req, body: form("identifier", FORGOT_PASSWORD[kind]()) }) }],
         });
         const wallMs = performance.now() - t0;
