@@ -57,7 +57,17 @@ export function openPostgres(url: string, options: OpenOptions = {}): PostgresCo
   const pool = openPostgresPool(url, { max: options.poolSize ?? 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   registry.engines.set(db, "postgres");
-  return { engine: "postgres", db, pool, close: () => db.destroy() };
+  return {
+    engine: "postgres",
+    db,
+    pool,
+    async close() {
+      await db.destroy();
+      // Kysely ends the pool only if it ever ran a query on it; a process that failed before that
+      // (e.g. a refused migration) would otherwise wait for its idle client to time out.
+      if (!pool.ended) await pool.end();
+    },
+  };
 }
 
 /** Opens the portal's single SQLite file with the settings every process (server, CLI, worker) needs. */

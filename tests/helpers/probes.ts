@@ -494,6 +494,9 @@ export function probes(getApp: () => ProbeTarget) {
         return rewritten;
       }),
     /** Takes migration 0009 back out: no `alg` column, the migration not recorded as applied. */
+    /** Records a migration this code does not have, as newer code would have applied it. */
+    addFutureMigration: (version: number, name: string) =>
+      writable((w) => w.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", version, name, new Date().toISOString())),
     unapplyAuditKeyMigration: () => writable((w) => w.exec("ALTER TABLE audit_events DROP COLUMN alg; DELETE FROM schema_migrations WHERE version = 9;")),
     /** Deletes the audit events after `seq` (the append-only trigger must be gone). */
     deleteAuditEventsAfter: (seq: number) => writable((w) => w.run("DELETE FROM audit_events WHERE seq > ?", seq)),

@@ -202,6 +202,27 @@ describe("start-up and migrations", () => {
     expect(again.code).toBe(0);
     expect(oneLine(again.stdout)).toBe("database is up to date");
   });
+
+  test("migrate (and a start) refuse a database newer than the code, in one line that says what to do", async () => {
+    const dir = tempDir();
+    const dbPath = path.join(dir, "portal.sqlite");
+    const databaseUrl = testEngine() === "postgres" ? await testDatabaseUrl() : null;
+    const env = { NODE_ENV: "test", DATABASE_PATH: dbPath, SECRET_KEY, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+    expect((await runCli(["migrate"], env)).code).toBe(0);
+    const target = probesAt(databaseUrl ?? dbPath);
+    try {
+      target.addFutureMigration(9999, "9999_from_a_newer_version.sql");
+    } finally {
+      target.close();
+    }
+    const refused = await runCli(["migrate"], env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toBe("");
+    expect(oneLine(refused.stderr)).toMatch(
+      /^error: the database has migration 9999_from_a_newer_version\.sql, which this code does not know \(it knows up to \d{4}_\w+\.sql\): run the newer version of the portal$/,
+    );
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+  });
 });
 
 // ---- CLI ----------------------------------------------------------------------------------------
