@@ -95,6 +95,7 @@ const schema = z.object({
   LOCKOUT_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 7).default(24),
   LOCKOUT_PERMANENT_AFTER: z.coerce.number().int().min(2).max(100).default(50),
   LOCKOUT_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  SUSPICIOUS_NETWORKS_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(5),
   TICKET_SLA_HIGH_HOURS: z.coerce.number().int().min(1).max(24 * 14).default(4),
   TICKET_SLA_NORMAL_HOURS: z.coerce.number().int().min(1).max(24 * 14).default(24),
   LIMIT_TICKETS_PER_IP_PER_HOUR: count(5),
@@ -173,6 +174,8 @@ export type Config = {
     maxMs: number;
     permanentAfter: number;
     delayMs: number;
+    /** Recovery requests for one account from more networks than this within an hour lock it (suspicious_activity). */
+    suspiciousNetworksPerHour: number;
   };
   tickets: { slaHighMs: number; slaNormalMs: number; perIpPerHour: number; perContactPerDay: number };
   password: { minLength: number; minLengthWithMfa: number; maxLength: number; minScore: number; history: number };
@@ -327,6 +330,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxMs: e.LOCKOUT_MAX_HOURS * 3_600_000,
       permanentAfter: e.LOCKOUT_PERMANENT_AFTER,
       delayMs: e.LOCKOUT_DELAY_SECONDS * 1000,
+      suspiciousNetworksPerHour: e.SUSPICIOUS_NETWORKS_PER_HOUR,
     },
     tickets: {
       slaHighMs: e.TICKET_SLA_HIGH_HOURS * 3_600_000,

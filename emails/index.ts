@@ -7,6 +7,7 @@ import * as passwordReset from "./password-reset";
 import * as passwordChanged from "./password-changed";
 import * as accountUnlock from "./account-unlock";
 import * as accountUnlocked from "./account-unlocked";
+import * as accountLocked from "./account-locked";
 import * as usernameReminder from "./username-reminder";
 import * as contactVerify from "./contact-verify";
 import * as contactChanged from "./contact-changed";
@@ -56,6 +57,7 @@ export const messages = defineMessages({
   "factor-changed": { component: factorChanged.default, subject: factorChanged.subject, sms: factorChanged.sms },
   "account-unlock": { component: accountUnlock.default, subject: accountUnlock.subject, sms: accountUnlock.sms },
   "account-unlocked": { component: accountUnlocked.default, subject: accountUnlocked.subject, sms: accountUnlocked.sms },
+  "account-locked": { component: accountLocked.default, subject: accountLocked.subject, sms: accountLocked.sms },
   "staff-locked": { component: staffLocked.default, subject: staffLocked.subject },
 } as const);
 

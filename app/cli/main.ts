@@ -13,6 +13,7 @@ import { changeStaffStatus, createStaff, findStaffByEmail, liftStaffLock } from 
 import { attachAudit, exportAudit, parseCheckpoint, verifyAuditChain } from "~/audit/audit.server";
 import { recordEvent } from "~/audit/events.server";
 import { listLocks } from "~/lockout/lockout.server";
+import { lockAccountByStaff, unlockAccountByStaff } from "~/notices/account-locks.server";
 import { parseCsv } from "./csv";
 
 /**
@@ -28,6 +29,8 @@ const USAGE = `usage: npm run portal -- <command>
   user add --username U --email E [--phone P] [--password-stdin] [--unverified]
   user import FILE.csv [--unverified]          (header: username,email,phone)
   user disable USERNAME | user enable USERNAME
+  user lock USERNAME --reason staff [--note TEXT]   (the customer is told; lifted only by user unlock or staff)
+  user unlock USERNAME [--note TEXT]          (ends every open lock of the account)
   staff add --email E --name N [--password-stdin]
   staff disable --email E | staff enable --email E   (disable ends their sessions at once)
   staff unlock --email E [--note TEXT]       (after 10 wrong authenticator codes)
@@ -179,6 +182,21 @@ async function run(argv: string[], config: Config): Promise<void> {
       if (f.positional.length !== 1) throw new UsageError(`user ${sub} needs exactly one username`);
       const user = await setAccountStatus(context, f.positional[0], sub === "disable" ? "disabled" : "active");
       console.log(`${sub}d user ${user.username}`);
+      return;
+    }
+
+    if (group === "user" && (sub === "lock" || sub === "unlock")) {
+      const f = parseFlags(rest, sub === "lock" ? ["reason", "note"] : ["note"], []);
+      if (f.positional.length !== 1) throw new UsageError(`user ${sub} needs exactly one username`);
+      if (sub === "lock" && (f.values.reason ?? "staff") !== "staff") throw new UsageError("--reason must be staff (the other reasons are set by the portal itself)");
+      const note = f.values.note ?? null;
+      if (sub === "lock") {
+        const { user, created } = await lockAccountByStaff(context, f.positional[0], note);
+        console.log(created ? `locked user ${user.username}` : `user ${user.username} already has a staff lock`);
+      } else {
+        const { user, ended } = await unlockAccountByStaff(context, f.positional[0], note);
+        console.log(ended ? `unlocked user ${user.username} (${ended} lock${ended === 1 ? "" : "s"} ended)` : `user ${user.username} was not locked`);
+      }
       return;
     }
 

@@ -130,6 +130,12 @@ export interface RecoveryFlowsTable {
   requested_via: Generated<string>;
 }
 
+export interface RecoveryNetworksTable {
+  user_id: string;
+  network_hash: string;
+  last_seen: number;
+}
+
 export interface RecoverySessionsTable {
   id: string;
   secret_hash: Buffer;
@@ -292,6 +298,7 @@ export interface Database {
   rate_limits: RateLimitsTable;
   recovery_codes: RecoveryCodesTable;
   recovery_flows: RecoveryFlowsTable;
+  recovery_networks: RecoveryNetworksTable;
   recovery_sessions: RecoverySessionsTable;
   report_tokens: ReportTokensTable;
   schema_migrations: SchemaMigrationsTable;

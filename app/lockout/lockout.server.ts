@@ -194,3 +194,71 @@ export async function endLocks(db: Db, userId: string, now: number, how: LockEnd
 export async function listLocks(db: Db, userId?: string, limit = 200): Promise<LockRecord[]> {
   return store.listLocks(db, userId, limit);
 }
+
+const lockKey = (userId: string) => `account_locks:${userId}`;
+
+/**
+ * A manual lock (reason `staff`, until lifted). Call inside a transaction: serialised on the
+ * account's lock key (0017 rule 3), so two parallel manual locks make one record; while a staff
+ * lock is open a second one is not created (`created: false`, the open one returned).
+ */
+export async function placeStaffLock(
+  trx: Db,
+  input: { userId: string; now: number; by: string; note: string | null; ip?: string | null; userAgent?: string | null },
+): Promise<{ created: boolean; lock: LockRecord }> {
+  await serializeOn(trx, lockKey(input.userId));
+  const open = (await openLocks(trx, input.userId, input.now)).find((l) => l.reason === "staff");
+  if (open) return { created: false, lock: open };
+  const lock = await createLock(trx, {
+    userId: input.userId,
+    reason: "staff",
+    now: input.now,
+    until: null,
+    ip: input.ip ?? null,
+    userAgent: input.userAgent ?? null,
+    details: input.note ? { note: input.note } : {},
+    createdBy: input.by,
+  });
+  return { created: true, lock };
+}
+
+/** Ends every open lock of an account (end_reason 'staff', ended_by `by`); returns how many. Call inside a transaction. */
+export async function liftAllLocks(trx: Db, userId: string, now: number, by: string): Promise<number> {
+  await serializeOn(trx, lockKey(userId));
+  return endLocks(trx, userId, now, "staff", by, ["failed_attempts", "suspicious_activity", "reported_compromise", "staff"]);
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The suspicious-activity rule (issue 14): recovery requests (reset or unlock) for one account from
+ * more than `lockout.suspiciousNetworksPerHour` distinct client networks (/24 for IPv4, /64 for
+ * IPv6) within the last hour lock it with reason `suspicious_activity`, until it is unlocked or
+ * reset (self-service may lift it). At most one such lock per hour: a second is not made while one
+ * made within the hour exists, lifted or not, nor while the account has any lock in force.
+ * `networkHash` is a keyed hash of the network, never the address. Call inside the request's
+ * transaction; returns the new lock, if one was made.
+ */
+export async function noteRecoveryNetwork(
+  trx: Db,
+  config: Config,
+  input: { userId: string; networkHash: string; now: number; ip: string; userAgent: string },
+): Promise<LockRecord | null> {
+  const { userId, now } = input;
+  await serializeOn(trx, lockKey(userId));
+  await store.forgetRecoveryNetworks(trx, userId, now - HOUR_MS);
+  await store.touchRecoveryNetwork(trx, userId, input.networkHash, now);
+  const networks = await store.countRecoveryNetworks(trx, userId, now - HOUR_MS);
+  if (networks <= config.lockout.suspiciousNetworksPerHour) return null;
+  if (await activeLock(trx, userId, now)) return null;
+  if ((await store.countLocksSince(trx, userId, "suspicious_activity", now - HOUR_MS)) > 0) return null;
+  return createLock(trx, {
+    userId,
+    reason: "suspicious_activity",
+    now,
+    until: null,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    details: { rule: "recovery_networks_per_hour", networks, threshold: config.lockout.suspiciousNetworksPerHour },
+  });
+}

@@ -13,6 +13,7 @@ import type { Flow, RecoverySession } from "~/stores/recovery-flows.store";
 import { recordEvent } from "~/audit/events.server";
 import { codeProof } from "~/proofs/code.server";
 import { evenAnswer } from "~/security/even-time.server";
+import { networkTag, noteRecoveryRequest } from "./suspicious.server";
 
 /**
  * Recovery flows: the server-side record behind "forgot password" and "unlock" (DESIGN.md §4).
@@ -134,6 +135,7 @@ export async function requestRecovery(
   const previous = await currentRecovery(context, request, purpose);
   const tokenHash = sha256Hex(token);
   const hashedCode = codeHash(context, flowId, code);
+  const network = networkTag(context);
 
   await inTransaction(context, async (tx) => {
     const db = tx.services.db;
@@ -155,6 +157,8 @@ export async function requestRecovery(
       requested_via: via,
     });
     await insertRecoverySession(db, sessionId, sessionSecret, flowId, "pending", now, now + config.recovery.linkTtlMs);
+    // The suspicious-activity rule counts the networks asking for this account (issue 14).
+    if (user) await noteRecoveryRequest(tx, user, network, now);
     if (user && destinationOk) {
       await queueFlowMessage(tx, purpose, user, resolved.channel, token, code);
     } else if (ambiguous.length > 0 && destinationOk) {

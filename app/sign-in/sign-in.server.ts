@@ -2,6 +2,7 @@ import { inTransaction, type RequestContext } from "~/context.server";
 import { hmacHex } from "~/security/crypto.server";
 import { normaliseIdentifier } from "~/accounts/identifiers";
 import { authenticate, findUsersByLogin, type User } from "~/accounts/accounts.server";
+import { sendLockNoticeFor } from "~/notices/account-locks.server";
 import { beginAttempt, clearFailures, failureKey, releaseAttempt, settleFailure } from "~/lockout/lockout.server";
 import { mayStartSession, passwordChangeDue } from "~/accounts/access.server";
 import { recordEvent } from "~/audit/events.server";
@@ -96,6 +97,8 @@ export async function signIn(context: RequestContext, identifier: string, passwo
           actorType: "system",
           details: { reason: "failed_attempts", kind: result.lock, failures: result.failures, until: result.lockUntil },
         });
+        // The customer is told, once per lock, with the way out (/unlock).
+        await sendLockNoticeFor(tx, userId, { reason: "failed_attempts", locked_at: now, locked_until: result.lockUntil });
       }
     });
   }

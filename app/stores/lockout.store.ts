@@ -124,3 +124,30 @@ export async function listLocks(db: Db, userId?: string, limit = 200): Promise<L
   if (userId) query = query.where("user_id", "=", userId);
   return (await query.orderBy("locked_at", "desc").limit(limit).execute()) as LockRecord[];
 }
+
+// ---- recovery_networks (the suspicious-activity rule) ----------------------------------------
+
+/** Notes that a network asked to recover an account now (one row per account and network). */
+export async function touchRecoveryNetwork(db: Db, userId: string, networkHash: string, now: number): Promise<void> {
+  await db
+    .insertInto("recovery_networks")
+    .values({ user_id: userId, network_hash: networkHash, last_seen: now })
+    .onConflict((oc) => oc.columns(["user_id", "network_hash"]).doUpdateSet({ last_seen: now }))
+    .execute();
+}
+
+/** Forgets an account's networks last seen at or before `before`. */
+export async function forgetRecoveryNetworks(db: Db, userId: string, before: number): Promise<void> {
+  await db.deleteFrom("recovery_networks").where("user_id", "=", userId).where("last_seen", "<=", before).execute();
+}
+
+/** How many distinct networks asked to recover an account after `since`. */
+export async function countRecoveryNetworks(db: Db, userId: string, since: number): Promise<number> {
+  const row = await db
+    .selectFrom("recovery_networks")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("user_id", "=", userId)
+    .where("last_seen", ">", since)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
