@@ -9,7 +9,7 @@ import { runWorker } from "./worker";
 import { createLogger } from "~/log.server";
 import { AccountError, createUser, insertUser, prepareUser, findUserById, findUserByUsername, type User } from "~/accounts/accounts.server";
 import { setAccountStatus } from "~/accounts/status.server";
-import { changeStaffStatus, createStaff, findStaffByEmail, liftStaffLock } from "~/support/staff.server";
+import { changeStaffRole, changeStaffStatus, createStaff, findStaffByEmail, isStaffRole, liftStaffLock } from "~/support/staff.server";
 import { attachAudit, exportAudit, parseCheckpoint, verifyAuditChain } from "~/audit/audit.server";
 import { recordEvent } from "~/audit/events.server";
 import { listLocks } from "~/lockout/lockout.server";
@@ -31,7 +31,8 @@ const USAGE = `usage: npm run portal -- <command>
   user disable USERNAME | user enable USERNAME
   user lock USERNAME --reason staff [--note TEXT]   (the customer is told; lifted only by user unlock or staff)
   user unlock USERNAME [--note TEXT]          (ends every open lock of the account)
-  staff add --email E --name N [--password-stdin]
+  staff add --email E --name N [--role agent|supervisor|admin] [--password-stdin]   (without --role: agent)
+  staff role --email E --role agent|supervisor|admin
   staff disable --email E | staff enable --email E   (disable ends their sessions at once)
   staff unlock --email E [--note TEXT]       (after 10 wrong authenticator codes)
   locks list [--user USERNAME]
@@ -201,12 +202,27 @@ async function run(argv: string[], config: Config): Promise<void> {
     }
 
     if (group === "staff" && sub === "add") {
-      const f = parseFlags(rest, ["email", "name"], ["password-stdin"]);
+      const f = parseFlags(rest, ["email", "name", "role"], ["password-stdin"]);
       if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
+      const role = f.values.role ?? "agent";
+      if (!isStaffRole(role)) throw new UsageError(`--role must be agent, supervisor or admin`);
       const password = f.switches.has("password-stdin") ? await readPasswordFromStdin() : null;
-      const staff = await createStaff(db, { email: need(f, "email"), name: need(f, "name"), password }, createOptions);
-      await recordEvent(context, { event: "staff_created", outcome: "success", details: { staff_id: staff.id } });
-      console.log(`created staff member ${staff.email}${password ? "" : " (no password yet)"}`);
+      const staff = await createStaff(db, { email: need(f, "email"), name: need(f, "name"), password, role }, createOptions);
+      await recordEvent(context, { event: "staff_created", outcome: "success", details: { staff_id: staff.id, role } });
+      console.log(`created staff member ${staff.email} (${role})${password ? "" : " (no password yet)"}`);
+      return;
+    }
+
+    if (group === "staff" && sub === "role") {
+      const f = parseFlags(rest, ["email", "role"], []);
+      if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
+      const email = need(f, "email");
+      const role = need(f, "role");
+      if (!isStaffRole(role)) throw new UsageError(`--role must be agent, supervisor or admin`);
+      const staff = await findStaffByEmail(db, email);
+      if (!staff) throw new AccountError(`no staff member "${email}"`);
+      const changed = await changeStaffRole(context, staff.id, role);
+      console.log(changed ? `staff member ${staff.email} is now ${role} (was ${staff.role})` : `staff member ${staff.email} is already ${role}`);
       return;
     }
 

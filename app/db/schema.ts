@@ -204,6 +204,7 @@ export interface StaffTable {
   locked_reason: string | null;
   locked_ip: string | null;
   totp_setup_nonce: string | null;
+  role: Generated<string>;
 }
 
 export interface StaffEventsTable {

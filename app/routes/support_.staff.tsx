@@ -2,27 +2,38 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
-import { requireStaff } from "~/support/staff-auth.server";
-import { staffOverview, unlockColleague } from "~/support/staff-accounts.server";
-import { colleagueUnlockMessage } from "~/support/messages";
+import { requireStaffRole } from "~/support/staff-auth.server";
+import { changeColleague, staffOverview, unlockColleague } from "~/support/staff-accounts.server";
+import { colleagueUnlockMessage, staffChangeMessage } from "~/support/messages";
 import { StaffAccountsPage } from "~/ui/staff-accounts-page";
 
 export const meta: MetaFunction = () => [{ title: "Staff accounts | Support console" }];
 
+const CHANGES = ["role", "disable", "enable", "reset_totp"] as const;
+
 /**
- * Staff accounts (H2, L12): who is active, disabled or locked after wrong authenticator codes. A
- * locked staff member is unlocked here by ANOTHER staff member, with a note (what they checked),
- * or by an operator with `npm run portal -- staff unlock --email E`. Disabling is the CLI's.
+ * Staff accounts (H2, L12; issue 14), for admins only (an agent or supervisor gets a 403 page):
+ * each staff member's role and state. An admin changes another's role, disables (every session
+ * ends at once) or enables them, resets their authenticator, or unlocks a colleague locked after
+ * wrong authenticator codes, with a note (what they checked). Nobody changes themselves here; the
+ * CLI (`staff role|disable|enable|unlock`) is the operator's way.
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { staff: me } = await requireStaff(request, context);
+  const { staff: me } = await requireStaffRole(request, context, "admin");
   return { me: me.id, ...(await staffOverview(context)) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { staff: me } = await requireStaff(request, context);
+  const { staff: me } = await requireStaffRole(request, context, "admin");
   const form = await readForm(request);
-  if (form.get("intent") !== "unlock") return data({ ok: false, message: "Choose an action." }, { status: 400 });
+  const intent = form.get("intent");
+  const change = CHANGES.find((c) => c === intent);
+  if (change) {
+    const outcome = await changeColleague(context, me, { action: change, targetId: String(form.get("staffId") ?? ""), role: String(form.get("role") ?? "") });
+    const { status, message } = staffChangeMessage(outcome);
+    return data({ ok: outcome.ok, message }, { status });
+  }
+  if (intent !== "unlock") return data({ ok: false, message: "Choose an action." }, { status: 400 });
   const outcome = await unlockColleague(context, me, String(form.get("staffId") ?? ""), String(form.get("note") ?? "").trim().slice(0, 2000));
   const { status, message } = colleagueUnlockMessage(outcome);
   return data({ ok: outcome.ok, message }, { status });

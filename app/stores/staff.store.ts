@@ -8,9 +8,14 @@ import type { StaffEventsTable, StaffTable } from "~/db/schema";
  * Every single-use or counted step here is one conditional UPDATE whose row count decides.
  */
 
-export type Staff = Omit<Selectable<StaffTable>, "status" | "locked_reason"> & {
+export const STAFF_ROLES = ["agent", "supervisor", "admin"] as const;
+/** agent: works tickets; supervisor: an agent's actions plus approvals and reports; admin: a supervisor's plus staff management. */
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export type Staff = Omit<Selectable<StaffTable>, "status" | "locked_reason" | "role"> & {
   /** The operator's switch (`staff disable|enable`); a disabled staff member has no way in. */
   status: "active" | "disabled";
+  role: StaffRole;
   /** With locked_at, set after 10 consecutive wrong codes; only another staff member or the CLI clears it. */
   locked_reason: "failed_codes" | null;
 };
@@ -28,10 +33,10 @@ const changed = async (update: { executeTakeFirst(): Promise<{ numUpdatedRows: b
 
 // ---- rows ----------------------------------------------------------------------------------------
 
-export async function insertStaff(db: Db, staff: Pick<Staff, "id" | "email" | "name" | "password_hash" | "totp_secret" | "created_at">): Promise<void> {
+export async function insertStaff(db: Db, staff: Pick<Staff, "id" | "email" | "name" | "password_hash" | "totp_secret" | "created_at" | "role">): Promise<void> {
   await db
     .insertInto("staff")
-    .values({ id: staff.id, email: staff.email, name: staff.name, password_hash: staff.password_hash, totp_secret: staff.totp_secret, created_at: staff.created_at })
+    .values({ id: staff.id, email: staff.email, name: staff.name, password_hash: staff.password_hash, totp_secret: staff.totp_secret, created_at: staff.created_at, role: staff.role })
     .execute();
 }
 
@@ -50,6 +55,11 @@ export async function listStaff(db: Db): Promise<Staff[]> {
 
 export async function updateStaffStatus(db: Db, staffId: string, status: Staff["status"]): Promise<void> {
   await updateStaff(db, staffId).set({ status }).execute();
+}
+
+/** Sets the role; true only when it changed (the same role again changes nothing). */
+export async function updateStaffRole(db: Db, staffId: string, role: StaffRole): Promise<boolean> {
+  return changed(updateStaff(db, staffId).set({ role }).where("role", "<>", role));
 }
 
 // ---- history -------------------------------------------------------------------------------------
@@ -147,6 +157,18 @@ export async function spendTotpStep(db: Db, staffId: string, step: number, seale
       .where("totp_secret", "=", sealedSecret)
       .where("status", "=", "active")
       .where("locked_at", "is", null),
+  );
+}
+
+/**
+ * Forgets the staff member's authenticator (confirmed or being set up), so the next sign-in after
+ * the password sends them to set one up again. False when they had none.
+ */
+export async function clearStaffTotp(db: Db, staffId: string): Promise<boolean> {
+  return changed(
+    updateStaff(db, staffId)
+      .set({ totp_secret: null, totp_confirmed_at: null, totp_setup_nonce: null, totp_last_step: 0, failed_code_count: 0 })
+      .where("totp_secret", "is not", null),
   );
 }
 

@@ -1,6 +1,6 @@
 import type { ActionOutcome } from "./actions.server";
 import type { PasswordStep } from "./staff-auth.server";
-import type { ColleagueUnlock } from "./staff-accounts.server";
+import type { ColleagueUnlock, StaffChange } from "./staff-accounts.server";
 
 /** What the staff sign-in page says after a refused password step (the route edge). */
 export const STAFF_SIGN_IN_FAILED = "That email and password don't match.";
@@ -59,4 +59,32 @@ export function colleagueUnlockMessage(outcome: ColleagueUnlock): { status: 200 
   if (outcome.ok) return { status: 200, message: `${outcome.email} is unlocked and can sign in again.` };
   if (outcome.reason === "not-locked") return { status: 409, message: `${outcome.email} is not locked.` };
   return UNLOCK_REFUSALS[outcome.reason];
+}
+
+const CHANGE_REFUSALS: Record<Extract<StaffChange, { ok: false }>["reason"], { status: 400 | 403 | 404; message: string }> = {
+  "no-staff": { status: 404, message: "No such staff member." },
+  "bad-role": { status: 400, message: "Choose a role: agent, supervisor or admin." },
+  "self-demote": { status: 403, message: "You can't change your own role. Ask another admin or an operator." },
+  "self-disable": { status: 403, message: "You can't disable or enable your own account. Ask another admin or an operator." },
+  "self-reset": { status: 403, message: "You can't reset your own authenticator here. Ask another admin or an operator." },
+};
+
+/** What the staff-accounts page says after an admin's change to a colleague. */
+export function staffChangeMessage(outcome: StaffChange): { status: 200 | 400 | 403 | 404; message: string } {
+  if (!outcome.ok) return CHANGE_REFUSALS[outcome.reason];
+  switch (outcome.action) {
+    case "role":
+      return { status: 200, message: outcome.changed ? `${outcome.email} is now ${outcome.role === "supervisor" ? "a" : "an"} ${outcome.role}.` : `${outcome.email} is already ${outcome.role === "supervisor" ? "a" : "an"} ${outcome.role}.` };
+    case "disable":
+      return { status: 200, message: `${outcome.email} is disabled and was signed out everywhere.` };
+    case "enable":
+      return { status: 200, message: `${outcome.email} is enabled and can sign in again.` };
+    case "reset_totp":
+      return {
+        status: 200,
+        message: outcome.changed
+          ? `${outcome.email}'s authenticator was reset and they were signed out. They set up a new one at their next sign-in.`
+          : `${outcome.email} has no authenticator set up.`,
+      };
+  }
 }

@@ -1,10 +1,21 @@
 import { withActor, type RequestContext } from "~/context.server";
-import { findStaffById, liftStaffLock, listStaff, listStaffEvents, type Staff } from "./staff.server";
+import {
+  changeStaffRole,
+  changeStaffStatus,
+  findStaffById,
+  isStaffRole,
+  liftStaffLock,
+  listStaff,
+  listStaffEvents,
+  resetStaffAuthenticator,
+  type Staff,
+  type StaffRole,
+} from "./staff.server";
 import { recordEvent } from "~/audit/events.server";
 
 /**
- * Staff accounts as the console shows them (H2, L12): who is active, disabled or locked after
- * wrong authenticator codes, and the history of locks and unlocks. Disabling is the CLI's.
+ * Staff accounts as the console shows them (H2, L12): each one's role, who is active, disabled or
+ * locked after wrong authenticator codes, and the history of locks and unlocks. Admins only.
  */
 export async function staffOverview(context: RequestContext) {
   const { db } = context.services;
@@ -15,6 +26,7 @@ export async function staffOverview(context: RequestContext) {
       id: s.id,
       name: s.name,
       email: s.email,
+      role: s.role,
       status: s.status,
       enrolled: Boolean(s.totp_confirmed_at),
       lockedAt: s.locked_at,
@@ -49,4 +61,51 @@ export async function unlockColleague(context: RequestContext, me: Staff, target
   if (!note) return { ok: false, reason: "no-note" };
   const unlocked = await liftStaffLock(withActor(context, { type: "staff", id: me.id }), target.id, note);
   return unlocked ? { ok: true, email: target.email } : { ok: false, reason: "not-locked", email: target.email };
+}
+
+export type StaffChange =
+  | { ok: true; action: "role"; email: string; role: StaffRole; changed: boolean }
+  | { ok: true; action: "disable" | "enable"; email: string }
+  | { ok: true; action: "reset_totp"; email: string; changed: boolean }
+  | { ok: false; reason: "no-staff" | "bad-role" | "self-demote" | "self-disable" | "self-reset" };
+
+/**
+ * An admin's change to another staff member from the console: a role, disable (every session of
+ * theirs ends at once, as with the CLI) or enable, or an authenticator reset (set up again at the
+ * next sign-in; sessions end). Each is audited with the admin as actor and the target's id. An
+ * admin cannot demote, disable or reset themselves (refused, audited); another admin or the CLI can.
+ */
+export async function changeColleague(
+  context: RequestContext,
+  me: Staff,
+  input: { action: "role" | "disable" | "enable" | "reset_totp"; targetId: string; role?: string },
+): Promise<StaffChange> {
+  const { db } = context.services;
+  const target = await findStaffById(db, input.targetId);
+  if (!target) return { ok: false, reason: "no-staff" };
+  const asMe = withActor(context, { type: "staff", id: me.id });
+  const self = target.id === me.id;
+  const refuse = async (reason: "self-demote" | "self-disable" | "self-reset" | "bad-role") => {
+    const event = { role: "staff_role_changed", disable: "staff_disabled", enable: "staff_enabled", reset_totp: "staff_authenticator_reset" }[input.action];
+    await recordEvent(asMe, { event, outcome: "failure", details: { staff_id: target.id, reason, via: "console" } });
+    return { ok: false as const, reason };
+  };
+  switch (input.action) {
+    case "role": {
+      if (!isStaffRole(input.role)) return refuse("bad-role");
+      if (self && input.role !== me.role) return refuse("self-demote");
+      const changed = await changeStaffRole(asMe, target.id, input.role);
+      return { ok: true, action: "role", email: target.email, role: input.role, changed };
+    }
+    case "disable":
+    case "enable": {
+      if (self) return refuse("self-disable");
+      await changeStaffStatus(asMe, target.email, input.action === "disable" ? "disabled" : "active");
+      return { ok: true, action: input.action, email: target.email };
+    }
+    case "reset_totp": {
+      if (self) return refuse("self-reset");
+      return { ok: true, action: "reset_totp", email: target.email, changed: await resetStaffAuthenticator(asMe, target.id) };
+    }
+  }
 }

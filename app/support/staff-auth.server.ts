@@ -3,7 +3,7 @@ import { readForm } from "~/http/forms.server";
 import { inTransaction, type RequestContext } from "~/context.server";
 import { serializeOn, transaction } from "~/db/db.server";
 import * as staffStore from "~/stores/staff.store";
-import { findStaffByEmail, findStaffById, recordStaffEvent, staffMayEnter, type Staff } from "./staff.server";
+import { findStaffByEmail, findStaffById, recordStaffEvent, staffHasRole, staffMayEnter, type Staff, type StaffRole } from "./staff.server";
 import { normaliseEmail } from "~/accounts/identifiers";
 import { dummyHash, verifyPassword } from "~/accounts/password-hash.server";
 import { decryptSecret, encryptSecret, newTotpSecret, verifyTotp } from "~/factors/totp.server";
@@ -249,6 +249,31 @@ export async function requireStaff(request: Request, context: RequestContext): P
   if (session && staff && !staffMayEnter(staff)) await deleteSession(db, session.id);
   if (!session || !staff || !staff.totp_confirmed_at || !staffMayEnter(staff)) throw redirect("/support/login");
   return { staff, session };
+}
+
+/** What a signed-in staff member without the role a page needs is told (403). */
+export const ROLE_REFUSAL: Record<Exclude<StaffRole, "agent">, string> = {
+  supervisor: "This page is for supervisors and admins. Ask a supervisor if you need something done here.",
+  admin: "This page is for admins. Ask an admin if you need something done here.",
+};
+
+/**
+ * The signed-in staff member, who must hold at least `minimum` (agent < supervisor < admin), read
+ * fresh on every request: a redirect to sign in as requireStaff, a 403 page for a lower role.
+ */
+export async function requireStaffRole(request: Request, context: RequestContext, minimum: Exclude<StaffRole, "agent">): Promise<{ staff: Staff; session: Session }> {
+  const signedIn = await requireStaff(request, context);
+  if (!staffHasRole(signedIn.staff, minimum)) {
+    await recordEvent(context, {
+      event: "staff_access_refused",
+      outcome: "failure",
+      actorType: "staff",
+      actorId: signedIn.staff.id,
+      details: { path: new URL(request.url).pathname, role: signedIn.staff.role, needed: minimum },
+    });
+    throw data(ROLE_REFUSAL[minimum], { status: 403 });
+  }
+  return signedIn;
 }
 
 export async function endStaffSession(request: Request, context: RequestContext): Promise<string> {

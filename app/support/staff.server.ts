@@ -1,11 +1,11 @@
-import { transaction, type Db } from "~/db/db.server";
+import { serializeOn, transaction, type Db } from "~/db/db.server";
 import { AccountError } from "~/accounts/accounts.server";
 import { hashPassword } from "~/accounts/password-hash.server";
 import { checkPassword, type PolicySettings } from "~/accounts/password-policy";
 import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
 import { randomId } from "~/security/crypto.server";
 import * as store from "~/stores/staff.store";
-import type { Staff, StaffEvent } from "~/stores/staff.store";
+import { STAFF_ROLES, type Staff, type StaffEvent, type StaffRole } from "~/stores/staff.store";
 import { actorVia, inTransaction, type Actor, type RequestContext } from "~/context.server";
 import { recordEvent } from "~/audit/events.server";
 import { deleteAllSessions } from "~/sessions/sessions.server";
@@ -15,11 +15,21 @@ import { deleteAllSessions } from "~/sessions/sessions.server";
  * and status changes. Customers' accounts are app/accounts/; the rows are app/stores/staff.store.ts.
  */
 
-export type { Staff, StaffEvent } from "~/stores/staff.store";
+export type { Staff, StaffEvent, StaffRole } from "~/stores/staff.store";
+export { STAFF_ROLES } from "~/stores/staff.store";
+
+export function isStaffRole(value: unknown): value is StaffRole {
+  return typeof value === "string" && (STAFF_ROLES as readonly string[]).includes(value);
+}
+
+/** Does `staff` hold at least `minimum` (agent < supervisor < admin)? */
+export function staffHasRole(staff: Pick<Staff, "role">, minimum: StaffRole): boolean {
+  return STAFF_ROLES.indexOf(staff.role) >= STAFF_ROLES.indexOf(minimum);
+}
 
 export async function createStaff(
   db: Db,
-  input: { email: string; name: string; password?: string | null },
+  input: { email: string; name: string; password?: string | null; role?: StaffRole },
   options: { now: number; policy: PolicySettings; appName: string },
 ): Promise<Staff> {
   const email = normaliseEmail(input.email);
@@ -28,6 +38,8 @@ export async function createStaff(
   if (name.length < 1 || name.length > 100 || /[\r\n<>]/.test(name)) {
     throw new AccountError("invalid name: 1–100 characters, no line breaks or angle brackets");
   }
+  const role = input.role ?? "agent";
+  if (!isStaffRole(role)) throw new AccountError(`unknown role "${String(role)}": agent, supervisor or admin`);
   let passwordHash: string | null = null;
   if (input.password != null) {
     const verdict = checkPassword(input.password, options.policy, { email, appName: options.appName });
@@ -44,6 +56,7 @@ export async function createStaff(
     totp_last_step: 0,
     created_at: options.now,
     status: "active",
+    role,
     failed_password_count: 0,
     password_delay_until: 0,
     password_failed_at: 0,
@@ -140,5 +153,37 @@ export async function liftStaffLock(context: RequestContext, staffId: string, no
     const ok = await unlockStaff(tx.services.db, staffId, tx.services.clock.now(), eventActor(context.actor), note);
     if (ok) await recordEvent(tx, { event: "staff_unlocked", outcome: "success", details: { staff_id: staffId, via: actorVia(context.actor) } });
     return ok;
+  });
+}
+
+/**
+ * `staff role` and the console's role change, as the context's actor: the new role and its audit
+ * row (actor, target, from, to) commit together. False when the member already had that role
+ * (nothing written). Throws AccountError for an unknown role.
+ */
+export async function changeStaffRole(context: RequestContext, staffId: string, role: StaffRole): Promise<boolean> {
+  if (!isStaffRole(role)) throw new AccountError(`unknown role "${String(role)}": agent, supervisor or admin`);
+  return inTransaction(context, async (tx) => {
+    // Read-then-write (0017 rule 3): the "from" in the audit row is the role this change replaced.
+    await serializeOn(tx.services.db, `staff_role:${staffId}`);
+    const staff = await store.findStaffById(tx.services.db, staffId);
+    if (!staff) throw new AccountError(`no staff member "${staffId}"`);
+    if (!(await store.updateStaffRole(tx.services.db, staffId, role))) return false;
+    await recordEvent(tx, { event: "staff_role_changed", outcome: "success", details: { staff_id: staffId, from: staff.role, to: role, via: actorVia(context.actor) } });
+    return true;
+  });
+}
+
+/**
+ * Forgets a staff member's authenticator (they set one up again at their next sign-in) and ends
+ * every session they have, as the context's actor; audited with the count of sessions ended.
+ * False when they had no authenticator (nothing changes then).
+ */
+export async function resetStaffAuthenticator(context: RequestContext, staffId: string): Promise<boolean> {
+  return inTransaction(context, async (tx) => {
+    if (!(await store.clearStaffTotp(tx.services.db, staffId))) return false;
+    const ended = await deleteAllSessions(tx.services.db, { type: "staff", id: staffId });
+    await recordEvent(tx, { event: "staff_authenticator_reset", outcome: "success", details: { staff_id: staffId, sessions_ended: ended, via: actorVia(context.actor) } });
+    return true;
   });
 }

@@ -4,11 +4,17 @@ import { utcMinuteOrDash } from "./format";
 
 export type StaffAccountsData = {
   me: string;
-  staff: { id: string; name: string; email: string; status: string; enrolled: boolean; lockedAt: number | null; failedCodes: number; lockedIp: string | null }[];
+  staff: { id: string; name: string; email: string; role: string; status: string; enrolled: boolean; lockedAt: number | null; failedCodes: number; lockedIp: string | null }[];
   events: { id: number; at: number; staff: string; action: string; actor: string; note: string | null }[];
 };
 
-/** Staff accounts in the console: who is locked, the unlock form for colleagues, and the history. */
+const ROLES = ["agent", "supervisor", "admin"] as const;
+
+/**
+ * Staff accounts in the console (admins only): each member's role and state, an admin's changes to
+ * colleagues (role, disable/enable, authenticator reset, unlock with a note), and the history.
+ * Every change is a plain form POST, so the page works without JavaScript.
+ */
 export function StaffAccountsPage({ d, a }: { d: StaffAccountsData; a?: { ok: boolean; message: string } }) {
   return (
     <>
@@ -17,14 +23,17 @@ export function StaffAccountsPage({ d, a }: { d: StaffAccountsData; a?: { ok: bo
       </p>
       <h1>Staff accounts</h1>
       <p className="lead">
-        A staff member is locked after 10 wrong authenticator codes in a row. Before you unlock someone, check with them in person or by phone
-        that it was them. You cannot unlock yourself. Operators disable or enable staff with the command line.
+        Roles: an agent works tickets; a supervisor also approves risky actions and sees the reports; an admin also manages staff here. A
+        staff member is locked after 10 wrong authenticator codes in a row. Before you unlock someone or reset their authenticator, check
+        with them in person or by phone that it is them. Disabling someone or resetting their authenticator signs them out everywhere at
+        once. You cannot change your own account here; another admin or an operator (command line) can.
       </p>
       <OutcomeNotice outcome={a} />
       <ul className="tickets">
         {d.staff.map((s) => (
           <li key={s.id} className="ticket" data-testid={`staff-${s.email}`}>
-            <strong>{s.name}</strong> · {s.email} · {s.status}
+            <strong>{s.name}</strong>
+            {s.id === d.me ? " (you)" : ""} · {s.email} · <span data-testid="role">{s.role}</span> · {s.status}
             {s.enrolled ? "" : " · authenticator not set up"}
             {s.lockedAt ? (
               <>
@@ -44,6 +53,41 @@ export function StaffAccountsPage({ d, a }: { d: StaffAccountsData; a?: { ok: bo
                   Unlock {s.email}
                 </button>
               </Form>
+            ) : null}
+            {s.id !== d.me ? (
+              <div className="staff-actions">
+                <Form method="post" className="field">
+                  <input type="hidden" name="intent" value="role" />
+                  <input type="hidden" name="staffId" value={s.id} />
+                  <label htmlFor={`role-${s.id}`}>Role of {s.email}</label>
+                  <select id={`role-${s.id}`} name="role" defaultValue={s.role}>
+                    {ROLES.map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
+                  </select>
+                  <button type="submit" className="button button-secondary">
+                    Change role
+                  </button>
+                </Form>
+                <Form method="post" className="field">
+                  <input type="hidden" name="intent" value={s.status === "disabled" ? "enable" : "disable"} />
+                  <input type="hidden" name="staffId" value={s.id} />
+                  <button type="submit" className="button button-secondary">
+                    {s.status === "disabled" ? `Enable ${s.email}` : `Disable ${s.email}`}
+                  </button>
+                </Form>
+                {s.enrolled ? (
+                  <Form method="post" className="field">
+                    <input type="hidden" name="intent" value="reset_totp" />
+                    <input type="hidden" name="staffId" value={s.id} />
+                    <button type="submit" className="button button-secondary">
+                      Reset authenticator of {s.email}
+                    </button>
+                  </Form>
+                ) : null}
+              </div>
             ) : null}
           </li>
         ))}

@@ -20,10 +20,19 @@ export function staffDriver(getApp: () => TestApp, options: { client: () => Clie
   const app = getApp;
   const probe = probes(getApp);
 
-  /** `staff add` for each address (name = the local part), checked to succeed. */
+  /**
+   * `staff add --role admin` for each address (name = the local part), checked to succeed. Admins,
+   * because these tests were written when every staff member could do everything (the staff page
+   * included); `addAs` makes staff with another role.
+   */
   async function add(...emails: string[]) {
+    return addAs("admin", ...emails);
+  }
+
+  /** `staff add --role ROLE` for each address (name = the local part), checked to succeed. */
+  async function addAs(role: "agent" | "supervisor" | "admin", ...emails: string[]) {
     const results = await Promise.all(
-      emails.map((e) => app().cli(["staff", "add", "--email", e, "--name", e.split("@")[0], "--password-stdin"], options.password)),
+      emails.map((e) => app().cli(["staff", "add", "--email", e, "--name", e.split("@")[0], "--role", role, "--password-stdin"], options.password)),
     );
     for (const r of results) expect(r.code, r.stderr).toBe(0);
   }
@@ -88,7 +97,7 @@ export function staffDriver(getApp: () => TestApp, options: { client: () => Clie
     return page(await c.post(`/support/tickets/${ticketId}`, form));
   }
 
-  return { add, passwordStep, enrol, trySignIn, signIn, viewTicket, act };
+  return { add, addAs, passwordStep, enrol, trySignIn, signIn, viewTicket, act };
 }
 
 export type StaffDriver = ReturnType<typeof staffDriver>;
