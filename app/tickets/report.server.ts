@@ -8,6 +8,7 @@ import { findUserById, type User, flagPasswordChange } from "~/accounts/accounts
 import { dropOrphanedRecoveryCodes } from "~/factors/factors.server";
 import { guardedLookup } from "~/limits/limits.server";
 import { createLock } from "~/lockout/lockout.server";
+import { sendLockNotice } from "~/notices/account-locks.server";
 import { cancelFlows } from "~/stores/recovery-flows.store";
 import { recordEvent } from "~/audit/events.server";
 import { deleteAllSessions } from "~/sessions/sessions.server";
@@ -126,7 +127,7 @@ export async function acceptReport(context: RequestContext, token: string): Prom
     await reportLinks.spendReportTokensOf(db, user.id, now);
     const restored = await restoreContact(db, user.id, row);
     const removed = await removeRecentFactors(db, user.id, now - REPORT_FACTOR_WINDOW_MS);
-    await createLock(db, {
+    const lock = await createLock(db, {
       userId: user.id,
       reason: "reported_compromise",
       now,
@@ -142,6 +143,8 @@ export async function acceptReport(context: RequestContext, token: string): Prom
     const sessions = await deleteAllSessions(db, { type: "user", id: user.id });
     await cancelFlows(db, { userId: user.id });
     const after = (await findUserById(db, user.id))!;
+    // The customer is told of the lock, with support as the way out (issue 14), at the contacts it now has.
+    await sendLockNotice(tx, after, lock);
     const contact = contactFor(row, after);
     if (restored) {
       await recordEvent(tx, {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { addAccounts, outboxSettled, RELAXED_LIMITS, runCli } from "../helpers/app";
 import type { CaughtMail } from "../helpers/smtp-sink";
 import { usePortal } from "../helpers/portal";
+import { pathOf, reportLinkIn } from "../helpers/customer";
 
 /**
  * Account locks (issue 14): manual locks from the CLI, the customer's lock notice (one per lock,
@@ -18,7 +19,7 @@ const SIGN_IN_FAILED = /match\. Check them and try again\./;
 const LOCKED_SUBJECT = /account was locked/;
 
 const run = `${process.pid % 1000}${Date.now() % 100000}`;
-const NAMES = ["manual", "failures", "suspicious"] as const;
+const NAMES = ["manual", "failures", "suspicious", "reported"] as const;
 type Name = (typeof NAMES)[number];
 const U = Object.fromEntries(NAMES.map((n) => [n, `lk${n}x${run}`])) as Record<Name, string>;
 const email = (n: Name) => `${U[n]}@example.test`;
@@ -37,6 +38,7 @@ const { app, mail, probe, customer } = usePortal({
       { username: U.manual, password: PASSWORD },
       { username: U.failures, password: PASSWORD },
       { username: U.suspicious },
+      { username: U.reported },
     ]);
     for (const r of results) expect(r.stderr).toBe("");
   },
@@ -139,6 +141,19 @@ describe("the lock notice", () => {
     expect(notices[0].text).toContain(`${app.origin}/unlock`);
     expect(notices[0].text).toContain("The lock ends by itself on");
     expect(notices[0].text).not.toMatch(/not the password/);
+  });
+});
+
+describe("the lock notice for a reported compromise", () => {
+  test("\"This wasn't me\" locks the account and sends its e-mail once, with support as the way out", async () => {
+    const changed = await customer.resetPassword(U.reported, email("reported"), PASSWORD);
+    expect((await client().post(pathOf(reportLinkIn(changed.text)), {})).status).toBe(200);
+    expect(probe.locksOf(userId("reported"))).toMatchObject([{ reason: "reported_compromise", ended_at: null }]);
+    const notices = await lockMails("reported");
+    expect(notices).toHaveLength(1);
+    expect(notices[0].text).toContain("reported as used by someone else");
+    expect(notices[0].text).toContain(`${app.origin}/assisted-recovery`);
+    expect(notices[0].text).not.toContain("/unlock");
   });
 });
 
