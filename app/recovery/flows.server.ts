@@ -139,6 +139,9 @@ export async function requestRecovery(
 
   await inTransaction(context, async (tx) => {
     const db = tx.services.db;
+    // The suspicious-activity rule counts the networks asking for this account (issue 14). First,
+    // so its lock on the account's key is taken before the audit chain's, as everywhere (0017).
+    if (user) await noteRecoveryRequest(tx, user, network, now);
     // The inbox-flooding guard held the message back (OTP-07); the page answers the same.
     if (refused) await recordEvent(tx, { event: "message_suppressed", outcome: "failure", details: { limit: refused.name } });
     if (previous) await store.cancelFlows(db, { flowId: previous.flow.id });
@@ -157,8 +160,6 @@ export async function requestRecovery(
       requested_via: via,
     });
     await insertRecoverySession(db, sessionId, sessionSecret, flowId, "pending", now, now + config.recovery.linkTtlMs);
-    // The suspicious-activity rule counts the networks asking for this account (issue 14).
-    if (user) await noteRecoveryRequest(tx, user, network, now);
     if (user && destinationOk) {
       await queueFlowMessage(tx, purpose, user, resolved.channel, token, code);
     } else if (ambiguous.length > 0 && destinationOk) {

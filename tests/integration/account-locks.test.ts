@@ -19,7 +19,7 @@ const SIGN_IN_FAILED = /match\. Check them and try again\./;
 const LOCKED_SUBJECT = /account was locked/;
 
 const run = `${process.pid % 1000}${Date.now() % 100000}`;
-const NAMES = ["manual", "failures", "suspicious", "reported"] as const;
+const NAMES = ["manual", "failures", "suspicious", "reported", "burst"] as const;
 type Name = (typeof NAMES)[number];
 const U = Object.fromEntries(NAMES.map((n) => [n, `lk${n}x${run}`])) as Record<Name, string>;
 const email = (n: Name) => `${U[n]}@example.test`;
@@ -39,6 +39,7 @@ const { app, mail, probe, customer } = usePortal({
       { username: U.failures, password: PASSWORD },
       { username: U.suspicious },
       { username: U.reported },
+      { username: U.burst },
     ]);
     for (const r of results) expect(r.stderr).toBe("");
   },
@@ -202,5 +203,14 @@ describe("suspicious activity (recovery requests from many networks)", () => {
     await ask(U.suspicious, network(N + 10));
     expect(probe.locksOf(userId("suspicious"))).toHaveLength(1);
     expect(await lockMails("suspicious")).toHaveLength(1);
+  });
+
+  test(`${2 * N} parallel requests from ${2 * N} networks (reset and unlock): one lock, one notice, no errors`, async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 2 * N }, (_, i) => client(`10.70.${i}.5`).post(i % 2 ? "/unlock" : "/forgot-password", { identifier: U.burst })),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(2 * N).fill(303));
+    expect(probe.locksOf(userId("burst"))).toMatchObject([{ reason: "suspicious_activity", ended_at: null }]);
+    expect(await lockMails("burst")).toHaveLength(1);
   });
 });
