@@ -19,6 +19,7 @@ import * as ticketRejected from "./ticket-rejected";
 import * as factorChanged from "./factor-changed";
 import * as recoveryAmbiguous from "./recovery-ambiguous";
 import * as staffLocked from "./staff-locked";
+import * as staffInvite from "./staff-invite";
 
 /**
  * One message: the email (a React Email component and its subject) and, when it may go by text
@@ -59,6 +60,7 @@ export const messages = defineMessages({
   "account-unlocked": { component: accountUnlocked.default, subject: accountUnlocked.subject, sms: accountUnlocked.sms },
   "account-locked": { component: accountLocked.default, subject: accountLocked.subject, sms: accountLocked.sms },
   "staff-locked": { component: staffLocked.default, subject: staffLocked.subject },
+  "staff-invite": { component: staffInvite.default, subject: staffInvite.subject },
 } as const);
 
 type Messages = typeof messages;

@@ -216,6 +216,15 @@ export interface StaffEventsTable {
   note: string | null;
 }
 
+export interface StaffInvitesTable {
+  token_hash: string;
+  staff_id: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface StaffUnknownLoginFailuresTable {
   key: string;
   failures: number;
@@ -307,6 +316,7 @@ export interface Database {
   sign_in_failures: SignInFailuresTable;
   staff: StaffTable;
   staff_events: StaffEventsTable;
+  staff_invites: StaffInvitesTable;
   staff_unknown_login_failures: StaffUnknownLoginFailuresTable;
   ticket_events: TicketEventsTable;
   tickets: TicketsTable;

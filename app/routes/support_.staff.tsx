@@ -3,7 +3,8 @@ import { data } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { requireStaffRole } from "~/support/staff-auth.server";
-import { changeColleague, staffOverview, unlockColleague } from "~/support/staff-accounts.server";
+import { STAFF_INVITE_HOURS } from "~/support/staff.server";
+import { changeColleague, inviteColleague, staffOverview, unlockColleague } from "~/support/staff-accounts.server";
 import { colleagueUnlockMessage, staffChangeMessage } from "~/support/messages";
 import { StaffAccountsPage } from "~/ui/staff-accounts-page";
 
@@ -32,6 +33,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const outcome = await changeColleague(context, me, { action: change, targetId: String(form.get("staffId") ?? ""), role: String(form.get("role") ?? "") });
     const { status, message } = staffChangeMessage(outcome);
     return data({ ok: outcome.ok, message }, { status });
+  }
+  if (intent === "invite") {
+    const field = (name: string) => String(form.get(name) ?? "").slice(0, 320);
+    const outcome = await inviteColleague(context, me, { email: field("email"), name: field("name"), role: field("role") });
+    return outcome.ok
+      ? data({ ok: true, message: `Invitation sent to ${outcome.email}. The link works once, for ${STAFF_INVITE_HOURS} hours.` })
+      : data({ ok: false, message: outcome.message }, { status: 400 });
   }
   if (intent !== "unlock") return data({ ok: false, message: "Choose an action." }, { status: 400 });
   const outcome = await unlockColleague(context, me, String(form.get("staffId") ?? ""), String(form.get("note") ?? "").trim().slice(0, 2000));

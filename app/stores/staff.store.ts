@@ -1,6 +1,6 @@
 import type { Selectable } from "kysely";
 import type { Db } from "~/db/db.server";
-import type { StaffEventsTable, StaffTable } from "~/db/schema";
+import type { StaffEventsTable, StaffInvitesTable, StaffTable } from "~/db/schema";
 
 /**
  * staff, staff_events and staff_unknown_login_failures: support staff, the history of their locks
@@ -170,6 +170,32 @@ export async function clearStaffTotp(db: Db, staffId: string): Promise<boolean> 
       .set({ totp_secret: null, totp_confirmed_at: null, totp_setup_nonce: null, totp_last_step: 0, failed_code_count: 0 })
       .where("totp_secret", "is not", null),
   );
+}
+
+// ---- invitations ---------------------------------------------------------------------------------
+
+export type StaffInvite = Selectable<StaffInvitesTable>;
+
+export async function insertStaffInvite(db: Db, invite: Omit<StaffInvite, "used_at">): Promise<void> {
+  await db.insertInto("staff_invites").values({ ...invite, used_at: null }).execute();
+}
+
+/** An invitation that can still be used at `now` (unspent, unexpired), by its token's hash. */
+export async function findUsableStaffInvite(db: Db, tokenHash: string, now: number): Promise<StaffInvite | undefined> {
+  return db.selectFrom("staff_invites").selectAll().where("token_hash", "=", tokenHash).where("used_at", "is", null).where("expires_at", ">", now).executeTakeFirst();
+}
+
+/** Spends an invitation: true only for the one request whose conditional UPDATE changed it. */
+export async function spendStaffInvite(db: Db, tokenHash: string, now: number): Promise<boolean> {
+  return (
+    (await db.updateTable("staff_invites").set({ used_at: now }).where("token_hash", "=", tokenHash).where("used_at", "is", null).where("expires_at", ">", now).executeTakeFirst())
+      .numUpdatedRows === 1n
+  );
+}
+
+/** The first password of an invited staff member; never over an existing one. */
+export async function setFirstStaffPassword(db: Db, staffId: string, passwordHash: string): Promise<boolean> {
+  return changed(updateStaff(db, staffId).set({ password_hash: passwordHash }).where("password_hash", "is", null));
 }
 
 // ---- locks ---------------------------------------------------------------------------------------

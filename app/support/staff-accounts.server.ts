@@ -3,6 +3,7 @@ import {
   changeStaffRole,
   changeStaffStatus,
   findStaffById,
+  inviteStaff,
   isStaffRole,
   liftStaffLock,
   listStaff,
@@ -12,6 +13,7 @@ import {
   type StaffRole,
 } from "./staff.server";
 import { recordEvent } from "~/audit/events.server";
+import { AccountError } from "~/accounts/accounts.server";
 
 /**
  * Staff accounts as the console shows them (H2, L12): each one's role, who is active, disabled or
@@ -107,5 +109,33 @@ export async function changeColleague(
       if (self) return refuse("self-reset");
       return { ok: true, action: "reset_totp", email: target.email, changed: await resetStaffAuthenticator(asMe, target.id) };
     }
+  }
+}
+
+export type StaffInvitation = { ok: true; email: string } | { ok: false; message: string };
+
+/**
+ * An admin invites someone by e-mail (name, role): they get a one-time link to choose a password,
+ * then set up their authenticator at the first sign-in. A refusal (bad or known e-mail, bad name
+ * or role) says why and is audited.
+ */
+export async function inviteColleague(context: RequestContext, me: Staff, input: { email: string; name: string; role: string }): Promise<StaffInvitation> {
+  const asMe = withActor(context, { type: "staff", id: me.id });
+  const refuse = async (message: string, reason: string) => {
+    await recordEvent(asMe, { event: "staff_invited", outcome: "failure", details: { reason, via: "console" } });
+    return { ok: false as const, message };
+  };
+  if (!isStaffRole(input.role)) return refuse("Choose a role: agent, supervisor or admin.", "bad-role");
+  try {
+    const staff = await inviteStaff(asMe, { email: input.email, name: input.name, role: input.role }, me);
+    return { ok: true, email: staff.email };
+  } catch (err) {
+    if (!(err instanceof AccountError)) throw err;
+    const message = /already exists/.test(err.message)
+      ? "That e-mail address is already on the staff."
+      : /invalid email/.test(err.message)
+        ? "Enter a valid e-mail address."
+        : "Enter a name of 1 to 100 characters, without line breaks or angle brackets.";
+    return refuse(message, /already exists/.test(err.message) ? "exists" : /invalid email/.test(err.message) ? "bad-email" : "bad-name");
   }
 }

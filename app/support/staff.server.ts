@@ -3,7 +3,8 @@ import { AccountError } from "~/accounts/accounts.server";
 import { hashPassword } from "~/accounts/password-hash.server";
 import { checkPassword, type PolicySettings } from "~/accounts/password-policy";
 import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
-import { randomId } from "~/security/crypto.server";
+import { randomId, randomToken, sha256Hex } from "~/security/crypto.server";
+import { guardedLookup } from "~/limits/limits.server";
 import * as store from "~/stores/staff.store";
 import { STAFF_ROLES, type Staff, type StaffEvent, type StaffRole } from "~/stores/staff.store";
 import { actorVia, inTransaction, type Actor, type RequestContext } from "~/context.server";
@@ -186,4 +187,87 @@ export async function resetStaffAuthenticator(context: RequestContext, staffId: 
     await recordEvent(tx, { event: "staff_authenticator_reset", outcome: "success", details: { staff_id: staffId, sessions_ended: ended, via: actorVia(context.actor) } });
     return true;
   });
+}
+
+// ---- invitations ---------------------------------------------------------------------------------
+
+/** How long an invitation's set-up link works. */
+export const STAFF_INVITE_HOURS = 72;
+
+/**
+ * An admin invites a new staff member by e-mail: the staff row (the chosen role, no password), a
+ * one-time set-up link (only its hash is stored) and the e-mail carrying it, and the audit row,
+ * commit together. Throws AccountError for a bad e-mail or name, or one already on the staff.
+ */
+export async function inviteStaff(context: RequestContext, input: { email: string; name: string; role: StaffRole }, invitedBy: Staff): Promise<Staff> {
+  const { config, clock } = context.services;
+  const token = randomToken();
+  const now = clock.now();
+  return inTransaction(context, async (tx) => {
+    const db = tx.services.db;
+    const staff = await createStaff(db, { email: input.email, name: input.name, password: null, role: input.role }, { now, policy: config.password, appName: config.appName });
+    await store.insertStaffInvite(db, { token_hash: sha256Hex(token), staff_id: staff.id, created_by: eventActor(context.actor), created_at: now, expires_at: now + STAFF_INVITE_HOURS * 3_600_000 });
+    await recordEvent(tx, { event: "staff_invited", outcome: "success", details: { staff_id: staff.id, role: staff.role, via: actorVia(context.actor) } });
+    await tx.services.send({
+      channel: "email",
+      to: staff.email,
+      template: "staff-invite",
+      payload: {
+        appName: config.appName,
+        staffName: staff.name,
+        role: staff.role,
+        invitedBy: invitedBy.name,
+        link: new URL(`/support/invite/${token}`, config.appOrigin).toString(),
+        expiresHours: STAFF_INVITE_HOURS,
+      },
+    });
+    return staff;
+  });
+}
+
+/**
+ * The invited staff member behind a set-up link, if it still works (unspent, unexpired). Each
+ * lookup spends a point of the client's link-guessing budget, given back for a real link: null
+ * when that budget is spent.
+ */
+export async function openStaffInvite(context: RequestContext, token: string): Promise<{ staff: Staff | undefined } | null> {
+  const { db, clock, limits } = context.services;
+  const looked = await guardedLookup(
+    limits,
+    context.clientKey,
+    async () => {
+      const invite = token.length > 10 && token.length < 100 ? await store.findUsableStaffInvite(db, sha256Hex(token), clock.now()) : undefined;
+      return invite ? await store.findStaffById(db, invite.staff_id) : undefined;
+    },
+    (staff) => staff !== undefined && staff.password_hash === null,
+  );
+  if (!looked) return null;
+  return { staff: looked.found?.password_hash === null ? looked.found : undefined };
+}
+
+export type InviteAcceptance = { ok: true; email: string } | { ok: false; reason: "invalid" } | { ok: false; reason: "weak"; message: string };
+
+/**
+ * Choosing the first password from a set-up link: checked against the policy and hashed first,
+ * then the link is spent and the password set in one transaction (one conditional UPDATE each:
+ * of two requests with the same link, one wins). Audited as the new staff member.
+ */
+export async function acceptStaffInvite(context: RequestContext, staff: Staff, token: string, password: string): Promise<InviteAcceptance> {
+  const { config, clock } = context.services;
+  const verdict = checkPassword(password, config.password, { email: staff.email, appName: config.appName });
+  if (!verdict.ok) return { ok: false, reason: "weak", message: verdict.reasons[0] };
+  const passwordHash = await hashPassword(password);
+  try {
+    return await inTransaction(context, async (tx): Promise<InviteAcceptance> => {
+      const db = tx.services.db;
+      if (!(await store.spendStaffInvite(db, sha256Hex(token), clock.now()))) return { ok: false, reason: "invalid" };
+      // Never over an existing password; throwing rolls the spent link back with it.
+      if (!(await store.setFirstStaffPassword(db, staff.id, passwordHash))) throw new AccountError("already set up");
+      await recordEvent(tx, { event: "staff_invite_accepted", outcome: "success", actorType: "staff", actorId: staff.id, details: { staff_id: staff.id } });
+      return { ok: true, email: staff.email };
+    });
+  } catch (err) {
+    if (err instanceof AccountError) return { ok: false, reason: "invalid" };
+    throw err;
+  }
 }

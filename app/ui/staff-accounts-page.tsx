@@ -1,5 +1,5 @@
 import { Form, Link } from "@remix-run/react";
-import { OutcomeNotice } from "./components";
+import { Field, OutcomeNotice } from "./components";
 import { utcMinuteOrDash } from "./format";
 
 export type StaffAccountsData = {
@@ -29,6 +29,27 @@ export function StaffAccountsPage({ d, a }: { d: StaffAccountsData; a?: { ok: bo
         once. You cannot change your own account here; another admin or an operator (command line) can.
       </p>
       <OutcomeNotice outcome={a} />
+      <h2>Invite a staff member</h2>
+      <Form method="post">
+        <input type="hidden" name="intent" value="invite" />
+        <Field label="Their work e-mail" name="email" type="email" autoComplete="off" maxLength={254} required />
+        <Field label="Their name" name="name" autoComplete="off" maxLength={100} required />
+        <div className="field">
+          <label htmlFor="invite-role">Role</label>
+          <select id="invite-role" name="role" defaultValue="agent">
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </div>
+        <p className="hint">They get an e-mail with a one-time link to choose a password (it works for 72 hours), then set up an authenticator app at their first sign-in.</p>
+        <button type="submit" className="button">
+          Send invitation
+        </button>
+      </Form>
+      <h2>Staff</h2>
       <ul className="tickets">
         {d.staff.map((s) => (
           <li key={s.id} className="ticket" data-testid={`staff-${s.email}`}>

@@ -14,12 +14,12 @@ import { staffDriver } from "../helpers/staff";
  */
 
 const STAFF_PASSWORD = "staff pass words here ok";
-const ADMINS = ["boss", "chief", "head", "lead", "self"].map((n) => `${n}@roles.test`);
+const ADMINS = ["boss", "chief", "head", "lead", "self", "inviter"].map((n) => `${n}@roles.test`);
 const AGENTS = ["agent", "promoted", "off", "reset"].map((n) => `${n}@roles.test`);
 
 const staff = staffDriver(() => app, { client: () => customer.client(), password: STAFF_PASSWORD });
 
-const { app, probe, customer } = usePortal({
+const { app, mail, probe, customer } = usePortal({
   clients: { ip: "10.89" },
   env: { TRUST_PROXY: "loopback", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24" },
   setup: async () => {
@@ -230,5 +230,64 @@ describe("the staff page is for admins", () => {
       ["staff_role_changed", "failure", me.id, "self-demote"],
       ["staff_authenticator_reset", "failure", me.id, "self-reset"],
     ]);
+  });
+
+  test("an admin invites by e-mail: a one-time set-up link (opening it changes nothing) sets the password, the authenticator is set up at the first sign-in; the link works once; a known e-mail is refused; audited", async () => {
+    const inviter = await staff.enrol("inviter@roles.test");
+    const sent = await page(await inviter.c.post("/support/staff", { intent: "invite", email: "Newbie@Roles.test", name: "New Bie", role: "supervisor" }));
+    expect(sent.status).toBe(200);
+    expect(sent.text).toContain("Invitation sent to newbie@roles.test");
+    expect(staffRow("newbie@roles.test")).toMatchObject({ role: "supervisor", password_hash: null, totp_secret: null, status: "active" });
+    const id = staffRow("newbie@roles.test").id;
+
+    const m = await mail.waitFor((x) => x.to.includes("newbie@roles.test") && /set up your staff account/i.test(x.subject));
+    const link = m.text.match(/https?:\/\/\S+\/support\/invite\/[A-Za-z0-9_-]+/)?.[0];
+    expect(link, m.text).toBeTruthy();
+    expect(m.text).toContain("inviter");
+    const path = new URL(link!).pathname;
+
+    // Opening the link (a mail scanner, twice) changes nothing; it shows the password form.
+    const visitor = customer.client();
+    for (let i = 0; i < 2; i++) {
+      const opened = await page(await visitor.get(path));
+      expect(opened.status).toBe(200);
+      expect(opened.text).toContain('<label for="field-password">New password</label>');
+      expect(opened.text).toContain('<label for="field-confirm">Confirm new password</label>');
+    }
+    expect(staffRow("newbie@roles.test").password_hash).toBeNull();
+    // A wrong token is refused; a mismatch or a weak password changes nothing.
+    expect((await visitor.get("/support/invite/not-a-real-token-at-all")).status).toBe(410);
+    expect((await visitor.post(path, { password: STAFF_PASSWORD, confirm: "something else entirely" })).status).toBe(400);
+    const weak = await page(await visitor.post(path, { password: "short", confirm: "short" }));
+    expect(weak.status).toBe(400);
+    expect(staffRow("newbie@roles.test").password_hash).toBeNull();
+
+    const done = await visitor.post(path, { password: STAFF_PASSWORD, confirm: STAFF_PASSWORD });
+    expect(done.status).toBe(303);
+    expect(done.headers.get("location")).toBe("/support/login");
+    expect(staffRow("newbie@roles.test").password_hash).not.toBeNull();
+    // Once only: the link is dead now, for anyone.
+    expect((await customer.client().get(path)).status).toBe(410);
+    expect((await customer.client().post(path, { password: "another long pass phrase here", confirm: "another long pass phrase here" })).status).toBe(410);
+
+    // The first sign-in sets up the authenticator; the new supervisor works tickets, not the staff page.
+    const newbie = await staff.enrol("newbie@roles.test");
+    expect((await newbie.c.get("/support")).status).toBe(200);
+    expect((await newbie.c.get("/support/staff")).status).toBe(403);
+
+    const again = await page(await inviter.c.post("/support/staff", { intent: "invite", email: "newbie@roles.test", name: "Again", role: "agent" }));
+    expect(again.status).toBe(400);
+    expect(again.text).toContain("already on the staff");
+    expect(staffRow("newbie@roles.test").role).toBe("supervisor");
+
+    const invited = auditRows("staff_invited").filter((r) => r.actor_id === inviter.id);
+    expect(invited.map((r) => [r.outcome, JSON.parse(r.details)])).toEqual([
+      ["success", { staff_id: id, role: "supervisor", via: "console" }],
+      ["failure", { reason: "exists", via: "console" }],
+    ]);
+    const accepted = auditAbout("staff_invite_accepted", id);
+    expect(accepted.map((r) => [r.actor_type, r.actor_id])).toEqual([["staff", id]]);
+    const token = path.split("/").pop()!;
+    expect(JSON.stringify(probe.auditEvents({}))).not.toContain(token);
   });
 });
