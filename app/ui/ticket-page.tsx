@@ -38,7 +38,17 @@ export type TicketPageData = {
   checks: { username: boolean; emailState: ContactState; phoneState: ContactState | null };
   actions: [string, string][];
   events: { id: number; at: number; actor: string; action: string; note: string | null; from_status: string | null; to_status: string | null }[];
-  locks: { id: number | string; reason: string; locked_at: number; locked_until: number | null; ended_at: number | null; end_reason: string | null }[];
+  locks: {
+    id: number | string;
+    reason: string;
+    locked_at: number;
+    locked_until: number | null;
+    ended_at: number | null;
+    end_reason: string | null;
+    created_by?: string | null;
+    ended_by?: string | null;
+    details?: string | null;
+  }[];
   flows: { id: string; created_at: number; purpose: string; channel: string; status: string; failed_count: number }[];
   audit: { seq: number; at: number; event: string; outcome: string; ip: string | null }[];
 };
@@ -175,7 +185,10 @@ export function TicketPage({ d, a }: { d: TicketPageData; a?: { ok: boolean; mes
             {d.locks.map((l) => (
               <li key={l.id}>
                 {l.reason.replace(/_/g, " ")} from {utcMinuteOrDash(l.locked_at)} {l.locked_until ? `until ${utcMinuteOrDash(l.locked_until)}` : "until unlocked"}
+                {l.created_by ? ` · locked by ${l.created_by}` : ""}
                 {l.ended_at ? ` · ended ${utcMinuteOrDash(l.ended_at)} (${l.end_reason?.replace(/_/g, " ")})` : " · in force"}
+                {l.ended_at && l.ended_by ? ` by ${l.ended_by}` : ""}
+                {lockNote(l.details) ? <span className="prewrap"> — note: {lockNote(l.details)}</span> : null}
               </li>
             ))}
           </ul>
@@ -201,4 +214,14 @@ export function TicketPage({ d, a }: { d: TicketPageData; a?: { ok: boolean; mes
       ) : null}
     </>
   );
+}
+
+/** The note staff gave with a manual lock (kept in the lock's details), if any. */
+function lockNote(details: string | null | undefined): string | null {
+  try {
+    const note = details ? (JSON.parse(details) as { note?: unknown }).note : undefined;
+    return typeof note === "string" ? note : null;
+  } catch {
+    return null;
+  }
 }

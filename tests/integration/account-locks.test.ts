@@ -2,7 +2,8 @@ import { describe, expect, test } from "vitest";
 import { addAccounts, outboxSettled, RELAXED_LIMITS, runCli } from "../helpers/app";
 import type { CaughtMail } from "../helpers/smtp-sink";
 import { usePortal } from "../helpers/portal";
-import { pathOf, reportLinkIn } from "../helpers/customer";
+import { mainOf, pathOf, readable, reportLinkIn } from "../helpers/customer";
+import { staffDriver, type StaffLogin } from "../helpers/staff";
 
 /**
  * Account locks (issue 14): manual locks from the CLI, the customer's lock notice (one per lock,
@@ -19,7 +20,7 @@ const SIGN_IN_FAILED = /match\. Check them and try again\./;
 const LOCKED_SUBJECT = /account was locked/;
 
 const run = `${process.pid % 1000}${Date.now() % 100000}`;
-const NAMES = ["manual", "failures", "suspicious", "reported", "burst"] as const;
+const NAMES = ["manual", "failures", "suspicious", "reported", "burst", "viewed"] as const;
 type Name = (typeof NAMES)[number];
 const U = Object.fromEntries(NAMES.map((n) => [n, `lk${n}x${run}`])) as Record<Name, string>;
 const email = (n: Name) => `${U[n]}@example.test`;
@@ -40,12 +41,18 @@ const { app, mail, probe, customer } = usePortal({
       { username: U.suspicious },
       { username: U.reported },
       { username: U.burst },
+      { username: U.viewed },
     ]);
     for (const r of results) expect(r.stderr).toBe("");
+    await staff.add(AGENT);
+    agent = await staff.enrol(AGENT);
   },
 });
 
 const { client } = customer;
+const AGENT = `lockagent${run}@staff.test`;
+const staff = staffDriver(() => app, { client: () => customer.client(), password: "staff password for lock tests 42" });
+let agent: StaffLogin;
 const userId = (n: Name) => probe.userId(U[n]);
 
 /** Every message to an address once the outbox has nothing left to send (in flight included). */
@@ -212,5 +219,25 @@ describe("suspicious activity (recovery requests from many networks)", () => {
     expect(answers.map((r) => r.status)).toEqual(Array(2 * N).fill(303));
     expect(probe.locksOf(userId("burst"))).toMatchObject([{ reason: "suspicious_activity", ended_at: null }]);
     expect(await lockMails("burst")).toHaveLength(1);
+  });
+});
+
+describe("lock records in the console", () => {
+  test("the ticket view lists each lock: why, who locked it, when, until, who ended it, and the staff note", async () => {
+    const cli = (args: string[]) => runCli(args, app.env).then((r) => expect(r, r.stderr).toMatchObject({ code: 0 }));
+    await cli(["user", "lock", U.viewed, "--reason", "staff", "--note", "first lock note"]);
+    await cli(["user", "unlock", U.viewed, "--note", "cleared"]);
+    await cli(["user", "lock", U.viewed, "--reason", "staff", "--note", "second lock note"]);
+    const { res, reference } = await customer.submitTicket(customer.ticketForm({ accountHint: U.viewed, category: "locked" }));
+    expect(res.status).toBe(200);
+    const ticket = probe.ticketRow(reference!)!;
+    // Earlier tests moved the portal's clock past the staff session's idle limit: sign in afresh.
+    const { c } = await staff.signIn(agent);
+    const view = await staff.viewTicket(c, ticket.id);
+    expect(view.status).toBe(200);
+    const text = readable(mainOf(view.text));
+    const records = text.slice(text.indexOf("Lock records"), text.indexOf("Recent recovery attempts"));
+    expect(records).toMatch(/staff from [^·]+ until unlocked · locked by operator:cli · in force — note: second lock note/);
+    expect(records).toMatch(/staff from [^·]+ until unlocked · locked by operator:cli · ended [^(]+\(staff\) by operator:cli — note: first lock note/);
   });
 });
