@@ -10,7 +10,7 @@ import { StaffAccountsPage } from "~/ui/staff-accounts-page";
 
 export const meta: MetaFunction = () => [{ title: "Staff accounts | Support console" }];
 
-const CHANGES = ["role", "disable", "enable", "reset_totp"] as const;
+const CHANGES = ["role", "disable", "enable", "reset_totp", "reinvite"] as const;
 
 /**
  * Staff accounts (H2, L12; issue 14), for admins only (an agent or supervisor gets a 403 page):

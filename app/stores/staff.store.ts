@@ -193,6 +193,11 @@ export async function spendStaffInvite(db: Db, tokenHash: string, now: number): 
   );
 }
 
+/** Every unspent invitation of the staff member stops working (a new one replaces them). */
+export async function retireStaffInvites(db: Db, staffId: string, now: number): Promise<void> {
+  await db.updateTable("staff_invites").set({ used_at: now }).where("staff_id", "=", staffId).where("used_at", "is", null).execute();
+}
+
 /** The first password of an invited staff member; never over an existing one. */
 export async function setFirstStaffPassword(db: Db, staffId: string, passwordHash: string): Promise<boolean> {
   return changed(updateStaff(db, staffId).set({ password_hash: passwordHash }).where("password_hash", "is", null));

@@ -79,6 +79,11 @@ export function staffChangeMessage(outcome: StaffChange): { status: 200 | 400 | 
       return { status: 200, message: `${outcome.email} is disabled and was signed out everywhere.` };
     case "enable":
       return { status: 200, message: `${outcome.email} is enabled and can sign in again.` };
+    case "reinvite":
+      return {
+        status: 200,
+        message: outcome.changed ? `A new set-up link was sent to ${outcome.email}; earlier links no longer work.` : `${outcome.email} has already chosen a password.`,
+      };
     case "reset_totp":
       return {
         status: 200,

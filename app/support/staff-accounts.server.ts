@@ -4,6 +4,7 @@ import {
   changeStaffStatus,
   findStaffById,
   inviteStaff,
+  reinviteStaff,
   isStaffRole,
   liftStaffLock,
   listStaff,
@@ -31,6 +32,7 @@ export async function staffOverview(context: RequestContext) {
       role: s.role,
       status: s.status,
       enrolled: Boolean(s.totp_confirmed_at),
+      invited: s.password_hash === null,
       lockedAt: s.locked_at,
       lockedIp: s.locked_ip,
       failedCodes: s.failed_code_count,
@@ -69,6 +71,7 @@ export type StaffChange =
   | { ok: true; action: "role"; email: string; role: StaffRole; changed: boolean }
   | { ok: true; action: "disable" | "enable"; email: string }
   | { ok: true; action: "reset_totp"; email: string; changed: boolean }
+  | { ok: true; action: "reinvite"; email: string; changed: boolean }
   | { ok: false; reason: "no-staff" | "bad-role" | "self-demote" | "self-disable" | "self-reset" };
 
 /**
@@ -80,7 +83,7 @@ export type StaffChange =
 export async function changeColleague(
   context: RequestContext,
   me: Staff,
-  input: { action: "role" | "disable" | "enable" | "reset_totp"; targetId: string; role?: string },
+  input: { action: "role" | "disable" | "enable" | "reset_totp" | "reinvite"; targetId: string; role?: string },
 ): Promise<StaffChange> {
   const { db } = context.services;
   const target = await findStaffById(db, input.targetId);
@@ -88,7 +91,7 @@ export async function changeColleague(
   const asMe = withActor(context, { type: "staff", id: me.id });
   const self = target.id === me.id;
   const refuse = async (reason: "self-demote" | "self-disable" | "self-reset" | "bad-role") => {
-    const event = { role: "staff_role_changed", disable: "staff_disabled", enable: "staff_enabled", reset_totp: "staff_authenticator_reset" }[input.action];
+    const event = { role: "staff_role_changed", disable: "staff_disabled", enable: "staff_enabled", reset_totp: "staff_authenticator_reset", reinvite: "staff_invited" }[input.action];
     await recordEvent(asMe, { event, outcome: "failure", details: { staff_id: target.id, reason, via: "console" } });
     return { ok: false as const, reason };
   };
@@ -109,6 +112,8 @@ export async function changeColleague(
       if (self) return refuse("self-reset");
       return { ok: true, action: "reset_totp", email: target.email, changed: await resetStaffAuthenticator(asMe, target.id) };
     }
+    case "reinvite":
+      return { ok: true, action: "reinvite", email: target.email, changed: await reinviteStaff(asMe, target.id, me) };
   }
 }
 

@@ -204,24 +204,48 @@ export async function inviteStaff(context: RequestContext, input: { email: strin
   const token = randomToken();
   const now = clock.now();
   return inTransaction(context, async (tx) => {
-    const db = tx.services.db;
-    const staff = await createStaff(db, { email: input.email, name: input.name, password: null, role: input.role }, { now, policy: config.password, appName: config.appName });
-    await store.insertStaffInvite(db, { token_hash: sha256Hex(token), staff_id: staff.id, created_by: eventActor(context.actor), created_at: now, expires_at: now + STAFF_INVITE_HOURS * 3_600_000 });
-    await recordEvent(tx, { event: "staff_invited", outcome: "success", details: { staff_id: staff.id, role: staff.role, via: actorVia(context.actor) } });
-    await tx.services.send({
-      channel: "email",
-      to: staff.email,
-      template: "staff-invite",
-      payload: {
-        appName: config.appName,
-        staffName: staff.name,
-        role: staff.role,
-        invitedBy: invitedBy.name,
-        link: new URL(`/support/invite/${token}`, config.appOrigin).toString(),
-        expiresHours: STAFF_INVITE_HOURS,
-      },
-    });
+    const staff = await createStaff(tx.services.db, { email: input.email, name: input.name, password: null, role: input.role }, { now, policy: config.password, appName: config.appName });
+    await issueInvite(tx, staff, invitedBy, token, now, false);
     return staff;
+  });
+}
+
+/** Inside the caller's transaction: the invitation row, its audit row and the e-mail with the link. */
+async function issueInvite(tx: RequestContext, staff: Staff, invitedBy: Staff, token: string, now: number, resent: boolean): Promise<void> {
+  const { config } = tx.services;
+  await store.insertStaffInvite(tx.services.db, { token_hash: sha256Hex(token), staff_id: staff.id, created_by: eventActor(tx.actor), created_at: now, expires_at: now + STAFF_INVITE_HOURS * 3_600_000 });
+  await recordEvent(tx, { event: "staff_invited", outcome: "success", details: { staff_id: staff.id, role: staff.role, via: actorVia(tx.actor), ...(resent ? { resent: true } : {}) } });
+  await tx.services.send({
+    channel: "email",
+    to: staff.email,
+    template: "staff-invite",
+    payload: {
+      appName: config.appName,
+      staffName: staff.name,
+      role: staff.role,
+      invitedBy: invitedBy.name,
+      link: new URL(`/support/invite/${token}`, config.appOrigin).toString(),
+      expiresHours: STAFF_INVITE_HOURS,
+    },
+  });
+}
+
+/**
+ * A new set-up link for an invited staff member who has not chosen a password yet (the first
+ * expired or was lost): every earlier link of theirs stops working. False when they already have
+ * a password (nothing changes then).
+ */
+export async function reinviteStaff(context: RequestContext, staffId: string, invitedBy: Staff): Promise<boolean> {
+  const token = randomToken();
+  const now = context.services.clock.now();
+  return inTransaction(context, async (tx) => {
+    const db = tx.services.db;
+    await serializeOn(db, `staff_invite:${staffId}`);
+    const staff = await store.findStaffById(db, staffId);
+    if (!staff || staff.password_hash !== null) return false;
+    await store.retireStaffInvites(db, staffId, now);
+    await issueInvite(tx, staff, invitedBy, token, now, true);
+    return true;
   });
 }
 

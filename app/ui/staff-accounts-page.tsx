@@ -4,7 +4,7 @@ import { utcMinuteOrDash } from "./format";
 
 export type StaffAccountsData = {
   me: string;
-  staff: { id: string; name: string; email: string; role: string; status: string; enrolled: boolean; lockedAt: number | null; failedCodes: number; lockedIp: string | null }[];
+  staff: { id: string; name: string; email: string; role: string; status: string; enrolled: boolean; invited: boolean; lockedAt: number | null; failedCodes: number; lockedIp: string | null }[];
   events: { id: number; at: number; staff: string; action: string; actor: string; note: string | null }[];
 };
 
@@ -55,7 +55,7 @@ export function StaffAccountsPage({ d, a }: { d: StaffAccountsData; a?: { ok: bo
           <li key={s.id} className="ticket" data-testid={`staff-${s.email}`}>
             <strong>{s.name}</strong>
             {s.id === d.me ? " (you)" : ""} · {s.email} · <span data-testid="role">{s.role}</span> · {s.status}
-            {s.enrolled ? "" : " · authenticator not set up"}
+            {s.invited ? " · invited, no password yet" : s.enrolled ? "" : " · authenticator not set up"}
             {s.lockedAt ? (
               <>
                 {" "}
@@ -99,6 +99,15 @@ export function StaffAccountsPage({ d, a }: { d: StaffAccountsData; a?: { ok: bo
                     {s.status === "disabled" ? `Enable ${s.email}` : `Disable ${s.email}`}
                   </button>
                 </Form>
+                {s.invited ? (
+                  <Form method="post" className="field">
+                    <input type="hidden" name="intent" value="reinvite" />
+                    <input type="hidden" name="staffId" value={s.id} />
+                    <button type="submit" className="button button-secondary">
+                      Send {s.email} a new set-up link
+                    </button>
+                  </Form>
+                ) : null}
                 {s.enrolled ? (
                   <Form method="post" className="field">
                     <input type="hidden" name="intent" value="reset_totp" />

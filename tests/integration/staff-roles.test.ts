@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { page } from "../helpers/customer";
 import { usePortal } from "../helpers/portal";
 import { pick } from "../helpers/probes";
+import { linkIn } from "../helpers/smtp-sink";
 import { staffDriver } from "../helpers/staff";
 
 /**
@@ -14,7 +15,7 @@ import { staffDriver } from "../helpers/staff";
  */
 
 const STAFF_PASSWORD = "staff pass words here ok";
-const ADMINS = ["boss", "chief", "head", "lead", "self", "inviter"].map((n) => `${n}@roles.test`);
+const ADMINS = ["boss", "chief", "head", "lead", "self", "inviter", "resender"].map((n) => `${n}@roles.test`);
 const AGENTS = ["agent", "promoted", "off", "reset"].map((n) => `${n}@roles.test`);
 
 const staff = staffDriver(() => app, { client: () => customer.client(), password: STAFF_PASSWORD });
@@ -40,16 +41,19 @@ const auditAbout = (event: string, staffId: string) =>
 
 describe("staff roles from the CLI", () => {
   test("staff add without --role makes an agent, --role makes that role; staff role changes it in one line, audited; unknown role or e-mail refused in one line", async () => {
-    const plain = await app.cli(["staff", "add", "--email", "cli-plain@roles.test", "--name", "Plain", "--password-stdin"], STAFF_PASSWORD);
+    // Each CLI run is a process of its own: the independent ones run side by side.
+    const [plain, sup, badAdd] = await Promise.all([
+      app.cli(["staff", "add", "--email", "cli-plain@roles.test", "--name", "Plain", "--password-stdin"], STAFF_PASSWORD),
+      app.cli(["staff", "add", "--email", "cli-sup@roles.test", "--name", "Sup", "--role", "supervisor"]),
+      app.cli(["staff", "add", "--email", "cli-bad@roles.test", "--name", "Bad", "--role", "owner"]),
+    ]);
     expect(plain.code, plain.stderr).toBe(0);
     expect(staffRow("cli-plain@roles.test").role).toBe("agent");
-    const sup = await app.cli(["staff", "add", "--email", "cli-sup@roles.test", "--name", "Sup", "--role", "supervisor"]);
     expect(sup.code, sup.stderr).toBe(0);
     expect(staffRow("cli-sup@roles.test").role).toBe("supervisor");
     const created = auditAbout("staff_created", staffRow("cli-sup@roles.test").id);
     expect(created.map((r) => r.details)).toEqual([{ staff_id: staffRow("cli-sup@roles.test").id, role: "supervisor" }]);
 
-    const badAdd = await app.cli(["staff", "add", "--email", "cli-bad@roles.test", "--name", "Bad", "--role", "owner"]);
     expect(badAdd.code).toBe(1);
     expect(badAdd.stderr.trim().split("\n")).toHaveLength(1);
     expect(badAdd.stderr).toContain("--role must be agent, supervisor or admin");
@@ -68,18 +72,19 @@ describe("staff roles from the CLI", () => {
     expect(rows[0]).toMatchObject({ actor_type: "operator", actor_id: "cli", outcome: "success" });
     expect(rows[0].details).toEqual({ staff_id: id, from: "agent", to: "admin", via: "cli" });
 
-    for (const args of [
+    const refusals = [
       ["staff", "role", "--email", "cli-plain@roles.test", "--role", "root"],
       ["staff", "role", "--email", "ghost@roles.test", "--role", "agent"],
       ["staff", "role", "--email", "cli-plain@roles.test"],
-    ]) {
-      const r = await app.cli(args);
-      expect(r.code, args.join(" ")).toBe(1);
-      expect(r.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+    ];
+    const [help, ...refused] = await Promise.all([app.cli(["help"]), ...refusals.map((args) => app.cli(args))]);
+    for (const [i, r] of refused.entries()) {
+      expect(r.code, refusals[i].join(" ")).toBe(1);
+      expect(r.stderr.trim().split("\n"), refusals[i].join(" ")).toHaveLength(1);
     }
     expect(staffRow("cli-plain@roles.test").role).toBe("admin");
-    expect((await app.cli(["help"])).stdout).toMatch(/staff role --email E --role agent\|supervisor\|admin/);
-  });
+    expect(help.stdout).toMatch(/staff role --email E --role agent\|supervisor\|admin/);
+  }, 90_000);
 });
 
 // ---- the console -----------------------------------------------------------------------------
@@ -289,5 +294,34 @@ describe("the staff page is for admins", () => {
     expect(accepted.map((r) => [r.actor_type, r.actor_id])).toEqual([["staff", id]]);
     const token = path.split("/").pop()!;
     expect(JSON.stringify(probe.auditEvents({}))).not.toContain(token);
+  });
+
+  test("an admin sends an invited colleague who has no password yet a new set-up link; the earlier link stops working; audited as resent", async () => {
+    const admin = await staff.enrol("resender@roles.test");
+    const subjectRe = /set up your staff account/i;
+    expect((await admin.c.post("/support/staff", { intent: "invite", email: "late@roles.test", name: "Late", role: "agent" })).status).toBe(200);
+    const first = linkIn(await mail.waitFor((x) => x.to.includes("late@roles.test") && subjectRe.test(x.subject)), "/support/invite/");
+    const id = staffRow("late@roles.test").id;
+    const listed = await page(await admin.c.get("/support/staff"));
+    expect(listed.text).toContain("invited, no password yet");
+
+    const res = await page(await admin.c.post("/support/staff", { intent: "reinvite", staffId: id }));
+    expect(res.status).toBe(200);
+    expect(res.text).toContain("A new set-up link was sent to late@roles.test");
+    await expect.poll(() => mail.to("late@roles.test").filter((x) => subjectRe.test(x.subject)).length, { timeout: 10_000 }).toBe(2);
+    const second = linkIn(mail.to("late@roles.test").filter((x) => subjectRe.test(x.subject))[1], "/support/invite/");
+    expect(second).not.toBe(first);
+
+    const visitor = customer.client();
+    expect((await visitor.get(new URL(first).pathname)).status).toBe(410);
+    expect((await visitor.get(new URL(second).pathname)).status).toBe(200);
+    expect((await visitor.post(new URL(second).pathname, { password: STAFF_PASSWORD, confirm: STAFF_PASSWORD })).status).toBe(303);
+    // With a password chosen there is nothing to resend.
+    const after = await page(await admin.c.post("/support/staff", { intent: "reinvite", staffId: id }));
+    expect(after.text).toContain("late@roles.test has already chosen a password.");
+    expect(auditAbout("staff_invited", id).map((r) => r.details)).toEqual([
+      { staff_id: id, role: "agent", via: "console" },
+      { staff_id: id, role: "agent", via: "console", resent: true },
+    ]);
   });
 });
