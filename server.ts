@@ -229,6 +229,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     // Test-only hooks; loadConfig refuses TEST_HOOKS=1 in production (GEN-01).
     app.post("/__test/clock", express.json(), (req, res) => {
       if (req.body?.reset) clock.reset();
+      else if (typeof req.body?.freeze === "boolean") clock.freeze(req.body.freeze);
       else clock.advance(Number(req.body?.advanceMs ?? 0));
       res.json({ now: clock.now() });
     });

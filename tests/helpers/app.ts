@@ -24,6 +24,8 @@ export type TestApp = {
   logs: () => string;
   advanceClock: (ms: number) => Promise<void>;
   resetClock: () => Promise<void>;
+  /** Stops the portal's clock (true) or lets it run on from where it stood (false). */
+  freezeClock: (frozen: boolean) => Promise<void>;
   drainOutbox: () => Promise<number>;
   /** Runs `npm run portal -- ...` against this app's database. */
   cli: (args: string[], stdin?: string) => Promise<{ code: number; stdout: string; stderr: string }>;
@@ -194,6 +196,7 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
     logs: () => fs.readFileSync(logPath, "utf8"),
     advanceClock: async (ms) => void (await hook("/__test/clock", { advanceMs: ms })),
     resetClock: async () => void (await hook("/__test/clock", { reset: true })),
+    freezeClock: async (frozen) => void (await hook("/__test/clock", { freeze: frozen })),
     drainOutbox: async () => (await hook("/__test/outbox/drain", {})).sent,
     cli: (args, stdin) => runCli(args, env, stdin),
     importUsers: (usernames) => {
