@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { freePort, startApp, type TestApp } from "../helpers/app";
+import { startApp, type TestApp } from "../helpers/app";
+import { startRedis, type RedisServer } from "../helpers/redis";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { Client, prestagedPost } from "../helpers/http";
 import { linkIn } from "../helpers/smtp-sink";
@@ -15,52 +14,24 @@ import { freshTotp } from "../helpers/totp";
  * Uses Debian's redis-server on a free loopback port, without persistence.
  */
 
-const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? "/usr/bin/redis-server";
 const PER_IDENTIFIER = 3;
 
-let redisProcess: ChildProcess | undefined;
+let server: RedisServer | undefined;
 let redis: Redis | undefined;
-let redisPort = 0;
 let unavailable = "";
 let app: TestApp | undefined;
 let mail: SmtpSink | undefined;
 
-async function startRedis(): Promise<void> {
-  if (!fs.existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is not installed`);
-  redisPort = await freePort();
-  const child = spawn(REDIS_SERVER, ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  redisProcess = child;
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not get ready: ${output.slice(-300)}`)), 10_000);
-    const onData = (d: Buffer) => {
-      output += d;
-      if (output.includes("Ready to accept connections")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}: ${output.slice(-300)}`));
-    });
-  });
-  redis = new Redis({ host: "127.0.0.1", port: redisPort, lazyConnect: true, maxRetriesPerRequest: 1 });
+async function startRedisClient(): Promise<void> {
+  server = await startRedis();
+  redis = new Redis({ host: "127.0.0.1", port: server.port, lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
   expect(await redis.ping()).toBe("PONG");
 }
 
 beforeAll(async () => {
   try {
-    await startRedis();
+    await startRedisClient();
   } catch (err) {
     unavailable = err instanceof Error ? err.message : String(err);
     return;
@@ -68,7 +39,7 @@ beforeAll(async () => {
   mail = await startSmtpSink();
   app = await startApp({
     smtpUrl: mail.url,
-    env: { REDIS_URL: `redis://127.0.0.1:${redisPort}`, LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: String(PER_IDENTIFIER) },
+    env: { REDIS_URL: server!.url, LIMIT_REQUESTS_PER_IDENTIFIER_PER_HOUR: String(PER_IDENTIFIER) },
   });
 });
 
@@ -76,11 +47,7 @@ afterAll(async () => {
   await app?.stop();
   await mail?.close();
   redis?.disconnect();
-  if (redisProcess && redisProcess.exitCode === null) {
-    const exited = new Promise((r) => redisProcess!.once("exit", r));
-    redisProcess.kill("SIGTERM");
-    await exited;
-  }
+  await server?.stop();
 });
 
 describe("rate limits in Redis (REDIS_URL)", () => {
