@@ -53,6 +53,18 @@ export async function listStaff(db: Db): Promise<Staff[]> {
   return (await db.selectFrom("staff").selectAll().orderBy("email").execute()) as Staff[];
 }
 
+/** Active admins other than `exceptId`. */
+export async function countOtherActiveAdmins(db: Db, exceptId: string): Promise<number> {
+  const { n } = await db
+    .selectFrom("staff")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("role", "=", "admin")
+    .where("status", "=", "active")
+    .where("id", "<>", exceptId)
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
 export async function updateStaffStatus(db: Db, staffId: string, status: Staff["status"]): Promise<void> {
   await updateStaff(db, staffId).set({ status }).execute();
 }

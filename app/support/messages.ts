@@ -67,6 +67,7 @@ const CHANGE_REFUSALS: Record<Extract<StaffChange, { ok: false }>["reason"], { s
   "self-demote": { status: 403, message: "You can't change your own role. Ask another admin or an operator." },
   "self-disable": { status: 403, message: "You can't disable or enable your own account. Ask another admin or an operator." },
   "self-reset": { status: 403, message: "You can't reset your own authenticator here. Ask another admin or an operator." },
+  "last-admin": { status: 403, message: "That is the last active admin. Make someone else an admin first." },
 };
 
 /** What the staff-accounts page says after an admin's change to a colleague. */

@@ -6,6 +6,7 @@ import {
   inviteStaff,
   reinviteStaff,
   isStaffRole,
+  LastAdminError,
   liftStaffLock,
   listStaff,
   listStaffEvents,
@@ -72,7 +73,7 @@ export type StaffChange =
   | { ok: true; action: "disable" | "enable"; email: string }
   | { ok: true; action: "reset_totp"; email: string; changed: boolean }
   | { ok: true; action: "reinvite"; email: string; changed: boolean }
-  | { ok: false; reason: "no-staff" | "bad-role" | "self-demote" | "self-disable" | "self-reset" };
+  | { ok: false; reason: "no-staff" | "bad-role" | "self-demote" | "self-disable" | "self-reset" | "last-admin" };
 
 /**
  * An admin's change to another staff member from the console: a role, disable (every session of
@@ -90,7 +91,7 @@ export async function changeColleague(
   if (!target) return { ok: false, reason: "no-staff" };
   const asMe = withActor(context, { type: "staff", id: me.id });
   const self = target.id === me.id;
-  const refuse = async (reason: "self-demote" | "self-disable" | "self-reset" | "bad-role") => {
+  const refuse = async (reason: "self-demote" | "self-disable" | "self-reset" | "bad-role" | "last-admin") => {
     const event = { role: "staff_role_changed", disable: "staff_disabled", enable: "staff_enabled", reset_totp: "staff_authenticator_reset", reinvite: "staff_invited" }[input.action];
     await recordEvent(asMe, { event, outcome: "failure", details: { staff_id: target.id, reason, via: "console" } });
     return { ok: false as const, reason };
@@ -99,13 +100,23 @@ export async function changeColleague(
     case "role": {
       if (!isStaffRole(input.role)) return refuse("bad-role");
       if (self && input.role !== me.role) return refuse("self-demote");
-      const changed = await changeStaffRole(asMe, target.id, input.role);
-      return { ok: true, action: "role", email: target.email, role: input.role, changed };
+      try {
+        const changed = await changeStaffRole(asMe, target.id, input.role);
+        return { ok: true, action: "role", email: target.email, role: input.role, changed };
+      } catch (err) {
+        if (err instanceof LastAdminError) return refuse("last-admin");
+        throw err;
+      }
     }
     case "disable":
     case "enable": {
       if (self) return refuse("self-disable");
-      await changeStaffStatus(asMe, target.email, input.action === "disable" ? "disabled" : "active");
+      try {
+        await changeStaffStatus(asMe, target.email, input.action === "disable" ? "disabled" : "active");
+      } catch (err) {
+        if (err instanceof LastAdminError) return refuse("last-admin");
+        throw err;
+      }
       return { ok: true, action: input.action, email: target.email };
     }
     case "reset_totp": {

@@ -100,13 +100,31 @@ export async function listStaffEvents(db: Db, staffId?: string, limit = 50): Pro
 }
 
 /**
+ * Disabling or demoting an admin takes the same key, so two admins demoting each other at the same
+ * moment cannot both succeed (docs/decisions/0017, rule 3).
+ */
+const STAFF_ADMINS = "staff_admins";
+
+/** Refuses to take away the last active admin: nobody could manage staff from the console after. */
+export class LastAdminError extends AccountError {}
+
+async function keepAnAdmin(db: Db, staff: Staff): Promise<void> {
+  if (staff.role !== "admin" || staff.status !== "active") return;
+  if ((await store.countOtherActiveAdmins(db, staff.id)) === 0) {
+    throw new LastAdminError(`${staff.email} is the last active admin: make another staff member admin first`);
+  }
+}
+
+/**
  * `staff disable|enable`: a disabled staff member cannot sign in and loses every session at once
  * (the caller deletes them in the same transaction). Throws AccountError for an unknown e-mail.
  */
 export async function setStaffStatus(db: Db, email: string, status: Staff["status"], now: number, actor: string): Promise<Staff> {
   return transaction(db, async (trx) => {
+    await serializeOn(trx, STAFF_ADMINS);
     const staff = await findStaffByEmail(trx, email);
     if (!staff) throw new AccountError(`no staff member "${email}"`);
+    if (status === "disabled" && staff.status === "active") await keepAnAdmin(trx, staff);
     await store.updateStaffStatus(trx, staff.id, status);
     await recordStaffEvent(trx, { staff_id: staff.id, at: now, actor, action: status === "disabled" ? "disabled" : "enabled", note: null });
     return { ...staff, status };
@@ -166,9 +184,10 @@ export async function changeStaffRole(context: RequestContext, staffId: string, 
   if (!isStaffRole(role)) throw new AccountError(`unknown role "${String(role)}": agent, supervisor or admin`);
   return inTransaction(context, async (tx) => {
     // Read-then-write (0017 rule 3): the "from" in the audit row is the role this change replaced.
-    await serializeOn(tx.services.db, `staff_role:${staffId}`);
+    await serializeOn(tx.services.db, STAFF_ADMINS, `staff_role:${staffId}`);
     const staff = await store.findStaffById(tx.services.db, staffId);
     if (!staff) throw new AccountError(`no staff member "${staffId}"`);
+    if (role !== "admin") await keepAnAdmin(tx.services.db, staff);
     if (!(await store.updateStaffRole(tx.services.db, staffId, role))) return false;
     await recordEvent(tx, { event: "staff_role_changed", outcome: "success", details: { staff_id: staffId, from: staff.role, to: role, via: actorVia(context.actor) } });
     return true;

@@ -1,4 +1,7 @@
+import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { runCli, tempDir } from "../helpers/app";
+import { testDatabaseUrl, testEngine } from "../helpers/postgres";
 import { page } from "../helpers/customer";
 import { usePortal } from "../helpers/portal";
 import { pick } from "../helpers/probes";
@@ -207,6 +210,30 @@ describe("the staff page is for admins", () => {
       ["success", "staff", lead.id, { staff_id: target.id, sessions_ended: 1, via: "console" }],
     ]);
     expect(JSON.stringify(rows)).not.toContain(target.secret);
+  });
+
+  test("the last active admin cannot be demoted or disabled (CLI, one line, exit 1); with a second admin both work", async () => {
+    // Its own empty database: the portal of this file has several admins.
+    const databaseUrl = testEngine() === "postgres" ? await testDatabaseUrl() : null;
+    const env = {
+      NODE_ENV: "test",
+      DATABASE_PATH: path.join(tempDir(), "portal.sqlite"),
+      SECRET_KEY: "test-secret-key-0123456789abcdef0123456789abcdef",
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    };
+    expect((await runCli(["staff", "add", "--email", "only@roles.test", "--name", "Only", "--role", "admin"], env)).code).toBe(0);
+    for (const args of [
+      ["staff", "role", "--email", "only@roles.test", "--role", "agent"],
+      ["staff", "disable", "--email", "only@roles.test"],
+    ]) {
+      const refused = await runCli(args, env);
+      expect(refused.code, args.join(" ")).toBe(1);
+      expect(refused.stderr.trim()).toBe("error: only@roles.test is the last active admin: make another staff member admin first");
+    }
+    expect((await runCli(["staff", "add", "--email", "second@roles.test", "--name", "Second", "--role", "admin"], env)).code).toBe(0);
+    expect((await runCli(["staff", "role", "--email", "only@roles.test", "--role", "agent"], env)).code).toBe(0);
+    const last = await runCli(["staff", "disable", "--email", "second@roles.test"], env);
+    expect(last.stderr.trim()).toBe("error: second@roles.test is the last active admin: make another staff member admin first");
   });
 
   test("an admin cannot disable, demote or reset themselves (403 with a clear message, audited, nothing changes)", async () => {
