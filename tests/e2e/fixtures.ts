@@ -59,6 +59,17 @@ export async function expectNoAxeViolations(page: Page, label = "") {
   expect(await axeViolations(page), `axe on ${label} ${page.url()}`).toEqual([]);
 }
 
+/** axe finds nothing, and at 360 px wide the page does not scroll sideways. */
+export async function checkPage(page: Page) {
+  expect(await axeViolations(page), `axe on ${page.url()}`).toEqual([]);
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 360, height: 740 });
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(scrollWidth, `horizontal scroll at 360 px on ${page.url()}`).toBeLessThanOrEqual(360);
+  if (size) await page.setViewportSize(size);
+}
+
+
 /**
  * Makes browser contexts on a portal, each sending its own X-Forwarded-For address under `prefix`
  * (the portals trust loopback), so per-IP limits trip only where a test means them to.

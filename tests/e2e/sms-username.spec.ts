@@ -1,5 +1,5 @@
 import { test, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { axeViolations, contexts, ownPortal, submitSignIn } from "./fixtures";
+import { checkPage, contexts, ownPortal, submitSignIn } from "./fixtures";
 import { probes } from "../helpers/probes";
 import { codeIn } from "../helpers/smtp-sink";
 import { smsCode, verifyWebhookSignature, type Sms } from "../helpers/sms-receiver";
@@ -44,16 +44,6 @@ const newContext = contexts("10.5");
 async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await newContext(browser, app);
   return { context, page: await context.newPage() };
-}
-
-/** axe finds nothing, and at 360 px wide the page does not scroll sideways. */
-async function checkPage(page: Page) {
-  expect(await axeViolations(page), `axe on ${page.url()}`).toEqual([]);
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 360, height: 740 });
-  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-  expect(scrollWidth, `horizontal scroll at 360 px on ${page.url()}`).toBeLessThanOrEqual(360);
-  if (size) await page.setViewportSize(size);
 }
 
 /** The next SMS to a number, after `action` runs. */

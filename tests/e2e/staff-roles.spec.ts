@@ -1,7 +1,7 @@
 import { test, expect, type Page } from "@playwright/test";
 import { generate } from "otplib";
 import { linkIn } from "../helpers/smtp-sink";
-import { axeViolations, ownPortal } from "./fixtures";
+import { checkPage, ownPortal } from "./fixtures";
 
 /**
  * Staff management in a real browser with real SMTP (issue 14, "Staff and roles"): an admin
@@ -32,16 +32,6 @@ async function code(email: string): Promise<string> {
   const res = await fetch(url("/__test/clock"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
   const { now } = (await res.json()) as { now: number };
   return generate({ secret: secrets[email], epoch: Math.floor(now / 1000) });
-}
-
-/** axe finds nothing, and at 360 px wide the page does not scroll sideways. */
-async function checkPage(page: Page) {
-  expect(await axeViolations(page), `axe on ${page.url()}`).toEqual([]);
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 360, height: 740 });
-  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-  expect(scrollWidth, `horizontal scroll at 360 px on ${page.url()}`).toBeLessThanOrEqual(360);
-  if (size) await page.setViewportSize(size);
 }
 
 async function password(page: Page, email: string) {

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { testDatabaseUrl, testEngine } from "./postgres";
+import { freePort } from "./ports";
 import { probes, releaseProbes } from "./probes";
 
 /**
@@ -47,16 +47,7 @@ export const RELAXED_LIMITS: Record<string, string> = {
   LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "1000",
 };
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export function tempDir(prefix = "portal-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -1,10 +1,10 @@
 import { execFile, execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { freePort } from "./ports";
 
 /**
  * Throwaway PostgreSQL clusters for tests and the bench: `initdb` + `pg_ctl` in a temporary folder
@@ -38,17 +38,6 @@ export function postgresBin(): string {
     : [];
   if (versions.length === 0) throw new Error("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): apt-get install -y postgresql");
   return path.join(root, versions[0]!, "bin");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
