@@ -98,6 +98,13 @@ const schema = z.object({
   SUSPICIOUS_NETWORKS_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(5),
   TICKET_SLA_HIGH_HOURS: z.coerce.number().int().min(1).max(24 * 14).default(4),
   TICKET_SLA_NORMAL_HOURS: z.coerce.number().int().min(1).max(24 * 14).default(24),
+  ESCALATION_EMAIL: emailish.optional(),
+  ESCALATION_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  FOUR_EYES: z
+    .string()
+    .default("remove_factors,lift_compromise_lock,change_contact")
+    .transform((v) => (v.trim() === "" || v.trim() === "none" ? [] : v.split(",").map((a) => a.trim())))
+    .pipe(z.array(z.enum(["remove_factors", "lift_compromise_lock", "change_contact"]))),
   LIMIT_TICKETS_PER_IP_PER_HOUR: count(5),
   LIMIT_TICKETS_PER_CONTACT_PER_DAY: count(3),
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
@@ -177,7 +184,18 @@ export type Config = {
     /** Recovery requests for one account from more networks than this within an hour lock it (suspicious_activity). */
     suspiciousNetworksPerHour: number;
   };
-  tickets: { slaHighMs: number; slaNormalMs: number; perIpPerHour: number; perContactPerDay: number };
+  tickets: {
+    slaHighMs: number;
+    slaNormalMs: number;
+    perIpPerHour: number;
+    perContactPerDay: number;
+    /** Where SLA escalations are e-mailed (ESCALATION_EMAIL, default SUPPORT_EMAIL). */
+    escalationEmail: string;
+    /** How often a process that runs the outbox worker looks for tickets past their SLA. */
+    escalationSweepMs: number;
+    /** Risky staff actions that need a second staff member's approval (FOUR_EYES; "none" turns it off). */
+    fourEyes: readonly ("remove_factors" | "lift_compromise_lock" | "change_contact")[];
+  };
   password: { minLength: number; minLengthWithMfa: number; maxLength: number; minScore: number; history: number };
   /**
    * `worker`: this process sends queued messages (OUTBOX_WORKER=0 makes a web-only node).
@@ -337,6 +355,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       slaNormalMs: e.TICKET_SLA_NORMAL_HOURS * 3_600_000,
       perIpPerHour: e.LIMIT_TICKETS_PER_IP_PER_HOUR,
       perContactPerDay: e.LIMIT_TICKETS_PER_CONTACT_PER_DAY,
+      escalationEmail: e.ESCALATION_EMAIL ?? e.SUPPORT_EMAIL,
+      escalationSweepMs: e.ESCALATION_SWEEP_SECONDS * 1000,
+      fourEyes: e.FOUR_EYES,
     },
     password: {
       minLength: e.PASSWORD_MIN_LENGTH,

@@ -42,6 +42,7 @@ export interface ContactChangesTable {
   status: Generated<string>;
   created_at: number;
   expires_at: number;
+  ticket_id: string | null;
 }
 
 export interface DevMailboxTable {
@@ -232,6 +233,20 @@ export interface StaffUnknownLoginFailuresTable {
   updated_at: number;
 }
 
+export interface TicketApprovalsTable {
+  id: string;
+  ticket_id: string;
+  action: string;
+  detail: string | null;
+  note: string;
+  requested_by: string;
+  requested_at: number;
+  status: Generated<string>;
+  decided_by: string | null;
+  decided_at: number | null;
+  decision_note: string | null;
+}
+
 export interface TicketEventsTable {
   id: Generated<number>;
   ticket_id: string;
@@ -263,6 +278,13 @@ export interface TicketsTable {
   confirm_token_hash: string | null;
   created_at: number;
   updated_at: number;
+  tier: Generated<number>;
+  assigned_to: string | null;
+  channel: Generated<string>;
+  first_response_at: number | null;
+  escalated_at: number | null;
+  resolved_at: number | null;
+  status_token_hash: string | null;
 }
 
 export interface UserTotpTable {
@@ -318,6 +340,7 @@ export interface Database {
   staff_events: StaffEventsTable;
   staff_invites: StaffInvitesTable;
   staff_unknown_login_failures: StaffUnknownLoginFailuresTable;
+  ticket_approvals: TicketApprovalsTable;
   ticket_events: TicketEventsTable;
   tickets: TicketsTable;
   user_totp: UserTotpTable;

@@ -28,11 +28,14 @@ export const STATUSES = ["open", "waiting_customer", "approved", "rejected", "cl
 export type TicketStatus = (typeof STATUSES)[number];
 
 /** A tickets row, its text columns narrowed to the values the portal writes. */
-export type Ticket = Omit<store.TicketRow, "category" | "priority" | "status" | "source"> & {
+export type Ticket = Omit<store.TicketRow, "category" | "priority" | "status" | "source" | "channel" | "tier"> & {
   category: Category;
   priority: "high" | "normal";
   status: TicketStatus;
   source: "form" | "report";
+  /** "phone": opened by an agent for a customer who called. */
+  channel: "web" | "phone";
+  tier: 1 | 2;
 };
 
 export type TicketEvent = store.TicketEventRow;
@@ -70,7 +73,7 @@ async function matchAccount(db: Db, input: NewTicket): Promise<User | null> {
 export async function openTicket(
   context: RequestContext,
   input: NewTicket,
-  options: { source?: "form" | "report"; matchedUser?: User | null; contactConfirmed?: boolean } = {},
+  options: { source?: "form" | "report"; channel?: "web" | "phone"; matchedUser?: User | null; contactConfirmed?: boolean } = {},
 ): Promise<{ reference: string; slaHours: number; ticketId: string }> {
   const { clock, config } = context.services;
   const now = clock.now();
@@ -101,6 +104,14 @@ export async function openTicket(
       confirm_token_hash: options.contactConfirmed ? null : sha256Hex(confirmToken),
       created_at: now,
       updated_at: now,
+      tier: 1,
+      assigned_to: null,
+      channel: options.channel ?? "web",
+      first_response_at: null,
+      escalated_at: null,
+      resolved_at: null,
+      // The acknowledgement's token also opens the customer's status page, after confirming too.
+      status_token_hash: options.contactConfirmed ? null : sha256Hex(confirmToken),
     };
     await store.insertTicket(db, ticket);
     await addEvent(db, ticket.id, now, ticket.source === "report" ? "system" : "customer", "opened", null, null, "open");
