@@ -13,7 +13,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const category = url.searchParams.get("category") ?? "";
   const now = context.services.clock.now();
   return {
-    staffName: staff.name,
+    nav: { staffName: staff.name, role: staff.role },
     status,
     category,
     categories: Object.entries(CATEGORIES),

@@ -17,12 +17,20 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!view) throw data("No such ticket.", { status: 404 });
   // Who read which ticket (L12): ids only, no customer data.
   await recordEvent(context, { event: "ticket_viewed", outcome: "success", actorType: "staff", actorId: staff.id, details: { ticket_id: view.ticket.id } });
-  return { ...view, actions: Object.entries(STAFF_ACTIONS) };
+  return {
+    ...view,
+    actions: Object.entries(STAFF_ACTIONS),
+    // slot:views — each capability adds its part of the page here
+  };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { staff } = await requireStaff(request, context);
   const form = await readForm(request);
+  // Each capability answers its own intents with the same { ok, message } shape and status.
+  const intent = String(form.get("intent") ?? "action");
+  // slot:intents
+  if (intent !== "action") throw data("Unknown request.", { status: 400 });
   const outcome = await performStaffAction(context, staff, params.id ?? "", {
     action: String(form.get("action") ?? ""),
     note: String(form.get("note") ?? "").slice(0, 4000),

@@ -1,7 +1,8 @@
 import { Form, Link } from "@remix-run/react";
+import { ConsoleNav, type ConsoleNavData } from "./console-nav";
 
 export type TicketListData = {
-  staffName: string;
+  nav: ConsoleNavData;
   status: string;
   category: string;
   categories: [string, string][];
@@ -13,15 +14,7 @@ export type TicketListData = {
 export function TicketListPage({ d }: { d: TicketListData }) {
   return (
     <>
-      <div className="actions">
-        <h1>Tickets</h1>
-        <Link to="/support/staff">Staff accounts</Link>
-        <Form method="post" action="/support/logout">
-          <button type="submit" className="button button-secondary">
-            Sign out {d.staffName}
-          </button>
-        </Form>
-      </div>
+      <ConsoleNav nav={d.nav} title="Tickets" />
       <Form method="get" className="filters">
         <div className="field">
           <label htmlFor="status">Status</label>

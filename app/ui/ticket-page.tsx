@@ -82,6 +82,7 @@ export function TicketPage({ d, a }: { d: TicketPageData; a?: { ok: boolean; mes
         {d.overdue ? <strong className="overdue-label"> OVERDUE</strong> : null}
       </p>
       <OutcomeNotice outcome={a} />
+      {/* slot:queue — assignment, tier, SLA clock, escalation */}
       <div className="compare">
         <section>
           <h2>The customer says</h2>
@@ -141,6 +142,7 @@ export function TicketPage({ d, a }: { d: TicketPageData; a?: { ok: boolean; mes
           )}
         </section>
       </div>
+      {/* slot:approvals — four eyes, contact change, console locks */}
       <h2>Act on this ticket</h2>
       <Form method="post" className="staff-actions">
         <fieldset className="field">
@@ -167,6 +169,7 @@ export function TicketPage({ d, a }: { d: TicketPageData; a?: { ok: boolean; mes
           Record action
         </button>
       </Form>
+      {/* slot:customer — the customer's status page and replies */}
       <h2>History</h2>
       <ol className="history">
         {d.events.map((e) => (
