@@ -89,6 +89,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const appOrigin = new URL(config.appOrigin);
 
   const app = express();
+  /** Set when the node is told to stop: /readyz answers 503 "draining" from then on. */
+  let draining = false;
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
 
@@ -154,6 +156,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
   // Readiness for a load balancer: the database and, when configured, Redis answer within 2 s.
   // Always 200 "ready" or 503 with a short reason that names no host or credential; never a 500.
   app.get("/readyz", async (_req, res) => {
+    // A node told to stop says so first, so the balancer takes it out while it still serves.
+    if (draining) return res.status(503).type("text").send("draining");
     const within = <T>(work: Promise<T>) => {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), 2000)));
@@ -321,6 +325,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      draining = true;
+      if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

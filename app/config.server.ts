@@ -117,6 +117,7 @@ const schema = z.object({
   OUTBOX_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
   OUTBOX_WORKER: onOff(true),
   OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  SHUTDOWN_DELAY_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
   TEST_HOOKS: z.enum(["0", "1"]).default("0"),
   ALLOW_INSECURE_ORIGIN: z.enum(["0", "1"]).default("0"),
   METRICS_TOKEN: z
@@ -203,6 +204,11 @@ export type Config = {
    */
   outbox: { maxAttempts: number; pollMs: number; backoffBaseMs: number; worker: boolean; leaseMs: number };
   testHooks: boolean;
+  /**
+   * After SIGTERM, how long the node keeps serving while /readyz answers 503 "draining", so a load
+   * balancer stops sending it requests before it closes its listener (SHUTDOWN_DELAY_SECONDS).
+   */
+  shutdownDelayMs: number;
   /** Bearer token for /metrics; without it /metrics is not served (M8). */
   metricsToken: string | undefined;
 };
@@ -366,6 +372,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minScore: e.PASSWORD_MIN_SCORE,
       history: e.PASSWORD_HISTORY,
     },
+    shutdownDelayMs: e.SHUTDOWN_DELAY_SECONDS * 1000,
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS, pollMs: e.OUTBOX_POLL_MS, backoffBaseMs: e.OUTBOX_BACKOFF_BASE_MS, worker: e.OUTBOX_WORKER, leaseMs: e.OUTBOX_LEASE_SECONDS * 1000 },
     testHooks: e.TEST_HOOKS === "1",
     metricsToken: e.METRICS_TOKEN,

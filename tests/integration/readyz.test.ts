@@ -29,6 +29,24 @@ describe("/readyz", () => {
     await app.stop();
   });
 
+  test("after SIGTERM, with SHUTDOWN_DELAY_SECONDS: 503 'draining' while the node still serves, then it exits", async () => {
+    const app = await startApp({ env: { SHUTDOWN_DELAY_SECONDS: "3" } });
+    started.push(app);
+    expect(await get(app, "/readyz")).toMatchObject({ status: 200, text: "ready" });
+    const stopping = app.stop();
+    let seen: Awaited<ReturnType<typeof get>> | undefined;
+    for (let i = 0; i < 40 && !seen; i++) {
+      const answer = await get(app, "/readyz");
+      if (answer.status === 503) seen = answer;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(seen).toMatchObject({ status: 503, text: "draining" });
+    // Still serving: the balancer has time to notice before the listener closes.
+    expect(await get(app, "/healthz")).toMatchObject({ status: 200, text: "ok" });
+    expect((await get(app, "/forgot-password")).status).toBe(200);
+    await stopping;
+  });
+
   test("with REDIS_URL: 200 while Redis answers, 503 'redis unavailable' once it is gone, 200 again when it is back", async () => {
     const redis = await startRedis();
     started.push(redis);
