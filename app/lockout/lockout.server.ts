@@ -228,6 +228,21 @@ export async function liftAllLocks(trx: Db, userId: string, now: number, by: str
   return endLocks(trx, userId, now, "staff", by, ["failed_attempts", "suspicious_activity", "reported_compromise", "staff"]);
 }
 
+/**
+ * Ends the open locks of the given kinds (end_reason 'staff', ended_by `by`), or only the one with
+ * `lockId` when given; returns how many ended. Call inside a transaction (serialised like the others).
+ */
+export async function liftLocks(trx: Db, userId: string, now: number, by: string, which: { reasons: readonly LockReason[]; lockId?: string }): Promise<number> {
+  await serializeOn(trx, lockKey(userId));
+  await store.expireLocks(trx, userId, now);
+  if (which.lockId) {
+    const lock = (await store.findOpenLocks(trx, userId)).find((l) => l.id === which.lockId);
+    if (!lock || !which.reasons.includes(lock.reason)) return 0;
+    return (await store.endOpenLock(trx, userId, lock.id, now, "staff", by)) ? 1 : 0;
+  }
+  return store.endOpenLocks(trx, userId, now, "staff", by, which.reasons);
+}
+
 const HOUR_MS = 3_600_000;
 
 /**

@@ -24,7 +24,8 @@ const MAX_ATTEMPTS = 5;
 
 type Change = ContactChangeRow;
 
-function codeHash(context: RequestContext, changeId: string, code: string) {
+/** The keyed hash a contact change's code is kept as (also the changes staff make for a ticket). */
+export function codeHash(context: RequestContext, changeId: string, code: string) {
   return hmacHex(context.services.config.secretKey, `contact:${changeId}:${code}`);
 }
 

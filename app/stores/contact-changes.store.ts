@@ -26,6 +26,8 @@ export async function findPendingChange(db: Db, userId: string, kind: ContactCha
     .where("kind", "=", kind)
     .where("status", "=", "pending")
     .where("expires_at", ">", now)
+    // A change staff made for a ticket is proved on its own page, never on the account's.
+    .where("ticket_id", "is", null)
     .orderBy("created_at", "desc")
     .limit(1)
     .executeTakeFirst();
@@ -39,7 +41,7 @@ export async function cancelPendingChanges(db: Db, userId: string, kind?: Contac
   return Number((await query.executeTakeFirst()).numUpdatedRows);
 }
 
-export async function insertContactChange(db: Db, row: Omit<ContactChangeRow, "attempts" | "status">): Promise<void> {
+export async function insertContactChange(db: Db, row: Omit<ContactChangeRow, "attempts" | "status"> & { ticket_id?: string | null }): Promise<void> {
   await db.insertInto("contact_changes").values(row).execute();
 }
 
@@ -63,4 +65,27 @@ export async function completeChange(db: Db, id: string, now: number): Promise<b
     .where("expires_at", ">", now)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+// ---- changes staff made for a ticket (issue 14) ---------------------------------------------
+
+/** The pending, unexpired change made for the ticket with this reference, if any. */
+export async function findPendingTicketChange(db: Db, reference: string, now: number): Promise<(ContactChangeRow & { ticket_id: string }) | undefined> {
+  const row = await db
+    .selectFrom("contact_changes as c")
+    .innerJoin("tickets as t", "t.id", "c.ticket_id")
+    .select(["c.id", "c.user_id", "c.kind", "c.new_value", "c.code_hash", "c.attempts", "c.status", "c.created_at", "c.expires_at", "c.ticket_id"])
+    .where("t.reference", "=", reference)
+    .where("c.status", "=", "pending")
+    .where("c.expires_at", ">", now)
+    .orderBy("c.created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row as (ContactChangeRow & { ticket_id: string }) | undefined;
+}
+
+/** Ends a ticket's pending changes; returns how many. */
+export async function cancelTicketChanges(db: Db, ticketId: string): Promise<number> {
+  const result = await db.updateTable("contact_changes").set({ status: "cancelled" }).where("ticket_id", "=", ticketId).where("status", "=", "pending").executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

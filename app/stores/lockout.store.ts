@@ -107,6 +107,18 @@ export async function endOpenLocks(db: Db, userId: string, now: number, how: Loc
   return Number(result.numUpdatedRows);
 }
 
+/** Ends one open lock of an account; true only for the caller that ended it. */
+export async function endOpenLock(db: Db, userId: string, lockId: string, now: number, how: LockEnd, by: string): Promise<boolean> {
+  const result = await db
+    .updateTable("account_locks")
+    .set({ ended_at: now, end_reason: how, ended_by: by })
+    .where("id", "=", lockId)
+    .where("user_id", "=", userId)
+    .where("ended_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 /** How many locks of a kind an account got after `since` (ended or not). */
 export async function countLocksSince(db: Db, userId: string, reason: LockReason, since: number): Promise<number> {
   const row = await db

@@ -1,12 +1,13 @@
 import { sendSecurityNotice } from "~/notices/notices.server";
 import { inTransaction, type RequestContext } from "~/context.server";
 import type { Staff } from "./staff.server";
-import { endLocks } from "~/lockout/lockout.server";
+import { endLocks, openLocks } from "~/lockout/lockout.server";
 import { startRecoveryForUser } from "~/recovery/flows.server";
 import { CHANNELS } from "~/delivery/channels/index.server";
 import { removeAllFactors } from "~/factors/factors.server";
 import { recordEvent } from "~/audit/events.server";
 import { getTicket, recordStaffAction, ticketAccount, type TicketStatus } from "~/tickets/tickets.server";
+import { needsFourEyes, requestApproval, unlockReasons } from "./approvals.server";
 
 /**
  * What support staff can do with a ticket. Every action needs a note, is kept in the ticket's
@@ -24,8 +25,8 @@ export const STAFF_ACTIONS = {
 export type StaffAction = keyof typeof STAFF_ACTIONS;
 
 export type ActionOutcome =
-  | { ok: true; action: StaffAction; channel?: "email" | "sms"; count?: number }
-  | { ok: false; reason: "no-ticket" | "no-action" | "bad-note" | "finished" | "no-account" | "no-verified-email" | "no-verified-phone" };
+  | { ok: true; action: StaffAction; channel?: "email" | "sms"; count?: number; requested?: boolean; compromiseLeft?: boolean }
+  | { ok: false; reason: "no-ticket" | "no-action" | "bad-note" | "finished" | "no-account" | "no-verified-email" | "no-verified-phone" | "already-pending" };
 
 export async function performStaffAction(
   context: RequestContext,
@@ -70,6 +71,11 @@ export async function performStaffAction(
     const channel = input.channel === "sms" ? "sms" : "email";
     if (!CHANNELS[channel].destinationOf(user!)) return { ok: false, reason: channel === "email" ? "no-verified-email" : "no-verified-phone" };
   }
+  if (action === "remove_factors" && needsFourEyes(context, "remove_factors")) {
+    // Four eyes (issue 14): a pending request a supervisor decides, instead of acting now.
+    const requested = await requestApproval(context, staff, ticket.id, { action: "remove_factors", note });
+    return requested.ok ? { ok: true, action, requested: true } : requested.reason === "already-pending" ? { ok: false, reason: "already-pending" } : { ok: false, reason: requested.reason };
+  }
   await inTransaction(context, async (tx) => {
     switch (action) {
       case "request_info":
@@ -85,10 +91,12 @@ export async function performStaffAction(
         break;
       }
       case "unlock": {
-        const ended = await endLocks(tx.services.db, user!.id, now, "staff", `staff:${staff.id}`, ["failed_attempts", "suspicious_activity", "reported_compromise", "staff"]);
-        done = { ok: true, action, count: ended };
+        // A reported-compromise lock under four eyes is not lifted here: it needs its own approved request.
+        const ended = await endLocks(tx.services.db, user!.id, now, "staff", `staff:${staff.id}`, unlockReasons(context));
+        const compromiseLeft = (await openLocks(tx.services.db, user!.id, now)).some((l) => l.reason === "reported_compromise");
+        done = { ok: true, action, count: ended, compromiseLeft };
         await audit(tx, { locks: ended });
-        if (ended > 0) {
+        if (ended > 0 && !compromiseLeft) {
           // The customer is told, like after a self-service unlock (NTF-02), with a way to report it.
           await sendSecurityNotice(tx, user!, { template: "account-unlocked", event: "account_unlocked", byStaff: true });
         }

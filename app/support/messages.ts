@@ -23,6 +23,7 @@ const ACTION_REFUSALS: Record<Extract<ActionOutcome, { ok: false }>["reason"], {
   "no-account": { status: 409, message: "This ticket matches no account. Ask the customer for the username first." },
   "no-verified-email": { status: 409, message: "The account has no verified email address." },
   "no-verified-phone": { status: 409, message: "The account has no verified phone number." },
+  "already-pending": { status: 409, message: "This action is already waiting for a supervisor's approval." },
 };
 
 /** What the ticket page says after a staff action, and with which status. */
@@ -38,8 +39,12 @@ function actionDone(outcome: Extract<ActionOutcome, { ok: true }>): string {
     case "approve":
       return `A one-time recovery link was sent to the account's verified ${outcome.channel === "sms" ? "phone" : "email address"}.`;
     case "unlock":
+      if (outcome.compromiseLeft) {
+        return `${n ? `Ended ${n} lock(s). ` : ""}The reported-compromise lock stays: it needs a second person. Request its lift below; a supervisor approves it.`;
+      }
       return n ? `Ended ${n} lock(s).` : "The account was not locked.";
     case "remove_factors":
+      if (outcome.requested) return "Your request to remove the second factors is waiting for a supervisor's approval (Approvals).";
       return n ? "The account's second factors were removed. The customer can now recover with email or SMS." : "The account had no second factors.";
     case "reject":
       return "The ticket was rejected and the customer told why.";

@@ -21,6 +21,11 @@ export function ConsoleNav({ nav, title }: { nav: ConsoleNavData; title: string 
           {/* slot:nav-links */}
           {atLeastSupervisor ? (
             <li>
+              <Link to="/support/approvals">Approvals</Link>
+            </li>
+          ) : null}
+          {atLeastSupervisor ? (
+            <li>
               <Link to="/support/reports">Reports</Link>
             </li>
           ) : null}

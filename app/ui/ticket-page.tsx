@@ -1,6 +1,7 @@
 import { Form, Link } from "@remix-run/react";
 import { OutcomeNotice } from "./components";
 import { utcMinuteOrDash } from "./format";
+import { TicketApprovals, type TicketApprovalsData } from "./ticket-approvals";
 
 type ContactState = "matches" | "differs" | "recent" | "restored";
 
@@ -51,6 +52,8 @@ export type TicketPageData = {
   }[];
   flows: { id: string; created_at: number; purpose: string; channel: string; status: string; failed_count: number }[];
   audit: { seq: number; at: number; event: string; outcome: string; ip: string | null }[];
+  /** Four eyes, a lost contact's replacement, the account view link (app/ui/ticket-approvals.tsx). */
+  approvals?: TicketApprovalsData | null;
 };
 
 /** A match with a contact changed lately proves nothing (M3); one put back by the report says so. */
@@ -143,6 +146,7 @@ export function TicketPage({ d, a }: { d: TicketPageData; a?: { ok: boolean; mes
         </section>
       </div>
       {/* slot:approvals — four eyes, contact change, console locks */}
+      {d.approvals ? <TicketApprovals d={d.approvals} /> : null}
       <h2>Act on this ticket</h2>
       <Form method="post" className="staff-actions">
         <fieldset className="field">

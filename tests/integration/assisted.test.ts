@@ -36,6 +36,8 @@ const { app, mail, probe, customer } = usePortal({
   clients: { ip: "10.77" },
   env: {
     TRUST_PROXY: "loopback",
+    // Staff act at once here; four eyes (a supervisor approves) is tests/integration/approvals.test.ts.
+    FOUR_EYES: "none",
     SESSION_IDLE_MINUTES: "1440",
     SESSION_ABSOLUTE_HOURS: "24",
     LOCKOUT_TEMPORARY_AFTER: "3",

@@ -45,7 +45,7 @@ const email = (n: Name) => (n === "shareda" || n === "sharedb" ? SHARED : `${U[n
 
 const { app, mail, probe: db, customer: people } = usePortal({
   clients: { ip: "10.77" },
-  env: { ...Object.fromEntries(Object.entries(L).map(([k, v]) => [k, String(v)])), TRUST_PROXY: "loopback", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24" },
+  env: { ...Object.fromEntries(Object.entries(L).map(([k, v]) => [k, String(v)])), TRUST_PROXY: "loopback", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24", FOUR_EYES: "none" },
   accounts: NAMES.map((n) => ({ username: U[n], email: email(n), phone: n === "m4" ? PHONE.m4 : undefined })),
   setup: () => people.givePasswords(NAMES.map((n) => U[n]), PASSWORD, (u) => email(NAMES.find((n) => U[n] === u)!)),
 });
