@@ -14,6 +14,8 @@ import { getMailboxMessage } from "./app/delivery/dev-mailbox.server";
 import { escapeHtml } from "./app/http/html";
 import { createRequestHandler } from "./app/http/remix-adapter.server";
 import { clientKey } from "./app/limits/client-key";
+import { startEscalationSweep } from "./app/tickets/escalation.server";
+import { readQueueFigures } from "./app/tickets/queue.server";
 
 /**
  * The HTTP edge: headers, limits and checks that hold for every request, then Remix.
@@ -86,6 +88,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const logger = createLogger(config.logLevel);
   const services = await createServices(config, logger);
   const { db, clock, metrics } = services;
+  // /metrics gauges read at scrape time: open tickets by tier, SLA breaches, outbox backlog.
+  metrics.readQueue(() => readQueueFigures(db, clock.now()));
   const appOrigin = new URL(config.appOrigin);
 
   const app = express();
@@ -312,6 +316,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
   if (!config.isProduction) await seedDemoAccounts(services);
   // OUTBOX_WORKER=0: a web-only node; it queues messages and `portal worker` processes send them.
   if (config.outbox.worker) await services.worker.start();
+  // Tickets past their SLA without a first response go to tier 2, in every process that sends mail.
+  const sweep = config.outbox.worker ? startEscalationSweep(services, config.tickets.escalationSweepMs) : null;
 
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
@@ -332,6 +338,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 5000).unref();
       });
+      await sweep?.stop();
       await services.close();
     })());
   return { url: config.appOrigin, port, services, close };

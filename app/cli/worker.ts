@@ -4,6 +4,8 @@ import type { Connection } from "~/db/db.server";
 import { createLogger } from "~/log.server";
 import { createMetrics } from "~/metrics.server";
 import { createDelivery } from "~/services.server";
+import { createOperatorServices } from "~/cli/services";
+import { startEscalationSweep } from "~/tickets/escalation.server";
 
 /**
  * `npm run portal -- worker`: a process that only sends queued messages, beside web-only nodes
@@ -22,10 +24,13 @@ export async function runWorker(config: Config, connection: Connection): Promise
   // The worker's timers do not keep a process alive (they must not in the server's tests); this does.
   const alive = setInterval(() => {}, 60 * 60_000);
   await delivery.worker.start();
+  // The SLA escalation sweep runs wherever the outbox worker does; its e-mails are queued here.
+  const sweep = startEscalationSweep(createOperatorServices(config, connection, logger), config.tickets.escalationSweepMs);
   process.stdout.write(`outbox worker ${delivery.worker.claimer} started (${connection.engine}, lease ${config.outbox.leaseMs / 1000} s); SIGTERM stops it\n`);
   const received = await signal;
   clearInterval(alive);
   logger.info({ signal: received }, "outbox worker stopping: settling messages in flight");
+  await sweep.stop();
   await delivery.close();
   logger.info({ signal: received }, "outbox worker stopped");
 }

@@ -2,32 +2,24 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { TicketListPage } from "~/ui/ticket-list-page";
 import { requireStaff } from "~/support/staff-auth.server";
-import { CATEGORIES, STATUSES, listTickets } from "~/tickets/tickets.server";
+import { CATEGORIES, STATUSES } from "~/tickets/tickets.server";
+import { listQueue } from "~/tickets/queue.server";
 
 export const meta: MetaFunction = () => [{ title: "Tickets | Support console" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { staff } = await requireStaff(request, context);
   const url = new URL(request.url);
-  const status = url.searchParams.get("status") ?? "active";
-  const category = url.searchParams.get("category") ?? "";
-  const now = context.services.clock.now();
+  const param = (name: string, fallback = "") => url.searchParams.get(name) ?? fallback;
+  const view = ["all", "mine", "unassigned"].includes(param("view")) ? param("view") : "all";
+  const tier = ["1", "2"].includes(param("tier")) ? param("tier") : "";
+  const filters = { status: param("status", "active"), category: param("category"), view, tier, q: param("q").slice(0, 320) };
   return {
     nav: { staffName: staff.name, role: staff.role },
-    status,
-    category,
+    ...filters,
     categories: Object.entries(CATEGORIES),
     statuses: STATUSES,
-    tickets: (await listTickets(context.services.db, { status, category })).map((t) => ({
-      id: t.id,
-      reference: t.reference,
-      category: CATEGORIES[t.category],
-      priority: t.priority,
-      status: t.status,
-      due: new Date(t.sla_due_at).toISOString(),
-      overdue: t.sla_due_at < now && (t.status === "open" || t.status === "waiting_customer"),
-      confirmed: t.contact_confirmed === 1,
-    })),
+    tickets: await listQueue(context, staff, filters),
   };
 }
 

@@ -8,6 +8,7 @@ import { ticketView } from "~/support/ticket-view.server";
 import { staffActionMessage } from "~/support/messages";
 import { TicketPage } from "~/ui/ticket-page";
 import { recordEvent } from "~/audit/events.server";
+import { handleQueueIntent, queueView } from "~/tickets/queue.server";
 import { ticketApprovals } from "~/support/approvals.server";
 import { handleApprovalIntent } from "~/support/approval-intents.server";
 
@@ -23,6 +24,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     ...view,
     actions: Object.entries(STAFF_ACTIONS),
     // slot:views — each capability adds its part of the page here
+    queue: await queueView(context, staff, view.ticket.id),
     approvals: await ticketApprovals(context, staff, view.ticket.id),
   };
 }
@@ -33,6 +35,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   // Each capability answers its own intents with the same { ok, message } shape and status.
   const intent = String(form.get("intent") ?? "action");
   // slot:intents
+  const queued = await handleQueueIntent(context, staff, params.id ?? "", intent, form);
+  if (queued) return data({ ok: queued.ok, message: queued.message }, { status: queued.status });
   const approvals = await handleApprovalIntent(context, staff, params.id ?? "", intent, form);
   if (approvals) return data({ ok: approvals.ok, message: approvals.message }, { status: approvals.status });
   if (intent !== "action") throw data("Unknown request.", { status: 400 });

@@ -145,3 +145,13 @@ export async function scheduleOutboxRetry(db: Db, id: string, claimer: string, a
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/** Messages not yet settled ('pending' or 'sending'): the backlog /metrics reports. */
+export async function countOutboxBacklog(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom("outbox")
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as("n"))
+    .where(sql<boolean>`status in ('pending', 'sending')`)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import type { Db } from "~/db/db.server";
 import { inTransaction, type RequestContext } from "~/context.server";
 import * as store from "~/stores/tickets.store";
+import * as queueStore from "~/stores/ticket-queue.store";
 import { findUserById, findUsersByEmail, findUsersByLogin, type User } from "~/accounts/accounts.server";
 import { activeLock } from "~/lockout/lockout.server";
 import { guardedLookup } from "~/limits/limits.server";
@@ -231,8 +232,22 @@ export async function ticketAccount(db: Db, ticket: Ticket): Promise<User | null
   return ticket.matched_user_id ? ((await findUserById(db, ticket.matched_user_id)) ?? null) : null;
 }
 
-/** Records a staff action with its note and status change (the ticket's history). */
+/**
+ * Staff actions the customer sees or that decide the ticket: the first one stops the SLA clock
+ * (first_response_at). Another capability's action that answers the customer (e.g. "reply")
+ * belongs here too. Assigning, escalating and internal notes do not count.
+ */
+export const FIRST_RESPONSE_ACTIONS: ReadonlySet<string> = new Set(["request_info", "approve", "reject", "close", "unlock", "remove_factors", "reply"]);
+/** Statuses that resolve a ticket: the first time one is reached is its resolved_at. */
+export const RESOLVED_STATUSES: ReadonlySet<string> = new Set(["approved", "rejected", "closed"]);
+
+/**
+ * Records a staff action with its note and status change (the ticket's history), and stamps
+ * first_response_at and resolved_at the first time (conditional writes: the first stamp stays).
+ */
 export async function recordStaffAction(db: Db, ticket: Ticket, now: number, staffId: string, action: string, note: string, to: TicketStatus | null): Promise<void> {
   await store.updateTicketStatus(db, ticket.id, to, now);
   await addEvent(db, ticket.id, now, `staff:${staffId}`, action, note, ticket.status, to ?? ticket.status);
+  if (FIRST_RESPONSE_ACTIONS.has(action)) await queueStore.stampFirstResponse(db, ticket.id, now);
+  if (to && RESOLVED_STATUSES.has(to)) await queueStore.stampResolved(db, ticket.id, now);
 }

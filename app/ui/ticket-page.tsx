@@ -1,6 +1,7 @@
 import { Form, Link } from "@remix-run/react";
 import { OutcomeNotice } from "./components";
 import { utcMinuteOrDash } from "./format";
+import { TicketQueue, type TicketQueueData } from "./ticket-queue";
 import { TicketApprovals, type TicketApprovalsData } from "./ticket-approvals";
 
 type ContactState = "matches" | "differs" | "recent" | "restored";
@@ -52,6 +53,8 @@ export type TicketPageData = {
   }[];
   flows: { id: string; created_at: number; purpose: string; channel: string; status: string; failed_count: number }[];
   audit: { seq: number; at: number; event: string; outcome: string; ip: string | null }[];
+  /** Assignment, tier, SLA clock and escalation (app/ui/ticket-queue.tsx). */
+  queue?: TicketQueueData | null;
   /** Four eyes, a lost contact's replacement, the account view link (app/ui/ticket-approvals.tsx). */
   approvals?: TicketApprovalsData | null;
 };
@@ -86,6 +89,7 @@ export function TicketPage({ d, a }: { d: TicketPageData; a?: { ok: boolean; mes
       </p>
       <OutcomeNotice outcome={a} />
       {/* slot:queue — assignment, tier, SLA clock, escalation */}
+      {d.queue ? <TicketQueue q={d.queue} /> : null}
       <div className="compare">
         <section>
           <h2>The customer says</h2>
