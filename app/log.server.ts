@@ -58,6 +58,7 @@ const TOKEN_ROUTES: Record<string, string[]> = {
   unlock: ["code", "verified", "done"],
   report: [],
   "assisted-recovery/confirm": [],
+  "assisted-recovery/status": [],
   confirm: [],
   r: [],
   l: [],

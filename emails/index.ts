@@ -18,6 +18,7 @@ import * as ticketNew from "./ticket-new";
 import * as ticketMoreInfo from "./ticket-more-info";
 import * as ticketRejected from "./ticket-rejected";
 import * as ticketEscalated from "./ticket-escalated";
+import * as ticketCustomerReply from "./ticket-customer-reply";
 import * as factorChanged from "./factor-changed";
 import * as recoveryAmbiguous from "./recovery-ambiguous";
 import * as staffLocked from "./staff-locked";
@@ -59,6 +60,7 @@ export const messages = defineMessages({
   "ticket-more-info": { component: ticketMoreInfo.default, subject: ticketMoreInfo.subject },
   "ticket-rejected": { component: ticketRejected.default, subject: ticketRejected.subject },
   "ticket-escalated": { component: ticketEscalated.default, subject: ticketEscalated.subject },
+  "ticket-customer-reply": { component: ticketCustomerReply.default, subject: ticketCustomerReply.subject },
   "factor-changed": { component: factorChanged.default, subject: factorChanged.subject, sms: factorChanged.sms },
   "account-unlock": { component: accountUnlock.default, subject: accountUnlock.subject, sms: accountUnlock.sms },
   "account-unlocked": { component: accountUnlocked.default, subject: accountUnlocked.subject, sms: accountUnlocked.sms },

@@ -2,7 +2,8 @@ import { Button } from "@react-email/button";
 import { Text } from "@react-email/text";
 import { EmailLayout, buttonStyle, paragraph } from "./layout";
 
-export type AckProps = { appName: string; reference: string; slaHours: number; confirmUrl: string };
+/** `statusUrl`: the customer's status page (optional: messages queued before it existed have none). */
+export type AckProps = { appName: string; reference: string; slaHours: number; confirmUrl: string; statusUrl?: string };
 
 export function subject(p: AckProps) {
   return `We received your request ${p.reference}`;
@@ -18,6 +19,11 @@ export default function TicketAcknowledgement(p: AckProps) {
         Confirm my email address
       </Button>
       <Text style={paragraph}>Or copy this link: {p.confirmUrl}</Text>
+      {p.statusUrl ? (
+        <Text style={paragraph}>
+          To see where your request stands, answer our questions or add information, use this link: {p.statusUrl}
+        </Text>
+      ) : null}
       <Text style={paragraph}>
         A member of our support team will look at your request within {p.slaHours} hours. They may ask you questions to
         check that the account is yours. They will never ask for your password.

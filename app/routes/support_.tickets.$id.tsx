@@ -9,6 +9,7 @@ import { staffActionMessage } from "~/support/messages";
 import { TicketPage } from "~/ui/ticket-page";
 import { recordEvent } from "~/audit/events.server";
 import { handleQueueIntent, queueView } from "~/tickets/queue.server";
+import { customerSideView } from "~/tickets/status-page.server";
 import { ticketApprovals } from "~/support/approvals.server";
 import { handleApprovalIntent } from "~/support/approval-intents.server";
 
@@ -25,6 +26,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     actions: Object.entries(STAFF_ACTIONS),
     // slot:views — each capability adds its part of the page here
     queue: await queueView(context, staff, view.ticket.id),
+    customer: await customerSideView(context, view.ticket.id),
     approvals: await ticketApprovals(context, staff, view.ticket.id),
   };
 }

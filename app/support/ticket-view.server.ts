@@ -39,8 +39,9 @@ export async function ticketView(context: RequestContext, id: string) {
   const lock = user ? await activeLock(db, user.id, now) : undefined;
   const hint = (ticket.account_hint ?? "").trim().toLowerCase();
   const claimedPhone = ticket.contact_phone ? normalisePhone(ticket.contact_phone, config.defaultPhoneRegion) : null;
-  const { confirm_token_hash: _omit, ...safeTicket } = ticket;
+  const { confirm_token_hash: _omit, status_token_hash: _omitStatus, ...safeTicket } = ticket;
   void _omit;
+  void _omitStatus;
   const events = await ticketEvents(db, ticket.id);
   const changed = user ? await recentContactChanges(context, user.id, now) : { email: null, phone: null };
   const restoredByReport = (kind: "email" | "phone") => events.some((e) => e.actor === "system" && e.action === `${kind}_restored`);

@@ -74,7 +74,14 @@ async function matchAccount(db: Db, input: NewTicket): Promise<User | null> {
 export async function openTicket(
   context: RequestContext,
   input: NewTicket,
-  options: { source?: "form" | "report"; channel?: "web" | "phone"; matchedUser?: User | null; contactConfirmed?: boolean } = {},
+  options: {
+    source?: "form" | "report";
+    channel?: "web" | "phone";
+    matchedUser?: User | null;
+    contactConfirmed?: boolean;
+    /** The staff member who opened it for a caller (channel "phone"): the opened event's actor. */
+    openedBy?: string;
+  } = {},
 ): Promise<{ reference: string; slaHours: number; ticketId: string }> {
   const { clock, config } = context.services;
   const now = clock.now();
@@ -115,7 +122,8 @@ export async function openTicket(
       status_token_hash: options.contactConfirmed ? null : sha256Hex(confirmToken),
     };
     await store.insertTicket(db, ticket);
-    await addEvent(db, ticket.id, now, ticket.source === "report" ? "system" : "customer", "opened", null, null, "open");
+    const openedBy = options.openedBy ? `staff:${options.openedBy}` : ticket.source === "report" ? "system" : "customer";
+    await addEvent(db, ticket.id, now, openedBy, "opened", null, null, "open");
     if (!options.contactConfirmed) {
       await tx.services.send({
         channel: "email",
@@ -126,6 +134,7 @@ export async function openTicket(
           reference: ticket.reference,
           slaHours,
           confirmUrl: `${config.appOrigin}/assisted-recovery/confirm/${confirmToken}`,
+          statusUrl: `${config.appOrigin}/assisted-recovery/status/${confirmToken}`,
         },
       });
     }
@@ -134,7 +143,8 @@ export async function openTicket(
       event: "ticket_opened",
       outcome: "info",
       userId: matched?.id ?? null,
-      details: { ticket: ticket.reference, category: ticket.category, priority, source: ticket.source, matched: Boolean(matched) },
+      ...(options.openedBy ? { actorType: "staff" as const, actorId: options.openedBy } : {}),
+      details: { ticket: ticket.reference, category: ticket.category, priority, source: ticket.source, channel: ticket.channel, matched: Boolean(matched) },
     });
     return { reference: ticket.reference, slaHours, ticketId: ticket.id };
   });

@@ -56,47 +56,7 @@ export function AssistedRecoveryPage({ preset, a }: { preset: string | null; a?:
       ) : null}
       <Form method="post" noValidate>
         <Honeypot />
-        <Field label="Full name" name="fullName" autoComplete="name" maxLength={100} defaultValue={v.fullName} errors={e.fullName} required />
-        <Field
-          label="Username or email on the account (optional)"
-          name="accountHint"
-          autoComplete="username"
-          maxLength={320}
-          defaultValue={v.accountHint}
-          errors={e.accountHint}
-        />
-        <Field
-          label="Email where we can reach you"
-          name="contactEmail"
-          type="email"
-          autoComplete="email"
-          maxLength={254}
-          hint="It can be a different address from the one on the account."
-          defaultValue={v.contactEmail}
-          errors={e.contactEmail}
-          required
-        />
-        <Field label="Phone (optional)" name="contactPhone" type="tel" autoComplete="tel" maxLength={32} defaultValue={v.contactPhone} errors={e.contactPhone} />
-        <fieldset className="field">
-          <legend>What happened?</legend>
-          {e.category ? <p className="error">{e.category.join(" ")}</p> : null}
-          {CHOICES.map(([value, label]) => (
-            <div key={value} className="choice-row">
-              <input type="radio" id={`category-${value}`} name="category" value={value} defaultChecked={category === value} required />
-              <label htmlFor={`category-${value}`}>{label}</label>
-            </div>
-          ))}
-        </fieldset>
-        <div className="field">
-          <label htmlFor="details">Tell us more</label>
-          <p className="hint" id="details-hint">
-            Up to 2000 characters. Don't include passwords or codes.
-          </p>
-          {e.details ? <p className="error">{e.details.join(" ")}</p> : null}
-          <textarea id="details" name="details" rows={5} maxLength={2000} aria-describedby="details-hint" defaultValue={v.details} />
-        </div>
-        <Field label="Roughly when did you last sign in?" name="lastSignInClaim" maxLength={100} hint="For example: last week, or March 2026" defaultValue={v.lastSignInClaim} errors={e.lastSignInClaim} />
-        <Field label="When did you open the account?" name="openedClaim" maxLength={100} hint="A year or month is fine" defaultValue={v.openedClaim} errors={e.openedClaim} />
+        <TicketIdentityFields e={e} v={v} category={category} />
         <div className="field choice-row">
           <input type="checkbox" id="consent" name="consent" value="yes" required aria-describedby={e.consent ? "consent-error" : undefined} />
           <label htmlFor="consent">You may contact me at the address and phone above about this request.</label>
@@ -110,6 +70,67 @@ export function AssistedRecoveryPage({ preset, a }: { preset: string | null; a?:
           Send to support
         </button>
       </Form>
+    </>
+  );
+}
+
+/**
+ * The identity checklist of a ticket: who, which account, how to reach them, what happened and
+ * what only the owner would know. The public form and the console's phone-ticket page share it
+ * (one zod schema, app/tickets/schemas.ts).
+ */
+export function TicketIdentityFields({
+  e,
+  v,
+  category,
+}: {
+  e: Record<string, string[] | undefined>;
+  v: Record<string, string | undefined>;
+  category: string;
+}) {
+  return (
+    <>
+      <Field label="Full name" name="fullName" autoComplete="name" maxLength={100} defaultValue={v.fullName} errors={e.fullName} required />
+      <Field
+        label="Username or email on the account (optional)"
+        name="accountHint"
+        autoComplete="username"
+        maxLength={320}
+        defaultValue={v.accountHint}
+        errors={e.accountHint}
+      />
+      <Field
+        label="Email where we can reach you"
+        name="contactEmail"
+        type="email"
+        autoComplete="email"
+        maxLength={254}
+        hint="It can be a different address from the one on the account."
+        defaultValue={v.contactEmail}
+        errors={e.contactEmail}
+        required
+      />
+      <Field label="Phone (optional)" name="contactPhone" type="tel" autoComplete="tel" maxLength={32} defaultValue={v.contactPhone} errors={e.contactPhone} />
+      <fieldset className="field">
+        <legend>What happened?</legend>
+        {e.category ? <p className="error">{e.category.join(" ")}</p> : null}
+        {CHOICES.map(([value, label]) => (
+          <div key={value} className="choice-row">
+            <input type="radio" id={`category-${value}`} name="category" value={value} defaultChecked={category === value} required />
+            <label htmlFor={`category-${value}`}>{label}</label>
+          </div>
+        ))}
+      </fieldset>
+      <div className="field">
+        <label htmlFor="details">Tell us more</label>
+        <p className="hint" id="details-hint">
+          Up to 2000 characters. Don't include passwords or codes.
+        </p>
+        {e.details ? <p className="error">{e.details.join(" ")}</p> : null}
+        <textarea id="details" name="details" rows={5} maxLength={2000} aria-describedby="details-hint" defaultValue={v.details} />
+      </div>
+      <Field label="Roughly when did you last sign in?" name="lastSignInClaim" maxLength={100} hint="For example: last week, or March 2026" defaultValue={v.lastSignInClaim} errors={e.lastSignInClaim} />
+      <Field label="When did you open the account?" name="openedClaim" maxLength={100} hint="A year or month is fine" defaultValue={v.openedClaim} errors={e.openedClaim} />
     </>
   );
 }

@@ -24,6 +24,9 @@ export function ConsoleNav({ nav, title }: { nav: ConsoleNavData; title: string 
               <Link to="/support/approvals">Approvals</Link>
             </li>
           ) : null}
+          <li>
+            <Link to="/support/tickets/new">New phone ticket</Link>
+          </li>
           {atLeastSupervisor ? (
             <li>
               <Link to="/support/reports">Reports</Link>

@@ -2,6 +2,7 @@ import { Form, Link } from "@remix-run/react";
 import { OutcomeNotice } from "./components";
 import { utcMinuteOrDash } from "./format";
 import { TicketQueue, type TicketQueueData } from "./ticket-queue";
+import { TicketCustomer, type TicketCustomerData } from "./ticket-customer";
 import { TicketApprovals, type TicketApprovalsData } from "./ticket-approvals";
 
 type ContactState = "matches" | "differs" | "recent" | "restored";
@@ -21,6 +22,8 @@ export type TicketPageData = {
     last_sign_in_claim: string | null;
     opened_claim: string | null;
     details: string | null;
+    /** "web" (the form or a report) or "phone" (opened by staff for a caller). */
+    channel?: string;
   };
   category: string;
   overdue: boolean;
@@ -55,6 +58,8 @@ export type TicketPageData = {
   audit: { seq: number; at: number; event: string; outcome: string; ip: string | null }[];
   /** Assignment, tier, SLA clock and escalation (app/ui/ticket-queue.tsx). */
   queue?: TicketQueueData | null;
+  /** The customer's status link and replies (app/ui/ticket-customer.tsx). */
+  customer?: TicketCustomerData | null;
   /** Four eyes, a lost contact's replacement, the account view link (app/ui/ticket-approvals.tsx). */
   approvals?: TicketApprovalsData | null;
 };
@@ -82,6 +87,12 @@ export function TicketPage({ d, a }: { d: TicketPageData; a?: { ok: boolean; mes
       </p>
       <h1>
         {t.reference} <span className={t.priority === "high" ? "badge badge-warn" : "badge"}>{t.priority}</span>
+        {t.channel === "phone" ? (
+          <>
+            {" "}
+            <span className="badge">by phone</span>
+          </>
+        ) : null}
       </h1>
       <p className="lead">
         {d.category} · {t.status.replace("_", " ")} · due {utcMinuteOrDash(t.sla_due_at)}
@@ -178,6 +189,7 @@ export function TicketPage({ d, a }: { d: TicketPageData; a?: { ok: boolean; mes
         </button>
       </Form>
       {/* slot:customer — the customer's status page and replies */}
+      {d.customer ? <TicketCustomer c={d.customer} /> : null}
       <h2>History</h2>
       <ol className="history">
         {d.events.map((e) => (
