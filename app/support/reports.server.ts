@@ -1,7 +1,7 @@
 import type { RequestContext } from "~/context.server";
 import { recordEvent } from "~/audit/events.server";
 import * as store from "~/stores/reports.store";
-import { CATEGORIES } from "~/tickets/tickets.server";
+import { CATEGORIES, FIRST_RESPONSE_ACTIONS, RESOLVED_STATUSES } from "~/tickets/tickets.server";
 import type { Staff } from "./staff.server";
 
 /**
@@ -12,23 +12,25 @@ import type { Staff } from "./staff.server";
  * Definitions (also printed on the page, one line each):
  * - first response: the first staff event whose action is in FIRST_RESPONSE_ACTIONS;
  * - resolution: the first event whose to_status is approved, rejected or closed;
- * - SLA breach: first response after sla_due_at, or no first response yet and now past it;
+ * - SLA breach: first response after sla_due_at, or none yet, still open or waiting, and now at or past it;
  * - first-contact resolution: resolved tickets with no request_info event before the resolution;
  * - median and p90: nearest rank over the tickets that have the time (value at rank ceil(p·n)).
  */
 
-/** Staff actions the customer sees or that decide the ticket: the first one is the first response. */
-export const FIRST_RESPONSE_ACTIONS = ["request_info", "approve", "reject", "close", "unlock", "remove_factors", "reply", "change_contact"] as const;
-/** Statuses that count as resolved, the first time a ticket reaches one. */
-export const RESOLVED_STATUSES = ["approved", "rejected", "closed"] as const;
+/**
+ * Staff actions the customer sees or that decide the ticket (the first one is the first response),
+ * and the statuses that resolve a ticket: the same sets that stamp first_response_at and
+ * resolved_at (app/tickets/tickets.server.ts), so the report and the queue's SLA clock agree.
+ */
+export { FIRST_RESPONSE_ACTIONS, RESOLVED_STATUSES };
 /** The staff action that asks the customer for more information (one round each). */
 export const INFO_ACTION = "request_info";
 
 /** One line each, printed under the ticket tables. */
 export const TICKET_DEFINITIONS = [
-  `First response: the first staff action the customer sees or that decides the ticket (${FIRST_RESPONSE_ACTIONS.join(", ")}).`,
+  `First response: the first staff action the customer sees or that decides the ticket (${[...FIRST_RESPONSE_ACTIONS].join(", ")}).`,
   "Resolved: the ticket reached approved, rejected or closed (time to resolution: to the first time). Still open: open or waiting for the customer now.",
-  "SLA breach: the first response came after the SLA due time, or there is none yet and the due time has passed.",
+  "SLA breach: the first response came after the SLA due time, or the ticket is still open or waiting with no response and the due time has come.",
   "First-contact resolution: resolved tickets with no request for more information before the resolution, as a share of resolved tickets.",
   "Median and 90th percentile: nearest rank (the value at rank ceil(p × n) of the sorted times), over the tickets that have that time.",
 ] as const;
@@ -92,6 +94,8 @@ export function percent(part: number, whole: number): string {
   return whole === 0 ? "—" : (Math.round((part / whole) * 1000) / 10).toFixed(1);
 }
 
+const OPEN_STATUSES = ["open", "waiting_customer"];
+
 export type TicketFacts = {
   reference: string;
   category: string;
@@ -113,8 +117,8 @@ type EventLike = Pick<store.ReportEventRow, "at" | "actor" | "action" | "to_stat
 
 /** What one ticket's history says (events oldest first). */
 export function ticketFacts(ticket: store.ReportTicketRow, events: readonly EventLike[], now: number): TicketFacts {
-  const first = events.find((e) => e.actor.startsWith("staff:") && (FIRST_RESPONSE_ACTIONS as readonly string[]).includes(e.action));
-  const resolvedIndex = events.findIndex((e) => e.to_status !== null && (RESOLVED_STATUSES as readonly string[]).includes(e.to_status));
+  const first = events.find((e) => e.actor.startsWith("staff:") && FIRST_RESPONSE_ACTIONS.has(e.action));
+  const resolvedIndex = events.findIndex((e) => e.to_status !== null && RESOLVED_STATUSES.has(e.to_status));
   const resolved = resolvedIndex >= 0 ? events[resolvedIndex] : undefined;
   const infoRounds = events.filter((e) => e.action === INFO_ACTION).length;
   const infoBeforeResolution = resolved ? events.slice(0, resolvedIndex + 1).some((e) => e.action === INFO_ACTION) : false;
@@ -130,7 +134,8 @@ export function ticketFacts(ticket: store.ReportTicketRow, events: readonly Even
     slaDueAt: ticket.sla_due_at,
     firstResponseAt,
     resolvedAt: resolved?.at ?? null,
-    breached: firstResponseAt !== null ? firstResponseAt > ticket.sla_due_at : now > ticket.sla_due_at,
+    // As the queue's SLA clock reads it (app/tickets/queue.server.ts slaState).
+    breached: firstResponseAt !== null ? firstResponseAt > ticket.sla_due_at : OPEN_STATUSES.includes(ticket.status) && now >= ticket.sla_due_at,
     infoRounds,
     firstContact: Boolean(resolved) && !infoBeforeResolution,
   };
@@ -150,8 +155,6 @@ export type TicketSummary = {
   breaches: number;
   firstContactResolved: number;
 };
-
-const OPEN_STATUSES = ["open", "waiting_customer"];
 
 function counts(facts: readonly TicketFacts[], keys: readonly (readonly [string, string])[], keyOf: (f: TicketFacts) => string): CountRow[] {
   return keys.map(([key, label]) => {

@@ -183,6 +183,12 @@ describe("support reports", () => {
     expect(byCategory.compromised).toEqual(["high", "1", "web", "waiting_customer", at(0), at(2), "", at(1), "yes", "1"]);
     expect(byCategory.other).toEqual(["normal", "1", "web", "open", at(0), "", "", at(4), "yes", "0"]);
     expect(byCategory.lost_factor).toEqual(["normal", "1", "web", "closed", at(0), at(3), at(3), at(4), "no", "0"]);
+    // The history-based times agree with the columns the queue stamps (first_response_at, resolved_at).
+    const iso = (t: unknown) => (t === null || t === undefined ? "" : new Date(Number(t)).toISOString().slice(0, 16) + "Z");
+    for (const r of rows.slice(1)) {
+      const stored = probe.ticketRow(r[0])!;
+      expect([r[7], r[8]], r[0]).toEqual([iso(stored.first_response_at), iso(stored.resolved_at)]);
+    }
     // The form's free text (name, contact, details) never leaves in the CSV.
     for (const secret of ["Ada Lovelace", "I typed the wrong password", "@contact.test", "report test:"]) expect(text).not.toContain(secret);
     const exports = probe.auditEvents({ event: "report_exported" }).filter((r) => r.actor_id === supervisor.id).map((r) => JSON.parse(r.details));

@@ -84,7 +84,12 @@ describe("ticket facts", () => {
     expect(ticketFacts(ticket(), [ev(due + 1, "staff:a", "close", "closed")], due + 2).breached).toBe(true);
     expect(ticketFacts(ticket(), [ev(due, "staff:a", "close", "closed")], due + 2 * DAY).breached).toBe(false);
     expect(ticketFacts(ticket(), [], due + 1).breached).toBe(true);
-    expect(ticketFacts(ticket(), [], due).breached).toBe(false);
+    // The queue's SLA clock reads "breached" from the due instant on (slaState: now >= due).
+    expect(ticketFacts(ticket(), [], due).breached).toBe(true);
+    expect(ticketFacts(ticket(), [], due - 1).breached).toBe(false);
+    expect(ticketFacts(ticket({ status: "waiting_customer" }), [], due + 1).breached).toBe(true);
+    // Finished with no staff response (e.g. by the system): the queue shows no breach, nor does the report.
+    expect(ticketFacts(ticket({ status: "closed" }), [ev(due - H, "system", "closed", "closed")], due + DAY).breached).toBe(false);
   });
 
   test("summary: counts by category and priority, nearest-rank times, breaches, first-contact resolution", () => {
