@@ -1,5 +1,5 @@
 import { inTransaction, type RequestContext } from "~/context.server";
-import type { Db } from "~/db/db.server";
+import { serializeOn, type Db } from "~/db/db.server";
 import type { User } from "~/accounts/accounts.server";
 import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
 import { normalisePhone } from "~/accounts/phone";
@@ -89,6 +89,8 @@ export async function requestApproval(
   const now = clock.now();
   const done = await inTransaction(context, async (tx) => {
     const db = tx.services.db;
+    // Read-then-write (0017 rule 3): two agents asking at once make one pending request.
+    await serializeOn(db, `ticket_approvals:${ticket.id}:${input.action}`);
     if (await store.findPendingApproval(db, ticket.id, input.action)) return false;
     await store.insertApproval(db, {
       id,

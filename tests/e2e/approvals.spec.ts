@@ -98,11 +98,15 @@ test("an agent asks to remove second factors, cannot approve it; a supervisor ap
   });
   expect(forged.status()).toBe(403);
   expect(probe.passkeysOf(uid)).toHaveLength(1);
-  // An agent has no approvals queue.
+  // An agent has no approvals queue in the console's navigation; a supervisor does.
+  await agent.goto(url("/support"));
+  await expect(agent.getByRole("navigation", { name: "Support console" })).toBeVisible();
   await expect(agent.getByRole("link", { name: "Approvals" })).toHaveCount(0);
 
   // The supervisor approves from the queue.
-  await sup.goto(url("/support/approvals"));
+  await sup.goto(url("/support"));
+  await sup.getByRole("navigation", { name: "Support console" }).getByRole("link", { name: "Approvals" }).click();
+  await expect(sup).toHaveURL(url("/support/approvals"));
   await expect(sup.getByRole("heading", { level: 1, name: "Approvals" })).toBeVisible();
   await checkPage(sup);
   await sup.getByRole("link", { name: reference }).click();

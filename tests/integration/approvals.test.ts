@@ -15,6 +15,8 @@ import { staffDriver, type StaffLogin } from "../helpers/staff";
 const STAFF_PASSWORD = "staff pass words here ok";
 const PASSWORD = "granite willow ferry compass";
 const USERS = ["fefactors", "fedecline", "ferace", "fecompromise", "fecontact", "felock"];
+const OLD_PHONE = "+12025550171";
+const NEW_PHONE = "+12025550199";
 const email = (u: string) => `${u}@example.test`;
 
 const staff = staffDriver(() => app, { client: () => customer.client(), password: STAFF_PASSWORD });
@@ -31,15 +33,17 @@ const { app, probe, customer } = usePortal({
     SESSION_ABSOLUTE_HOURS: "24",
     LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR: "100",
     LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "100",
+    SMS_ALLOWED_COUNTRIES: "US",
   },
-  accounts: USERS.map((username) => ({ username })),
+  sms: { secret: "sms-webhook-secret-for-approvals-0123456789" },
+  accounts: [...USERS.map((username) => ({ username })), { username: "fephone", phone: OLD_PHONE }],
   setup: async () => {
     await staff.addAs("agent", "agent@fe.test", "agent2@fe.test");
     await staff.addAs("supervisor", "sup@fe.test", "sup2@fe.test");
     [agent, agent2, sup, sup2] = await Promise.all(["agent@fe.test", "agent2@fe.test", "sup@fe.test", "sup2@fe.test"].map((e) => staff.enrol(e)));
   },
 });
-const { client, ticketForm, freshContact, nthMail, countMail } = customer;
+const { client, ticketForm, freshContact, nthMail, countMail, nthSms } = customer;
 
 const userId = (u: string) => probe.userId(u);
 
@@ -238,6 +242,38 @@ describe("replacing a lost contact", () => {
     expect(probe.ticketEvents(t.id).map((e) => e.action)).toEqual(expect.arrayContaining(["change_contact_requested", "change_contact_approved", "contact_code_sent", "email_changed"]));
     // Spent: the same code again is refused.
     expect((await prove(t.reference, code2)).status).toBe(400);
+  });
+});
+
+describe("replacing a lost phone", () => {
+  test("the new number is checked like the customer's own change (format, allowed country); after approval its code comes by SMS; the old and new phones and the e-mail are told", async () => {
+    const uid = userId("fephone");
+    const t = await ticketFor("fephone", "lost_factor");
+    const ask = (value: string) => staff.act(agent.c, t.id, { intent: "contact_change", kind: "phone", value, note: "Checked ID on video; phone was stolen." });
+    const invalid = await ask("12");
+    expect(invalid.status).toBe(400);
+    expect(invalid.text).toContain("valid phone number");
+    const abroad = await ask("+44 7400 123456");
+    expect(abroad.status).toBe(400);
+    expect(abroad.text).toContain("that number");
+    expect((await ask(OLD_PHONE)).status).toBe(400);
+    expect((await ask("(202) 555-0199")).status).toBe(200);
+    expect((await decide(sup, t.id, await pendingIdOn(sup, t.id), "approve")).status).toBe(200);
+    const text = await nthSms(NEW_PHONE, 0);
+    expect(text.body).toContain(t.reference);
+    const code = text.body.match(/code (\d{6})/)![1];
+    expect(probe.userRow("fephone")!.phone).toBe(OLD_PHONE);
+
+    const mailBefore = countMail(email("fephone"), /was changed/);
+    const done = await client().post("/assisted-recovery/new-contact", { reference: t.reference, code });
+    expect(done.status).toBe(200);
+    expect(probe.userRow("fephone")).toMatchObject({ phone: NEW_PHONE, phone_verified: 1 });
+    const oldTold = await nthSms(OLD_PHONE, 0);
+    expect(oldTold.body).toContain("was changed");
+    const newTold = await nthSms(NEW_PHONE, 1);
+    expect(newTold.body).toContain("was changed");
+    await nthMail(email("fephone"), /was changed/, mailBefore);
+    expect(audits("phone_changed").filter((r) => r.user_id === uid)).toMatchObject([{ actor_type: "staff", actor_id: sup.id }]);
   });
 });
 
