@@ -27,7 +27,8 @@ export default function ContactChanged(p: ContactChangedProps) {
   return (
     <EmailLayout appName={p.appName} preview={`Your ${what} was changed`} heading={`Your ${what} was changed`}>
       <Text style={paragraph}>
-        The {what} of the account {p.username} was changed on {p.when} from {p.browser} (network address {p.ip}).
+        The {what} of the account {p.username} was changed on {p.when} from {p.browser}
+        {p.ip ? ` (network address ${p.ip})` : ""}.
       </Text>
       <ReportBlock reportUrl={p.reportUrl} supportEmail={p.supportEmail} />
     </EmailLayout>

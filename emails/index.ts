@@ -12,6 +12,7 @@ import * as usernameReminder from "./username-reminder";
 import * as contactVerify from "./contact-verify";
 import * as contactChanged from "./contact-changed";
 import * as contactVerifyAssisted from "./contact-verify-assisted";
+import * as approvalRequested from "./approval-requested";
 import * as passwordResetLink from "./password-reset-link";
 import * as ticketAcknowledgement from "./ticket-acknowledgement";
 import * as ticketNew from "./ticket-new";
@@ -54,6 +55,7 @@ export const messages = defineMessages({
   "contact-verify": { component: contactVerify.default, subject: contactVerify.subject, sms: contactVerify.sms },
   "contact-changed": { component: contactChanged.default, subject: contactChanged.subject, sms: contactChanged.sms },
   "contact-verify-assisted": { component: contactVerifyAssisted.default, subject: contactVerifyAssisted.subject, sms: contactVerifyAssisted.sms },
+  "approval-requested": { component: approvalRequested.default, subject: approvalRequested.subject },
   "password-reset-link": { component: passwordResetLink.default, subject: passwordResetLink.subject, sms: passwordResetLink.sms },
   "ticket-acknowledgement": { component: ticketAcknowledgement.default, subject: ticketAcknowledgement.subject },
   "ticket-new": { component: ticketNew.default, subject: ticketNew.subject },

@@ -102,6 +102,21 @@ export async function requestApproval(
       requested_at: now,
     });
     await addTicketEvent(db, ticket.id, now, `staff:${staff.id}`, `${input.action}_requested`, note);
+    // Supervisors hear of it at SUPPORT_EMAIL too (the queue is /support/approvals).
+    const { config } = tx.services;
+    await tx.services.send({
+      channel: "email",
+      to: config.supportEmail,
+      template: "approval-requested",
+      payload: {
+        appName: config.appName,
+        reference: ticket.reference,
+        action: APPROVAL_LABELS[input.action],
+        requester: staff.name,
+        ticketUrl: `${config.appOrigin}/support/tickets/${ticket.id}`,
+        queueUrl: `${config.appOrigin}/support/approvals`,
+      },
+    });
     await recordEvent(tx, {
       event: "approval_requested",
       outcome: "info",

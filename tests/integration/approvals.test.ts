@@ -81,6 +81,10 @@ describe("four eyes: removing second factors", () => {
     expect(asked.status).toBe(200);
     expect(asked.text).toContain("waiting for a supervisor");
     expect(probe.passkeysOf(userId("fefactors"))).toHaveLength(1);
+    // Supervisors hear of it at SUPPORT_EMAIL, with a link to the ticket and no customer data.
+    const notice = await nthMail("support@localhost", new RegExp(`\\[${t.reference}\\] Approval needed`), 0);
+    expect(notice.text).toContain(`/support/tickets/${t.id}`);
+    expect(notice.text).not.toContain(email("fefactors"));
     // A second request for the same action is refused while one waits.
     expect((await staff.act(agent2.c, t.id, { action: "remove_factors", note: "again please" })).status).toBe(409);
 
@@ -234,7 +238,8 @@ describe("replacing a lost contact", () => {
     expect(await done.text()).toContain("Your new contact is saved");
     expect(probe.userRow("fecontact")).toMatchObject({ email: fresh, email_verified: 1 });
     await nthMail(email("fecontact"), /was changed/, oldNotices);
-    await nthMail(fresh, /was changed/, 0);
+    const toldNew = await nthMail(fresh, /was changed/, 0);
+    expect(toldNew.text).toContain("from our support team.");
     const changed = audits("email_changed").filter((r) => r.user_id === uid);
     expect(changed).toHaveLength(1);
     expect(changed[0]).toMatchObject({ actor_type: "staff", actor_id: sup2.id });
