@@ -39,6 +39,7 @@ const DECISION_REFUSALS: Record<Extract<DecisionOutcome, { ok: false }>["reason"
   "not-requester": { status: 403, message: "Only the staff member who asked can cancel a request." },
   "bad-note": { status: 400, message: "Write a note of 3 to 2000 characters saying what you checked." },
   "no-account": { status: 409, message: "This ticket matches no account any more." },
+  finished: { status: 409, message: "This ticket is already finished: decline the request instead." },
   flooded: { status: 429, message: "Too many messages went to that contact lately. Try again later." },
 };
 

@@ -185,7 +185,7 @@ export async function requestOrRun(
 export type Decision = "approve" | "decline" | "cancel";
 export type DecisionOutcome =
   | { ok: true; decision: Decision; action: ApprovalAction; count?: number }
-  | { ok: false; reason: "no-approval" | "decided" | "own-request" | "not-supervisor" | "not-requester" | "bad-note" | "no-account" | "flooded" };
+  | { ok: false; reason: "no-approval" | "decided" | "own-request" | "not-supervisor" | "not-requester" | "bad-note" | "no-account" | "flooded" | "finished" };
 
 /**
  * Approve, decline or cancel a pending request. Approving or declining needs a supervisor or admin
@@ -216,6 +216,8 @@ export async function decideRequest(context: RequestContext, staff: Staff, ticke
   }
   const note = input.note.trim();
   if (input.decision !== "cancel" && !validNote(note)) return { ok: false, reason: "bad-note" };
+  // A finished ticket's requests may still be declined or cancelled, never carried out.
+  if (input.decision === "approve" && (ticket.status === "closed" || ticket.status === "rejected")) return { ok: false, reason: "finished" };
   const user = await ticketAccount(db, ticket);
   if (input.decision === "approve" && !user) return { ok: false, reason: "no-account" };
   const detail: ApprovalDetail = row.detail ? JSON.parse(row.detail) : {};

@@ -114,6 +114,8 @@ test("an agent asks to remove second factors, cannot approve it; a supervisor ap
   await sup.getByLabel("Your note (required: what you checked)").fill("Watched the video call recording; ID matches.");
   await sup.getByRole("button", { name: "Approve and carry out" }).click();
   await expect(sup.getByText("Approved: the account's second factors were removed.")).toBeVisible();
+  await expect(sup.getByRole("heading", { name: "Past requests" })).toBeVisible();
+  await checkPage(sup);
   expect(probe.passkeysOf(uid)).toHaveLength(0);
 
   // The account view: lock with a note; the customer's inbox gets the lock e-mail.

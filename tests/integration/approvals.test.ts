@@ -144,6 +144,15 @@ describe("four eyes: removing second factors", () => {
     expect(audits("approval_cancelled").filter((r) => r.details.approval === second)).toHaveLength(1);
     expect((await decide(sup, t.id, second, "approve")).status).toBe(409);
     expect(probe.passkeysOf(userId("fedecline"))).toHaveLength(1);
+    // A request on a ticket closed meanwhile is not carried out.
+    expect((await staff.act(agent.c, t.id, { action: "remove_factors", note: "Third try." })).status).toBe(200);
+    const third = await pendingIdOn(sup, t.id);
+    expect((await staff.act(agent2.c, t.id, { action: "close", note: "Customer stopped answering." })).status).toBe(200);
+    const late = await decide(sup, t.id, third, "approve");
+    expect(late.status).toBe(409);
+    expect(late.text).toContain("already finished");
+    expect(probe.passkeysOf(userId("fedecline"))).toHaveLength(1);
+    expect((await decide(sup, t.id, third, "decline", "Ticket closed.")).status).toBe(200);
     const actions = probe.ticketEvents(t.id).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(["remove_factors_declined", "remove_factors_cancelled"]));
   });
