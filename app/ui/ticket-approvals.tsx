@@ -101,7 +101,7 @@ export function TicketApprovals({ d }: { d: TicketApprovalsData }) {
               <input id="contact-value" name="value" type="text" autoComplete="off" maxLength={320} required />
             </div>
             <div className="field">
-              <label htmlFor="contact-note">Note (required: how you checked who they are)</label>
+              <label htmlFor="contact-note">Your note for the change (required: how you checked who they are)</label>
               <textarea id="contact-note" name="note" rows={2} maxLength={2000} required />
             </div>
             <button type="submit" className="button">
@@ -115,7 +115,7 @@ export function TicketApprovals({ d }: { d: TicketApprovalsData }) {
                 <input type="hidden" name="intent" value="approval_request" />
                 <input type="hidden" name="approvalAction" value="lift_compromise_lock" />
                 <div className="field">
-                  <label htmlFor="lift-note">Note (required: how you checked it is the owner)</label>
+                  <label htmlFor="lift-note">Your note for the lift (required: how you checked it is the owner)</label>
                   <textarea id="lift-note" name="note" rows={2} maxLength={2000} required />
                 </div>
                 <button type="submit" className="button">
