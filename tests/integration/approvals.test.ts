@@ -183,9 +183,18 @@ describe("four eyes: lifting a compromise lock", () => {
     expect(unlock.text).toContain("reported-compromise lock stays");
     expect(probe.openLocksOf(uid)).toHaveLength(1);
 
-    const asked = await staff.act(agent.c, t.id, { intent: "approval_request", approvalAction: "lift_compromise_lock", note: "Owner verified on a call." });
+    // From the account view: without the ticket it cannot be asked; opened from the ticket it becomes a request there.
+    const [lock] = probe.openLocksOf(uid);
+    const bare = await agent.c.post(`/support/accounts/${uid}`, { intent: "lift", lockId: lock.id, note: "Owner verified on a call." });
+    expect(bare.status).toBe(409);
+    const viewed = await agent.c.get(`/support/accounts/${uid}?ticket=${t.id}`);
+    expect(await viewed.text()).toContain("Request the lift (a supervisor approves)");
+    const asked = await agent.c.post(`/support/accounts/${uid}`, { intent: "lift", lockId: lock.id, ticket: t.id, note: "Owner verified on a call." });
     expect(asked.status).toBe(200);
     expect(probe.openLocksOf(uid)).toHaveLength(1);
+    // The same lift asked again from the ticket page waits on the first request.
+    const again = await staff.act(agent2.c, t.id, { intent: "approval_request", approvalAction: "lift_compromise_lock", note: "Owner verified on a call." });
+    expect(again.status).toBe(409);
     const id = await pendingIdOn(sup, t.id);
     expect((await decide(agent, t.id, id, "approve")).status).toBe(403);
     const unlockedBefore = countMail(email("fecompromise"), /was unlocked/);
