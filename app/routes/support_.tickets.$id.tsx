@@ -37,10 +37,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   // Each capability answers its own intents with the same { ok, message } shape and status.
   const intent = String(form.get("intent") ?? "action");
   // slot:intents
-  const queued = await handleQueueIntent(context, staff, params.id ?? "", intent, form);
-  if (queued) return data({ ok: queued.ok, message: queued.message }, { status: queued.status });
   const approvals = await handleApprovalIntent(context, staff, params.id ?? "", intent, form);
   if (approvals) return data({ ok: approvals.ok, message: approvals.message }, { status: approvals.status });
+  const queued = await handleQueueIntent(context, staff, params.id ?? "", intent, form);
+  if (queued) return data({ ok: queued.ok, message: queued.message }, { status: queued.status });
   if (intent !== "action") throw data("Unknown request.", { status: 400 });
   const outcome = await performStaffAction(context, staff, params.id ?? "", {
     action: String(form.get("action") ?? ""),

@@ -184,6 +184,8 @@ async function addEvent(db: Db, ticketId: string, at: number, actor: string, act
 /** A system note in a ticket's history (e.g. what a "This wasn't me" report changed). */
 export async function addTicketEvent(db: Db, ticketId: string, at: number, actor: string, action: string, note: string | null): Promise<void> {
   await addEvent(db, ticketId, at, actor, action, note, null, null);
+  // A risky action carried out on approval answers the customer as much as a plain staff action.
+  if (actor.startsWith("staff:") && FIRST_RESPONSE_ACTIONS.has(action)) await queueStore.stampFirstResponse(db, ticketId, at);
 }
 
 /** The acknowledgement's confirm link lives as long as a report link (L15, TOK-05). */
@@ -247,7 +249,21 @@ export async function ticketAccount(db: Db, ticket: Ticket): Promise<User | null
  * (first_response_at). Another capability's action that answers the customer (e.g. "reply")
  * belongs here too. Assigning, escalating and internal notes do not count.
  */
-export const FIRST_RESPONSE_ACTIONS: ReadonlySet<string> = new Set(["request_info", "approve", "reject", "close", "unlock", "remove_factors", "reply"]);
+export const FIRST_RESPONSE_ACTIONS: ReadonlySet<string> = new Set([
+  "request_info",
+  "approve",
+  "reject",
+  "close",
+  "unlock",
+  "remove_factors",
+  "reply",
+  // Risky actions carried out at once (four eyes off) or on approval (app/support/approvals.server.ts).
+  "lift_compromise_lock",
+  "change_contact",
+  "remove_factors_approved",
+  "lift_compromise_lock_approved",
+  "change_contact_approved",
+]);
 /** Statuses that resolve a ticket: the first time one is reached is its resolved_at. */
 export const RESOLVED_STATUSES: ReadonlySet<string> = new Set(["approved", "rejected", "closed"]);
 

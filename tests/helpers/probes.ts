@@ -96,7 +96,7 @@ export type TicketRow = {
   created_at: number;
   [column: string]: unknown;
 };
-export type TicketEventRow = { id: number; ticket_id: string; actor: string; action: string; note: string | null; from_status: string | null; to_status: string | null };
+export type TicketEventRow = { id: number; ticket_id: string; at: number; actor: string; action: string; note: string | null; from_status: string | null; to_status: string | null };
 export type StaffRow = {
   id: string;
   email: string;

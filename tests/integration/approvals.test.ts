@@ -107,6 +107,8 @@ describe("four eyes: removing second factors", () => {
     expect(other.status).toBe(403);
     expect(other.text).toContain("Only a supervisor or an admin");
     expect(probe.passkeysOf(userId("fefactors"))).toHaveLength(1);
+    // Asking for approval answers nobody yet: the SLA clock still runs.
+    expect(probe.ticketRow(t.reference)!.first_response_at).toBeNull();
     const refused = audits("approval_refused").filter((r) => r.details.approval === id);
     expect(refused.map((r) => [r.actor_id, r.details.why])).toEqual([
       [agent.id, "own-request"],
@@ -121,6 +123,8 @@ describe("four eyes: removing second factors", () => {
     const events = probe.ticketEvents(t.id).map((e) => [e.actor, e.action]);
     expect(events).toContainEqual([`staff:${agent.id}`, "remove_factors_requested"]);
     expect(events).toContainEqual([`staff:${sup.id}`, "remove_factors_approved"]);
+    // Carrying it out is the first response: it stops the SLA clock (no escalation after this).
+    expect(probe.ticketRow(t.reference)!.first_response_at).toBe(probe.ticketEvents(t.id).find((e) => e.action === "remove_factors_approved")!.at);
     expect(audits("approval_requested").filter((r) => r.details.approval === id)).toHaveLength(1);
     expect(audits("approval_approved").filter((r) => r.details.approval === id).map((r) => r.actor_id)).toEqual([sup.id]);
     // Decided once: a second approval is refused.
