@@ -14,7 +14,7 @@ export const meta: MetaFunction = () => [{ title: "Your request | Account recove
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const outcome = await landOnStatusLink(context, params.token ?? "");
   if (outcome.ok) throw redirect("/assisted-recovery/status", { status: 303, headers: { "Set-Cookie": outcome.cookie } });
-  return data({ reason: outcome.reason }, { status: outcome.reason === "throttled" ? 429 : 404 });
+  return data({ reason: outcome.reason }, { status: outcome.reason === "throttled" ? 429 : outcome.reason === "expired" ? 410 : 404 });
 }
 
 export default function StatusLink() {

@@ -57,7 +57,13 @@ function holdMac(context: RequestContext, ticketId: string, expires: string, tok
   return hmacHex(context.services.config.secretKey, `ticket-status:${ticketId}:${expires}:${tokenHash}`);
 }
 
-export type LandingOutcome = { ok: true; cookie: string } | { ok: false; reason: "invalid" | "throttled" };
+export type LandingOutcome = { ok: true; cookie: string } | { ok: false; reason: "invalid" | "throttled" | "expired" };
+
+/**
+ * A finished ticket's link keeps working this long after the ticket was closed or rejected, then
+ * dies: the page shows what the customer wrote, and an old e-mail should not open it for ever.
+ */
+export const STATUS_LINK_AFTER_CLOSE_MS = 30 * 86_400_000;
 
 /** The status link: a valid token gives this browser the cookie; an unknown one costs guessing budget. */
 export async function landOnStatusLink(context: RequestContext, token: string): Promise<LandingOutcome> {
@@ -71,6 +77,8 @@ export async function landOnStatusLink(context: RequestContext, token: string): 
   if (!looked) return { ok: false, reason: "throttled" };
   const ticket = looked.found;
   if (!ticket || !ticket.status_token_hash) return { ok: false, reason: "invalid" };
+  const finishedAt = ticket.status === "closed" || ticket.status === "rejected" ? (ticket.resolved_at ?? ticket.updated_at) : null;
+  if (finishedAt !== null && clock.now() >= finishedAt + STATUS_LINK_AFTER_CLOSE_MS) return { ok: false, reason: "expired" };
   const expires = String(clock.now() + STATUS_HOLD_MS);
   const value = `${ticket.id}.${expires}.${holdMac(context, ticket.id, expires, ticket.status_token_hash)}`;
   // Lax: the link is opened from a mail client, and the redirect after it must carry the cookie.

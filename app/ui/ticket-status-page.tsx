@@ -18,7 +18,7 @@ export type TicketStatusPageData = {
 export type TicketStatusAnswer = { ok: boolean; message: string; errors?: string[] | null; value?: string | null };
 
 /** Without a valid link (or after its hour): how to get back in. */
-export function StatusLinkNeeded({ reason }: { reason: "invalid" | "throttled" | "no-hold" }) {
+export function StatusLinkNeeded({ reason }: { reason: "invalid" | "throttled" | "no-hold" | "expired" }) {
   return (
     <>
       <h1>Your request</h1>
@@ -26,7 +26,9 @@ export function StatusLinkNeeded({ reason }: { reason: "invalid" | "throttled" |
         <p>
           {reason === "throttled"
             ? "Too many attempts from your network. Wait a few minutes and try the link again."
-            : reason === "invalid"
+            : reason === "expired"
+              ? "This request was closed more than 30 days ago, so its link no longer opens it. If you still need help, send a new request."
+              : reason === "invalid"
               ? "This link isn't valid. Use the link in the email we sent when you asked for help."
               : "To see your request, open the link in the email we sent when you asked for help. The page stays open for an hour after you use it."}
         </p>

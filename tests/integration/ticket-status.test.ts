@@ -258,4 +258,17 @@ describe("phone tickets", () => {
     const page = await staff.viewTicket(agent.c, ticket.id);
     expect(readable(mainOf(page.text))).toContain("by phone");
   });
+
+  test("the status link keeps working while the ticket is open and for 30 days after it is closed; then it is a 410 page", async () => {
+    const { ticket, statusLink } = await openByForm();
+    expect((await staff.act(agent.c, ticket.id, { action: "close", note: "Solved on the phone." })).status).toBe(200);
+    await app.advanceClock(29 * 86_400_000);
+    expect((await land(statusLink)).status).toBe(200);
+    await app.advanceClock(2 * 86_400_000);
+    const late = await client().get(pathOf(statusLink));
+    expect(late.status).toBe(410);
+    expect(late.headers.get("set-cookie")).toBeNull();
+    expect(readable(mainOf(await late.text()))).toContain("closed more than 30 days ago");
+    await app.resetClock();
+  });
 });

@@ -132,7 +132,9 @@ describe("outbox batches", () => {
       props[k] = `${k} <&> "x" https://portal.example/${k}`;
     for (const k of ["origin", "loginUrl", "resetUrl", "reference", "confirmUrl", "note", "category", "priority", "dueAt", "contact"])
       props[k] = `${k} <&> "x" https://portal.example/${k}`;
-    Object.assign(props, { usernames: ["alice", "al<i>ce2"], kind: "email", purpose: "reset", minutes: 30, codeMinutes: 10, slaHours: 4, code: "123456" });
+    // The support-operations messages (issue 14).
+    for (const k of ["statusUrl", "why", "consoleUrl", "pageUrl", "action", "requester", "ticketUrl", "queueUrl"]) props[k] = `${k} <&> "x" https://portal.example/${k}`;
+    Object.assign(props, { usernames: ["alice", "al<i>ce2"], kind: "email", purpose: "reset", minutes: 30, codeMinutes: 10, slaHours: 4, hours: 24, code: "123456" });
     for (const [name, def] of Object.entries(messages)) {
       const element = createElement(def.component as (p: Record<string, unknown>) => React.ReactElement, props);
       const ours = renderEmail(name, props);
