@@ -7,6 +7,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { ServerBuild } from "@remix-run/node";
 import { ping } from "./app/stores/health.store";
 import { ConfigError, loadConfig, type Config } from "./app/config.server";
+import { brandAssets } from "./app/brand.server";
 import { createServices, type Services } from "./app/services.server";
 import { createLogger, redactPath } from "./app/log.server";
 import { seedDemoAccounts } from "./app/accounts/demo.server";
@@ -246,6 +247,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
     });
   }
 
+  // The operator's logo and colour stylesheet (/brand/logo, /brand.css), when configured.
+  app.use(brandAssets(config.brand));
   // Static files for GET and HEAD only: fingerprinted assets under /build, and the files at the top
   // of public/ (listed once at start-up). Anything else goes on to Remix without a file-system stat.
   const isRead = (req: Request) => req.method === "GET" || req.method === "HEAD";

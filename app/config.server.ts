@@ -3,6 +3,7 @@ import net from "node:net";
 import path from "node:path";
 import crypto from "node:crypto";
 import { z } from "zod";
+import { NO_BRAND, primaryColorProblem, readLogo, type Brand } from "./brand.server";
 
 /**
  * Every environment variable the portal reads, parsed once at start-up.
@@ -38,6 +39,7 @@ const smtpUrl = z.string().refine((v) => {
 
 const emailish = z.string().min(3).max(320);
 const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\/./.test(v), "must be a postgres:// URL");
+const oneLine = (max: number) => z.string().max(max).regex(/^\P{Cc}+$/u, "must be one line of text");
 const onOff = (def: boolean) =>
   z
     .enum(["0", "1", "true", "false"])
@@ -125,6 +127,13 @@ const schema = z.object({
     .min(32, "must be at least 32 characters (use `openssl rand -hex 32`)")
     .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
     .optional(),
+  // Branding (issue 15): all optional; without them the portal looks as it always did.
+  BRAND_LOGO_PATH: z.string().optional(),
+  BRAND_PRIMARY_COLOR: z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a colour such as #0b57d0 (#rrggbb)").optional(),
+  SUPPORT_HOURS: oneLine(120).optional(),
+  SUPPORT_CONTACT: oneLine(200).optional(),
+  LEGAL_URL: z.string().refine((v) => /^https?:\/\/[^\s]+$/.test(v) && URL.canParse(v), "must be an absolute http(s) URL such as https://example.com/legal").optional(),
+  LEGAL_LINK_TEXT: oneLine(60).default("Legal and privacy"),
 });
 
 export type Config = {
@@ -211,6 +220,8 @@ export type Config = {
   shutdownDelayMs: number;
   /** Bearer token for /metrics; without it /metrics is not served (M8). */
   metricsToken: string | undefined;
+  /** Logo, primary colour, support hours and contact, legal link (app/brand.server.ts); NO_BRAND when unset. */
+  brand: Brand;
 };
 
 export class ConfigError extends Error {}
@@ -290,6 +301,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError("TWILIO_ACCOUNT_SID: twilio SMS needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM");
   }
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  const brand = loadBrand(e, isProduction);
 
   const databasePath = path.resolve(e.DATABASE_PATH);
   const secretKey = e.SECRET_KEY
@@ -376,6 +388,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS, pollMs: e.OUTBOX_POLL_MS, backoffBaseMs: e.OUTBOX_BACKOFF_BASE_MS, worker: e.OUTBOX_WORKER, leaseMs: e.OUTBOX_LEASE_SECONDS * 1000 },
     testHooks: e.TEST_HOOKS === "1",
     metricsToken: e.METRICS_TOKEN,
+    brand,
+  };
+}
+
+/** The branding variables, checked: a logo that is not a readable PNG/JPEG/SVG of at most 512 KB, or a colour below WCAG AA on white, stops start-up. */
+function loadBrand(e: z.infer<typeof schema>, isProduction: boolean): Brand {
+  if (!e.BRAND_LOGO_PATH && !e.BRAND_PRIMARY_COLOR && !e.SUPPORT_HOURS && !e.SUPPORT_CONTACT && !e.LEGAL_URL) return NO_BRAND;
+  const colorProblem = e.BRAND_PRIMARY_COLOR ? primaryColorProblem(e.BRAND_PRIMARY_COLOR) : null;
+  if (colorProblem) throw new ConfigError(colorProblem);
+  const logo = e.BRAND_LOGO_PATH ? readLogo(e.BRAND_LOGO_PATH) : null;
+  if (typeof logo === "string") throw new ConfigError(logo.replace(/[\r\n]+/g, " "));
+  if (isProduction && e.LEGAL_URL && !e.LEGAL_URL.startsWith("https:")) {
+    throw new ConfigError("LEGAL_URL: must be https:// when NODE_ENV=production");
+  }
+  return {
+    logo,
+    primaryColor: e.BRAND_PRIMARY_COLOR?.toLowerCase() ?? null,
+    supportHours: e.SUPPORT_HOURS ?? null,
+    supportContact: e.SUPPORT_CONTACT ?? null,
+    legal: e.LEGAL_URL ? { url: e.LEGAL_URL, text: e.LEGAL_LINK_TEXT } : null,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import type { HeadersFunction, LinksFunction, MetaFunction } from "@remix-run/node";
+import type { HeadersFunction, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import {
   Link,
   Links,
@@ -9,8 +9,16 @@ import {
   ScrollRestoration,
   isRouteErrorResponse,
   useRouteError,
+  useRouteLoaderData,
 } from "@remix-run/react";
 import { useNonce } from "~/ui/nonce";
+import { pageBrand } from "~/brand.server";
+
+/** The operator's branding (logo, colour stylesheet, support line, legal link) for the layout. */
+export const loader = ({ context }: LoaderFunctionArgs) => ({
+  appName: context.services.config.appName,
+  brand: pageBrand(context.services.config.brand),
+});
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: "/styles.css" }];
 
@@ -33,6 +41,9 @@ export const meta: MetaFunction = ({ error }) => {
 
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
+  // Undefined only when the root loader itself failed: the error page then looks as unbranded.
+  const root = useRouteLoaderData<typeof loader>("root");
+  const brand = root?.brand;
   return (
     <html lang="en">
       <head>
@@ -41,6 +52,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <meta name="referrer" content="no-referrer" />
         <Meta />
         <Links />
+        {brand?.stylesheetUrl ? <link rel="stylesheet" href={brand.stylesheetUrl} /> : null}
       </head>
       <body>
         <a className="skip-link" href="#main">
@@ -48,7 +60,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </a>
         <header className="site-header">
           <Link className="brand" to="/">
-            Account recovery
+            {brand?.logoUrl ? <img className="brand-logo" src={brand.logoUrl} alt={root?.appName} /> : "Account recovery"}
           </Link>
           <nav aria-label="Main">
             <Link to="/help">Help</Link>
@@ -62,6 +74,18 @@ export function Layout({ children }: { children: ReactNode }) {
           <p>
             Can't get in any other way? <Link to="/assisted-recovery">Ask our support team</Link>.
           </p>
+          {brand?.supportContact || brand?.supportHours ? (
+            <p className="support-line">
+              {brand.supportContact ? <span>Support: {brand.supportContact}</span> : null}
+              {brand.supportContact && brand.supportHours ? " · " : null}
+              {brand.supportHours ? <span>Hours: {brand.supportHours}</span> : null}
+            </p>
+          ) : null}
+          {brand?.legal ? (
+            <p>
+              <a href={brand.legal.url}>{brand.legal.text}</a>
+            </p>
+          ) : null}
         </footer>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />

@@ -6,6 +6,8 @@ import { createMetrics } from "~/metrics.server";
 import { OutboxWorker } from "~/delivery/outbox.server";
 import { bindServices, type Services } from "~/bind-services.server";
 import { createThreadedEmailSender } from "~/delivery/email-thread.server";
+import { emailBrandOf } from "~/brand.server";
+import { setEmailBrand } from "../emails/brand";
 import { createSmsSender } from "~/delivery/sms.server";
 import { startDevMailbox } from "~/delivery/dev-mailbox.server";
 import { createLimits } from "~/limits/limits.server";
@@ -73,7 +75,11 @@ export async function createDelivery(
     devMailbox = await startDevMailbox(db, clock);
     smtpUrl = `smtp://127.0.0.1:${devMailbox.port}`;
   }
-  const email = createThreadedEmailSender({ smtpUrl, from: config.mailFrom, ignoreTLS: devMailbox !== null });
+  // Branding reaches the e-mails once, here: the thread gets it with its SMTP settings, and this
+  // thread too (a message rendered here, e.g. by a channel, looks the same).
+  const brand = emailBrandOf(config.brand, config.appOrigin);
+  setEmailBrand(brand);
+  const email = createThreadedEmailSender({ smtpUrl, from: config.mailFrom, ignoreTLS: devMailbox !== null, brand });
   const sms = createSmsSender(config, db, clock, logger);
 
   const worker = new OutboxWorker({

@@ -9,17 +9,25 @@ import { Html } from "@react-email/html";
 import { Preview } from "@react-email/preview";
 import { Section } from "@react-email/section";
 import { Text } from "@react-email/text";
+import { DEFAULT_PRIMARY, emailBrand } from "./brand";
 
 /** The frame every message shares: product name, heading, body, and a footer saying why it came. */
 export function EmailLayout(props: { appName: string; preview: string; heading: string; children: ReactNode; footer?: string }) {
+  // The operator's branding (emails/brand.ts): logo, colour of headings and buttons, support line, legal link.
+  const brand = emailBrand();
+  const support = [brand.supportContact ? `Support: ${brand.supportContact}` : "", brand.supportHours ? `Hours: ${brand.supportHours}` : ""].filter(Boolean).join(" · ");
   return (
     <Html lang="en">
       <Head />
       <Preview>{props.preview}</Preview>
       <Body style={{ backgroundColor: "#f4f5f7", fontFamily: "Helvetica, Arial, sans-serif", color: "#1f2328" }}>
         <Container style={{ maxWidth: "560px", margin: "0 auto", padding: "24px", backgroundColor: "#ffffff" }}>
-          <Text style={{ fontSize: "14px", color: "#57606a", margin: 0 }}>{props.appName}</Text>
-          <Heading as="h1" style={{ fontSize: "22px", margin: "12px 0 16px" }}>
+          {brand.logoUrl ? (
+            <img src={brand.logoUrl} alt={props.appName} height="40" style={{ display: "block", height: "40px", width: "auto", maxWidth: "100%", border: 0 }} />
+          ) : (
+            <Text style={{ fontSize: "14px", color: "#57606a", margin: 0 }}>{props.appName}</Text>
+          )}
+          <Heading as="h1" style={{ fontSize: "22px", margin: "12px 0 16px", ...(brand.primaryColor ? { color: brand.primaryColor } : {}) }}>
             {props.heading}
           </Heading>
           <Section>{props.children}</Section>
@@ -27,6 +35,14 @@ export function EmailLayout(props: { appName: string; preview: string; heading: 
           <Text style={{ fontSize: "12px", color: "#57606a" }}>
             {props.footer ?? `This is an automatic security message from ${props.appName}. Replies are not read.`}
           </Text>
+          {support ? <Text style={{ fontSize: "12px", color: "#57606a" }}>{support}</Text> : null}
+          {brand.legal ? (
+            <Text style={{ fontSize: "12px", color: "#57606a" }}>
+              <a href={brand.legal.url} style={{ color: "#57606a", textDecoration: "underline" }}>
+                {brand.legal.text}
+              </a>
+            </Text>
+          ) : null}
         </Container>
       </Body>
     </Html>
@@ -35,8 +51,11 @@ export function EmailLayout(props: { appName: string; preview: string; heading: 
 
 export const paragraph = { fontSize: "15px", lineHeight: "22px", margin: "0 0 14px" } as const;
 export const codeStyle = { fontSize: "28px", letterSpacing: "6px", fontWeight: 700, margin: "8px 0 16px" } as const;
+/** Every template's button; its colour is read at render time, so it follows the operator's BRAND_PRIMARY_COLOR. */
 export const buttonStyle = {
-  backgroundColor: "#0b57d0",
+  get backgroundColor() {
+    return emailBrand().primaryColor ?? DEFAULT_PRIMARY;
+  },
   color: "#ffffff",
   padding: "12px 20px",
   borderRadius: "6px",

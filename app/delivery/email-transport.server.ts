@@ -1,11 +1,13 @@
 import nodemailer from "nodemailer";
 import type { OutboxRow } from "~/stores/outbox.store";
 import { renderEmail } from "../../emails/index";
+import { setEmailBrand, type EmailBrand } from "../../emails/brand";
 
 /** SMTP connections the pool keeps open; the worker keeps a few messages in flight per connection. */
 const EMAIL_POOL_CONNECTIONS = 8;
 
-export type EmailTransportOptions = { smtpUrl: string; from: string; ignoreTLS?: boolean; maxConnections?: number; maxMessages?: number };
+/** `brand`: the operator's branding every e-mail shows (plain data, so it crosses to the e-mail thread). */
+export type EmailTransportOptions = { smtpUrl: string; from: string; ignoreTLS?: boolean; maxConnections?: number; maxMessages?: number; brand?: EmailBrand };
 
 /** What an e-mail needs from its outbox row (all of it can cross to the e-mail thread). */
 export type EmailJob = Pick<OutboxRow, "recipient" | "template" | "message_id">;
@@ -22,6 +24,7 @@ export function createEmailSender(options: EmailTransportOptions): {
   send: (job: EmailJob, payload: Record<string, unknown>) => Promise<void>;
   close: () => void;
 } {
+  if (options.brand) setEmailBrand(options.brand);
   const transport = nodemailer.createTransport({
     url: options.smtpUrl,
     // A plain local relay (smtp:// without TLS or AUTH) must work; smtps:// always uses TLS.
