@@ -307,6 +307,8 @@ export interface UsersTable {
   status: Generated<string>;
   created_at: number;
   password_change_required: Generated<number>;
+  new_device_notices: Generated<number>;
+  signed_in_before: Generated<number>;
 }
 
 export interface WebauthnChallengesTable {

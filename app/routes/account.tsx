@@ -56,7 +56,7 @@ export default function Account() {
       </dl>
       <h2>Sign-in protection</h2>
       <p>
-        <Link to="/account/security">Passkeys, authenticator app and recovery codes</Link>
+        <Link to="/account/security">Account security: recent activity, devices, password, passkeys, authenticator app and recovery codes</Link>
       </p>
       <Form method="post" action="/logout">
         <button type="submit" className="button button-secondary">

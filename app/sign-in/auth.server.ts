@@ -3,7 +3,8 @@ import { inTransaction, type RequestContext } from "~/context.server";
 import { findUserById, type User } from "~/accounts/accounts.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { mayStartSession } from "~/accounts/access.server";
-import { deviceCookie } from "~/sessions/device.server";
+import { deviceCookie, knownDevice } from "~/sessions/device.server";
+import { afterSignIn } from "~/notices/new-device.server";
 import { createSession, deleteSession, sessionIdFromToken, validateSession, type Session } from "~/sessions/sessions.server";
 
 /** Request-level helpers for customer sign-in sessions. */
@@ -59,7 +60,11 @@ export async function startUserSession(request: Request, context: RequestContext
 
 /** The cookies of a completed sign-in: the new session, and this browser's device cookie (M9). */
 export async function signInCookies(request: Request, context: RequestContext, user: User): Promise<string[]> {
-  return [await startUserSession(request, context, user), deviceCookie(request, context, user.id)];
+  const newDevice = !knownDevice(request, context, user.id);
+  const cookies = [await startUserSession(request, context, user), deviceCookie(request, context, user.id)];
+  // A browser never seen on this account: its verified e-mail is told (issue 15, opt-out on /account/security).
+  await afterSignIn(context, user, newDevice);
+  return cookies;
 }
 
 export async function endUserSession(request: Request, context: RequestContext): Promise<string> {

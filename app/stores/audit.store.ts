@@ -54,6 +54,24 @@ export async function recentAuditForUser(db: Db, userId: string, limit: number):
   return db.selectFrom("audit_events").selectAll().where("user_id", "=", userId).orderBy("seq", "desc").limit(limit).execute();
 }
 
+/** An account's events of these kinds at or after `since`, newest first, at most `limit` (the account security page). */
+export async function eventsForUserSince(db: Db, userId: string, events: readonly string[], since: number, limit: number): Promise<AuditRow[]> {
+  return db
+    .selectFrom("audit_events")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .where("event", "in", events)
+    .where("at", ">=", since)
+    .orderBy("seq", "desc")
+    .limit(limit)
+    .execute();
+}
+
+/** One audit row of this account, by sequence number, or undefined. */
+export async function findUserAuditEvent(db: Db, userId: string, seq: number): Promise<AuditRow | undefined> {
+  return db.selectFrom("audit_events").selectAll().where("seq", "=", seq).where("user_id", "=", userId).executeTakeFirst();
+}
+
 /** An account's successful events of these kinds at or after `since`, newest first (support's ticket view). */
 export async function successesForUserSince(db: Db, userId: string, events: readonly string[], since: number): Promise<Pick<AuditRow, "at" | "event">[]> {
   return db

@@ -47,6 +47,28 @@ export async function listSessions(db: Db, subject: Subject): Promise<Session[]>
     .execute()) as Session[];
 }
 
+/** A subject's sessions with the client each came from (the account security page's device list), newest first. */
+export async function listSessionsWithClient(db: Db, subject: Subject): Promise<(Session & { ip: string | null; user_agent: string | null })[]> {
+  return (await db
+    .selectFrom("sessions")
+    .select(["id", "subject_type", "subject_id", "created_at", "last_seen_at", "authenticated_at", "absolute_expires_at", "ip", "user_agent"])
+    .where("subject_type", "=", subject.type)
+    .where("subject_id", "=", subject.id)
+    .orderBy("created_at", "desc")
+    .execute()) as (Session & { ip: string | null; user_agent: string | null })[];
+}
+
+/** Ends one session only if it belongs to `subject` (a customer can never end someone else's). True when it ended. */
+export async function deleteSessionOf(db: Db, subject: Subject, id: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom("sessions")
+    .where("id", "=", id)
+    .where("subject_type", "=", subject.type)
+    .where("subject_id", "=", subject.id)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}
+
 /** Deletes sessions past their absolute cap or idle longer than `idleMs`. Returns how many. */
 export async function purgeExpiredSessions(db: Db, now: number, idleMs: number): Promise<number> {
   const result = await db

@@ -8,10 +8,14 @@ import type { UsersTable } from "~/db/schema";
  * this module only reads and writes rows.
  */
 
-export type User = Omit<Selectable<UsersTable>, "status" | "password_change_required"> & {
+export type User = Omit<Selectable<UsersTable>, "status" | "password_change_required" | "new_device_notices" | "signed_in_before"> & {
   status: "active" | "disabled";
   /** 1 after a compromise report: the next sign-in must choose a new password (PWD-06). Absent on an account not yet written. */
   password_change_required?: number;
+  /** 0 when the customer turned the "new device" sign-in notice off (migration 0019). Absent on an account not yet written. */
+  new_device_notices?: number;
+  /** 1 once the account has completed a sign-in (migration 0019). */
+  signed_in_before?: number;
 };
 
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {
@@ -100,6 +104,17 @@ export async function setVerifiedContact(db: Db, userId: string, kind: "email" |
 
 export async function setUserStatus(db: Db, userId: string, status: User["status"]): Promise<void> {
   await db.updateTable("users").set({ status }).where("id", "=", userId).execute();
+}
+
+/** Turns the "new device" sign-in notice on or off (account security page). */
+export async function setNewDeviceNotices(db: Db, userId: string, on: boolean): Promise<void> {
+  await db.updateTable("users").set({ new_device_notices: on ? 1 : 0 }).where("id", "=", userId).execute();
+}
+
+/** Marks a completed sign-in; true when it is the account's first (one conditional UPDATE decides). */
+export async function markSignedIn(db: Db, userId: string): Promise<boolean> {
+  const result = await db.updateTable("users").set({ signed_in_before: 1 }).where("id", "=", userId).where("signed_in_before", "=", 0).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 export async function countUsers(db: Db): Promise<number> {

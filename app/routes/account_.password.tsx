@@ -1,0 +1,120 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { readForm } from "~/http/forms.server";
+import { requireRecentUser, requireUser } from "~/sign-in/auth.server";
+import { changePassword } from "~/settings/account-security.server";
+import { passwordSettings } from "~/recovery/reset.server";
+import { newPasswordSchema } from "~/recovery/schemas";
+import { resetRefusal } from "~/recovery/messages";
+import { Field, Notice } from "~/ui/components";
+import { NewPasswordFields } from "~/ui/new-password";
+
+export const meta: MetaFunction = () => [{ title: "Change your password | Account recovery" }];
+
+/**
+ * Changing the password while signed in (issue 15). With a password, the current one is the
+ * re-authentication (checked and counted like a sign-in); an account without one (passkey only)
+ * needs a sign-in from the last 10 minutes, confirmed at its strongest level on /account/confirm.
+ */
+async function who(request: Request, context: LoaderFunctionArgs["context"]) {
+  const found = await requireUser(request, context);
+  return found.user.password_hash ? found : requireRecentUser(request, context);
+}
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = await who(request, context);
+  const { config } = context.services;
+  const reported = new URL(request.url).searchParams.get("reported");
+  return {
+    username: user.username,
+    email: user.email,
+    appName: config.appName,
+    settings: await passwordSettings(context, user),
+    history: config.password.history,
+    hasPassword: Boolean(user.password_hash),
+    reported: reported && /^[A-Z0-9-]{6,20}$/.test(reported) ? reported : null,
+  };
+}
+
+type Answer = { currentError?: string | null; fieldErrors?: { password?: string[]; confirm?: string[] } | null; suggestions?: string[] };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user, session } = await who(request, context);
+  const form = await readForm(request);
+  const submission = parseWithZod(form, { schema: newPasswordSchema });
+  const current = String(form.get("current") ?? "");
+  if (user.password_hash && !current) {
+    return data<Answer>({ currentError: "Enter your current password", fieldErrors: null }, { status: 400 });
+  }
+  if (submission.status !== "success") {
+    return data<Answer>({ fieldErrors: { password: submission.error?.password ?? undefined, confirm: submission.error?.confirm ?? undefined } }, { status: 400 });
+  }
+  const outcome = await changePassword(context, user, session, { current, ...submission.value });
+  if (outcome.ok) throw redirect("/account/security?done=password-changed", { status: 303 });
+  if (outcome.reason === "current") {
+    return data<Answer>(
+      { currentError: outcome.message },
+      { status: outcome.status, headers: outcome.retryAfter ? { "Retry-After": String(outcome.retryAfter) } : undefined },
+    );
+  }
+  const refusal = resetRefusal(outcome);
+  if (refusal.status !== 400) throw data(refusal.message, { status: refusal.status });
+  return data<Answer>({ fieldErrors: refusal.fieldErrors, suggestions: refusal.suggestions }, { status: 400 });
+}
+
+export default function ChangePassword() {
+  const l = useLoaderData<typeof loader>();
+  const a = useActionData<typeof action>();
+  return (
+    <>
+      <h1>Change your password</h1>
+      {l.reported ? (
+        <Notice kind="warning" title="We're securing your account">
+          <p>
+            Every other device was signed out and our support team has your report (reference <strong>{l.reported}</strong>). Now choose a new
+            password that nobody else knows.
+          </p>
+        </Notice>
+      ) : null}
+      {a?.fieldErrors || a?.currentError ? (
+        <Notice kind="error" title="Your password wasn't changed">
+          <p>See the reason below the box.</p>
+        </Notice>
+      ) : null}
+      <ul className="rules">
+        <li>At least {l.settings.minLength} characters. Spaces, symbols and any language are welcome; there are no other rules.</li>
+        <li>Not a common password, and not your username, email address or {l.appName}.</li>
+        {l.history > 0 ? <li>Not one of your last {l.history} passwords.</li> : null}
+        <li>Every other device is signed out; this one stays signed in. We e-mail you that the password changed.</li>
+      </ul>
+      <Form method="post" noValidate>
+        <input type="text" name="username" autoComplete="username" defaultValue={l.username} hidden readOnly />
+        {l.hasPassword ? (
+          <Field
+            label="Current password"
+            name="current"
+            type="password"
+            autoComplete="current-password"
+            required
+            maxLength={4096}
+            errors={a?.currentError ? [a.currentError] : null}
+          />
+        ) : null}
+        <NewPasswordFields
+          settings={l.settings}
+          context={{ username: l.username, email: l.email, appName: l.appName }}
+          errors={a?.fieldErrors}
+          suggestions={a?.suggestions}
+        />
+        <button type="submit" className="button">
+          Change password
+        </button>
+      </Form>
+      <p>
+        <Link to="/account/security">Back to account security</Link>
+      </p>
+    </>
+  );
+}
