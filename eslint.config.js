@@ -12,7 +12,7 @@ const FLOORS = [
   ["stores"],
   ["lockout", "sessions", "limits", "audit", "delivery"],
   ["accounts"],
-  ["notices", "ui"],
+  ["notices", "ui", "help"],
   ["factors"],
   ["proofs"],
   ["recovery", "sign-in"],

@@ -116,6 +116,11 @@ export function ErrorBoundary() {
     <>
       <h1>{title}</h1>
       <p>{message}</p>
+      {isRouteErrorResponse(error) && error.status === 429 ? (
+        <p>
+          <Link to="/help/too-many-tries">Why you have to wait</Link>
+        </p>
+      ) : null}
       <p>
         <Link to="/">Back to the start</Link>
       </p>

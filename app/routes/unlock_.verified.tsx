@@ -45,6 +45,9 @@ export default function UnlockVerified() {
             Ask our support team
           </Link>
         </p>
+        <p>
+          <Link to="/help/locked-out">Why accounts lock and who can unlock them</Link>
+        </p>
       </>
     );
   }

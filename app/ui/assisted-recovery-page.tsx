@@ -49,6 +49,10 @@ export function AssistedRecoveryPage({ preset, a }: { preset: string | null; a?:
         When you can't prove it's you by email or phone, a person can. Tell us what happened; the more you tell us, the faster we
         can help.
       </p>
+      <p>
+        Before you start: <Link to="/help/no-access-to-email-or-phone">other ways back in without your email or phone</Link> ·{" "}
+        <Link to="/help/what-support-asks">what our support team will and won't ask</Link>
+      </p>
       {a?.errors ? (
         <Notice kind="error">
           <p>Please check the fields marked below.</p>

@@ -27,7 +27,8 @@ export function LoginPage({ lastResult }: { lastResult?: SubmissionResult<string
           <Notice kind="error">
             <p>{form.errors.join(" ")}</p>
             <p>
-              Locked out after too many tries? <Link to="/unlock">Unlock your account</Link>.
+              Locked out after too many tries? <Link to="/unlock">Unlock your account</Link>.{" "}
+              <Link to="/help/locked-out">Why accounts lock</Link>
             </p>
           </Notice>
         ) : null}

@@ -78,7 +78,8 @@ export function requestPage(purpose: Purpose) {
           links={
             <>
               <Link to="/forgot-username">Forgot your username?</Link> ·{" "}
-              <Link to="/assisted-recovery">Can't use your email or phone?</Link>
+              <Link to="/assisted-recovery">Can't use your email or phone?</Link> ·{" "}
+              {purpose === "unlock" ? <Link to="/help/locked-out">Why accounts lock</Link> : <Link to="/help/no-email-arrived">Help with emails and codes</Link>}
             </>
           }
         />
@@ -121,7 +122,8 @@ export function codePage(purpose: Purpose) {
             <p>{answer.message.text}</p>
             {answer.message.offerNew ? (
               <p>
-                <Link to={FLOWS[purpose].start}>Start again</Link> or <Link to="/assisted-recovery">ask our support team</Link>.
+                <Link to={FLOWS[purpose].start}>Start again</Link> or <Link to="/assisted-recovery">ask our support team</Link>.{" "}
+                <Link to="/help/code-not-accepted">Why codes stop working</Link>
               </p>
             ) : null}
           </Notice>
@@ -175,7 +177,13 @@ export function codePage(purpose: Purpose) {
           </li>
           <li>You can wait a minute between resends.</li>
           <li>
-            No longer use that email address? <Link to="/assisted-recovery">Ask our support team</Link>.
+            <Link to={via === "phone" ? "/help/code-not-accepted" : "/help/no-email-arrived"}>
+              {via === "phone" ? "Code not accepted?" : "The email didn't arrive?"}
+            </Link>
+          </li>
+          <li>
+            No longer use that email address? <Link to="/assisted-recovery">Ask our support team</Link>.{" "}
+            <Link to="/help/no-access-to-email-or-phone">What to do without your email or phone</Link>
           </li>
         </ul>
       </>
@@ -193,12 +201,23 @@ const DEAD_END_TEXT = {
   throttled: { title: "Too many attempts", text: "Too many links were tried from your network. Wait a few minutes and try again." },
 } as const;
 
+/** The help article each dead end points to (content/help/). */
+const DEAD_END_HELP = {
+  expired: { to: "/help/link-expired", label: "Why links stop working" },
+  used: { to: "/help/link-expired", label: "Why links stop working" },
+  invalid: { to: "/help/link-expired", label: "Why links stop working" },
+  throttled: { to: "/help/too-many-tries", label: "Why you have to wait" },
+} as const;
+
 export function DeadEnd(props: { status: keyof typeof DEAD_END_TEXT; startPath: string; startLabel: string }) {
   const copy = DEAD_END_TEXT[props.status];
   return (
     <>
       <h1>{copy.title}</h1>
       <p>{copy.text}</p>
+      <p>
+        <Link to={DEAD_END_HELP[props.status].to}>{DEAD_END_HELP[props.status].label}</Link>
+      </p>
       <p className="actions">
         <Link className="button" to={props.startPath}>
           {props.startLabel}

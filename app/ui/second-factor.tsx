@@ -39,7 +39,7 @@ export function SecondFactorForms(props: {
       <h2>Lost all of these?</h2>
       <p>
         Our support team can check who you are and help. <Link to="/assisted-recovery?reason=lost-factor">Ask for help with a lost phone or authenticator</Link>.
-        Email alone can't remove these protections.
+        Email alone can't remove these protections. <Link to="/help/lost-authenticator">What to do when you've lost them</Link>
       </p>
     </>
   );
