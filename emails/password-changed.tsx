@@ -10,6 +10,8 @@ export type ChangedProps = {
   reportUrl: string;
   supportEmail: string;
   loginUrl: string;
+  /** Changed while signed in (/account/password): that browser stays signed in. */
+  signedInHere?: boolean;
 };
 
 export function subject(p: ChangedProps) {
@@ -28,7 +30,11 @@ export default function PasswordChanged(p: ChangedProps) {
       <Text style={paragraph}>
         The password of the account {p.username} was changed on {p.when} from {p.browser} (network address {p.ip}).
       </Text>
-      <Text style={paragraph}>We signed the account out everywhere. If this was you, sign in with your new password: {p.loginUrl}</Text>
+      {p.signedInHere ? (
+        <Text style={paragraph}>It was changed while signed in: we signed the account out everywhere else. If this was you, there is nothing to do.</Text>
+      ) : (
+        <Text style={paragraph}>We signed the account out everywhere. If this was you, sign in with your new password: {p.loginUrl}</Text>
+      )}
       <ReportBlock reportUrl={p.reportUrl} supportEmail={p.supportEmail} />
     </EmailLayout>
   );

@@ -5,7 +5,8 @@ import { reportLink, type ReportRestore } from "./report-links.server";
 
 /** The security notices, each with the fields it adds to the common ones (checked against emails/). */
 type Notice =
-  | { template: "password-changed" | "account-unlocked"; extra?: undefined }
+  | { template: "account-unlocked"; extra?: undefined }
+  | { template: "password-changed"; extra?: { signedInHere: boolean } }
   | { template: "factor-changed"; extra: { change: string } }
   | { template: "contact-changed"; extra: { kind: "email" | "phone" } };
 

@@ -186,7 +186,7 @@ export async function changePassword(
     const n = await deleteOtherSessions(trx, { type: "user", id: user.id }, current.id);
     await cancelFlows(trx, { userId: user.id });
     await recordEvent(tx, { event: "password_changed", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { via: "account", sessions_revoked: n } });
-    await sendSecurityNotice(tx, user, { template: "password-changed", event: "password_changed" });
+    await sendSecurityNotice(tx, user, { template: "password-changed", event: "password_changed", extra: { signedInHere: true } });
     return n;
   });
   return { ok: true, sessionsEnded };

@@ -151,6 +151,7 @@ describe("account security page", () => {
     expect(await isSignedIn(other)).toBe(false);
     const notice = await nthMail(email("aspwd"), /password was changed/, changed);
     expect(notice.text).toMatch(/\/report\/[A-Za-z0-9_-]{43}/);
+    expect(notice.text).toContain("signed the account out everywhere else");
     expect(probe.auditEvents({ event: "password_changed", userId: userId("aspwd") })).toHaveLength(1);
     await signedIn("aspwd", browser("10.71.203.3"), NEW_PASSWORD);
     // The old password is in the history now.
