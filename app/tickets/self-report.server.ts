@@ -4,7 +4,8 @@ import { describeBrowser } from "~/http/user-agent";
 import { approximateNetwork } from "~/http/network.server";
 import { recordEvent } from "~/audit/events.server";
 import { deleteOtherSessions, type Session } from "~/sessions/sessions.server";
-import { findUserAuditEvent } from "~/stores/audit.store";
+import { serializeOn } from "~/db/db.server";
+import { eventsForUserSince, findUserAuditEvent } from "~/stores/audit.store";
 import { cancelFlows } from "~/stores/recovery-flows.store";
 import { openTicket } from "./tickets.server";
 
@@ -30,6 +31,23 @@ export async function reportActivity(context: RequestContext, user: User, curren
   return inTransaction(context, async (tx): Promise<ActivityReportOutcome> => {
     const sessionsEnded = await deleteOtherSessions(tx.services.db, { type: "user", id: user.id }, current.id);
     await cancelFlows(tx.services.db, { userId: user.id });
+    // One ticket per reported event: a second press (or a double submit) secures again but
+    // points at the ticket already open. Serialized, so two presses at once cannot both open one.
+    await serializeOn(tx.services.db, `activity_report:${user.id}`);
+    const earlier = (await eventsForUserSince(tx.services.db, user.id, ["activity_reported"], Number(row.at), 1000))
+      .map((e) => JSON.parse(e.details ?? "{}") as { reported_seq?: number; ticket?: string; sla_hours?: number })
+      .find((d) => d.reported_seq === Number(row.seq) && typeof d.ticket === "string");
+    if (earlier) {
+      await recordEvent(tx, {
+        event: "activity_reported",
+        outcome: "info",
+        userId: user.id,
+        actorType: "user",
+        actorId: user.id,
+        details: { reported_seq: Number(row.seq), reported_event: row.event, ticket: earlier.ticket!, sessions_revoked: sessionsEnded, repeated: true },
+      });
+      return { ok: true, reference: earlier.ticket!, slaHours: earlier.sla_hours ?? 0, sessionsEnded };
+    }
     const ticket = await openTicket(
       tx,
       {
@@ -50,7 +68,7 @@ export async function reportActivity(context: RequestContext, user: User, curren
       userId: user.id,
       actorType: "user",
       actorId: user.id,
-      details: { reported_seq: Number(row.seq), reported_event: row.event, ticket: ticket.reference, sessions_revoked: sessionsEnded },
+      details: { reported_seq: Number(row.seq), reported_event: row.event, ticket: ticket.reference, sla_hours: ticket.slaHours, sessions_revoked: sessionsEnded },
     });
     return { ok: true, reference: ticket.reference, slaHours: ticket.slaHours, sessionsEnded };
   });

@@ -80,8 +80,12 @@ describe("account security page", () => {
     expect(ticket).toMatchObject({ category: "compromised", priority: "high", matched_user_id: userId("asreport"), contact_email: email("asreport") });
     expect(ticket.details).toContain(`audit #${event.seq}`);
     const audited = probe.auditEvents({ event: "activity_reported", userId: userId("asreport") });
-    expect(audited).toHaveLength(1);
+    expect(audited.filter((e) => e.outcome === "success")).toHaveLength(1);
     expect(JSON.parse(audited[0].details)).toMatchObject({ reported_seq: Number(event.seq), ticket: reference, sessions_revoked: 1 });
+    // A second press on the same event secures again but opens no second ticket.
+    const again = await owner.post("/account/security", { intent: "report-activity", seq: String(event.seq) });
+    expect(again.headers.get("location")).toBe(location);
+    expect(probe.ticketsOf(userId("asreport"))).toHaveLength(1);
     const page = readable(await (await owner.get(location)).text());
     expect(page).toContain(reference);
     expect(page).toContain("Current password");
