@@ -24,6 +24,7 @@ import * as factorChanged from "./factor-changed";
 import * as recoveryAmbiguous from "./recovery-ambiguous";
 import * as staffLocked from "./staff-locked";
 import * as staffInvite from "./staff-invite";
+import * as ticketClosed from "./ticket-closed";
 import * as newDeviceSignIn from "./new-device-sign-in";
 
 /**
@@ -70,6 +71,7 @@ export const messages = defineMessages({
   "account-locked": { component: accountLocked.default, subject: accountLocked.subject, sms: accountLocked.sms },
   "staff-locked": { component: staffLocked.default, subject: staffLocked.subject },
   "staff-invite": { component: staffInvite.default, subject: staffInvite.subject },
+  "ticket-closed": { component: ticketClosed.default, subject: ticketClosed.subject },
   "new-device-sign-in": { component: newDeviceSignIn.default, subject: newDeviceSignIn.subject },
 } as const);
 

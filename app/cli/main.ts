@@ -15,6 +15,8 @@ import { recordEvent } from "~/audit/events.server";
 import { listLocks } from "~/lockout/lockout.server";
 import { lockAccountByStaff, unlockAccountByStaff } from "~/notices/account-locks.server";
 import { parseCsv } from "./csv";
+import { feedbackCsv, parseRange } from "~/support/reports.server";
+import { feedbackBetween } from "~/stores/feedback.store";
 
 /**
  * Operator commands: `npm run portal -- <command>`. Every failure prints one line to stderr and
@@ -39,6 +41,7 @@ const USAGE = `usage: npm run portal -- <command>
   audit verify [--since-checkpoint SEQ:HASH]   (SEQ:HASH from an audit_checkpoint log line)
   audit export
   mail test --to ADDRESS
+  feedback export [--from YYYY-MM-DD --to YYYY-MM-DD]   ("How easy was this?" answers as CSV; default the last 30 days, UTC)
   db copy --to postgres://… [--batch-rows N]  (this SQLite database into an empty PostgreSQL one)`;
 
 type Flags = { values: Record<string, string>; switches: Set<string>; positional: string[] };
@@ -301,6 +304,15 @@ async function run(argv: string[], config: Config): Promise<void> {
       } finally {
         await target.close();
       }
+      return;
+    }
+
+    if (group === "feedback" && sub === "export") {
+      const f = parseFlags(rest, ["from", "to"], []);
+      if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
+      const parsed = parseRange(new URLSearchParams(f.values), context.services.clock.now());
+      if (!parsed.ok) throw new UsageError(parsed.error);
+      process.stdout.write(feedbackCsv(await feedbackBetween(db, parsed.range.fromMs, parsed.range.toMs)));
       return;
     }
 

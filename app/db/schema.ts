@@ -56,6 +56,17 @@ export interface DevMailboxTable {
   html_body: string | null;
 }
 
+export interface FeedbackTable {
+  id: string;
+  kind: string;
+  subject_id: string;
+  method: string;
+  purpose: string;
+  score: number;
+  comment: string | null;
+  created_at: number;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -325,6 +336,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   contact_changes: ContactChangesTable;
   dev_mailbox: DevMailboxTable;
+  feedback: FeedbackTable;
   meta: MetaTable;
   outbox: OutboxTable;
   passkeys: PasskeysTable;

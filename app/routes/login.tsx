@@ -10,6 +10,7 @@ import { signIn, type SignInOutcome } from "~/sign-in/sign-in.server";
 import { signInRefusal } from "~/sign-in/messages";
 import { keepRetryAfter } from "~/http/responses.server";
 import { requirePasswordChange } from "~/recovery/reset.server";
+import { postSignInPath, withNext } from "~/sign-in/next";
 
 /** Keeps Retry-After on a delayed sign-in (RL-02). */
 export const headers = keepRetryAfter;
@@ -17,13 +18,15 @@ export const headers = keepRetryAfter;
 export const meta: MetaFunction = () => [{ title: "Sign in | Account recovery" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  if (await getUserSession(request, context)) throw redirect("/account");
   const url = new URL(request.url);
+  if (await getUserSession(request, context)) throw redirect(postSignInPath(url.searchParams.get("next")) ?? "/account");
   return { notice: url.searchParams.get("notice") === "password-changed" ? "password-changed" : null };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
+  // Where to continue after sign-in (issue 15): only an allow-listed local path (app/sign-in/next.ts).
+  const next = postSignInPath(new URL(request.url).searchParams.get("next"));
   const submission = parseWithZod(form, { schema: loginSchema });
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields: ["password"] }) }, { status: 400 });
   // A bot that filled the honeypot gets the ordinary refusal and nothing is checked or counted.
@@ -40,11 +43,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     throw redirect(`/reset/password?required=${forced.reason}`, { status: 303, headers: { "Set-Cookie": forced.cookie } });
   }
   if (outcome.needsSecondFactor) {
-    throw redirect("/login/verify", { status: 303, headers: { "Set-Cookie": pendingSignInCookie(context, outcome.user) } });
+    throw redirect(withNext("/login/verify", next), { status: 303, headers: { "Set-Cookie": pendingSignInCookie(context, outcome.user) } });
   }
   const headers = new Headers();
   for (const cookie of await signInCookies(request, context, outcome.user)) headers.append("Set-Cookie", cookie);
-  throw redirect("/account", { headers });
+  throw redirect(next ?? "/account", { headers });
 }
 
 export default function Login() {

@@ -11,6 +11,7 @@ import { passwordChangeDue } from "~/accounts/access.server";
 import { requirePasswordChange } from "~/recovery/reset.server";
 import { recordEvent } from "~/audit/events.server";
 import { SecondFactorForms } from "~/ui/second-factor";
+import { postSignInPath } from "~/sign-in/next";
 
 export const meta: MetaFunction = () => [{ title: "Confirm it's you | Account recovery" }];
 
@@ -40,7 +41,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const headers = new Headers();
   for (const cookie of await signInCookies(request, context, user)) headers.append("Set-Cookie", cookie);
   headers.append("Set-Cookie", clearPendingSignIn(context));
-  const next = outcome.recoveryCodesLeft === null ? "/account" : `/account/security?codes-left=${outcome.recoveryCodesLeft}`;
+  const wanted = postSignInPath(new URL(request.url).searchParams.get("next"));
+  const next = outcome.recoveryCodesLeft === null ? (wanted ?? "/account") : `/account/security?codes-left=${outcome.recoveryCodesLeft}`;
   throw redirect(next, { status: 303, headers });
 }
 

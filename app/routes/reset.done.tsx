@@ -1,11 +1,19 @@
-import type { MetaFunction } from "@remix-run/node";
-import { Link } from "@remix-run/react";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
 import { Notice } from "~/ui/components";
+import { readDone } from "~/recovery/feedback.server";
+import { DoneFeedback, NextTimePanel } from "~/ui/feedback";
 
 export const meta: MetaFunction = () => [{ title: "Password changed | Account recovery" }];
 
 /** No automatic sign-in after a reset (SES-01): the customer signs in with the new password. */
+/** Only the browser that finished this reset has the signed cookie that fills the panel and the form. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  return readDone(context, request, "reset");
+}
+
 export default function ResetDone() {
+  const done = useLoaderData<typeof loader>();
   return (
     <>
       <h1>Your password was changed</h1>
@@ -18,6 +26,8 @@ export default function ResetDone() {
           Sign in
         </Link>
       </p>
+      <NextTimePanel items={done.missing} />
+      <DoneFeedback feedback={done.feedback} />
     </>
   );
 }

@@ -8,6 +8,7 @@ import { requireHold } from "~/recovery/journey.server";
 import { newPasswordSchema } from "~/recovery/schemas";
 import { HOLD_REFUSAL, resetRefusal } from "~/recovery/messages";
 import { NewPasswordPage } from "~/ui/new-password-page";
+import { doneCookie } from "~/recovery/feedback.server";
 
 export const meta: MetaFunction = () => [{ title: "Choose a new password | Account recovery" }];
 
@@ -37,8 +38,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: 400 },
     );
   }
+  // What the done page may show this browser (issue 15), read from the hold before it is consumed.
+  const before = await requireHold(context, request, "reset", "password");
+  const done = before.ok ? await doneCookie(context, before.hold, "reset") : null;
   const outcome = await completeReset(context, request, submission.value);
-  if (outcome.ok) throw redirect("/reset/done", { status: 303, headers: { "Set-Cookie": outcome.clearCookie } });
+  if (outcome.ok) {
+    const headers = new Headers([["Set-Cookie", outcome.clearCookie]]);
+    if (done) headers.append("Set-Cookie", done);
+    throw redirect("/reset/done", { status: 303, headers });
+  }
   const refusal = resetRefusal(outcome);
   if (refusal.status !== 400) throw data(refusal.message, { status: refusal.status });
   return data({ fieldErrors: refusal.fieldErrors, suggestions: refusal.suggestions }, { status: 400 });

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requireStaffRole } from "~/support/staff-auth.server";
-import { auditReportAccess, buildReport, hours, parseRange, percent, RECOVERY_DEFINITIONS, TICKET_DEFINITIONS } from "~/support/reports.server";
+import { auditReportAccess, buildReport, FEEDBACK_DEFINITIONS, hours, parseRange, percent, RECOVERY_DEFINITIONS, TICKET_DEFINITIONS } from "~/support/reports.server";
 import { ReportsPage } from "~/ui/reports-page";
 
 export const meta: MetaFunction = () => [{ title: "Reports | Support console" }];
@@ -16,7 +16,7 @@ export const meta: MetaFunction = () => [{ title: "Reports | Support console" }]
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { staff } = await requireStaffRole(request, context, "supervisor");
   const nav = { staffName: staff.name, role: staff.role };
-  const definitions = { tickets: TICKET_DEFINITIONS, recovery: RECOVERY_DEFINITIONS };
+  const definitions = { tickets: TICKET_DEFINITIONS, recovery: RECOVERY_DEFINITIONS, feedback: FEEDBACK_DEFINITIONS };
   const parsed = parseRange(new URL(request.url).searchParams, context.services.clock.now());
   if (!parsed.ok) return data({ nav, from: parsed.from, to: parsed.to, error: parsed.error, report: null, definitions }, { status: 400 });
   const { range } = parsed;
@@ -44,6 +44,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       recovery: report.recovery.rows,
       requestsEmail: report.recovery.requestsEmail,
       requestsSms: report.recovery.requestsSms,
+      feedback: report.feedback,
       exportQuery: new URLSearchParams({ from: range.from, to: range.to }).toString(),
     },
   };

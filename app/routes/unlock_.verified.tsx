@@ -6,6 +6,7 @@ import { completeUnlock, lockSituation } from "~/recovery/unlock.server";
 import { requireHold } from "~/recovery/journey.server";
 import { HOLD_REFUSAL, UNLOCK_NEXT, unlockRefusal } from "~/recovery/messages";
 import { Notice } from "~/ui/components";
+import { doneCookie } from "~/recovery/feedback.server";
 
 export const meta: MetaFunction = () => [{ title: "Unlock your account | Account recovery" }];
 
@@ -23,12 +24,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (check.ok && (await lockSituation(context, check.hold.user)) === "support-only") {
     throw data("Our support team must lift this lock. Ask them for help.", { status: 403 });
   }
+  // What the done page may show this browser (issue 15), read from the hold before it is consumed.
+  const done = check.ok && choice === "keep" ? await doneCookie(context, check.hold, "unlock") : null;
   const outcome = await completeUnlock(context, request, choice);
   if (!outcome.ok) {
     const refusal = unlockRefusal(outcome);
     throw data(refusal.message, { status: refusal.status });
   }
-  throw redirect(UNLOCK_NEXT[outcome.then], { status: 303, headers: { "Set-Cookie": outcome.cookie } });
+  const headers = new Headers([["Set-Cookie", outcome.cookie]]);
+  if (done && outcome.then === "done") headers.append("Set-Cookie", done);
+  throw redirect(UNLOCK_NEXT[outcome.then], { status: 303, headers });
 }
 
 export default function UnlockVerified() {

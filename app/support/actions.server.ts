@@ -8,6 +8,7 @@ import { removeAllFactors } from "~/factors/factors.server";
 import { recordEvent } from "~/audit/events.server";
 import { getTicket, recordStaffAction, ticketAccount, type TicketStatus } from "~/tickets/tickets.server";
 import { needsFourEyes, requestApproval, unlockReasons } from "./approvals.server";
+import { FEEDBACK_TTL_MS, ticketFeedbackUrl } from "~/recovery/feedback.server";
 
 /**
  * What support staff can do with a ticket. Every action needs a note, is kept in the ticket's
@@ -113,6 +114,13 @@ export async function performStaffAction(
         break;
       case "close":
         to = "closed";
+        // "How easy was this?" (issue 15): a signed, single-use feedback link to the ticket's contact.
+        await tx.services.send({
+          channel: "email",
+          to: ticket.contact_email,
+          template: "ticket-closed",
+          payload: { appName: config.appName, reference: ticket.reference, feedbackUrl: ticketFeedbackUrl(tx, ticket), feedbackDays: FEEDBACK_TTL_MS.ticket / 86_400_000, supportEmail: config.supportEmail },
+        });
         break;
     }
     await recordStaffAction(tx.services.db, ticket, now, staff.id, action, note, to);

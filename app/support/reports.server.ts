@@ -1,6 +1,8 @@
 import type { RequestContext } from "~/context.server";
 import { recordEvent } from "~/audit/events.server";
 import * as store from "~/stores/reports.store";
+import { feedbackBetween } from "~/stores/feedback.store";
+import { FEEDBACK_METHODS, type FeedbackMethod } from "~/recovery/feedback.server";
 import { CATEGORIES, FIRST_RESPONSE_ACTIONS, RESOLVED_STATUSES } from "~/tickets/tickets.server";
 import type { Staff } from "./staff.server";
 
@@ -266,6 +268,35 @@ function safeDetails(text: string): Record<string, unknown> {
   }
 }
 
+// ---- customer feedback (issue 15) ---------------------------------------------------------
+
+/** One line each, printed under the feedback table. */
+export const FEEDBACK_DEFINITIONS = [
+  "Answers: \"How easy was this?\" (1 very hard to 5 very easy) given in the range, one per recovery (reset and unlock done pages) or per closed ticket (the ticket-closed e-mail's link).",
+  "Average: the mean score with one decimal, over the answers of that row.",
+] as const;
+
+export type FeedbackMethodRow = { method: string; label: string; answers: number; average: string };
+export type FeedbackSummary = { answers: number; average: string; distribution: { score: number; count: number }[]; byMethod: FeedbackMethodRow[] };
+
+/** Mean with one decimal ("4.5"), or "—" for no answers. */
+function average(scores: readonly number[]): string {
+  return scores.length === 0 ? "—" : (Math.round((scores.reduce((a, b) => a + b, 0) / scores.length) * 10) / 10).toFixed(1);
+}
+
+export function summariseFeedback(rows: readonly { method: string; score: number }[]): FeedbackSummary {
+  const scores = rows.map((r) => Number(r.score));
+  return {
+    answers: rows.length,
+    average: average(scores),
+    distribution: [1, 2, 3, 4, 5].map((score) => ({ score, count: scores.filter((s) => s === score).length })),
+    byMethod: (Object.keys(FEEDBACK_METHODS) as FeedbackMethod[]).map((method) => {
+      const mine = rows.filter((r) => r.method === method).map((r) => Number(r.score));
+      return { method, label: FEEDBACK_METHODS[method], answers: mine.length, average: average(mine) };
+    }),
+  };
+}
+
 // ---- CSV ----------------------------------------------------------------------------------
 
 /**
@@ -307,6 +338,13 @@ export function ticketsCsv(facts: readonly TicketFacts[]): string {
   ]);
 }
 
+export const FEEDBACK_CSV_HEADER = ["answered", "kind", "purpose", "method", "score", "comment"] as const;
+
+/** "How easy was this?" answers, one row each (the CLI's `feedback export`); comments formula-escaped like every cell. */
+export function feedbackCsv(rows: readonly { created_at: number; kind: string; purpose: string; method: string; score: number; comment: string | null }[]): string {
+  return toCsv([FEEDBACK_CSV_HEADER, ...rows.map((r) => [isoMinute(r.created_at), r.kind, r.purpose, r.method, Number(r.score), r.comment])]);
+}
+
 /** The report's numbers as rows of section, item, measure, value (the page's tables, flattened). */
 export function summaryRows(report: Report): string[][] {
   const t = report.tickets;
@@ -323,13 +361,16 @@ export function summaryRows(report: Report): string[][] {
   rows.push(["first_contact_resolution", "resolved", "count", String(t.firstContactResolved)], ["first_contact_resolution", "resolved", "percent", percent(t.firstContactResolved, t.resolved)]);
   for (const r of report.recovery.rows) rows.push(["recovery", r.method, "started", String(r.started)], ["recovery", r.method, "completed", String(r.completed)]);
   rows.push(["recovery_requests", "email", "sent", String(report.recovery.requestsEmail)], ["recovery_requests", "sms", "sent", String(report.recovery.requestsSms)]);
-  rows.push(["feedback", "all", "responses", "not collected yet"]);
+  const f = report.feedback;
+  rows.push(["feedback", "all", "responses", String(f.answers)], ["feedback", "all", "average", f.average]);
+  for (const d of f.distribution) rows.push(["feedback_score", String(d.score), "responses", String(d.count)]);
+  for (const m of f.byMethod) rows.push(["feedback_method", m.method, "responses", String(m.answers)], ["feedback_method", m.method, "average", m.average]);
   return rows;
 }
 
 // ---- loading and auditing -----------------------------------------------------------------
 
-export type Report = { range: ReportRange; generatedAt: number; tickets: TicketSummary; recovery: RecoverySummary; facts: TicketFacts[] };
+export type Report = { range: ReportRange; generatedAt: number; tickets: TicketSummary; recovery: RecoverySummary; feedback: FeedbackSummary; facts: TicketFacts[] };
 
 /** How far back a flow may have been opened for a proof in the range (the longest link lives 7 days). */
 const FLOW_LOOKBACK_MS = 7 * DAY_MS;
@@ -337,11 +378,12 @@ const FLOW_LOOKBACK_MS = 7 * DAY_MS;
 export async function buildReport(context: RequestContext, range: ReportRange): Promise<Report> {
   const { db, clock } = context.services;
   const now = clock.now();
-  const [tickets, events, audit, flows] = await Promise.all([
+  const [tickets, events, audit, flows, answers] = await Promise.all([
     store.ticketsCreatedBetween(db, range.fromMs, range.toMs),
     store.eventsOfTicketsCreatedBetween(db, range.fromMs, range.toMs),
     store.auditEventsBetween(db, RECOVERY_EVENTS, range.fromMs, range.toMs),
     store.flowsOpenedBetween(db, range.fromMs - FLOW_LOOKBACK_MS, range.toMs),
+    feedbackBetween(db, range.fromMs, range.toMs),
   ]);
   const byTicket = new Map<string, store.ReportEventRow[]>();
   for (const e of events) {
@@ -350,7 +392,7 @@ export async function buildReport(context: RequestContext, range: ReportRange): 
     byTicket.set(e.ticket_id, list);
   }
   const facts = tickets.map((t) => ticketFacts(t, byTicket.get(t.id) ?? [], now));
-  return { range, generatedAt: now, tickets: summariseTickets(facts), recovery: summariseRecovery(audit, flows, range), facts };
+  return { range, generatedAt: now, tickets: summariseTickets(facts), recovery: summariseRecovery(audit, flows, range), feedback: summariseFeedback(answers), facts };
 }
 
 /**

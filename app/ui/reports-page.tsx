@@ -26,9 +26,10 @@ export type ReportsPageData = {
     recovery: { method: string; label: string; started: number; completed: number }[];
     requestsEmail: number;
     requestsSms: number;
+    feedback: { answers: number; average: string; distribution: { score: number; count: number }[]; byMethod: { method: string; label: string; answers: number; average: string }[] };
     exportQuery: string;
   } | null;
-  definitions: { tickets: readonly string[]; recovery: readonly string[] };
+  definitions: { tickets: readonly string[]; recovery: readonly string[]; feedback: readonly string[] };
 };
 
 /** A table that scrolls sideways on a narrow screen, as a labelled, focusable region. */
@@ -191,7 +192,58 @@ export function ReportsPage({ d }: { d: ReportsPageData }) {
             ))}
           </ul>
           <h2>Customer feedback</h2>
-          <p data-testid="feedback">No feedback collected yet.</p>
+          <p data-testid="feedback">
+            {r.feedback.answers === 0
+              ? "No feedback collected yet in this range."
+              : `${r.feedback.answers} ${r.feedback.answers === 1 ? "answer" : "answers"} to “How easy was this?”, average ${r.feedback.average} of 5.`}
+          </p>
+          <Scroll label="Feedback scores">
+            <table className="report" data-testid="feedback-scores">
+              <caption>Answers by score (1 very hard, 5 very easy)</caption>
+              <thead>
+                <tr>
+                  {r.feedback.distribution.map((d) => (
+                    <th scope="col" key={d.score}>
+                      {d.score}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                <tr>
+                  {r.feedback.distribution.map((d) => (
+                    <td key={d.score}>{d.count}</td>
+                  ))}
+                </tr>
+              </tbody>
+            </table>
+          </Scroll>
+          <Scroll label="Feedback by method">
+            <table className="report" data-testid="feedback-methods">
+              <caption>Feedback by method</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Method</th>
+                  <th scope="col">Answers</th>
+                  <th scope="col">Average</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.feedback.byMethod.map((m) => (
+                  <tr key={m.method} data-key={m.method}>
+                    <th scope="row">{m.label}</th>
+                    <td>{m.answers}</td>
+                    <td>{m.average}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Scroll>
+          <ul className="definitions">
+            {d.definitions.feedback.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
         </>
       ) : null}
     </>

@@ -340,6 +340,9 @@ export function probes(getApp: () => ProbeTarget) {
     outboxRow: (id: string) => one<OutboxRow>("SELECT * FROM outbox WHERE id = ?", id),
     outboxCount: () => count("SELECT COUNT(*) AS n FROM outbox"),
     outboxByTemplate: (template: string) => all<OutboxRow>("SELECT * FROM outbox WHERE template = ? ORDER BY created_at, rowid", template),
+    /** "How easy was this?" answers for one subject (a recovery flow or a ticket), issue 15. */
+    feedbackFor: (subjectId: string) =>
+      all<{ id: string; kind: string; subject_id: string; method: string; purpose: string; score: number; comment: string | null; created_at: number }>("SELECT * FROM feedback WHERE subject_id = ? ORDER BY created_at", subjectId),
     outboxByChannel: (channel: string) => all<OutboxRow>("SELECT * FROM outbox WHERE channel = ? ORDER BY created_at, rowid", channel),
     /** Messages whose recipient contains `text` (any letter case). */
     outboxToAnyContaining: (text: string) => all<OutboxRow>("SELECT * FROM outbox WHERE instr(lower(recipient), lower(?)) > 0", text),

@@ -135,6 +135,8 @@ describe("outbox batches", () => {
     // The support-operations messages (issue 14).
     for (const k of ["statusUrl", "why", "consoleUrl", "pageUrl", "action", "requester", "ticketUrl", "queueUrl"]) props[k] = `${k} <&> "x" https://portal.example/${k}`;
     Object.assign(props, { usernames: ["alice", "al<i>ce2"], kind: "email", purpose: "reset", minutes: 30, codeMinutes: 10, slaHours: 4, hours: 24, code: "123456" });
+    // The ticket-closed message (issue 15).
+    Object.assign(props, { feedbackUrl: `feedbackUrl <&> "x" https://portal.example/feedbackUrl`, feedbackDays: 30 });
     for (const [name, def] of Object.entries(messages)) {
       const element = createElement(def.component as (p: Record<string, unknown>) => React.ReactElement, props);
       const ours = renderEmail(name, props);
