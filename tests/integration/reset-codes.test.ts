@@ -329,7 +329,13 @@ describe("after the reset", () => {
     const r = await expectAccepted(c, "no auto login quarry fox");
     const cookies = r.res.headers.getSetCookie();
     expect(cookies.some((x) => /^session=/.test(x) || /^__Host-session=/.test(x))).toBe(false);
-    for (const x of cookies) expect(x).toMatch(/^recovery=;.*Max-Age=0/);
+    // Besides clearing the hold, only the done page's signed, short-lived cookie (issue 15: the
+    // "make it easier next time" panel and the feedback token): HttpOnly, SameSite=Strict, no session.
+    const doneCookies = cookies.filter((x) => /^recovery_done=/.test(x));
+    expect(doneCookies).toHaveLength(1);
+    expect(doneCookies[0]).toMatch(/^recovery_done=[A-Za-z0-9_-]+\.[0-9a-f]{64}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=3600$/);
+    for (const x of cookies.filter((x) => !doneCookies.includes(x))) expect(x).toMatch(/^recovery=;.*Max-Age=0/);
+    expect(cookies.filter((x) => /^recovery=;/.test(x))).toHaveLength(1);
     expect([...c.cookies.keys()]).not.toContain("session");
     const account = await c.get("/account");
     expect(account.status).toBe(302);
