@@ -19,7 +19,7 @@ const PASSWORD = "granite willow ferry compass";
 const NEW_PASSWORD = "silver heron maple quartz";
 const STAFF_PASSWORD = "staff pass words here ok";
 const email = (u: string) => `${u}@example.test`;
-const U = { bare: "fbbare", code: "fbcode", full: "fbfull" };
+const U = { bare: "fbbare", code: "fbcode", full: "fbfull", assisted: "fbassist", chooser: "fbchoose" };
 
 const staff = staffDriver(() => app, { client: () => customer.client(), password: STAFF_PASSWORD });
 let supervisor: StaffLogin;
@@ -27,7 +27,7 @@ let supervisor: StaffLogin;
 const { app, probe, customer } = usePortal({
   clients: { ip: "10.151" },
   env: { TRUST_PROXY: "loopback", FOUR_EYES: "none", SESSION_IDLE_MINUTES: "1440", SESSION_ABSOLUTE_HOURS: "24", ESCALATION_SWEEP_SECONDS: "3600" },
-  accounts: [{ username: U.bare }, { username: U.code }, { username: U.full, phone: "+12025550188" }],
+  accounts: [{ username: U.bare }, { username: U.code }, { username: U.full, phone: "+12025550188" }, { username: U.assisted }, { username: U.chooser }],
   setup: async () => {
     await staff.addAs("supervisor", "sup@feedback.test");
     supervisor = await staff.enrol("sup@feedback.test");
@@ -225,5 +225,36 @@ describe("feedback in the reports and the CLI", () => {
     const bad = await app.cli(["feedback", "export", "--from", "2026-02-30"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("YYYY-MM-DD");
+  });
+});
+
+describe("the method stored with an answer", () => {
+  // After the report and CLI tests, so their counts stay as computed above.
+  test("a reset from a support-approved link is 'assisted'; an unlock that goes on to a new password is one unlock recovery", async () => {
+    const { reference } = await customer.submitTicket(customer.ticketForm({ accountHint: U.assisted, category: "lost_email" }));
+    const ticket = probe.ticketRow(reference!)!;
+    expect((await staff.act(supervisor.c, ticket.id, { intent: "action", action: "approve", channel: "email", note: "feedback test: approve" })).status).toBeLessThan(400);
+    const m = await customer.nthMail(email(U.assisted), /recovery link/);
+    const link = m.text.match(/https?:\/\/[^\s)\]]+\/reset\/[A-Za-z0-9_-]+/)![0];
+    const c = customer.client();
+    expect((await c.post(pathOf(link), {})).headers.get("location")).toBe("/reset/password");
+    const flowId = probe.activeFlowsOf(probe.userId(U.assisted)).at(-1)!.id;
+    expect((await customer.setPassword(c, NEW_PASSWORD)).location).toBe("/reset/done");
+    const done = await page(await c.get("/reset/done"));
+    expect(items(done.text)).toEqual(["passkey", "totp", "codes", "phone"]);
+    expect((await send(c, tokenIn(done.text)!, "3")).status).toBe(200);
+    expect(probe.feedbackFor(flowId).map((r) => [r.method, r.purpose])).toEqual([["assisted", "reset"]]);
+
+    const asked = await customer.requestUnlockMail(U.chooser, email(U.chooser));
+    expect((await customer.enterCode(asked.c, asked.code!, "/unlock/code")).location).toBe("/unlock/verified");
+    const chose = await page(await asked.c.post("/unlock/verified", { intent: "reset" }));
+    expect(chose.location).toBe("/reset/password");
+    // The unlock's own done page was skipped: nothing to show there.
+    expect(tokenIn((await page(await asked.c.get("/unlock/done"))).text)).toBeUndefined();
+    const resetFlow = probe.activeFlowsOf(probe.userId(U.chooser)).at(-1)!.id;
+    expect((await customer.setPassword(asked.c, NEW_PASSWORD)).location).toBe("/reset/done");
+    const after = await page(await asked.c.get("/reset/done"));
+    expect((await send(asked.c, tokenIn(after.text)!, "4")).status).toBe(200);
+    expect(probe.feedbackFor(resetFlow).map((r) => [r.method, r.purpose])).toEqual([["code", "unlock"]]);
   });
 });
