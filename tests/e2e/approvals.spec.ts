@@ -1,9 +1,8 @@
 import { test, expect, type Page } from "@playwright/test";
-import { generate } from "otplib";
 import { addAccounts } from "../helpers/app";
 import { Client } from "../helpers/http";
 import { probes } from "../helpers/probes";
-import { checkPage, ownPortal, uniqueName } from "./fixtures";
+import { checkPage, ownPortal, staffBrowser, uniqueName } from "./fixtures";
 
 /**
  * Four eyes and console locks in a real browser with real SMTP (issue 14): an agent asks to remove a
@@ -20,7 +19,6 @@ const SUPERVISOR = `fe-sup.${process.pid}@staff.test`;
 const PASSWORD = "staff pass words here ok";
 const customer = uniqueName("fe");
 const emailOf = (u: string) => `${u}@example.test`;
-const secrets: Record<string, string> = {};
 
 const { app, mail } = ownPortal({
   env: { LIMIT_TICKETS_PER_IP_PER_HOUR: "100", LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "100", SESSION_IDLE_MINUTES: "1440" },
@@ -36,23 +34,10 @@ const { app, mail } = ownPortal({
 const probe = probes(() => app);
 const url = (p: string) => app.origin + p;
 
-async function code(email: string): Promise<string> {
-  const res = await fetch(url("/__test/clock"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
-  const { now } = (await res.json()) as { now: number };
-  return generate({ secret: secrets[email], epoch: Math.floor(now / 1000) });
-}
-
+const staff = staffBrowser(() => app.origin, PASSWORD);
 async function enrol(page: Page, email: string) {
   await app.advanceClock(30_000);
-  await page.goto(url("/support/login"));
-  await page.getByLabel("Staff email").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(url("/support/setup"));
-  secrets[email] = (await page.getByTestId("totp-secret").textContent())?.trim() ?? "";
-  await page.getByLabel("Code").fill(await code(email));
-  await page.getByRole("button", { name: "Confirm and sign in" }).click();
-  await expect(page).toHaveURL(url("/support"));
+  await staff.enrol(page, email);
 }
 
 test("an agent asks to remove second factors, cannot approve it; a supervisor approves from the queue; a console lock e-mails the customer", async ({ browser }) => {

@@ -1,4 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
+import { generate } from "otplib";
 import { test as base, expect, type Browser, type BrowserContextOptions, type CDPSession, type Page } from "@playwright/test";
 import { addAccounts, startApp, type TestApp } from "../helpers/app";
 import { Client } from "../helpers/http";
@@ -124,4 +125,41 @@ export async function addAuthenticator(page: Page): Promise<{ cdp: CDPSession; a
     options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
   });
   return { cdp, authenticatorId };
+}
+
+/**
+ * Staff sign-in in a browser, as the console asks it: password, then the authenticator, set up
+ * from the secret the set-up page shows on a staff member's first sign-in and remembered per
+ * e-mail for later sign-ins. Codes are made for the portal's clock (tests may move it).
+ */
+export function staffBrowser(origin: () => string, password: string) {
+  const secrets = new Map<string, string>();
+  const url = (p: string) => origin() + p;
+  async function portalNow(): Promise<number> {
+    const res = await fetch(url("/__test/clock"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
+    return ((await res.json()) as { now: number }).now;
+  }
+  /** The current authenticator code of `email` (signed in once with `enrol`). */
+  async function code(email: string): Promise<string> {
+    const secret = secrets.get(email);
+    if (!secret) throw new Error(`${email} has not set up an authenticator in this test`);
+    return generate({ secret, epoch: Math.floor((await portalNow()) / 1000) });
+  }
+  /** The password step, on /support/login. */
+  async function passwordStep(page: Page, email: string) {
+    await page.goto(url("/support/login"));
+    await page.getByLabel("Staff email").fill(email);
+    await page.getByLabel("Password", { exact: true }).fill(password);
+    await page.getByRole("button", { name: "Continue" }).click();
+  }
+  /** First sign-in: password, authenticator set-up, then the ticket list. */
+  async function enrol(page: Page, email: string) {
+    await passwordStep(page, email);
+    await expect(page).toHaveURL(url("/support/setup"));
+    secrets.set(email, (await page.getByTestId("totp-secret").textContent())?.trim() ?? "");
+    await page.getByLabel("Code").fill(await code(email));
+    await page.getByRole("button", { name: "Confirm and sign in" }).click();
+    await expect(page).toHaveURL(url("/support"));
+  }
+  return { code, passwordStep, enrol };
 }

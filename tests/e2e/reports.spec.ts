@@ -1,9 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { test, expect, type Page } from "@playwright/test";
-import { generate } from "otplib";
 import { parseCsv } from "~/cli/csv";
 import { Client } from "../helpers/http";
-import { checkPage, ownPortal } from "./fixtures";
+import { checkPage, ownPortal, staffBrowser } from "./fixtures";
 
 /**
  * Support reports in a real browser (issue 14, "Reports"): three tickets opened through the public
@@ -17,7 +16,6 @@ test.describe.configure({ mode: "serial" });
 const SUP = `sup.${process.pid}@reports.test`;
 const PASSWORD = "staff pass words here ok";
 const H = 3_600_000;
-let secret = "";
 
 const { app } = ownPortal({
   env: {
@@ -36,23 +34,9 @@ const { app } = ownPortal({
 
 const url = (p: string) => app.origin + p;
 
-async function portalNow(): Promise<number> {
-  const res = await fetch(url("/__test/clock"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
-  return ((await res.json()) as { now: number }).now;
-}
-const code = async () => generate({ secret, epoch: Math.floor((await portalNow()) / 1000) });
-
-async function enrolInBrowser(page: Page) {
-  await page.goto(url("/support/login"));
-  await page.getByLabel("Staff email").fill(SUP);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(url("/support/setup"));
-  secret = (await page.getByTestId("totp-secret").textContent())?.trim() ?? "";
-  await page.getByLabel("Code").fill(await code());
-  await page.getByRole("button", { name: "Confirm and sign in" }).click();
-  await expect(page).toHaveURL(url("/support"));
-}
+const staff = staffBrowser(() => app.origin, PASSWORD);
+const code = () => staff.code(SUP);
+const enrolInBrowser = (page: Page) => staff.enrol(page, SUP);
 
 /** A second session for the same supervisor, over plain HTTP (the staff actions). */
 async function signInClient(): Promise<Client> {

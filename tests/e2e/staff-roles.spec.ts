@@ -1,7 +1,6 @@
 import { test, expect, type Page } from "@playwright/test";
-import { generate } from "otplib";
 import { linkIn } from "../helpers/smtp-sink";
-import { checkPage, ownPortal } from "./fixtures";
+import { checkPage, ownPortal, staffBrowser } from "./fixtures";
 
 /**
  * Staff management in a real browser with real SMTP (issue 14, "Staff and roles"): an admin
@@ -16,7 +15,6 @@ test.describe.configure({ mode: "serial" });
 const ADMIN = `admin.${process.pid}@staff.test`;
 const AGENT = `invited.${process.pid}@staff.test`;
 const PASSWORD = "staff pass words here ok";
-const secrets: Record<string, string> = {};
 
 const { app, mail } = ownPortal({
   env: { LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "100", SESSION_IDLE_MINUTES: "1440" },
@@ -28,27 +26,8 @@ const { app, mail } = ownPortal({
 
 const url = (p: string) => app.origin + p;
 
-async function code(email: string): Promise<string> {
-  const res = await fetch(url("/__test/clock"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
-  const { now } = (await res.json()) as { now: number };
-  return generate({ secret: secrets[email], epoch: Math.floor(now / 1000) });
-}
-
-async function password(page: Page, email: string) {
-  await page.goto(url("/support/login"));
-  await page.getByLabel("Staff email").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Continue" }).click();
-}
-
-async function enrol(page: Page, email: string) {
-  await password(page, email);
-  await expect(page).toHaveURL(url("/support/setup"));
-  secrets[email] = (await page.getByTestId("totp-secret").textContent())?.trim() ?? "";
-  await page.getByLabel("Code").fill(await code(email));
-  await page.getByRole("button", { name: "Confirm and sign in" }).click();
-  await expect(page).toHaveURL(url("/support"));
-}
+const staff = staffBrowser(() => app.origin, PASSWORD);
+const { code, enrol, passwordStep: password } = staff;
 
 async function signIn(page: Page, email: string) {
   await app.advanceClock(30_000);

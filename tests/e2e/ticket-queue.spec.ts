@@ -1,6 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import { generate } from "otplib";
-import { checkPage, ownPortal } from "./fixtures";
+import { checkPage, ownPortal, staffBrowser } from "./fixtures";
 
 /**
  * Tiers and SLA escalation in a real browser with real SMTP (issue 14): a customer's ticket passes
@@ -16,7 +15,6 @@ const AGENT = `queue.${process.pid}@staff.test`;
 const ESCALATION = `escalations.${process.pid}@queue.test`;
 const PASSWORD = "staff pass words here ok";
 const REF_RE = /^AR-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/;
-let secret = "";
 
 const { app, mail } = ownPortal({
   env: {
@@ -34,23 +32,8 @@ const { app, mail } = ownPortal({
 
 const url = (p: string) => app.origin + p;
 
-async function code(): Promise<string> {
-  const res = await fetch(url("/__test/clock"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
-  const { now } = (await res.json()) as { now: number };
-  return generate({ secret, epoch: Math.floor(now / 1000) });
-}
-
-async function enrol(page: Page) {
-  await page.goto(url("/support/login"));
-  await page.getByLabel("Staff email").fill(AGENT);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(url("/support/setup"));
-  secret = (await page.getByTestId("totp-secret").textContent())?.trim() ?? "";
-  await page.getByLabel("Code").fill(await code());
-  await page.getByRole("button", { name: "Confirm and sign in" }).click();
-  await expect(page).toHaveURL(url("/support"));
-}
+const staff = staffBrowser(() => app.origin, PASSWORD);
+const enrol = (page: Page) => staff.enrol(page, AGENT);
 
 async function sendTicket(page: Page, contactEmail: string): Promise<string> {
   await page.goto(url("/assisted-recovery"));

@@ -1,7 +1,6 @@
 import { test, expect, type Page } from "@playwright/test";
-import { generate } from "otplib";
 import { linkIn } from "../helpers/smtp-sink";
-import { checkPage, ownPortal } from "./fixtures";
+import { checkPage, ownPortal, staffBrowser } from "./fixtures";
 
 /**
  * The customer's side of a ticket and phone tickets in a real browser with real SMTP (issue 14,
@@ -16,7 +15,6 @@ test.describe.configure({ mode: "serial" });
 
 const AGENT = `agent.${process.pid}@status.test`;
 const PASSWORD = "staff pass words here ok";
-let secret = "";
 
 const { app, mail } = ownPortal({
   env: { LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "100", SESSION_IDLE_MINUTES: "1440" },
@@ -28,24 +26,9 @@ const { app, mail } = ownPortal({
 
 const url = (p: string) => app.origin + p;
 
-async function code(): Promise<string> {
-  const res = await fetch(url("/__test/clock"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 0 }) });
-  const { now } = (await res.json()) as { now: number };
-  return generate({ secret, epoch: Math.floor(now / 1000) });
-}
-
+const staff = staffBrowser(() => app.origin, PASSWORD);
 /** First sign-in of the agent: password, then the authenticator set-up. */
-async function enrolAgent(page: Page) {
-  await page.goto(url("/support/login"));
-  await page.getByLabel("Staff email").fill(AGENT);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(url("/support/setup"));
-  secret = (await page.getByTestId("totp-secret").textContent())?.trim() ?? "";
-  await page.getByLabel("Code").fill(await code());
-  await page.getByRole("button", { name: "Confirm and sign in" }).click();
-  await expect(page).toHaveURL(url("/support"));
-}
+const enrolAgent = (page: Page) => staff.enrol(page, AGENT);
 
 /** The identity checklist, as typed by a customer on the public form or an agent on the phone. */
 async function fillChecklist(page: Page, contact: string, details: string) {
