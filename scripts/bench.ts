@@ -252,7 +252,7 @@ const statuses = (r: autocannon.Result) =>
 /** autocannon against one portal; every connection presents its own X-Forwarded-For. */
 async function load(
   portal: Portal,
-  options: { path: string; connections: number; body: () => string; seconds?: number; amount?: number },
+  options: { path: string; connections: number; body: () => string; seconds?: number; amount?: number; headers?: Record<string, string> },
 ): Promise<Load> {
   const { app } = portal;
   await portal.gauge("nodejs_eventloop_lag_p99_seconds"); // resets the histogram
@@ -264,7 +264,7 @@ async function load(
     ...(options.amount ? { amount: options.amount } : { duration: options.seconds ?? SECONDS }),
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", origin: app.origin },
-    setupClient: (client) => client.setHeaders({ "content-type": "application/x-www-form-urlencoded", origin: app.origin, "x-forwarded-for": nextIp() }),
+    setupClient: (client) => client.setHeaders({ "content-type": "application/x-www-form-urlencoded", origin: app.origin, "x-forwarded-for": nextIp(), ...options.headers }),
     requests: [{ setupRequest: (req) => ({ ...req, body: options.body() }) }],
   });
   const wallMs = performance.now() - t0;
@@ -540,7 +540,22 @@ const loginLoad = await load(a, {
   connections: 8,
   body: () => new URLSearchParams({ identifier: "benchpw", password: PASSWORD }).toString(),
 });
-const loginRow = loadRow("POST /login right password, 8 conn", loginLoad);
+// The same from a browser that signed in to this account before (its device cookie): the common
+// case. Every sign-in above came from a new browser, so each also queued a new-device notice.
+const signedIn = await fetch(a.app.origin + "/login", {
+  method: "POST",
+  redirect: "manual",
+  headers: { "content-type": "application/x-www-form-urlencoded", origin: a.app.origin, "x-forwarded-for": nextIp() },
+  body: new URLSearchParams({ identifier: "benchpw", password: PASSWORD }).toString(),
+});
+const deviceCookie = signedIn.headers.getSetCookie().find((c) => /^(__Host-)?device=/.test(c))?.split(";")[0];
+if (!deviceCookie) throw new Error("the sign-in set no device cookie");
+const knownLoginLoad = await load(a, {
+  path: "/login",
+  connections: 8,
+  body: () => new URLSearchParams({ identifier: "benchpw", password: PASSWORD }).toString(),
+  headers: { cookie: deviceCookie },
+});
 await memoryAfter("password completion (Argon2id)");
 
 // Timing oracle: known and unknown interleaved (random order within each pair) on ONE keep-alive
@@ -580,11 +595,13 @@ await a.stop();
 
 show(`Reset-type requests, unknown identifiers (${SECONDS} s each; CPU = the server process, all threads)`, unknownRows);
 show(`Reset-type requests, known identifiers (${SECONDS} s each; CPU includes the outbox's work on these e-mails during the window; ${aQueued} e-mails still queued at the end)`, knownRows);
+const completionRow = (what: string, l: Load) => ({
+  ...loadRow(what, l),
+  "completions/s per core (1 s / CPU per completion)": Number((1000 / (l.cpu.total / l.requests)).toFixed(1)),
+});
 show("Password completion (Argon2id verify per request)", [
-  {
-    ...loginRow,
-    "completions/s per core (1 s / CPU per completion)": Number((1000 / (loginLoad.cpu.total / loginLoad.requests)).toFixed(1)),
-  },
+  completionRow("POST /login right password, new browser (a notice each), 8 conn", loginLoad),
+  completionRow("POST /login right password, known browser, 8 conn", knownLoginLoad),
 ]);
 show("Timing oracle: POST /forgot-password on one keep-alive connection, outbox running", {
   requests: `${known.length} known + ${unknown.length} unknown (after ${2 * oracleWarmup} warm-up)`,
