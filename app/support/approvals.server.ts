@@ -14,6 +14,7 @@ import * as store from "~/stores/approvals.store";
 import { cancelTicketChanges, insertContactChange } from "~/stores/contact-changes.store";
 import { addTicketEvent, getTicket, ticketAccount, type Ticket } from "~/tickets/tickets.server";
 import { staffHasRole, type Staff } from "./staff.server";
+import type { ApprovalItemView } from "~/ui/ticket-approvals";
 
 export type { ApprovalAction, ApprovalRow } from "~/stores/approvals.store";
 type ApprovalAction = store.ApprovalAction;
@@ -328,20 +329,8 @@ export function unlockReasons(context: RequestContext): LockReason[] {
 
 // ---- what the ticket page and the queue show ----------------------------------------------------
 
-export type ApprovalItem = {
-  id: string;
-  action: string;
-  label: string;
-  detail: string | null;
-  note: string;
-  requester: string;
-  requestedAt: number;
-  status: string;
-  decider: string | null;
-  decidedAt: number | null;
-  decisionNote: string | null;
-  mine: boolean;
-};
+/** One request as the ticket page shows it, plus the action it names. */
+export type ApprovalItem = ApprovalItemView & { action: string };
 
 function describeDetail(row: store.ApprovalRow): string | null {
   if (!row.detail) return null;

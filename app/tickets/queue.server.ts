@@ -8,6 +8,7 @@ import { recordEvent } from "~/audit/events.server";
 import type { QueueFigures } from "~/metrics.server";
 import { CATEGORIES, STATUSES, addTicketEvent, getTicket, type Ticket } from "./tickets.server";
 import { escalateByHand } from "./escalation.server";
+import type { TicketQueueData } from "~/ui/ticket-queue";
 
 /**
  * The support queue (issue 14): claiming and assigning tickets, the list's views, filters and
@@ -114,19 +115,8 @@ export function slaState(ticket: { sla_due_at: number; first_response_at: number
   return { breached: false, text: `${hours(ticket.sla_due_at - now)} left` };
 }
 
-export type QueueView = {
-  tier: number;
-  assignee: { id: string; name: string } | null;
-  me: string;
-  mayReassign: boolean;
-  staff: { id: string; name: string }[];
-  dueAt: number;
-  sla: { breached: boolean; text: string };
-  firstResponseAt: number | null;
-  escalatedAt: number | null;
-  resolvedAt: number | null;
-  active: boolean;
-};
+/** The ticket page's queue section, in the shape its component takes. */
+export type QueueView = TicketQueueData;
 
 /** The ticket page's queue section: tier, assignee, who it may go to, the SLA clock. */
 export async function queueView(context: RequestContext, staff: Actor, ticketId: string): Promise<QueueView | null> {

@@ -1,7 +1,7 @@
 import { Form, Link } from "@remix-run/react";
 import { utcMinuteOrDash } from "./format";
 
-type Item = {
+export type ApprovalItemView = {
   id: string;
   label: string;
   detail: string | null;
@@ -22,8 +22,8 @@ export type TicketApprovalsData = {
   fourEyes: readonly string[];
   accountId: string | null;
   compromiseLocked: boolean;
-  pending: Item[];
-  past: Item[];
+  pending: ApprovalItemView[];
+  past: ApprovalItemView[];
 };
 
 /**
