@@ -117,13 +117,14 @@ export const TEST_METRICS_TOKEN = "test-metrics-token-0123456789abcdef0123456789
 export async function startApp(options: { env?: Record<string, string>; smtpUrl?: string; compiled?: boolean } = {}): Promise<TestApp> {
   const dir = tempDir();
   // A test that must know the port up front (e.g. for an https APP_ORIGIN) passes PORT.
-  const port = options.env?.PORT ? Number(options.env.PORT) : await freePort();
+  const chosenPort = Boolean(options.env?.PORT);
+  let port = chosenPort ? Number(options.env!.PORT) : await freePort();
   const dbPath = path.join(dir, "portal.sqlite");
   // A test that brings its own DATABASE_URL keeps it; otherwise each portal gets a fresh database.
   const databaseUrl = options.env?.DATABASE_URL ?? (testEngine() === "postgres" ? await testDatabaseUrl() : null);
   const logPath = path.join(dir, "portal.log");
-  const origin = `http://localhost:${port}`;
-  const env: Record<string, string> = {
+  let origin = `http://localhost:${port}`;
+  let env: Record<string, string> = {
     NODE_ENV: "test",
     PORT: String(port),
     HOST: "127.0.0.1",
@@ -142,33 +143,48 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
   const log = fs.openSync(logPath, "a");
   const compiled = options.compiled ?? !fromSource;
   if (compiled) assertFreshBuild();
-  const child: ChildProcess = spawn(process.execPath, compiled ? [...startFlags(), "build/server.js"] : ["--import", "tsx", "server.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", log, "pipe"],
-  });
+  let child: ChildProcess;
   let stderr = "";
-  child.stderr!.on("data", (d) => {
-    stderr += d;
-    fs.appendFileSync(logPath, d);
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`portal did not start: ${stderr}`));
-    }, 60_000);
-    const check = () => {
-      if (stderr.includes("listening on port")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stderr!.on("data", check);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`portal exited with ${code}: ${stderr}`));
+  // A free port can be taken by another test's process between freePort() and the portal's
+  // listen (two files run at once): then the portal starts again on another one.
+  for (let attempt = 1; ; attempt++) {
+    const launched = spawn(process.execPath, compiled ? [...startFlags(), "build/server.js"] : ["--import", "tsx", "server.ts"], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", log, "pipe"],
     });
-  });
+    child = launched;
+    stderr = "";
+    launched.stderr!.on("data", (d) => {
+      stderr += d;
+      fs.appendFileSync(logPath, d);
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          launched.kill("SIGKILL");
+          reject(new Error(`portal did not start: ${stderr}`));
+        }, 60_000);
+        const check = () => {
+          if (stderr.includes("listening on port")) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        launched.stderr!.on("data", check);
+        launched.once("exit", (code) => {
+          clearTimeout(timer);
+          reject(new Error(`portal exited with ${code}: ${stderr}`));
+        });
+      });
+      break;
+    } catch (err) {
+      if (chosenPort || attempt >= 3 || !stderr.includes("EADDRINUSE")) throw err;
+      port = await freePort();
+      origin = `http://localhost:${port}`;
+      env = { ...env, PORT: String(port), ...(options.env?.APP_ORIGIN ? {} : { APP_ORIGIN: origin }) };
+    }
+  }
   let imports = 0;
   let stopped = false;
   const hook = async (p: string, body: unknown) => {
