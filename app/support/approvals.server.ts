@@ -71,6 +71,22 @@ export type RequestOutcome =
 
 const validNote = (note: string) => note.length >= 3 && note.length <= 2000;
 
+/** A risky action needs an unfinished ticket matched to an account, and a note (3–2000 characters). */
+async function actionable(
+  db: Db,
+  ticketId: string,
+  rawNote: string,
+): Promise<{ ok: true; ticket: Ticket; user: User; note: string } | { ok: false; reason: "no-ticket" | "finished" | "no-account" | "bad-note" }> {
+  const ticket = await getTicket(db, ticketId);
+  if (!ticket) return { ok: false, reason: "no-ticket" };
+  if (ticket.status === "closed" || ticket.status === "rejected") return { ok: false, reason: "finished" };
+  const user = await ticketAccount(db, ticket);
+  if (!user) return { ok: false, reason: "no-account" };
+  const note = rawNote.trim();
+  if (!validNote(note)) return { ok: false, reason: "bad-note" };
+  return { ok: true, ticket, user, note };
+}
+
 /** An agent's (or anyone's) request for a risky action, waiting for a second staff member. */
 export async function requestApproval(
   context: RequestContext,
@@ -79,13 +95,9 @@ export async function requestApproval(
   input: { action: ApprovalAction; note: string; detail?: ApprovalDetail },
 ): Promise<RequestOutcome> {
   const { db, clock } = context.services;
-  const ticket = await getTicket(db, ticketId);
-  if (!ticket) return { ok: false, reason: "no-ticket" };
-  if (ticket.status === "closed" || ticket.status === "rejected") return { ok: false, reason: "finished" };
-  const user = await ticketAccount(db, ticket);
-  if (!user) return { ok: false, reason: "no-account" };
-  const note = input.note.trim();
-  if (!validNote(note)) return { ok: false, reason: "bad-note" };
+  const checked = await actionable(db, ticketId, input.note);
+  if (!checked.ok) return checked;
+  const { ticket, user, note } = checked;
   const id = randomId();
   const now = clock.now();
   const done = await inTransaction(context, async (tx) => {
@@ -158,13 +170,9 @@ export async function requestOrRun(
     return outcome.ok ? { ok: true, requested: true } : outcome;
   }
   const { db, clock } = context.services;
-  const ticket = await getTicket(db, ticketId);
-  if (!ticket) return { ok: false, reason: "no-ticket" };
-  if (ticket.status === "closed" || ticket.status === "rejected") return { ok: false, reason: "finished" };
-  const user = await ticketAccount(db, ticket);
-  if (!user) return { ok: false, reason: "no-account" };
-  const note = input.note.trim();
-  if (!validNote(note)) return { ok: false, reason: "bad-note" };
+  const checked = await actionable(db, ticketId, input.note);
+  if (!checked.ok) return checked;
+  const { ticket, user, note } = checked;
   const code = input.action === "change_contact" ? await prepareCode(context, input.detail!.value!) : null;
   if (input.action === "change_contact" && !code) return { ok: false, reason: "flooded" };
   const now = clock.now();

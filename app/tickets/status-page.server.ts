@@ -8,6 +8,7 @@ import { guardedLookup } from "~/limits/limits.server";
 import { recordEvent } from "~/audit/events.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { hmacHex, safeEqual, sha256Hex } from "~/security/crypto.server";
+import type { TicketStatusPageData } from "~/ui/ticket-status-page";
 import { CATEGORIES, getTicket, ticketEvents, type Ticket, type TicketStatus } from "./tickets.server";
 
 /**
@@ -103,18 +104,8 @@ async function heldTicket(context: RequestContext, request: Request): Promise<Ti
 
 // ---- the page ----------------------------------------------------------------------------------
 
-export type StatusPageView = {
-  reference: string;
-  status: TicketStatus;
-  statusTitle: string;
-  statusText: string;
-  openedAt: number;
-  category: string;
-  details: string | null;
-  /** The questions staff asked and the customer's replies, oldest first. Nothing else. */
-  conversation: { at: number; from: "support" | "you"; text: string }[];
-  mayReply: boolean;
-};
+/** The page's data (its conversation: staff questions and the customer's replies, nothing else). */
+export type StatusPageView = TicketStatusPageData & { status: TicketStatus };
 
 /** What the customer may see of their ticket: never an internal note, a staff id or a hash. */
 async function viewOf(context: RequestContext, ticket: Ticket): Promise<StatusPageView> {
