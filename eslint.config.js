@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import i18next from "eslint-plugin-i18next";
 import reactHooks from "eslint-plugin-react-hooks";
 
 /**
@@ -9,7 +10,8 @@ import reactHooks from "eslint-plugin-react-hooks";
  */
 const FLOORS = [
   ["http", "security", "db"],
-  ["stores"],
+  ["stores", "i18n"],
+  ["webhooks"],
   ["lockout", "sessions", "limits", "audit", "delivery"],
   ["accounts"],
   ["notices", "ui", "help"],
@@ -92,6 +94,19 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Issue 16: what a customer reads comes from the catalogues (app/locales/), never from text
+    // written in a component. The console and the staff e-mails are English only (0022).
+    files: ["app/root.tsx", "app/routes/**/*.tsx", "app/ui/**/*.tsx", "emails/**/*.tsx"],
+    ignores: [
+      "app/routes/support*.tsx",
+      "app/routes/dev.mailbox.tsx",
+      ...["account-view-page", "console-nav", "phone-ticket-page", "reports-page", "staff-accounts-page", "ticket-approvals", "ticket-customer", "ticket-list-page", "ticket-page", "ticket-queue", "webhooks-page"].map((f) => `app/ui/${f}.tsx`),
+      ...["approval-requested", "staff-invite", "staff-locked", "ticket-new", "ticket-escalated", "ticket-customer-reply", "smtp-test", "webhook-disabled"].map((f) => `emails/${f}.tsx`),
+    ],
+    plugins: { i18next },
+    rules: { "i18next/no-literal-string": ["error", { mode: "jsx-text-only" }] },
   },
   {
     files: ["**/*.js", "**/*.cjs"],

@@ -14,6 +14,7 @@ import { seedDemoAccounts } from "./app/accounts/demo.server";
 import { getMailboxMessage } from "./app/delivery/dev-mailbox.server";
 import { escapeHtml } from "./app/http/html";
 import { createRequestHandler } from "./app/http/remix-adapter.server";
+import { detectLocale } from "./app/i18n/locale.server";
 import { clientKey } from "./app/limits/client-key";
 import { startEscalationSweep } from "./app/tickets/escalation.server";
 import { readQueueFigures } from "./app/tickets/queue.server";
@@ -288,7 +289,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
       build,
       // Only local development shows error details; tests and production get sanitised errors.
       mode: config.env === "development" ? "development" : "production",
-      getLoadContext: (req, res) => {
+      getLoadContext: async (req, res, request) => {
         // req.ip walks X-Forwarded-For through the "trust proxy" rules on every read: read it once.
         const clientIp = req.ip ?? "unknown";
         return {
@@ -300,6 +301,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
           clientIp,
           clientKey: clientKey(clientIp),
           userAgent: String(req.headers["user-agent"] ?? "").slice(0, 256),
+          // The support console is in English (docs/decisions/0022); customers' pages follow the customer.
+          locale: req.path.startsWith("/support") ? "en" : await detectLocale(request, config.defaultLocale, config.secureCookies),
         };
       },
     }),

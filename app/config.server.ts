@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { LOCALES, type Locale } from "~/i18n/config";
 import net from "node:net";
 import path from "node:path";
 import crypto from "node:crypto";
@@ -52,6 +53,8 @@ const schema = z.object({
   HOST: z.string().optional(),
   APP_ORIGIN: origin.optional(),
   APP_NAME: z.string().min(1).max(60).default("Account Recovery"),
+  // Issue 16: the language of a page when neither the address, the cookie nor the browser names one we have.
+  DEFAULT_LOCALE: z.enum(LOCALES).default("en"),
   DATABASE_PATH: z.string().min(1).default("./data/portal.sqlite"),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -149,6 +152,7 @@ export type Config = {
   databaseUrl: string | null;
   databasePoolSize: number;
   secretKey: Buffer;
+  defaultLocale: Locale;
   smtpUrl: string | undefined;
   mailFrom: string;
   supportEmail: string;
@@ -327,6 +331,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       provider: e.SMS_PROVIDER,
       webhookUrl: e.SMS_WEBHOOK_URL,
       webhookSecret: e.SMS_WEBHOOK_SECRET,
+    defaultLocale: e.DEFAULT_LOCALE,
       twilio: {
         accountSid: e.TWILIO_ACCOUNT_SID,
         authToken: e.TWILIO_AUTH_TOKEN,

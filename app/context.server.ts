@@ -1,5 +1,6 @@
 import type { Services } from "~/services.server";
 import { transaction } from "~/db/db.server";
+import type { Locale } from "~/i18n/config";
 
 /**
  * Who is acting: a customer (id once signed in), a staff member in the console, the portal itself
@@ -25,6 +26,8 @@ export type RequestContext = {
   /** The client as per-client rate limits key it: the address, or its /64 for IPv6 (L4). */
   clientKey: string;
   userAgent: string;
+  /** The language of this request's page (issue 16); "en" for the CLI and the outbox. */
+  locale: Locale;
 };
 
 /** Where an action came from, as audit details name it ("via"): the CLI, the support console, the web. */

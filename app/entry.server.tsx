@@ -3,7 +3,10 @@ import type { AppLoadContext, EntryContext, HandleErrorFunction } from "@remix-r
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer, isRouteErrorResponse } from "@remix-run/react";
 import { renderToPipeableStream } from "react-dom/server";
+import { I18nextProvider } from "react-i18next";
 import { NonceContext } from "~/ui/nonce";
+import { i18nFor } from "~/i18n/instance";
+import { languageCookie, requestedLocale } from "~/i18n/locale.server";
 import { redactPath } from "~/log.server";
 
 const ABORT_DELAY = 5_000;
@@ -38,14 +41,19 @@ export default function handleRequest(
   loadContext: AppLoadContext,
 ) {
   const nonce = loadContext.nonce;
+  // `?lng=es` picks the language and the browser keeps it (issue 16).
+  const asked = requestedLocale(request);
+  if (asked) responseHeaders.append("Set-Cookie", languageCookie(asked, loadContext.services.config.secureCookies));
   return new Promise((resolve, reject) => {
     let shellRendered = false;
     // Render the whole document before sending: pages are small and crawlers, scanners and
     // no-JavaScript browsers then get complete HTML.
     const { pipe, abort } = renderToPipeableStream(
-      <NonceContext.Provider value={nonce}>
-        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
-      </NonceContext.Provider>,
+      <I18nextProvider i18n={i18nFor(loadContext.locale)}>
+        <NonceContext.Provider value={nonce}>
+          <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+        </NonceContext.Provider>
+      </I18nextProvider>,
       {
         nonce,
         onAllReady() {

@@ -9,13 +9,20 @@ import {
   ScrollRestoration,
   isRouteErrorResponse,
   useRouteError,
+  useLocation,
   useRouteLoaderData,
 } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { useChangeLanguage } from "remix-i18next/react";
 import { useNonce } from "~/ui/nonce";
 import { pageBrand } from "~/brand.server";
+import { dirOf, FALLBACK_LOCALE } from "~/i18n/config";
+import { metaT } from "~/i18n/meta";
+import { LanguageSwitcher } from "~/ui/language-switcher";
 
-/** The operator's branding (logo, colour stylesheet, support line, legal link) for the layout. */
+/** The page's language, and the operator's branding (logo, colour stylesheet, support line, legal link). */
 export const loader = ({ context }: LoaderFunctionArgs) => ({
+  locale: context.locale,
   appName: context.services.config.appName,
   brand: pageBrand(context.services.config.brand),
 });
@@ -33,10 +40,11 @@ export const headers: HeadersFunction = ({ errorHeaders }) => {
   return headers;
 };
 
-export const meta: MetaFunction = ({ error }) => {
+export const meta: MetaFunction = ({ error, matches }) => {
   if (!error) return [];
+  const t = metaT(matches);
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  return [{ title: status === 404 ? "Page not found" : status === 429 ? "Too many attempts" : "Something went wrong" }];
+  return [{ title: status === 404 ? t("common:error.notFound.title") : status === 429 ? t("common:error.tooMany.title") : t("common:error.generic.title") }];
 };
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -44,8 +52,12 @@ export function Layout({ children }: { children: ReactNode }) {
   // Undefined only when the root loader itself failed: the error page then looks as unbranded.
   const root = useRouteLoaderData<typeof loader>("root");
   const brand = root?.brand;
+  const locale = root?.locale ?? FALLBACK_LOCALE;
+  const { t } = useTranslation();
+  useChangeLanguage(locale);
+  const location = useLocation();
   return (
-    <html lang="en">
+    <html lang={locale} dir={dirOf(locale)}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -56,29 +68,30 @@ export function Layout({ children }: { children: ReactNode }) {
       </head>
       <body>
         <a className="skip-link" href="#main">
-          Skip to content
+          {t("common:layout.skip")}
         </a>
         <header className="site-header">
           <Link className="brand" to="/">
-            {brand?.logoUrl ? <img className="brand-logo" src={brand.logoUrl} alt={root?.appName} /> : "Account recovery"}
+            {brand?.logoUrl ? <img className="brand-logo" src={brand.logoUrl} alt={root?.appName} /> : t("common:layout.brand")}
           </Link>
-          <nav aria-label="Main">
-            <Link to="/help">Help</Link>
-            <Link to="/login">Sign in</Link>
+          <nav aria-label={t("common:layout.mainNav")}>
+            <Link to="/help">{t("common:layout.help")}</Link>
+            <Link to="/login">{t("common:layout.signIn")}</Link>
           </nav>
+          {location.pathname.startsWith("/support") ? null : <LanguageSwitcher locale={locale} />}
         </header>
         <main id="main" className="page">
           {children}
         </main>
         <footer className="site-footer">
           <p>
-            Can't get in any other way? <Link to="/assisted-recovery">Ask our support team</Link>.
+            {t("common:layout.footerAsk")} <Link to="/assisted-recovery">{t("common:layout.footerAskLink")}</Link>.
           </p>
           {brand?.supportContact || brand?.supportHours ? (
             <p className="support-line">
-              {brand.supportContact ? <span>Support: {brand.supportContact}</span> : null}
+              {brand.supportContact ? <span>{t("common:layout.supportContact", { contact: brand.supportContact })}</span> : null}
               {brand.supportContact && brand.supportHours ? " · " : null}
-              {brand.supportHours ? <span>Hours: {brand.supportHours}</span> : null}
+              {brand.supportHours ? <span>{t("common:layout.supportHours", { hours: brand.supportHours })}</span> : null}
             </p>
           ) : null}
           {brand?.legal ? (
@@ -101,15 +114,19 @@ export default function App() {
 /** Every error becomes a calm page with a way forward; internals are never shown (REQ-07). */
 export function ErrorBoundary() {
   const error = useRouteError();
-  let title = "Something went wrong";
-  let message = "Sorry, something went wrong on our side. Please try again in a minute.";
+  const { t } = useTranslation();
+  let title = t("common:error.generic.title");
+  let message = t("common:error.generic.message");
   if (isRouteErrorResponse(error)) {
     if (error.status === 404) {
-      title = "Page not found";
-      message = "We couldn't find that page. Check the address, or start again below.";
+      title = t("common:error.notFound.title");
+      message = t("common:error.notFound.message");
     } else if (error.status < 500) {
-      title = error.status === 429 ? "Too many attempts" : "We couldn't accept that";
-      message = typeof error.data === "string" && error.data.length < 300 ? error.data : "Please go back and try again.";
+      title = error.status === 429 ? t("common:error.tooMany.title") : t("common:error.refused.title");
+      // A customer's route throws a catalogue key ("ns:key") as the reason; the console (English
+      // only, docs/decisions/0022) throws its sentence.
+      const reason = typeof error.data === "string" && error.data.length < 300 ? error.data : null;
+      message = reason === null ? t("common:error.refused.message") : isMessageKey(reason) ? t(reason) : reason;
     }
   }
   return (
@@ -118,12 +135,14 @@ export function ErrorBoundary() {
       <p>{message}</p>
       {isRouteErrorResponse(error) && error.status === 429 ? (
         <p>
-          <Link to="/help/too-many-tries">Why you have to wait</Link>
+          <Link to="/help/too-many-tries">{t("common:error.tooMany.why")}</Link>
         </p>
       ) : null}
       <p>
-        <Link to="/">Back to the start</Link>
+        <Link to="/">{t("common:error.backToStart")}</Link>
       </p>
     </>
   );
 }
+
+const isMessageKey = (value: string) => /^[a-z][a-zA-Z]*:[\w.-]+$/.test(value) && value.length < 120;

@@ -2,6 +2,7 @@ import { transaction, type Db } from "~/db/db.server";
 import { randomId } from "~/security/crypto.server";
 import * as store from "~/stores/users.store";
 import type { User } from "~/stores/users.store";
+import type { Locale } from "~/i18n/config";
 import { dummyHash, hashPassword, verifyPassword } from "./password-hash.server";
 import { checkPassword, type PolicySettings } from "./password-policy";
 import { isValidEmail, isValidUsername, normaliseEmail, normaliseUsername } from "./identifiers";
@@ -143,6 +144,11 @@ export async function setUserStatus(db: Db, username: string, status: User["stat
   if (!user) throw new AccountError(`no user named "${username}"`);
   await store.setUserStatus(db, user.id, status);
   return { ...user, status };
+}
+
+/** The customer's preferred language, for their e-mails and text messages (issue 16). */
+export async function setPreferredLocale(db: Db, userId: string, locale: Locale): Promise<void> {
+  await store.setUserLocale(db, userId, locale);
 }
 
 export async function countUsers(db: Db): Promise<number> {

@@ -103,6 +103,7 @@ function operatorContext(config: Config, connection: Connection): RequestContext
 
 async function run(argv: string[], config: Config): Promise<void> {
   const [group, sub, ...rest] = argv;
+    locale: config.defaultLocale,
   if (group === "db" && config.databaseUrl) throw new UsageError("db copy reads the SQLite database at DATABASE_PATH: unset DATABASE_URL and name the target with --to");
   const connection = connect(config);
   const { db } = connection;

@@ -296,6 +296,7 @@ export interface TicketsTable {
   escalated_at: number | null;
   resolved_at: number | null;
   status_token_hash: string | null;
+  locale: string | null;
 }
 
 export interface UserTotpTable {
@@ -320,6 +321,7 @@ export interface UsersTable {
   password_change_required: Generated<number>;
   new_device_notices: Generated<number>;
   signed_in_before: Generated<number>;
+  locale: string | null;
 }
 
 export interface WebauthnChallengesTable {
@@ -329,6 +331,22 @@ export interface WebauthnChallengesTable {
   user_id: string | null;
   created_at: number;
   expires_at: number;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  event_types: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: number | null;
+  status: Generated<string>;
+  failing_since: number | null;
+  disabled_at: number | null;
+  last_attempt_at: number | null;
+  last_result: string | null;
+  last_success_at: number | null;
+  created_at: number;
 }
 
 export interface Database {
@@ -360,4 +378,5 @@ export interface Database {
   user_totp: UserTotpTable;
   users: UsersTable;
   webauthn_challenges: WebauthnChallengesTable;
+  webhook_endpoints: WebhookEndpointsTable;
 }

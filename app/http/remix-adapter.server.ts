@@ -10,14 +10,14 @@ import { createRequestHandler as createRemixHandler, writeReadableStreamToWritab
  * Express still adds a charset to a bare Content-Type) and streamed body.
  */
 
-type GetLoadContext = (req: ExpressRequest, res: ExpressResponse) => AppLoadContext;
+type GetLoadContext = (req: ExpressRequest, res: ExpressResponse, request: Request) => AppLoadContext | Promise<AppLoadContext>;
 
 export function createRequestHandler({ build, mode, getLoadContext }: { build: ServerBuild; mode: string; getLoadContext: GetLoadContext }) {
   const handleRequest = createRemixHandler(build, mode);
   return async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
     try {
       const request = await toWebRequest(req, res);
-      const response = await handleRequest(request, getLoadContext(req, res));
+      const response = await handleRequest(request, await getLoadContext(req, res, request));
       await sendResponse(res, response);
     } catch (error) {
       // Express 4 does not catch a rejected handler.

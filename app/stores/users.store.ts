@@ -8,7 +8,9 @@ import type { UsersTable } from "~/db/schema";
  * this module only reads and writes rows.
  */
 
-export type User = Omit<Selectable<UsersTable>, "status" | "password_change_required" | "new_device_notices" | "signed_in_before"> & {
+export type User = Omit<Selectable<UsersTable>, "status" | "password_change_required" | "new_device_notices" | "signed_in_before" | "locale"> & {
+  /** The preferred language for messages (migration 0021); null or absent: DEFAULT_LOCALE. */
+  locale?: "en" | "es" | "ar" | null;
   status: "active" | "disabled";
   /** 1 after a compromise report: the next sign-in must choose a new password (PWD-06). Absent on an account not yet written. */
   password_change_required?: number;
@@ -109,6 +111,11 @@ export async function setUserStatus(db: Db, userId: string, status: User["status
 /** Turns the "new device" sign-in notice on or off (account security page). */
 export async function setNewDeviceNotices(db: Db, userId: string, on: boolean): Promise<void> {
   await db.updateTable("users").set({ new_device_notices: on ? 1 : 0 }).where("id", "=", userId).execute();
+}
+
+/** Stores the customer's preferred language (issue 16); their messages go out in it. */
+export async function setUserLocale(db: Db, userId: string, locale: "en" | "es" | "ar"): Promise<void> {
+  await db.updateTable("users").set({ locale }).where("id", "=", userId).where((eb) => eb.or([eb("locale", "is", null), eb("locale", "!=", locale)])).execute();
 }
 
 /** Marks a completed sign-in; true when it is the account's first (one conditional UPDATE decides). */

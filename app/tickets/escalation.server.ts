@@ -16,7 +16,7 @@ import { CATEGORIES, addTicketEvent, type Ticket } from "./tickets.server";
 
 /** The portal's own context for the sweep: the system actor, no client. */
 export function systemContext(services: Services): RequestContext {
-  return { services, actor: { type: "system", id: null }, nonce: "", requestId: "escalation-sweep", clientIp: "system", clientKey: "system", userAgent: "" };
+  return { services, actor: { type: "system", id: null }, nonce: "", requestId: "escalation-sweep", clientIp: "system", clientKey: "system", userAgent: "", locale: services.config.defaultLocale };
 }
 
 /** Moves `ticket` to tier 2 with its history, audit and e-mail, if it is not yet escalated. */

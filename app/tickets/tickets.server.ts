@@ -120,6 +120,8 @@ export async function openTicket(
       resolved_at: null,
       // The acknowledgement's token also opens the customer's status page, after confirming too.
       status_token_hash: options.contactConfirmed ? null : sha256Hex(confirmToken),
+      // The language the customer wrote in; a ticket staff open for a caller has none yet (issue 16).
+      locale: options.openedBy ? null : context.locale,
     };
     await store.insertTicket(db, ticket);
     const openedBy = options.openedBy ? `staff:${options.openedBy}` : ticket.source === "report" ? "system" : "customer";

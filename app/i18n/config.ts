@@ -1,0 +1,36 @@
+/**
+ * The portal's languages (issue 16, docs/decisions/0022). Catalogues are JSON files, one per
+ * namespace and locale, under app/locales/<locale>/<namespace>.json; every one is bundled (they
+ * are small), so a translation never waits for a load, on the server, in the browser or in the
+ * e-mail thread. Keys are always written with their namespace (`t("recovery:forgot.title")`) so
+ * that `scripts/i18n-check.ts` can find every key the code uses.
+ */
+import type { Resource } from "i18next";
+import enCommon from "~/locales/en/common.json";
+import esCommon from "~/locales/es/common.json";
+import arCommon from "~/locales/ar/common.json";
+
+export const LOCALES = ["en", "es", "ar"] as const;
+export type Locale = (typeof LOCALES)[number];
+export const FALLBACK_LOCALE: Locale = "en";
+
+/** Each language's own name, as the switcher shows it (in that language, never translated). */
+export const LOCALE_NAMES: Record<Locale, string> = { en: "English", es: "Español", ar: "العربية" };
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === "string" && (LOCALES as readonly string[]).includes(value);
+}
+
+/** Text direction of a locale: Arabic is written right to left. */
+export function dirOf(locale: Locale): "ltr" | "rtl" {
+  return locale === "ar" ? "rtl" : "ltr";
+}
+
+export const resources = {
+  en: { common: enCommon },
+  es: { common: esCommon },
+  ar: { common: arCommon },
+} satisfies Resource;
+
+export type Namespace = keyof (typeof resources)["en"];
+export const NAMESPACES = Object.keys(resources.en) as Namespace[];
