@@ -122,6 +122,10 @@ const schema = z.object({
   OUTBOX_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
   OUTBOX_WORKER: onOff(true),
   OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  // Webhooks (issue 17, docs/decisions/0020-webhooks.md).
+  WEBHOOK_ALLOW_PRIVATE: onOff(false),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(120),
   SHUTDOWN_DELAY_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
   TEST_HOOKS: z.enum(["0", "1"]).default("0"),
   ALLOW_INSECURE_ORIGIN: z.enum(["0", "1"]).default("0"),
@@ -146,13 +150,13 @@ export type Config = {
   host: string;
   appOrigin: string;
   appName: string;
+  defaultLocale: Locale;
   secureCookies: boolean;
   databasePath: string;
   /** postgres://…: PostgreSQL instead of the SQLite file at databasePath (several app nodes). */
   databaseUrl: string | null;
   databasePoolSize: number;
   secretKey: Buffer;
-  defaultLocale: Locale;
   smtpUrl: string | undefined;
   mailFrom: string;
   supportEmail: string;
@@ -216,6 +220,12 @@ export type Config = {
    * `leaseMs`: how long a worker's claim on a message holds before another worker may send it.
    */
   outbox: { maxAttempts: number; pollMs: number; backoffBaseMs: number; worker: boolean; leaseMs: number };
+  /**
+   * Webhooks: `allowPrivate` lifts the SSRF address rules (WEBHOOK_ALLOW_PRIVATE); `timeoutMs` per
+   * delivery attempt; `maxAttempts` per message (default 120: about 25 h at the 15-minute backoff cap,
+   * so an endpoint down for 24 h is disabled before its messages are given up).
+   */
+  webhooks: { allowPrivate: boolean; timeoutMs: number; maxAttempts: number };
   testHooks: boolean;
   /**
    * After SIGTERM, how long the node keeps serving while /readyz answers 503 "draining", so a load
@@ -319,6 +329,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host,
     appOrigin,
     appName: e.APP_NAME,
+    defaultLocale: e.DEFAULT_LOCALE,
     secureCookies: appOrigin.startsWith("https:"),
     databasePath,
     databaseUrl: e.DATABASE_URL ?? null,
@@ -331,7 +342,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       provider: e.SMS_PROVIDER,
       webhookUrl: e.SMS_WEBHOOK_URL,
       webhookSecret: e.SMS_WEBHOOK_SECRET,
-    defaultLocale: e.DEFAULT_LOCALE,
       twilio: {
         accountSid: e.TWILIO_ACCOUNT_SID,
         authToken: e.TWILIO_AUTH_TOKEN,
@@ -391,6 +401,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     shutdownDelayMs: e.SHUTDOWN_DELAY_SECONDS * 1000,
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS, pollMs: e.OUTBOX_POLL_MS, backoffBaseMs: e.OUTBOX_BACKOFF_BASE_MS, worker: e.OUTBOX_WORKER, leaseMs: e.OUTBOX_LEASE_SECONDS * 1000 },
+    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000, maxAttempts: e.WEBHOOK_MAX_ATTEMPTS },
     testHooks: e.TEST_HOOKS === "1",
     metricsToken: e.METRICS_TOKEN,
     brand,

@@ -12,6 +12,8 @@ import { createSmsSender } from "~/delivery/sms.server";
 import { startDevMailbox } from "~/delivery/dev-mailbox.server";
 import { createLimits } from "~/limits/limits.server";
 import { attachAudit, logAuditCheckpoint } from "~/audit/audit.server";
+import { createWebhookSender } from "~/webhooks/sender.server";
+import { notifyWebhookDisabled, webhookRules } from "~/support/webhooks.server";
 
 export type { Services } from "~/bind-services.server";
 
@@ -81,14 +83,25 @@ export async function createDelivery(
   setEmailBrand(brand);
   const email = createThreadedEmailSender({ smtpUrl, from: config.mailFrom, ignoreTLS: devMailbox !== null, brand });
   const sms = createSmsSender(config, db, clock, logger);
+  // Webhooks (issue 17): signed POSTs with a timeout, retried by the outbox like any message.
+  const webhook = createWebhookSender({
+    db,
+    clock,
+    logger,
+    secretKey: config.secretKey,
+    rules: webhookRules(config),
+    timeoutMs: config.webhooks.timeoutMs,
+    onDisabled: (endpoint, failingSince) => notifyWebhookDisabled(db, clock.now(), config, endpoint, failingSince),
+  });
 
   const worker = new OutboxWorker({
     db,
     clock,
     logger,
-    senders: { email: email.send, sms },
+    senders: { email: email.send, sms, webhook },
     pollMs: config.outbox.pollMs,
     maxAttempts: config.outbox.maxAttempts,
+    maxAttemptsByChannel: { webhook: config.webhooks.maxAttempts },
     backoffBaseMs: config.outbox.backoffBaseMs,
     leaseMs: config.outbox.leaseMs,
     onResult: (channel, outcome) => metrics.messages.inc({ channel, outcome }),

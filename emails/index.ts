@@ -19,6 +19,7 @@ import * as ticketNew from "./ticket-new";
 import * as ticketMoreInfo from "./ticket-more-info";
 import * as ticketRejected from "./ticket-rejected";
 import * as ticketEscalated from "./ticket-escalated";
+import * as webhookDisabled from "./webhook-disabled";
 import * as ticketCustomerReply from "./ticket-customer-reply";
 import * as factorChanged from "./factor-changed";
 import * as recoveryAmbiguous from "./recovery-ambiguous";
@@ -73,6 +74,7 @@ export const messages = defineMessages({
   "staff-invite": { component: staffInvite.default, subject: staffInvite.subject },
   "ticket-closed": { component: ticketClosed.default, subject: ticketClosed.subject },
   "new-device-sign-in": { component: newDeviceSignIn.default, subject: newDeviceSignIn.subject },
+  "webhook-disabled": { component: webhookDisabled.default, subject: webhookDisabled.subject },
 } as const);
 
 type Messages = typeof messages;

@@ -144,8 +144,9 @@ async function append(db: Db, s: Attached, now: number, input: AuditInput): Prom
 /**
  * Appends one event. Reading the head and inserting happen in one write transaction; called inside
  * the transaction of the change it records (pass that transaction), it is part of that transaction.
+ * Returns the row's sequence number.
  */
-export async function audit(db: Db, now: number, input: AuditInput): Promise<void> {
+export async function audit(db: Db, now: number, input: AuditInput): Promise<number> {
   const s = state(db);
   const seq = await transaction(db, (trx) => append(trx, s, now, input));
   if (s.logger && !s.pending && Math.floor(seq / s.every) > Math.floor(s.lastCheckpointSeq / s.every)) {
@@ -160,6 +161,7 @@ export async function audit(db: Db, now: number, input: AuditInput): Promise<voi
       }),
     );
   }
+  return seq;
 }
 
 /** Logs the committed head as `{ event: "audit_checkpoint", count, seq, head }` (server only). */

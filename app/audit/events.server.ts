@@ -1,5 +1,6 @@
 import type { Actor, RequestContext } from "~/context.server";
 import { audit, type AuditInput } from "~/audit/audit.server";
+import { enqueueWebhookEvent } from "~/webhooks/events.server";
 
 /**
  * The audit row's actor when the caller names none. A customer context keeps today's rows: "user"
@@ -40,7 +41,11 @@ export async function recordEvent(
     ip: context.actor.type === "operator" ? null : context.clientIp,
     userAgent: context.actor.type === "operator" ? null : context.userAgent,
   };
-  await audit(db, clock.now(), full);
+  const now = clock.now();
+  const seq = await audit(db, now, full);
+  // Webhook events (issue 17) are audit events mapped to a type (app/webhooks/events.server.ts):
+  // queued on the same handle, so inside the caller's transaction they commit with the change.
+  await enqueueWebhookEvent(db, now, { auditEvent: full.event, auditSeq: seq, userId: full.userId, details: full.details });
   logger.info(
     {
       event: full.event,

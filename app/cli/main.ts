@@ -17,6 +17,7 @@ import { lockAccountByStaff, unlockAccountByStaff } from "~/notices/account-lock
 import { parseCsv } from "./csv";
 import { feedbackCsv, parseRange } from "~/support/reports.server";
 import { feedbackBetween } from "~/stores/feedback.store";
+import { addWebhook, listWebhooks, removeWebhook, rotateWebhook } from "~/support/webhooks.server";
 
 /**
  * Operator commands: `npm run portal -- <command>`. Every failure prints one line to stderr and
@@ -42,7 +43,11 @@ const USAGE = `usage: npm run portal -- <command>
   audit export
   mail test --to ADDRESS
   feedback export [--from YYYY-MM-DD --to YYYY-MM-DD]   ("How easy was this?" answers as CSV; default the last 30 days, UTC)
-  db copy --to postgres://… [--batch-rows N]  (this SQLite database into an empty PostgreSQL one)`;
+  db copy --to postgres://… [--batch-rows N]  (this SQLite database into an empty PostgreSQL one)
+  webhook add --url URL --events TYPE,TYPE|*   (prints "id: …" and "secret: whsec_…"; the secret is shown once)
+  webhook list
+  webhook remove ID
+  webhook rotate-secret ID                   (prints the new "secret: …"; the old one also signs for 24 h)`;
 
 type Flags = { values: Record<string, string>; switches: Set<string>; positional: string[] };
 
@@ -98,12 +103,12 @@ function operatorContext(config: Config, connection: Connection): RequestContext
     clientIp: "cli",
     clientKey: "cli",
     userAgent: "portal-cli",
+    locale: config.defaultLocale,
   };
 }
 
 async function run(argv: string[], config: Config): Promise<void> {
   const [group, sub, ...rest] = argv;
-    locale: config.defaultLocale,
   if (group === "db" && config.databaseUrl) throw new UsageError("db copy reads the SQLite database at DATABASE_PATH: unset DATABASE_URL and name the target with --to");
   const connection = connect(config);
   const { db } = connection;
@@ -315,6 +320,45 @@ async function run(argv: string[], config: Config): Promise<void> {
       if (!parsed.ok) throw new UsageError(parsed.error);
       process.stdout.write(feedbackCsv(await feedbackBetween(db, parsed.range.fromMs, parsed.range.toMs)));
       return;
+    }
+
+    // Webhooks (issue 17): endpoints that receive signed events (docs/decisions/0020-webhooks.md).
+    if (group === "webhook") {
+      if (sub === "add") {
+        const f = parseFlags(rest, ["url", "events"], []);
+        if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
+        const added = await addWebhook(context, { url: need(f, "url"), events: need(f, "events") });
+        if (!added.ok) throw new UsageError(added.reason);
+        console.log(`id: ${added.id}`);
+        console.log(`secret: ${added.secret}`);
+        return;
+      }
+      if (sub === "list") {
+        const f = parseFlags(rest, [], []);
+        if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
+        const all = await listWebhooks(context);
+        if (all.length === 0) console.log("no webhook endpoints");
+        for (const e of all) {
+          const failing = e.failingSince ? ` failing since ${new Date(e.failingSince).toISOString()}` : "";
+          console.log(`${e.id} ${e.status} ${e.url} events=${e.events} last=${e.lastResult ?? "none"}${failing}`);
+        }
+        return;
+      }
+      if (sub === "remove" || sub === "rotate-secret") {
+        const f = parseFlags(rest, [], []);
+        if (f.positional.length !== 1) throw new UsageError(`webhook ${sub} needs exactly one endpoint id`);
+        const id = f.positional[0]!;
+        if (sub === "remove") {
+          if (!(await removeWebhook(context, id))) throw new UsageError(`no webhook endpoint ${id}`);
+          console.log(`removed webhook endpoint ${id}`);
+          return;
+        }
+        const rotated = await rotateWebhook(context, id);
+        if (!rotated.ok) throw new UsageError(`no webhook endpoint ${id}`);
+        console.log(`secret: ${rotated.secret}`);
+        console.log(`the previous secret also signs until ${new Date(rotated.previousUntil).toISOString()}`);
+        return;
+      }
     }
 
     if (group === "mail" && sub === "test") {

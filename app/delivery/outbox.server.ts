@@ -57,9 +57,12 @@ export type WorkerOptions = {
   db: Db;
   clock: Clock;
   logger: Logger;
-  senders: Record<Channel, Sender>;
+  /** One sender per channel; 'webhook' (issue 17) only where webhooks are delivered. */
+  senders: Record<Exclude<Channel, "webhook">, Sender> & Partial<Record<"webhook", Sender>>;
   pollMs: number;
   maxAttempts: number;
+  /** Per-channel attempt limits instead of maxAttempts (webhooks retry for more than 24 h, 0020). */
+  maxAttemptsByChannel?: Partial<Record<Channel, number>>;
   backoffBaseMs: number;
   /** Messages in flight at once (default 32): claimed in batches, each sent and settled on its own. */
   concurrency?: number;
@@ -217,7 +220,9 @@ export class OutboxWorker {
     try {
       const payload = row.payload ? (JSON.parse(row.payload) as Record<string, unknown>) : {};
       // Outside any transaction: a slow SMTP server or SMS provider holds no database lock.
-      await this.o.senders[row.channel](row, payload);
+      const sender = this.o.senders[row.channel];
+      if (!sender) throw new Error(`no sender for channel ${row.channel}`);
+      await sender(row, payload);
       if (!(await markOutboxSent(db, row.id, attempts, clock.now()))) {
         // Our lease ran out and another worker settled the row first: it went out twice (same Message-ID).
         logger.warn({ outboxId: row.id, channel: row.channel, claimer: this.claimer }, "message sent after its claim was lost");
@@ -229,7 +234,7 @@ export class OutboxWorker {
       // A provider's error may echo the message (its link or code) or the number: keep it out of
       // the log and of last_error (LOG-02).
       const error = sanitiseForLog(err instanceof Error ? err.message : String(err), 300);
-      if (attempts >= this.o.maxAttempts) {
+      if (attempts >= (this.o.maxAttemptsByChannel?.[row.channel] ?? this.o.maxAttempts)) {
         if (!(await markOutboxFailed(db, row.id, this.claimer, attempts, error.slice(0, 500)))) return this.claimLost(row);
         logger.error({ outboxId: row.id, channel: row.channel, template: row.template, attempts, error }, "message given up");
         this.o.onResult?.(row.channel, "failed");

@@ -13,7 +13,7 @@ import type { Database, OutboxTable } from "~/db/schema";
  * SMS id letting a receiver drop the rare duplicate.
  */
 
-export type Channel = "email" | "sms";
+export type Channel = "email" | "sms" | "webhook";
 
 export type OutboxRow = Omit<Selectable<OutboxTable>, "channel" | "status"> & { channel: Channel; status: "pending" | "sending" | "sent" | "failed" };
 

@@ -37,6 +37,11 @@ export function ConsoleNav({ nav, title }: { nav: ConsoleNavData; title: string 
               <Link to="/support/staff">Staff accounts</Link>
             </li>
           ) : null}
+          {nav.role === "admin" ? (
+            <li>
+              <Link to="/support/webhooks">Webhooks</Link>
+            </li>
+          ) : null}
         </ul>
       </nav>
       <Form method="post" action="/support/logout">
