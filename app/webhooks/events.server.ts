@@ -27,12 +27,18 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
  * out if and only if its change commits (one audit event may stand for two webhook events). Each of these audit events is recorded inside its
  * change's transaction (checked for issue 17; see docs/decisions/0020-webhooks.md).
  */
-type Mapped = { type: WebhookEventType; extra?: Record<string, string> };
+type Details = Record<string, string | number | boolean | null> | undefined;
+/** `when`: the audit event stands for the webhook event only when its details say so. */
+type Mapped = { type: WebhookEventType; extra?: Record<string, string>; when?: (details: Details) => boolean };
+/** An unlock that ended no lock (nothing was locked) is not an account.unlocked. */
+const endedLocks = (details: Details) => details?.locks === undefined || Number(details.locks) > 0;
 export const AUDIT_TO_WEBHOOK: Readonly<Record<string, Mapped | readonly Mapped[]>> = {
   password_reset_completed: { type: "password.reset" },
   password_changed: { type: "password.changed" },
   account_locked: { type: "account.locked" },
-  account_unlocked: { type: "account.unlocked" },
+  account_unlocked: { type: "account.unlocked", when: endedLocks },
+  // Staff's "Unlock the account" on a ticket is audited as the ticket action only.
+  ticket_unlock: { type: "account.unlocked", extra: { how: "staff_ticket" }, when: (d) => Number(d?.locks ?? 0) > 0 },
   // A report locks the account in the same transaction, recorded as this one audit event only.
   compromise_reported: [{ type: "account.compromise_reported" }, { type: "account.locked", extra: { reason: "reported_compromise" } }],
   passkey_added: { type: "factor.added", extra: { factor: "passkey" } },
@@ -89,7 +95,8 @@ export async function enqueueWebhookEvent(
 ): Promise<number> {
   const found = AUDIT_TO_WEBHOOK[event.auditEvent];
   if (!found) return 0;
-  const all = Array.isArray(found) ? (found as readonly Mapped[]) : [found as Mapped];
+  const all = (Array.isArray(found) ? (found as readonly Mapped[]) : [found as Mapped]).filter((m) => !m.when || m.when(event.details));
+  if (all.length === 0) return 0;
   const subscriptions = await activeWebhookSubscriptions(db);
   if (subscriptions.length === 0) return 0;
   const user = event.userId ? await findUserById(db, event.userId) : undefined;
