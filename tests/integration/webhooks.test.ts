@@ -56,6 +56,8 @@ const U = {
   rotate: `whrotate${run}`,
   report: `whreport${run}`,
   down: `whdown${run}`,
+  self: `whself${run}`,
+  staffUnlock: `whstun${run}`,
 };
 const ADMIN = `whadmin${run}@staff.test`;
 const AGENT = `whagent${run}@staff.test`;
@@ -63,7 +65,7 @@ const AGENT = `whagent${run}@staff.test`;
 const { app, mail, probe, customer } = usePortal({
   clients: { ip: "10.77" },
   env: { ...RELAXED_LIMITS, OUTBOX_BACKOFF_BASE_MS: "10", OUTBOX_POLL_MS: "50" },
-  accounts: [{ username: U.reset }, { username: U.retry, password: PASSWORD }, { username: U.rotate, password: PASSWORD }, { username: U.report }, { username: U.down }],
+  accounts: [{ username: U.reset }, { username: U.retry, password: PASSWORD }, { username: U.rotate, password: PASSWORD }, { username: U.report }, { username: U.down }, { username: U.self, password: PASSWORD }, { username: U.staffUnlock }],
   setup: async () => {
     await staff.add(ADMIN);
     await staff.addAs("agent", AGENT);
@@ -251,6 +253,41 @@ describe("webhooks", () => {
     expect(events.find((e) => e.type === "ticket.resolved")!.data.resolution).toBe("closed");
     // The contact address the customer typed never leaves.
     for (const d of receiver.at("/tickets")) expect(d.body).not.toContain(form.contactEmail!);
+  });
+
+  test("a signed-in customer: an authenticator and recovery codes (factor.added), an e-mail change (contact.changed), signing out every other device (session.revoked_all)", async () => {
+    const { secret } = await addEndpoint("/self", "factor.added,contact.changed,session.revoked_all");
+    const c = await customer.signedIn(U.self, PASSWORD);
+    const totpKey = await customer.enrolTotp(c);
+    const codes = await customer.createRecoveryCodes(c);
+    expect(codes.codes?.length).toBeGreaterThan(0);
+    const newEmail = `${U.self}.new@example.test`;
+    await customer.changeEmail(c, newEmail);
+    expect((await c.post("/account/security", { intent: "sign-out-others" })).status).toBeLessThan(400);
+    await received("/self", 4);
+    await settle();
+    const events = receiver.at("/self").map((d) => verify(secret, d));
+    expect(events.map((e) => e.type).sort()).toEqual(["contact.changed", "factor.added", "factor.added", "session.revoked_all"]);
+    expect(events.filter((e) => e.type === "factor.added").map((e) => e.data.factor).sort()).toEqual(["recovery_codes", "totp"]);
+    expect(events.find((e) => e.type === "contact.changed")!.data.contact).toBe("email");
+    for (const e of events) expect(e.data).toMatchObject({ account_id: probe.userId(U.self), username: U.self });
+    const bodies = receiver.at("/self").map((d) => d.body).join("\n");
+    for (const s of [...codes.codes!, totpKey, newEmail, email(U.self), PASSWORD]) expect(bodies).not.toContain(s);
+  });
+
+  test("staff's \"Unlock the account\" on a ticket sends account.unlocked", async () => {
+    const { secret } = await addEndpoint("/staff-unlock", "account.unlocked");
+    expect((await app.cli(["user", "lock", U.staffUnlock, "--reason", "staff"])).code).toBe(0);
+    const { reference } = await customer.submitTicket(customer.ticketForm({ accountHint: U.staffUnlock }));
+    const ticket = probe.ticketRow(reference!)!;
+    expect(ticket.matched_user_id).toBe(probe.userId(U.staffUnlock));
+    const done = await staff.act(admin.c, ticket.id, { action: "unlock", note: "Checked on the phone" });
+    expect(done.status, done.text.slice(0, 300)).toBeLessThan(400);
+    const [d] = await received("/staff-unlock", 1);
+    await settle();
+    expect(receiver.at("/staff-unlock")).toHaveLength(1);
+    expect(verify(secret, d!)).toMatchObject({ type: "account.unlocked", data: { account_id: probe.userId(U.staffUnlock), how: "staff_ticket", ticket: reference } });
+    expect(d!.body).not.toContain("Checked on the phone");
   });
 
   test("/support/webhooks: admins see the read-only list; an agent gets the audited 403", async () => {
