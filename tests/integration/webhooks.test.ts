@@ -58,6 +58,7 @@ const U = {
   down: `whdown${run}`,
   self: `whself${run}`,
   staffUnlock: `whstun${run}`,
+  change: `whchange${run}`,
 };
 const ADMIN = `whadmin${run}@staff.test`;
 const AGENT = `whagent${run}@staff.test`;
@@ -65,7 +66,7 @@ const AGENT = `whagent${run}@staff.test`;
 const { app, mail, probe, customer } = usePortal({
   clients: { ip: "10.77" },
   env: { ...RELAXED_LIMITS, OUTBOX_BACKOFF_BASE_MS: "10", OUTBOX_POLL_MS: "50" },
-  accounts: [{ username: U.reset }, { username: U.retry, password: PASSWORD }, { username: U.rotate, password: PASSWORD }, { username: U.report }, { username: U.down }, { username: U.self, password: PASSWORD }, { username: U.staffUnlock }],
+  accounts: [{ username: U.reset }, { username: U.retry, password: PASSWORD }, { username: U.rotate, password: PASSWORD }, { username: U.report }, { username: U.down }, { username: U.self, password: PASSWORD }, { username: U.staffUnlock }, { username: U.change, password: PASSWORD }],
   setup: async () => {
     await staff.add(ADMIN);
     await staff.addAs("agent", AGENT);
@@ -273,6 +274,18 @@ describe("webhooks", () => {
     for (const e of events) expect(e.data).toMatchObject({ account_id: probe.userId(U.self), username: U.self });
     const bodies = receiver.at("/self").map((d) => d.body).join("\n");
     for (const s of [...codes.codes!, totpKey, newEmail, email(U.self), PASSWORD]) expect(bodies).not.toContain(s);
+  });
+
+  test("a password change while signed in sends password.changed, without either password", async () => {
+    const { secret } = await addEndpoint("/change", "password.changed,password.reset");
+    const c = await customer.signedIn(U.change, PASSWORD);
+    const res = await c.post("/account/password", { current: PASSWORD, password: NEW_PASSWORD, confirm: NEW_PASSWORD });
+    expect(res.status).toBeLessThan(400);
+    const [d] = await received("/change", 1);
+    await settle();
+    expect(receiver.at("/change")).toHaveLength(1);
+    expect(verify(secret, d!)).toMatchObject({ type: "password.changed", data: { account_id: probe.userId(U.change), username: U.change, via: "account" } });
+    for (const s of [PASSWORD, NEW_PASSWORD]) expect(d!.body).not.toContain(s);
   });
 
   test("staff's \"Unlock the account\" on a ticket sends account.unlocked", async () => {
