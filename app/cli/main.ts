@@ -328,7 +328,7 @@ async function run(argv: string[], config: Config): Promise<void> {
         const f = parseFlags(rest, ["url", "events"], []);
         if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
         const added = await addWebhook(context, { url: need(f, "url"), events: need(f, "events") });
-        if (!added.ok) throw new UsageError(added.reason);
+        if (!added.ok) throw new Error(added.reason);
         console.log(`id: ${added.id}`);
         console.log(`secret: ${added.secret}`);
         return;
@@ -349,12 +349,12 @@ async function run(argv: string[], config: Config): Promise<void> {
         if (f.positional.length !== 1) throw new UsageError(`webhook ${sub} needs exactly one endpoint id`);
         const id = f.positional[0]!;
         if (sub === "remove") {
-          if (!(await removeWebhook(context, id))) throw new UsageError(`no webhook endpoint ${id}`);
+          if (!(await removeWebhook(context, id))) throw new Error(`no webhook endpoint ${id}`);
           console.log(`removed webhook endpoint ${id}`);
           return;
         }
         const rotated = await rotateWebhook(context, id);
-        if (!rotated.ok) throw new UsageError(`no webhook endpoint ${id}`);
+        if (!rotated.ok) throw new Error(`no webhook endpoint ${id}`);
         console.log(`secret: ${rotated.secret}`);
         console.log(`the previous secret also signs until ${new Date(rotated.previousUntil).toISOString()}`);
         return;

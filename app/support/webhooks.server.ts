@@ -1,4 +1,4 @@
-import { transaction, type Db } from "~/db/db.server";
+import { serializeOn, transaction, type Db } from "~/db/db.server";
 import type { Config } from "~/config.server";
 import { inTransaction, actorVia, type RequestContext } from "~/context.server";
 import { recordEvent } from "~/audit/events.server";
@@ -88,6 +88,8 @@ export async function rotateWebhook(context: RequestContext, id: string): Promis
   const sealed = sealWebhookSecret(config.secretKey, secret);
   const previousUntil = clock.now() + WEBHOOK_ROTATION_GRACE_MS;
   const done = await inTransaction(context, async (tx) => {
+    // Read, then write: two rotations at once must not both keep the same "previous" secret (0017).
+    await serializeOn(tx.services.db, `webhook_endpoint:${id}`);
     const endpoint = await findWebhookEndpoint(tx.services.db, id);
     if (!endpoint) return false;
     // Re-sealed as it is (the stored value is already sealed); checked readable first.
