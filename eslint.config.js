@@ -18,7 +18,7 @@ const FLOORS = [
   ["factors"],
   ["proofs"],
   ["recovery", "sign-in"],
-  ["web", "tickets", "settings"],
+  ["web", "tickets", "settings", "api"],
   ["support"],
   ["routes", "cli"],
 ];

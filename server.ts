@@ -72,10 +72,17 @@ export function edgePage(status: number, title: string, message: string): string
 }
 
 function refuse(res: Response, status: number, title: string, message: string) {
+  // The provisioning API answers every error as RFC 9457 problem+json, the edge's too (issue 17).
+  if (isApiPath(res.req.path)) {
+    return res.status(status).type("application/problem+json").send(JSON.stringify({ type: "about:blank", title, status, detail: message }));
+  }
   res.status(status).type("html").send(edgePage(status, title, message));
 }
 
 const ALLOWED_METHODS = "GET, HEAD, POST";
+/** The provisioning API (docs/decisions/0021-provisioning-api.md) also takes PATCH and DELETE. */
+const API_METHODS = "GET, HEAD, POST, PATCH, DELETE";
+const isApiPath = (p: string) => p.startsWith("/api/v1/");
 
 /** `Authorization: Bearer <token>`, compared in constant time (M8). */
 export function bearerMatches(header: string | undefined, token: string): boolean {
@@ -130,12 +137,13 @@ export async function startServer(env: Record<string, string | undefined> = proc
 
   // Bad input is a 4xx here, before anything can answer it with a 500 (GEN-01).
   app.use((req, res, next) => {
+    const api = isApiPath(req.path);
     if (req.method === "OPTIONS") {
-      res.setHeader("Allow", ALLOWED_METHODS);
+      res.setHeader("Allow", api ? API_METHODS : ALLOWED_METHODS);
       return res.status(204).end();
     }
-    if (req.method !== "GET" && req.method !== "HEAD" && req.method !== "POST") {
-      res.setHeader("Allow", ALLOWED_METHODS);
+    if (req.method !== "GET" && req.method !== "HEAD" && req.method !== "POST" && !(api && (req.method === "PATCH" || req.method === "DELETE"))) {
+      res.setHeader("Allow", api ? API_METHODS : ALLOWED_METHODS);
       return refuse(res, 405, "Request refused", "This address does not accept that kind of request.");
     }
     try {
@@ -219,7 +227,12 @@ export async function startServer(env: Record<string, string | undefined> = proc
     // Under Referrer-Policy: no-referrer, browsers send "Origin: null" on a plain (no-JS) form
     // POST; the browser's own Sec-Fetch-Site then vouches that it came from this site.
     const originOk = origin === undefined || origin === config.appOrigin || (origin === "null" && site === "same-origin");
-    if ((site && site !== "same-origin" && site !== "none") || !originOk) {
+    // The one exemption: a provisioning API call that authenticates with a bearer key and carries
+    // no cookie. A browser cannot send one cross-site (Authorization needs a CORS preflight, which
+    // is never granted), and without a cookie there is no ambient authority to forge. The body
+    // limits below still apply; a cookie-carrying request to /api/v1/ is checked like any form.
+    const bearerApi = isApiPath(req.path) && /^Bearer /i.test(req.headers.authorization ?? "") && req.headers.cookie === undefined;
+    if (!bearerApi && ((site && site !== "same-origin" && site !== "none") || !originOk)) {
       res.locals.refused = { reason: "cross-site", origin: origin?.slice(0, 100), site: site?.slice(0, 30) };
       return refuse(res, 403, "Request refused", "This form must be sent from this site. Go back, reload the page and try again.");
     }

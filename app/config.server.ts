@@ -126,6 +126,8 @@ const schema = z.object({
   WEBHOOK_ALLOW_PRIVATE: onOff(false),
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(120),
+  // Provisioning API (issue 17, docs/decisions/0021-provisioning-api.md): requests per key per minute.
+  LIMIT_API_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
   SHUTDOWN_DELAY_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
   TEST_HOOKS: z.enum(["0", "1"]).default("0"),
   ALLOW_INSECURE_ORIGIN: z.enum(["0", "1"]).default("0"),
@@ -226,6 +228,8 @@ export type Config = {
    * so an endpoint down for 24 h is disabled before its messages are given up).
    */
   webhooks: { allowPrivate: boolean; timeoutMs: number; maxAttempts: number };
+  /** Provisioning API: `perKeyPerMinute` requests per API key per minute (LIMIT_API_PER_KEY_PER_MINUTE). */
+  api: { perKeyPerMinute: number };
   testHooks: boolean;
   /**
    * After SIGTERM, how long the node keeps serving while /readyz answers 503 "draining", so a load
@@ -402,6 +406,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownDelayMs: e.SHUTDOWN_DELAY_SECONDS * 1000,
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS, pollMs: e.OUTBOX_POLL_MS, backoffBaseMs: e.OUTBOX_BACKOFF_BASE_MS, worker: e.OUTBOX_WORKER, leaseMs: e.OUTBOX_LEASE_SECONDS * 1000 },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000, maxAttempts: e.WEBHOOK_MAX_ATTEMPTS },
+    api: { perKeyPerMinute: e.LIMIT_API_PER_KEY_PER_MINUTE },
     testHooks: e.TEST_HOOKS === "1",
     metricsToken: e.METRICS_TOKEN,
     brand,

@@ -11,7 +11,9 @@ export type Actor =
   | { type: "customer"; id: string | null }
   | { type: "staff"; id: string }
   | { type: "system"; id: null }
-  | { type: "operator"; id: string };
+  | { type: "operator"; id: string }
+  /** A system calling the provisioning API with a bearer key (issue 17); id is the key's id. */
+  | { type: "api_key"; id: string };
 
 /**
  * The one context domain code takes, whoever calls it: server.ts builds it for each request
@@ -31,8 +33,8 @@ export type RequestContext = {
 };
 
 /** Where an action came from, as audit details name it ("via"): the CLI, the support console, the web. */
-export function actorVia(actor: Actor): "cli" | "console" | "web" {
-  return actor.type === "operator" ? "cli" : actor.type === "staff" ? "console" : "web";
+export function actorVia(actor: Actor): "cli" | "console" | "web" | "api" {
+  return actor.type === "operator" ? "cli" : actor.type === "staff" ? "console" : actor.type === "api_key" ? "api" : "web";
 }
 
 /** The same context acting as someone else (e.g. a support route once it knows the staff member). */

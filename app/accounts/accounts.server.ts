@@ -3,7 +3,7 @@ import { randomId } from "~/security/crypto.server";
 import * as store from "~/stores/users.store";
 import type { User } from "~/stores/users.store";
 import type { Locale } from "~/i18n/config";
-import { dummyHash, hashPassword, verifyPassword } from "./password-hash.server";
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from "./password-hash.server";
 import { checkPassword, type PolicySettings } from "./password-policy";
 import { isValidEmail, isValidUsername, normaliseEmail, normaliseUsername } from "./identifiers";
 import { normalisePhone } from "./phone";
@@ -112,7 +112,16 @@ export async function authenticate(db: Db, identifier: string, password: string)
     return null;
   }
   for (const user of withPassword) {
-    if (await verifyPassword(user.password_hash!, password)) return user;
+    if (await verifyPassword(user.password_hash!, password)) {
+      // An imported bcrypt (or weaker Argon2id) hash becomes the portal's Argon2id now that the
+      // password is known (issue 17); a password changed meanwhile is left alone (conditional write).
+      if (needsRehash(user.password_hash!)) {
+        const fresh = await hashPassword(password);
+        const old = user.password_hash!;
+        if (await transaction(db, (trx) => store.replacePasswordHash(trx, user.id, old, fresh))) user.password_hash = fresh;
+      }
+      return user;
+    }
   }
   return null;
 }

@@ -1,5 +1,6 @@
 import os from "node:os";
 import { hash, verify } from "@node-rs/argon2";
+import bcrypt from "bcryptjs";
 
 /**
  * Argon2id at OWASP's minimum (m=19 MiB, t=2, p=1), PWD-10. The library runs on libuv's thread
@@ -38,9 +39,24 @@ export function hashPassword(password: string): Promise<string> {
   return inSlot(() => hash(normalised, OPTIONS));
 }
 
+/** A bcrypt hash imported through the provisioning API ($2a$, $2b$, $2y$; issue 17). */
+export const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|1[0-4])\$[./A-Za-z0-9]{53}$/;
+/** An Argon2id hash, PHC string format, within costs this portal is willing to verify. */
+export const ARGON2ID_HASH = /^\$argon2id\$v=19\$m=(\d{4,6}),t=(\d{1,2}),p=(\d{1,2})\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}$/;
+
+/**
+ * True when a stored hash is not the portal's own Argon2id at today's parameters (an imported
+ * bcrypt hash, or Argon2id with other costs): the next successful sign-in stores a fresh hash.
+ */
+export function needsRehash(storedHash: string): boolean {
+  return !storedHash.startsWith(`$argon2id$v=19$m=${OPTIONS.memoryCost},t=${OPTIONS.timeCost},p=${OPTIONS.parallelism}$`);
+}
+
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
   const normalised = password.normalize("NFC");
   try {
+    // bcryptjs is pure JavaScript; its async compare yields to the event loop between rounds.
+    if (BCRYPT_HASH.test(storedHash)) return await inSlot(() => bcrypt.compare(normalised, storedHash));
     return await inSlot(() => verify(storedHash, normalised));
   } catch {
     return false;

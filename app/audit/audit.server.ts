@@ -18,7 +18,7 @@ import * as store from "~/stores/audit.store";
 export type AuditInput = {
   event: string;
   outcome: "success" | "failure" | "info";
-  actorType: "user" | "staff" | "system" | "anonymous" | "operator";
+  actorType: "user" | "staff" | "system" | "anonymous" | "operator" | "api_key";
   actorId?: string | null;
   userId?: string | null;
   ip?: string | null;

@@ -17,6 +17,8 @@ function actorOf(actor: Actor, userId: string | null | undefined): Pick<AuditInp
       return { actorType: "system" };
     case "operator":
       return { actorType: "operator", actorId: actor.id };
+    case "api_key":
+      return { actorType: "api_key", actorId: actor.id };
   }
 }
 

@@ -18,6 +18,7 @@ import { parseCsv } from "./csv";
 import { feedbackCsv, parseRange } from "~/support/reports.server";
 import { feedbackBetween } from "~/stores/feedback.store";
 import { addWebhook, listWebhooks, removeWebhook, rotateWebhook } from "~/support/webhooks.server";
+import { ApiKeyError, createApiKey, listApiKeys, revokeApiKey } from "~/api/keys.server";
 
 /**
  * Operator commands: `npm run portal -- <command>`. Every failure prints one line to stderr and
@@ -47,7 +48,10 @@ const USAGE = `usage: npm run portal -- <command>
   webhook add --url URL --events TYPE,TYPE|*   (prints "id: …" and "secret: whsec_…"; the secret is shown once)
   webhook list
   webhook remove ID
-  webhook rotate-secret ID                   (prints the new "secret: …"; the old one also signs for 24 h)`;
+  webhook rotate-secret ID                   (prints the new "secret: …"; the old one also signs for 24 h)
+  api-key create --name N --scopes accounts:read,accounts:write   (prints "id: …" and "key: rp_live_…"; the key is shown once)
+  api-key list                               (ids, names, scopes, last use; never a key)
+  api-key revoke ID`;
 
 type Flags = { values: Record<string, string>; switches: Set<string>; positional: string[] };
 
@@ -357,6 +361,43 @@ async function run(argv: string[], config: Config): Promise<void> {
         if (!rotated.ok) throw new Error(`no webhook endpoint ${id}`);
         console.log(`secret: ${rotated.secret}`);
         console.log(`the previous secret also signs until ${new Date(rotated.previousUntil).toISOString()}`);
+        return;
+      }
+    }
+
+    // Provisioning API keys (issue 17, docs/decisions/0021-provisioning-api.md).
+    if (group === "api-key") {
+      if (sub === "create") {
+        const f = parseFlags(rest, ["name", "scopes"], []);
+        if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
+        try {
+          const created = await createApiKey(context, { name: need(f, "name"), scopes: need(f, "scopes") });
+          console.log(`id: ${created.id}`);
+          console.log(`key: ${created.key}`);
+          console.log(`scopes: ${created.scopes.join(",")}`);
+        } catch (err) {
+          if (err instanceof ApiKeyError) throw new UsageError(err.message);
+          throw err;
+        }
+        return;
+      }
+      if (sub === "list") {
+        const f = parseFlags(rest, [], []);
+        if (f.positional.length) throw new UsageError(`unexpected argument ${f.positional[0]}`);
+        const all = await listApiKeys(context);
+        if (all.length === 0) console.log("no API keys");
+        const iso = (t: number | null) => (t === null ? "never" : new Date(t).toISOString());
+        for (const k of all) {
+          console.log(`${k.id} ${k.revokedAt === null ? "active" : `revoked ${iso(k.revokedAt)}`} name=${JSON.stringify(k.name)} scopes=${k.scopes} created=${iso(k.createdAt)} last_used=${iso(k.lastUsedAt)}`);
+        }
+        return;
+      }
+      if (sub === "revoke") {
+        const f = parseFlags(rest, [], []);
+        if (f.positional.length !== 1) throw new UsageError("api-key revoke needs exactly one key id");
+        const id = f.positional[0]!;
+        if (!(await revokeApiKey(context, id))) throw new UsageError(`no active API key ${id}`);
+        console.log(`revoked API key ${id}`);
         return;
       }
     }

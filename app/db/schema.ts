@@ -16,6 +16,26 @@ export interface AccountLocksTable {
   ended_by: string | null;
 }
 
+export interface ApiIdempotencyTable {
+  key_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  response_status: number;
+  response_body: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  scopes: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface AuditEventsTable {
   seq: Generated<number>;
   at: number;
@@ -351,6 +371,8 @@ export interface WebhookEndpointsTable {
 
 export interface Database {
   account_locks: AccountLocksTable;
+  api_idempotency: ApiIdempotencyTable;
+  api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
   contact_changes: ContactChangesTable;
   dev_mailbox: DevMailboxTable;

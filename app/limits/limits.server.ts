@@ -28,7 +28,8 @@ export type LimitName =
   | "sms_per_number_day"
   | "sms_global_hour"
   | "tickets_per_ip"
-  | "tickets_per_contact";
+  | "tickets_per_contact"
+  | "api_per_key";
 
 export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };
 export type Refusal = { name: LimitName; retryAfterSeconds: number };
@@ -68,6 +69,8 @@ export function createLimits(connection: Connection, config: Config): Limits {
     sms_global_hour: { points: config.sms.hourlyBudget, duration: 3600 },
     tickets_per_ip: { points: config.tickets.perIpPerHour, duration: 3600 },
     tickets_per_contact: { points: config.tickets.perContactPerDay, duration: 86_400 },
+    // Provisioning API: every request with a valid key, keyed on the key id (issue 17).
+    api_per_key: { points: config.api.perKeyPerMinute, duration: 60 },
   };
   const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: 2, lazyConnect: false }) : null;
   const limiters = Object.fromEntries(

@@ -124,6 +124,37 @@ export async function markSignedIn(db: Db, userId: string): Promise<boolean> {
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Replaces a password hash with a rehash of the same password (an imported bcrypt or weaker
+ * Argon2 hash, on its first successful sign-in): only while the old hash is still the stored one,
+ * so a password changed meanwhile is never overwritten. Not a new password: no history row.
+ */
+export async function replacePasswordHash(db: Db, userId: string, oldHash: string, newHash: string): Promise<boolean> {
+  const result = await db.updateTable("users").set({ password_hash: newHash }).where("id", "=", userId).where("password_hash", "=", oldHash).executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await db.updateTable("password_history").set({ password_hash: newHash }).where("user_id", "=", userId).where("password_hash", "=", oldHash).execute();
+  return true;
+}
+
+/** Sets contacts as given (provisioning API); fields left undefined stay as they are. */
+export async function updateContacts(
+  db: Db,
+  userId: string,
+  set: { email?: string; email_verified?: number; phone?: string | null; phone_verified?: number },
+): Promise<void> {
+  if (Object.keys(set).length === 0) return;
+  await db.updateTable("users").set(set).where("id", "=", userId).execute();
+}
+
+/**
+ * Deletes the account row; its factors, flows, locks, password history, contact changes and report
+ * links go with it (ON DELETE CASCADE), tickets keep the ticket but lose the link (SET NULL).
+ */
+export async function deleteUser(db: Db, userId: string): Promise<boolean> {
+  const result = await db.deleteFrom("users").where("id", "=", userId).executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}
+
 export async function countUsers(db: Db): Promise<number> {
   const row = await db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
   return Number(row.n);
