@@ -1,4 +1,5 @@
 import { Text } from "@react-email/text";
+import { tOf, useMessageT, type WithLocale } from "./i18n";
 import { EmailLayout, paragraph } from "./layout";
 
 /** Why an account was locked, as the customer is told (the lock's reason, never its details). */
@@ -18,21 +19,15 @@ export type AccountLockedProps = {
   supportEmail: string;
 };
 
-const WHY: Record<LockWhy, string> = {
-  failed_attempts: "someone typed a wrong password for it many times in a row",
-  suspicious_activity: "someone asked to recover it from many different networks within an hour",
-  reported_compromise: "it was reported as used by someone else, and we locked it to protect it",
-  staff: "our support team locked it to protect it",
-};
-
-export function subject(p: AccountLockedProps) {
-  return `Your ${p.appName} account was locked`;
+export function subject(p: AccountLockedProps & WithLocale) {
+  return tOf(p)("emails:accountLocked.subject", { appName: p.appName });
 }
 
 /** The SMS form of this message. */
-export function sms(p: AccountLockedProps) {
-  const way = p.unlockUrl ? `Unlock it: ${p.unlockUrl}` : `Contact support: ${p.supportUrl}`;
-  return `${p.appName}: the account ${p.username} was locked because ${WHY[p.why]}. ${way}`;
+export function sms(p: AccountLockedProps & WithLocale) {
+  const t = tOf(p);
+  const values = { appName: p.appName, username: p.username, why: t(`emails:accountLocked.why.${p.why}`), unlockUrl: p.unlockUrl, supportUrl: p.supportUrl };
+  return p.unlockUrl ? t("sms:accountLockedUnlock", values) : t("sms:accountLockedSupport", values);
 }
 
 /**
@@ -40,23 +35,19 @@ export function sms(p: AccountLockedProps) {
  * and the way out. No code, link token or password: the unlock page asks for proof itself.
  */
 export default function AccountLocked(p: AccountLockedProps) {
+  const { t, tl } = useMessageT();
+  const why = t(`emails:accountLocked.why.${p.why}`);
   return (
-    <EmailLayout appName={p.appName} preview="Your account was locked" heading="Your account was locked">
+    <EmailLayout appName={p.appName} preview={t("emails:accountLocked.heading")} heading={t("emails:accountLocked.heading")}>
       <Text style={paragraph}>
-        The account {p.username} was locked on {p.when} because {WHY[p.why]}.{" "}
-        {p.until ? `The lock ends by itself on ${p.until}.` : "It stays locked until it is unlocked."}
+        {tl("emails:accountLocked.body", { username: p.username, when: p.when, why }, ["username"])}{" "}
+        {p.until ? t("emails:accountLocked.until", { until: p.until }) : t("emails:accountLocked.untilUnlocked")}
       </Text>
-      <Text style={paragraph}>While it is locked, nobody can sign in to it, not even with the right password.</Text>
+      <Text style={paragraph}>{t("emails:accountLocked.whileLocked")}</Text>
       {p.unlockUrl ? (
-        <Text style={paragraph}>
-          If this is your account, you can unlock it yourself: go to {p.unlockUrl} and prove it is yours with a link or code we send to your
-          verified contact. If it was not you who tried to get in, choose a new password while unlocking.
-        </Text>
+        <Text style={paragraph}>{tl("emails:accountLocked.selfService", p, ["unlockUrl"])}</Text>
       ) : (
-        <Text style={paragraph}>
-          To get it unlocked, contact our support team: {p.supportUrl} (or write to {p.supportEmail}). They will check that the account is
-          yours before unlocking it.
-        </Text>
+        <Text style={paragraph}>{tl("emails:accountLocked.support", p, ["supportUrl", "supportEmail"])}</Text>
       )}
     </EmailLayout>
   );

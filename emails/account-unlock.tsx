@@ -1,26 +1,28 @@
 import { Text } from "@react-email/text";
+import { tOf, useMessageT, type WithLocale } from "./i18n";
 import { EmailLayout, LinkAndCode, paragraph } from "./layout";
 import type { RecoveryMessageProps } from "./password-reset";
 
 export type AccountUnlockProps = RecoveryMessageProps;
 
-export function subject(p: AccountUnlockProps) {
-  return `Unlock your ${p.appName} account`;
+export function subject(p: AccountUnlockProps & WithLocale) {
+  return tOf(p)("emails:accountUnlock.subject", { appName: p.appName });
 }
 
 /** The SMS form of this message. */
-export function sms(p: AccountUnlockProps) {
-  return `${p.appName}: your unlock code is ${p.code}. It expires in ${p.codeMinutes} minutes. Didn't ask? Ignore this.`;
+export function sms(p: AccountUnlockProps & WithLocale) {
+  return tOf(p)("sms:accountUnlock", { appName: p.appName, code: p.code, codeMinutes: p.codeMinutes });
 }
 
 /** The unlock message: same shape as a reset, separate purpose (TOK-03). */
 export default function AccountUnlock(p: AccountUnlockProps) {
+  const { t, tl } = useMessageT();
   return (
-    <EmailLayout appName={p.appName} preview={`Your code is ${p.code}`} heading="Unlock your account">
-      <Text style={paragraph}>Someone asked to unlock the account {p.username}. If it was you, open this link:</Text>
-      <LinkAndCode link={p.link} action="Unlock my account" code={p.code} minutes={p.minutes} codeMinutes={p.codeMinutes} />
-      <Text style={paragraph}>Didn't ask for this? Ignore this email: nothing changes.</Text>
-      <Text style={paragraph}>Need help? {p.supportUrl}</Text>
+    <EmailLayout appName={p.appName} preview={t("emails:common.previewCode", { code: p.code })} heading={t("emails:accountUnlock.heading")}>
+      <Text style={paragraph}>{tl("emails:accountUnlock.intro", { username: p.username }, ["username"])}</Text>
+      <LinkAndCode link={p.link} action={t("emails:accountUnlock.action")} code={p.code} minutes={p.minutes} codeMinutes={p.codeMinutes} />
+      <Text style={paragraph}>{t("emails:common.ignore")}</Text>
+      <Text style={paragraph}>{tl("emails:common.needHelp", { supportUrl: p.supportUrl }, ["supportUrl"])}</Text>
     </EmailLayout>
   );
 }

@@ -1,4 +1,5 @@
 import { Text } from "@react-email/text";
+import { tOf, useMessageT, type WithLocale } from "./i18n";
 import { EmailLayout, ReportBlock, paragraph } from "./layout";
 
 export type ContactChangedProps = {
@@ -12,24 +13,33 @@ export type ContactChangedProps = {
   supportEmail: string;
 };
 
-export function subject(p: ContactChangedProps) {
-  return `Your ${p.appName} ${p.kind === "email" ? "email address" : "phone number"} was changed`;
+export function subject(p: ContactChangedProps & WithLocale) {
+  const t = tOf(p);
+  return p.kind === "email" ? t("emails:contactChanged.subjectEmail", { appName: p.appName }) : t("emails:contactChanged.subjectPhone", { appName: p.appName });
 }
 
 /** The SMS form of this message. */
-export function sms(p: ContactChangedProps) {
-  return `${p.appName}: the ${p.kind === "email" ? "email address" : "phone number"} of ${p.username} was changed. Not you? ${p.reportUrl}`;
+export function sms(p: ContactChangedProps & WithLocale) {
+  const t = tOf(p);
+  const values = { appName: p.appName, username: p.username, reportUrl: p.reportUrl };
+  return p.kind === "email" ? t("sms:contactChangedEmail", values) : t("sms:contactChangedPhone", values);
 }
 
 /** Sent to the old and the new contacts after a change (NTF-02, NTF-03). */
 export default function ContactChanged(p: ContactChangedProps) {
-  const what = p.kind === "email" ? "email address" : "phone number";
+  const { t, tl } = useMessageT();
+  const email = p.kind === "email";
+  const heading = email ? t("emails:contactChanged.headingEmail") : t("emails:contactChanged.headingPhone");
+  const body = email
+    ? p.ip
+      ? tl("emails:contactChanged.bodyEmailFrom", p, ["username", "ip"])
+      : tl("emails:contactChanged.bodyEmail", p, ["username"])
+    : p.ip
+      ? tl("emails:contactChanged.bodyPhoneFrom", p, ["username", "ip"])
+      : tl("emails:contactChanged.bodyPhone", p, ["username"]);
   return (
-    <EmailLayout appName={p.appName} preview={`Your ${what} was changed`} heading={`Your ${what} was changed`}>
-      <Text style={paragraph}>
-        The {what} of the account {p.username} was changed on {p.when} from {p.browser}
-        {p.ip ? ` (network address ${p.ip})` : ""}.
-      </Text>
+    <EmailLayout appName={p.appName} preview={heading} heading={heading}>
+      <Text style={paragraph}>{body}</Text>
       <ReportBlock reportUrl={p.reportUrl} supportEmail={p.supportEmail} />
     </EmailLayout>
   );

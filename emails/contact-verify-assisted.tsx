@@ -1,4 +1,5 @@
 import { Text } from "@react-email/text";
+import { tOf, useMessageT, type WithLocale } from "./i18n";
 import { EmailLayout, codeStyle, paragraph } from "./layout";
 
 export type ContactVerifyAssistedProps = {
@@ -11,13 +12,13 @@ export type ContactVerifyAssistedProps = {
   pageUrl: string;
 };
 
-export function subject(p: ContactVerifyAssistedProps) {
-  return `Confirm your new ${p.appName} email address (ticket ${p.reference})`;
+export function subject(p: ContactVerifyAssistedProps & WithLocale) {
+  return tOf(p)("emails:contactVerifyAssisted.subject", { appName: p.appName, reference: p.reference });
 }
 
 /** The SMS form of this message. */
-export function sms(p: ContactVerifyAssistedProps) {
-  return `${p.appName}: to make this the phone number of your account, enter your ticket reference ${p.reference} and the code ${p.code} at ${p.pageUrl}. Didn't ask? Ignore this.`;
+export function sms(p: ContactVerifyAssistedProps & WithLocale) {
+  return tOf(p)("sms:contactVerifyAssisted", { appName: p.appName, reference: p.reference, code: p.code, pageUrl: p.pageUrl });
 }
 
 /**
@@ -25,16 +26,12 @@ export function sms(p: ContactVerifyAssistedProps) {
  * proves itself with this code on /assisted-recovery/new-contact before it is saved.
  */
 export default function ContactVerifyAssisted(p: ContactVerifyAssistedProps) {
+  const { t, tl } = useMessageT();
   return (
-    <EmailLayout appName={p.appName} preview={`Your code is ${p.code}`} heading="Confirm your new email address">
-      <Text style={paragraph}>
-        Our support team, working on your ticket {p.reference}, was asked to make this address the email address of the account {p.username}. To
-        confirm, open {p.pageUrl} and type your ticket reference and this code:
-      </Text>
-      <Text style={codeStyle}>Your code: {p.code}</Text>
-      <Text style={paragraph}>
-        The code works for {p.hours} hours. Until it is typed, nothing changes. Didn&apos;t ask for this? Ignore this email.
-      </Text>
+    <EmailLayout appName={p.appName} preview={t("emails:common.previewCode", { code: p.code })} heading={t("emails:contactVerifyAssisted.heading")}>
+      <Text style={paragraph}>{tl("emails:contactVerifyAssisted.intro", p, ["reference", "username", "pageUrl"])}</Text>
+      <Text style={codeStyle}>{tl("emails:linkAndCode.code", p, ["code"])}</Text>
+      <Text style={paragraph}>{t("emails:contactVerifyAssisted.validity", { hours: p.hours })}</Text>
     </EmailLayout>
   );
 }

@@ -27,6 +27,7 @@ import * as staffLocked from "./staff-locked";
 import * as staffInvite from "./staff-invite";
 import * as ticketClosed from "./ticket-closed";
 import * as newDeviceSignIn from "./new-device-sign-in";
+import { inLocale, localeOf, type WithLocale } from "./i18n";
 
 /**
  * One message: the email (a React Email component and its subject) and, when it may go by text
@@ -92,7 +93,8 @@ export type OutgoingMessage<T extends MessageName> = {
   channel: T extends SmsMessageName ? "email" | "sms" : "email";
   to: string;
   template: T;
-  payload: MessageProps[T];
+  /** `locale`: the language of a customer message (emails/i18n.tsx); none is English. */
+  payload: MessageProps[T] & WithLocale;
 };
 
 /** The entry for a name read back from the outbox (a plain string at run time), or undefined. */
@@ -121,7 +123,8 @@ export function renderEmail(name: string, payload: Record<string, unknown>) {
   const template = lookup(name);
   if (!template) throw new Error(`unknown email template ${name}`);
   // Inside <Suspense>, as React Email renders it, so the markup is the same.
-  const markup = renderToString(createElement(Suspense, null, createElement(template.component, payload)));
+  // In the message's language (the payload's `locale`, issue 16): English without one.
+  const markup = renderToString(createElement(Suspense, null, inLocale(localeOf(payload), createElement(template.component, payload))));
   const html = DOCTYPE + markup.replace(/<!DOCTYPE.*?>/, "");
   const text = toText(markup);
   // Subjects are one line: strip CR/LF from anything that came from a payload (EML-01).

@@ -10,14 +10,22 @@ import { Preview } from "@react-email/preview";
 import { Section } from "@react-email/section";
 import { Text } from "@react-email/text";
 import { DEFAULT_PRIMARY, emailBrand } from "./brand";
+import { useMessageT } from "./i18n";
 
 /** The frame every message shares: product name, heading, body, and a footer saying why it came. */
 export function EmailLayout(props: { appName: string; preview: string; heading: string; children: ReactNode; footer?: string }) {
   // The operator's branding (emails/brand.ts): logo, colour of headings and buttons, support line, legal link.
   const brand = emailBrand();
-  const support = [brand.supportContact ? `Support: ${brand.supportContact}` : "", brand.supportHours ? `Hours: ${brand.supportHours}` : ""].filter(Boolean).join(" · ");
+  // In the message's language (issue 16); staff messages carry none and stay English.
+  const { t, locale, rtl } = useMessageT();
+  const support = [
+    brand.supportContact ? t("emails:layout.support", { contact: brand.supportContact }) : "",
+    brand.supportHours ? t("emails:layout.hours", { hours: brand.supportHours }) : "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
   return (
-    <Html lang="en">
+    <Html lang={locale} dir={rtl ? "rtl" : "ltr"}>
       <Head />
       <Preview>{props.preview}</Preview>
       <Body style={{ backgroundColor: "#f4f5f7", fontFamily: "Helvetica, Arial, sans-serif", color: "#1f2328" }}>
@@ -33,7 +41,7 @@ export function EmailLayout(props: { appName: string; preview: string; heading: 
           <Section>{props.children}</Section>
           <Hr style={{ margin: "24px 0", borderColor: "#d0d7de" }} />
           <Text style={{ fontSize: "12px", color: "#57606a" }}>
-            {props.footer ?? `This is an automatic security message from ${props.appName}. Replies are not read.`}
+            {props.footer ?? t("emails:layout.footer", { appName: props.appName })}
           </Text>
           {support ? <Text style={{ fontSize: "12px", color: "#57606a" }}>{support}</Text> : null}
           {brand.legal ? (
@@ -66,32 +74,30 @@ export const buttonStyle = {
 
 /** The "This wasn't me" block every security notification ends with (a single-use report link). */
 export function ReportBlock(props: { reportUrl: string; supportEmail: string }) {
+  const { t, tl } = useMessageT();
   return (
     <>
-      <Text style={paragraph}>If this wasn't you, tell us now so we can secure the account:</Text>
+      <Text style={paragraph}>{t("emails:report.intro")}</Text>
       <Button href={props.reportUrl} style={buttonStyle}>
-        This wasn't me
+        {t("emails:report.button")}
       </Button>
-      <Text style={paragraph}>
-        Or copy this link: {props.reportUrl} — or write to {props.supportEmail}.
-      </Text>
+      <Text style={paragraph}>{tl("emails:report.copy", props, ["reportUrl", "supportEmail"])}</Text>
     </>
   );
 }
 
 /** A recovery message's link (for any browser) and code (for the browser that asked), and how long each works. */
 export function LinkAndCode(props: { link: string; action: string; code: string; minutes: number; codeMinutes: number }) {
+  const { t, tl } = useMessageT();
   return (
     <>
       <Button href={props.link} style={buttonStyle}>
         {props.action}
       </Button>
-      <Text style={paragraph}>Or copy it into your browser: {props.link}</Text>
-      <Text style={paragraph}>Or type this code on the page where you asked:</Text>
-      <Text style={codeStyle}>Your code: {props.code}</Text>
-      <Text style={paragraph}>
-        The link works for {props.minutes} minutes and the code for {props.codeMinutes} minutes. Each works once.
-      </Text>
+      <Text style={paragraph}>{tl("emails:linkAndCode.copy", props, ["link"])}</Text>
+      <Text style={paragraph}>{t("emails:linkAndCode.typeCode")}</Text>
+      <Text style={codeStyle}>{tl("emails:linkAndCode.code", props, ["code"])}</Text>
+      <Text style={paragraph}>{t("emails:linkAndCode.validity", props)}</Text>
     </>
   );
 }

@@ -1,4 +1,5 @@
 import { Text } from "@react-email/text";
+import { tOf, useMessageT, type WithLocale } from "./i18n";
 import { EmailLayout, ReportBlock, paragraph } from "./layout";
 
 export type NewDeviceProps = {
@@ -13,23 +14,19 @@ export type NewDeviceProps = {
   settingsUrl: string;
 };
 
-export function subject(p: NewDeviceProps) {
-  return `New sign-in to your ${p.appName} account`;
+export function subject(p: NewDeviceProps & WithLocale) {
+  return tOf(p)("emails:newDevice.subject", { appName: p.appName });
 }
 
 /** A sign-in from a browser never seen on this account (issue 15): when, what, where, and "This wasn't me". */
 export default function NewDeviceSignIn(p: NewDeviceProps) {
+  const { t, tl } = useMessageT();
   return (
-    <EmailLayout appName={p.appName} preview="A new device signed in to your account" heading="New sign-in to your account">
-      <Text style={paragraph}>
-        The account {p.username} was signed in to on {p.when} from a browser we had not seen on it before: {p.browser}, network {p.network}.
-      </Text>
-      <Text style={paragraph}>If this was you, there is nothing to do.</Text>
+    <EmailLayout appName={p.appName} preview={t("emails:newDevice.preview")} heading={t("emails:newDevice.heading")}>
+      <Text style={paragraph}>{tl("emails:newDevice.body", p, ["username", "network"])}</Text>
+      <Text style={paragraph}>{t("emails:newDevice.nothingToDo")}</Text>
       <ReportBlock reportUrl={p.reportUrl} supportEmail={p.supportEmail} />
-      <Text style={paragraph}>
-        You can turn these notices off on your account's security page: {p.settingsUrl}. Notices about password, contact and sign-in
-        protection changes, and about locks, are always sent.
-      </Text>
+      <Text style={paragraph}>{tl("emails:newDevice.settings", p, ["settingsUrl"])}</Text>
     </EmailLayout>
   );
 }

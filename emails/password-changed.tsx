@@ -1,4 +1,5 @@
 import { Text } from "@react-email/text";
+import { tOf, useMessageT, type WithLocale } from "./i18n";
 import { EmailLayout, ReportBlock, paragraph } from "./layout";
 
 export type ChangedProps = {
@@ -14,26 +15,25 @@ export type ChangedProps = {
   signedInHere?: boolean;
 };
 
-export function subject(p: ChangedProps) {
-  return `Your ${p.appName} password was changed`;
+export function subject(p: ChangedProps & WithLocale) {
+  return tOf(p)("emails:passwordChanged.subject", { appName: p.appName });
 }
 
 /** The SMS form of this message. */
-export function sms(p: ChangedProps) {
-  return `${p.appName}: the password of ${p.username} was changed. Not you? ${p.reportUrl}`;
+export function sms(p: ChangedProps & WithLocale) {
+  return tOf(p)("sms:passwordChanged", { appName: p.appName, username: p.username, reportUrl: p.reportUrl });
 }
 
 /** After a reset: what happened, when, from where, and how to report it (NTF-01). Never the password. */
 export default function PasswordChanged(p: ChangedProps) {
+  const { t, tl } = useMessageT();
   return (
-    <EmailLayout appName={p.appName} preview="Your password was changed" heading="Your password was changed">
-      <Text style={paragraph}>
-        The password of the account {p.username} was changed on {p.when} from {p.browser} (network address {p.ip}).
-      </Text>
+    <EmailLayout appName={p.appName} preview={t("emails:passwordChanged.heading")} heading={t("emails:passwordChanged.heading")}>
+      <Text style={paragraph}>{tl("emails:passwordChanged.body", p, ["username", "ip"])}</Text>
       {p.signedInHere ? (
-        <Text style={paragraph}>It was changed while signed in: we signed the account out everywhere else. If this was you, there is nothing to do.</Text>
+        <Text style={paragraph}>{t("emails:passwordChanged.signedInHere")}</Text>
       ) : (
-        <Text style={paragraph}>We signed the account out everywhere. If this was you, sign in with your new password: {p.loginUrl}</Text>
+        <Text style={paragraph}>{tl("emails:passwordChanged.signIn", p, ["loginUrl"])}</Text>
       )}
       <ReportBlock reportUrl={p.reportUrl} supportEmail={p.supportEmail} />
     </EmailLayout>

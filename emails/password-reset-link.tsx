@@ -1,29 +1,31 @@
 import { Button } from "@react-email/button";
 import { Text } from "@react-email/text";
+import { tOf, useMessageT, type WithLocale } from "./i18n";
 import { EmailLayout, buttonStyle, paragraph } from "./layout";
 
 export type ResetLinkProps = { appName: string; username: string; link: string; minutes: number; supportUrl: string };
 
-export function subject(p: ResetLinkProps) {
-  return `Your ${p.appName} recovery link`;
+export function subject(p: ResetLinkProps & WithLocale) {
+  return tOf(p)("emails:resetLink.subject", { appName: p.appName });
 }
 
 /** The SMS form of this message. */
-export function sms(p: ResetLinkProps) {
-  return `${p.appName}: our support team approved your request. Choose a new password (works once): ${p.link}`;
+export function sms(p: ResetLinkProps & WithLocale) {
+  return tOf(p)("sms:resetLink", { appName: p.appName, link: p.link });
 }
 
 /** Sent after support staff approved an assisted recovery: a normal one-time reset link. */
 export default function PasswordResetLink(p: ResetLinkProps) {
+  const { t, tl } = useMessageT();
   return (
-    <EmailLayout appName={p.appName} preview="Your recovery link" heading="Choose a new password">
-      <Text style={paragraph}>Our support team checked your request for the account {p.username}. Use this link to choose a new password:</Text>
+    <EmailLayout appName={p.appName} preview={t("emails:resetLink.preview")} heading={t("emails:resetLink.heading")}>
+      <Text style={paragraph}>{tl("emails:resetLink.intro", p, ["username"])}</Text>
       <Button href={p.link} style={buttonStyle}>
-        Choose a new password
+        {t("emails:resetLink.heading")}
       </Button>
-      <Text style={paragraph}>Or copy it into your browser: {p.link}</Text>
-      <Text style={paragraph}>It works once, for {p.minutes} minutes. Our staff never see your password and will never ask for it.</Text>
-      <Text style={paragraph}>Didn't ask for help? Tell us: {p.supportUrl}</Text>
+      <Text style={paragraph}>{tl("emails:linkAndCode.copy", p, ["link"])}</Text>
+      <Text style={paragraph}>{t("emails:resetLink.validity", { minutes: p.minutes })}</Text>
+      <Text style={paragraph}>{tl("emails:resetLink.notYou", p, ["supportUrl"])}</Text>
     </EmailLayout>
   );
 }

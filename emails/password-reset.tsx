@@ -1,4 +1,5 @@
 import { Text } from "@react-email/text";
+import { tOf, useMessageT, type WithLocale } from "./i18n";
 import { EmailLayout, LinkAndCode, paragraph } from "./layout";
 
 export type RecoveryMessageProps = {
@@ -11,26 +12,24 @@ export type RecoveryMessageProps = {
   supportUrl: string;
 };
 
-export function subject(p: RecoveryMessageProps) {
-  return `Reset your ${p.appName} password`;
+export function subject(p: RecoveryMessageProps & WithLocale) {
+  return tOf(p)("emails:passwordReset.subject", { appName: p.appName });
 }
 
 /** The SMS form of this message. */
-export function sms(p: RecoveryMessageProps) {
-  return `${p.appName}: your password reset code is ${p.code}. It expires in ${p.codeMinutes} minutes. Didn't ask? Ignore this.`;
+export function sms(p: RecoveryMessageProps & WithLocale) {
+  return tOf(p)("sms:passwordReset", { appName: p.appName, code: p.code, codeMinutes: p.codeMinutes });
 }
 
 /** The reset message: one link (any browser) and the same request's code (the asking browser). */
 export default function PasswordReset(p: RecoveryMessageProps) {
+  const { t, tl } = useMessageT();
   return (
-    <EmailLayout appName={p.appName} preview={`Your code is ${p.code}`} heading="Reset your password">
-      <Text style={paragraph}>Someone asked to reset the password of the account {p.username}. If it was you, open this link:</Text>
-      <LinkAndCode link={p.link} action="Choose a new password" code={p.code} minutes={p.minutes} codeMinutes={p.codeMinutes} />
-      <Text style={paragraph}>
-        Didn't ask for this? Ignore this email: nothing changes and your password stays the same. Never share this code;
-        we will never ask you for it.
-      </Text>
-      <Text style={paragraph}>Need help? {p.supportUrl}</Text>
+    <EmailLayout appName={p.appName} preview={t("emails:common.previewCode", { code: p.code })} heading={t("emails:passwordReset.heading")}>
+      <Text style={paragraph}>{tl("emails:passwordReset.intro", { username: p.username }, ["username"])}</Text>
+      <LinkAndCode link={p.link} action={t("emails:passwordReset.action")} code={p.code} minutes={p.minutes} codeMinutes={p.codeMinutes} />
+      <Text style={paragraph}>{t("emails:passwordReset.ignore")}</Text>
+      <Text style={paragraph}>{tl("emails:common.needHelp", { supportUrl: p.supportUrl }, ["supportUrl"])}</Text>
     </EmailLayout>
   );
 }

@@ -1,19 +1,21 @@
 import { Text } from "@react-email/text";
+import { tOf, useMessageT, type WithLocale } from "./i18n";
 import { EmailLayout, paragraph } from "./layout";
 import type { TicketNoteProps } from "./ticket-more-info";
 
 export type TicketRejectedProps = TicketNoteProps;
 
-export function subject(p: TicketRejectedProps) {
-  return `About your request ${p.reference}`;
+export function subject(p: TicketRejectedProps & WithLocale) {
+  return tOf(p)("emails:ticket.preview", { reference: p.reference });
 }
 
 export default function TicketRejected(p: TicketRejectedProps) {
+  const { t, tl } = useMessageT();
   return (
-    <EmailLayout appName={p.appName} preview={`About your request ${p.reference}`} heading="We couldn't confirm it's your account">
-      <Text style={paragraph}>We looked at your request {p.reference} and couldn't go ahead:</Text>
+    <EmailLayout appName={p.appName} preview={t("emails:ticket.preview", { reference: p.reference })} heading={t("emails:ticketRejected.heading")}>
+      <Text style={paragraph}>{tl("emails:ticketRejected.body", p, ["reference"])}</Text>
       <Text style={{ ...paragraph, whiteSpace: "pre-wrap" }}>{p.note}</Text>
-      <Text style={paragraph}>If you think this is wrong, write to {p.supportEmail} and mention {p.reference}.</Text>
+      <Text style={paragraph}>{tl("emails:ticketRejected.writeTo", p, ["supportEmail", "reference"])}</Text>
     </EmailLayout>
   );
 }

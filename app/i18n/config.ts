@@ -9,6 +9,12 @@ import type { Resource } from "i18next";
 import enCommon from "~/locales/en/common.json";
 import esCommon from "~/locales/es/common.json";
 import arCommon from "~/locales/ar/common.json";
+import enEmails from "~/locales/en/emails.json";
+import esEmails from "~/locales/es/emails.json";
+import arEmails from "~/locales/ar/emails.json";
+import enSms from "~/locales/en/sms.json";
+import esSms from "~/locales/es/sms.json";
+import arSms from "~/locales/ar/sms.json";
 
 export const LOCALES = ["en", "es", "ar"] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -27,9 +33,9 @@ export function dirOf(locale: Locale): "ltr" | "rtl" {
 }
 
 export const resources = {
-  en: { common: enCommon },
-  es: { common: esCommon },
-  ar: { common: arCommon },
+  en: { common: enCommon, emails: enEmails, sms: enSms },
+  es: { common: esCommon, emails: esEmails, sms: esSms },
+  ar: { common: arCommon, emails: arEmails, sms: arSms },
 } satisfies Resource;
 
 export type Namespace = keyof (typeof resources)["en"];

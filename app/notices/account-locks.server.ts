@@ -3,6 +3,7 @@ import { findUserById, findUserByUsername, AccountError, type User } from "~/acc
 import { recordEvent } from "~/audit/events.server";
 import { liftAllLocks, placeStaffLock, SELF_SERVICE_REASONS, type LockRecord } from "~/lockout/lockout.server";
 import { sendSecurityNotice } from "./notices.server";
+import { messageTime } from "./message-locale";
 
 /**
  * The customer is told when their account is locked (issue 14): one message per lock to the
@@ -13,15 +14,17 @@ import { sendSecurityNotice } from "./notices.server";
  */
 export async function sendLockNotice(context: RequestContext, user: User, lock: Pick<LockRecord, "reason" | "locked_at" | "locked_until">): Promise<void> {
   const { config } = context.services;
+  const locale = user.locale ?? config.defaultLocale;
   const payload = {
     appName: config.appName,
     username: user.username,
     why: lock.reason,
-    when: new Date(lock.locked_at).toUTCString(),
-    until: lock.locked_until === null ? null : new Date(lock.locked_until).toUTCString(),
+    when: messageTime(locale, lock.locked_at),
+    until: lock.locked_until === null ? null : messageTime(locale, lock.locked_until),
     unlockUrl: SELF_SERVICE_REASONS.includes(lock.reason) ? `${config.appOrigin}/unlock` : null,
     supportUrl: `${config.appOrigin}/assisted-recovery`,
     supportEmail: config.supportEmail,
+    locale,
   };
   if (user.email_verified) await context.services.send({ channel: "email", to: user.email, template: "account-locked", payload });
   if (user.phone && user.phone_verified) await context.services.send({ channel: "sms", to: user.phone, template: "account-locked", payload });

@@ -5,6 +5,7 @@ import { approximateNetwork } from "~/http/network.server";
 import { recordEvent } from "~/audit/events.server";
 import { markSignedIn } from "~/stores/users.store";
 import { reportLink } from "./report-links.server";
+import { messageTime } from "./message-locale";
 
 export type NewDeviceNotice = "sent" | "known-device" | "first-sign-in" | "turned-off" | "no-verified-email";
 
@@ -33,12 +34,13 @@ export async function afterSignIn(context: RequestContext, user: User, newDevice
       payload: {
         appName: config.appName,
         username: user.username,
-        when: new Date(clock.now()).toUTCString(),
+        when: messageTime(user.locale ?? config.defaultLocale, clock.now()),
         browser: describeBrowser(context.userAgent),
         network: approximateNetwork(context.clientIp),
         reportUrl,
         supportEmail: config.supportEmail,
         settingsUrl: `${config.appOrigin}/account/security`,
+        locale: user.locale ?? config.defaultLocale,
       },
     });
     await recordEvent(tx, { event: "new_device_notice_sent", outcome: "info", userId: user.id, actorType: "system" });

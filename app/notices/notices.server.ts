@@ -1,6 +1,8 @@
 import type { RequestContext } from "~/context.server";
 import type { User } from "~/accounts/accounts.server";
 import { describeBrowser } from "~/http/user-agent";
+import { fixedT } from "~/i18n/instance";
+import { messageTime } from "./message-locale";
 import { reportLink, type ReportRestore } from "./report-links.server";
 
 /** The security notices, each with the fields it adds to the common ones (checked against emails/). */
@@ -35,14 +37,17 @@ export async function sendSecurityNotice(
   },
 ): Promise<void> {
   const { config, clock } = context.services;
+  // In the account's language (issue 16).
+  const locale = user.locale ?? config.defaultLocale;
   const base = {
     appName: config.appName,
     username: user.username,
-    when: new Date(clock.now()).toUTCString(),
-    browser: notice.byStaff ? "our support team" : describeBrowser(context.userAgent),
+    when: messageTime(locale, clock.now()),
+    browser: notice.byStaff ? fixedT(locale)("emails:common.ourSupportTeam") : describeBrowser(context.userAgent),
     ip: notice.byStaff ? "" : context.clientIp,
     supportEmail: config.supportEmail,
     loginUrl: `${config.appOrigin}/login`,
+    locale,
   };
   const restoreFor = (kind: "email" | "phone", to: string) =>
     notice.restore && notice.restore.kind === kind && notice.restore.previous === to ? notice.restore : null;

@@ -13,6 +13,7 @@ import type { Flow, RecoverySession } from "~/stores/recovery-flows.store";
 import { recordEvent } from "~/audit/events.server";
 import { codeProof } from "~/proofs/code.server";
 import { evenAnswer } from "~/security/even-time.server";
+import { accountsLocale } from "~/notices/message-locale";
 import { networkTag, noteRecoveryRequest } from "./suspicious.server";
 
 /**
@@ -168,7 +169,13 @@ export async function requestRecovery(
         channel: resolved.channel,
         to: resolved.destination!,
         template: "recovery-ambiguous",
-        payload: { appName: config.appName, purpose, usernames: ambiguous.map((u) => u.username), origin: config.appOrigin },
+        payload: {
+          appName: config.appName,
+          purpose,
+          usernames: ambiguous.map((u) => u.username),
+          origin: config.appOrigin,
+          locale: accountsLocale(ambiguous, config.defaultLocale),
+        },
       });
     }
     await recordEvent(tx, {
@@ -240,6 +247,7 @@ async function queueFlowMessage(context: RequestContext, purpose: Purpose, user:
       minutes: Math.round(config.recovery.linkTtlMs / 60_000),
       codeMinutes: Math.round(Math.min(CODE_TTL_MS, config.recovery.linkTtlMs) / 60_000),
       supportUrl: `${config.appOrigin}/assisted-recovery`,
+      locale: user.locale ?? config.defaultLocale,
     },
   });
 }
@@ -560,6 +568,7 @@ export async function startRecoveryForUser(context: RequestContext, user: User, 
         link: `${config.appOrigin}${PURPOSES.reset.linkPath}${token}`,
         minutes: Math.round(config.recovery.linkTtlMs / 60_000),
         supportUrl: `${config.appOrigin}/assisted-recovery`,
+        locale: user.locale ?? config.defaultLocale,
       },
     });
   });

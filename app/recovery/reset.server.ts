@@ -1,5 +1,5 @@
 import { sendSecurityNotice } from "~/notices/notices.server";
-import { isInHistory, storePasswordHash, type User } from "~/accounts/accounts.server";
+import { isInHistory, setPreferredLocale, storePasswordHash, type User } from "~/accounts/accounts.server";
 import { hashPassword } from "~/accounts/password-hash.server";
 import { checkPassword, type PolicySettings } from "~/accounts/password-policy";
 import { deleteAllSessions } from "~/sessions/sessions.server";
@@ -77,7 +77,11 @@ export async function completeReset(
     const revoked = await deleteAllSessions(db, { type: "user", id: user.id });
     await afterPasswordReset(tx, user, now);
     await recordEvent(tx, { event: "password_reset_completed", outcome: "success", userId: user.id, details: { sessions_revoked: revoked } });
-    await sendSecurityNotice(tx, user, { template: "password-changed", event: "password_changed" });
+    // Completing a recovery in a language makes it the account's language (issue 16). The notice
+    // of this change goes in the language the account had (its owner reads it, whoever reset),
+    // or, for an account without one, in the language just set.
+    await setPreferredLocale(db, user.id, context.locale);
+    await sendSecurityNotice(tx, { ...user, locale: user.locale ?? context.locale }, { template: "password-changed", event: "password_changed" });
     return true;
   });
   if (!won) {

@@ -1,5 +1,5 @@
 import { sendSecurityNotice } from "~/notices/notices.server";
-import type { User } from "~/accounts/accounts.server";
+import { setPreferredLocale, type User } from "~/accounts/accounts.server";
 import { SELF_SERVICE_REASONS, activeLock, clearFailures, endLocks, failureKey } from "~/lockout/lockout.server";
 import { clearRecoveryCookie, consumeFlow } from "./flows.server";
 import { enter, requireHold } from "./journey.server";
@@ -37,7 +37,10 @@ export async function completeUnlock(context: RequestContext, request: Request, 
     await clearFailures(db, failureKey(config.secretKey, user.id, ""));
     const ended = await endLocks(db, user.id, now, "self_service_unlock", `user:${user.id}`, SELF_SERVICE_REASONS);
     await recordEvent(tx, { event: "account_unlocked", outcome: "success", userId: user.id, details: { how: "self_service_unlock", locks: ended, choice } });
-    if (ended > 0) await sendSecurityNotice(tx, user, { template: "account-unlocked", event: "account_unlocked" });
+    // Completing a recovery in a language makes it the account's language (issue 16); the notice
+    // goes in the language the account had, or, without one, in the language just set.
+    await setPreferredLocale(db, user.id, context.locale);
+    if (ended > 0) await sendSecurityNotice(tx, { ...user, locale: user.locale ?? context.locale }, { template: "account-unlocked", event: "account_unlocked" });
     if (choice === "reset") resetCookie = await enter(tx, user, "unlock");
     return true;
   });

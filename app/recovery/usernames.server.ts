@@ -8,6 +8,7 @@ import { knownDevice } from "~/sessions/device.server";
 import { recordEvent } from "~/audit/events.server";
 import { inTransaction, type RequestContext } from "~/context.server";
 import { evenAnswer } from "~/security/even-time.server";
+import { accountsLocale } from "~/notices/message-locale";
 
 /**
  * "Forgot your username?": the usernames go only to the registered address or verified number,
@@ -57,6 +58,7 @@ export async function requestUsernames(context: RequestContext, request: Request
           usernames: users.map((u) => u.username),
           loginUrl: `${config.appOrigin}/login`,
           resetUrl: `${config.appOrigin}/forgot-password`,
+          locale: accountsLocale(users, config.defaultLocale),
         },
       });
     }

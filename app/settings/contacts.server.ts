@@ -69,7 +69,7 @@ export async function startContactChange(context: RequestContext, user: User, ki
       channel: kind === "email" ? "email" : "sms",
       to,
       template: "contact-verify",
-      payload: { appName: config.appName, username: user.username, code, kind, minutes: CHANGE_TTL_MS / 60_000 },
+      payload: { appName: config.appName, username: user.username, code, kind, minutes: CHANGE_TTL_MS / 60_000, locale: user.locale ?? config.defaultLocale },
     });
     await recordEvent(tx, { event: `${kind}_change_requested`, outcome: "info", userId: user.id, actorType: "user", actorId: user.id });
   });

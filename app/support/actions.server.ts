@@ -9,6 +9,7 @@ import { recordEvent } from "~/audit/events.server";
 import { getTicket, recordStaffAction, ticketAccount, type TicketStatus } from "~/tickets/tickets.server";
 import { needsFourEyes, requestApproval, unlockReasons } from "./approvals.server";
 import { FEEDBACK_TTL_MS, ticketFeedbackUrl } from "~/recovery/feedback.server";
+import { ticketLocale } from "~/notices/message-locale";
 
 /**
  * What support staff can do with a ticket. Every action needs a note, is kept in the ticket's
@@ -60,7 +61,8 @@ export async function performStaffAction(
       channel: "email",
       to: ticket.contact_email,
       template,
-      payload: { appName: config.appName, reference: ticket.reference, note, supportEmail: config.supportEmail },
+      // The frame in the ticket's language (issue 16); the note goes as the staff member wrote it.
+      payload: { appName: config.appName, reference: ticket.reference, note, supportEmail: config.supportEmail, locale: ticketLocale(ticket, config.defaultLocale) },
     });
 
   let to: TicketStatus | null = null;
@@ -119,7 +121,14 @@ export async function performStaffAction(
           channel: "email",
           to: ticket.contact_email,
           template: "ticket-closed",
-          payload: { appName: config.appName, reference: ticket.reference, feedbackUrl: ticketFeedbackUrl(tx, ticket), feedbackDays: FEEDBACK_TTL_MS.ticket / 86_400_000, supportEmail: config.supportEmail },
+          payload: {
+            appName: config.appName,
+            reference: ticket.reference,
+            feedbackUrl: ticketFeedbackUrl(tx, ticket),
+            feedbackDays: FEEDBACK_TTL_MS.ticket / 86_400_000,
+            supportEmail: config.supportEmail,
+            locale: ticketLocale(ticket, config.defaultLocale),
+          },
         });
         break;
     }

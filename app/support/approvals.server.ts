@@ -15,6 +15,7 @@ import { cancelTicketChanges, insertContactChange } from "~/stores/contact-chang
 import { addTicketEvent, getTicket, ticketAccount, type Ticket } from "~/tickets/tickets.server";
 import { staffHasRole, type Staff } from "./staff.server";
 import type { ApprovalItemView } from "~/ui/ticket-approvals";
+import { ticketLocale } from "~/notices/message-locale";
 
 export type { ApprovalAction, ApprovalRow } from "~/stores/approvals.store";
 type ApprovalAction = store.ApprovalAction;
@@ -298,6 +299,8 @@ export async function executeAction(
           reference: ticket.reference,
           hours: NEW_CONTACT_TTL_MS / 3_600_000,
           pageUrl: `${config.appOrigin}/assisted-recovery/new-contact`,
+          // About the ticket, to its new contact: the ticket's language, else the account's (issue 16).
+          locale: ticketLocale(ticket, user.locale ?? config.defaultLocale),
         },
       });
       await addTicketEvent(db, ticket.id, now, `staff:${staff.id}`, "contact_code_sent", `A code was sent to the new ${kind === "email" ? "email address" : "phone number"} ${value}; it is saved once the customer types it.`);

@@ -116,6 +116,7 @@ export async function proveNewContact(context: RequestContext, referenceRaw: str
           ip: "",
           reportUrl,
           supportEmail: config.supportEmail,
+          locale: user.locale ?? config.defaultLocale,
         },
       });
     }

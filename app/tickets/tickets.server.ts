@@ -9,6 +9,7 @@ import { guardedLookup } from "~/limits/limits.server";
 import { recentFlows } from "~/recovery/flows.server";
 import { recordEvent } from "~/audit/events.server";
 import { randomId, randomToken, sha256Hex } from "~/security/crypto.server";
+import { ticketLocale } from "~/notices/message-locale";
 
 /**
  * Assisted-recovery tickets (DESIGN.md "Assisted recovery"). A ticket is opened by the public
@@ -137,6 +138,7 @@ export async function openTicket(
           slaHours,
           confirmUrl: `${config.appOrigin}/assisted-recovery/confirm/${confirmToken}`,
           statusUrl: `${config.appOrigin}/assisted-recovery/status/${confirmToken}`,
+          locale: ticketLocale(ticket, config.defaultLocale),
         },
       });
     }

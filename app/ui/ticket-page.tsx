@@ -7,6 +7,9 @@ import { TicketApprovals, type TicketApprovalsData } from "./ticket-approvals";
 
 type ContactState = "matches" | "differs" | "recent" | "restored";
 
+/** The customer's language as the (English) console names it (issue 16). */
+const LANGUAGE_NAMES: Record<string, string> = { en: "English", es: "Spanish", ar: "Arabic" };
+
 /** What the ticket screen shows; the support console's ticket view supplies it. */
 export type TicketPageData = {
   ticket: {
@@ -24,6 +27,8 @@ export type TicketPageData = {
     details: string | null;
     /** "web" (the form or a report) or "phone" (opened by staff for a caller). */
     channel?: string;
+    /** The language the customer wrote in (issue 16); replies to the contact go out in it. Null: opened by staff. */
+    locale?: string | null;
   };
   category: string;
   overdue: boolean;
@@ -116,6 +121,8 @@ export function TicketPage({ d, a }: { d: TicketPageData; a?: { ok: boolean; mes
             </dd>
             <dt>Phone</dt>
             <dd>{t.contact_phone ?? "—"}</dd>
+            <dt>Language</dt>
+            <dd>{t.locale ? (LANGUAGE_NAMES[t.locale] ?? t.locale) : "— (opened by staff: messages in the default language)"}</dd>
             <dt>Last sign-in</dt>
             <dd>{t.last_sign_in_claim ?? "—"}</dd>
             <dt>Opened</dt>
