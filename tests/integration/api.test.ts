@@ -111,8 +111,12 @@ describe("provisioning API: accounts", () => {
     expect(byKey).toEqual(["account_created", "account_read", "account_read", "account_disabled", "account_enabled"]);
   });
 
-  test("PATCH: a changed contact is unverified unless its flag is given, ends sessions, and is audited as the change", async () => {
+  test("PATCH: a changed contact is unverified unless its flag is given, ends sessions, and is audited as the change (webhook contact.changed)", async () => {
     const { id: keyId, key } = await newKey();
+    // A webhook endpoint (nothing listens there; only what is queued matters here).
+    const hook = await app.cli(["webhook", "add", "--url", "http://127.0.0.1:9/api-test", "--events", "contact.changed"]);
+    expect(hook.code, hook.stderr).toBe(0);
+    const endpointId = /^id: (\S+)$/m.exec(hook.stdout)![1]!;
     const username = `apipatch${run}`;
     const created = await api(key, "/api/v1/accounts", { body: { username, email: `${username}@example.test`, email_verified: true, password_hash: bcrypt.hashSync(PASSWORD, 4) } });
     const id = String(created.json.id);
@@ -129,6 +133,10 @@ describe("provisioning API: accounts", () => {
     expect(removed.json).toMatchObject({ phone: null, phone_verified: false });
     const events = probe.auditEvents({ actorId: keyId, userId: id }).map((e) => e.event);
     expect(events).toEqual(["account_created", "email_changed", "phone_changed", "phone_changed"]);
+    // The same webhook events as the customer's own change, queued with the change.
+    const queued = probe.outboxByChannel("webhook").filter((m) => m.recipient === endpointId && String(m.payload).includes(id));
+    expect(queued.map((m) => m.template)).toEqual(["contact.changed", "contact.changed", "contact.changed"]);
+    expect((await app.cli(["webhook", "remove", endpointId])).code).toBe(0);
 
     expectProblem(await api(key, `/api/v1/accounts/${id}`, { method: "PATCH", body: {} }), 422);
     expectProblem(await api(key, `/api/v1/accounts/nosuchaccount`, { method: "PATCH", body: { email_verified: true } }), 404);
