@@ -1,6 +1,9 @@
 import { ZxcvbnFactory } from "@zxcvbn-ts/core";
 import * as common from "@zxcvbn-ts/language-common";
 import * as en from "@zxcvbn-ts/language-en";
+import * as esEs from "@zxcvbn-ts/language-es-es";
+import { FALLBACK_LOCALE, type Locale } from "~/i18n/config";
+import { fixedT } from "~/i18n/instance";
 
 /**
  * One password policy for every place a password is chosen: reset, CLI, and the live meter in
@@ -23,7 +26,7 @@ export type PolicyContext = {
 
 export type PolicyResult = {
   ok: boolean;
-  /** Human reasons, shown to the person (NIST: "SHALL provide the reason"). */
+  /** Human reasons in the requested language, shown to the person (NIST: "SHALL provide the reason"). */
   reasons: string[];
   /** 0..4, from zxcvbn-ts; shown by the meter. */
   score: number;
@@ -32,18 +35,38 @@ export type PolicyResult = {
   length: number;
 };
 
-let factory: ZxcvbnFactory | undefined;
+const factories = new Map<Locale, ZxcvbnFactory>();
 let commonPasswords: Set<string> | undefined;
 
-function zxcvbn(): ZxcvbnFactory {
-  factory ??= new ZxcvbnFactory({
-    translations: en.translations,
+/** zxcvbn's warnings and suggestions in `locale`, from the `password` catalogue (zxcvbn-ts's own texts for en and es). */
+function zxcvbnTranslations(locale: Locale): typeof en.translations {
+  const t = fixedT(locale);
+  const pick = <K extends string>(keys: K[], prefix: "warnings" | "suggestions") =>
+    Object.fromEntries(keys.map((k) => [k, prefix === "warnings" ? t(`password:zxcvbn.warnings.${k}`) : t(`password:zxcvbn.suggestions.${k}`)])) as Record<K, string>;
+  return {
+    warnings: pick(Object.keys(en.translations.warnings) as (keyof typeof en.translations.warnings)[], "warnings"),
+    suggestions: pick(Object.keys(en.translations.suggestions) as (keyof typeof en.translations.suggestions)[], "suggestions"),
+    // Crack times are never shown.
+    timeEstimation: en.translations.timeEstimation,
+  };
+}
+
+/**
+ * The common and English dictionaries in every language (an English word stays weak on a Spanish
+ * page), plus the Spanish one for Spanish.
+ */
+function zxcvbn(locale: Locale): ZxcvbnFactory {
+  let factory = factories.get(locale);
+  if (factory) return factory;
+  factory = new ZxcvbnFactory({
+    translations: zxcvbnTranslations(locale),
     graphs: common.adjacencyGraphs,
-    dictionary: { ...common.dictionary, ...en.dictionary },
+    dictionary: { ...common.dictionary, ...en.dictionary, ...(locale === "es" ? esEs.dictionary : {}) },
     // The l33t matcher explodes on long random input (seconds of CPU per check at the default 100,
     // blocking the server and the browser meter: PWD-03's long-password DoS); 10 still finds p@ssw0rd.
     l33tMaxSubstitutions: 10,
   });
+  factories.set(locale, factory);
   return factory;
 }
 
@@ -70,40 +93,39 @@ function contextWords(ctx: PolicyContext): string[] {
   return [...words];
 }
 
-export function checkPassword(raw: string, settings: PolicySettings, ctx: PolicyContext = {}): PolicyResult {
+export function checkPassword(raw: string, settings: PolicySettings, ctx: PolicyContext = {}, locale: Locale = FALLBACK_LOCALE): PolicyResult {
+  const t = fixedT(locale);
   const password = raw.normalize("NFC");
   const length = codePointLength(password);
   const reasons: string[] = [];
 
   if (length < settings.minLength) {
-    reasons.push(`Use at least ${settings.minLength} characters (you have ${length}). A few unrelated words make a strong, memorable password.`);
+    reasons.push(t("password:reason.tooShort", { min: settings.minLength, length }));
   }
   if (length > settings.maxLength) {
-    reasons.push(`Use at most ${settings.maxLength} characters.`);
+    reasons.push(t("password:reason.tooLong", { max: settings.maxLength }));
   }
   if (length > 0 && password.trim().length === 0) {
-    reasons.push("A password cannot be only spaces.");
+    reasons.push(t("password:reason.spaces"));
   }
   if (isCommon(password)) {
-    reasons.push("This is one of the most common passwords, so attackers try it first.");
+    reasons.push(t("password:reason.common"));
   }
   const lower = password.toLowerCase();
   for (const word of contextWords(ctx)) {
     if (lower.includes(word)) {
-      reasons.push("Don't include your username, your email address or the name of this service.");
+      reasons.push(t("password:reason.context"));
       break;
     }
   }
 
   // zxcvbn is quadratic-ish on very long inputs; the first 100 code points decide the score anyway.
   const sample = [...password].slice(0, 100).join("");
-  const result = length > 0 ? zxcvbn().check(sample, contextWords(ctx)) : undefined;
+  const result = length > 0 ? zxcvbn(locale).check(sample, contextWords(ctx)) : undefined;
   const score = result?.score ?? 0;
   if (length >= settings.minLength && length <= settings.maxLength && score < settings.minScore) {
     reasons.push(
-      result?.feedback.warning
-        ? `Too easy to guess: ${result.feedback.warning}`
-        : "Too easy to guess. Add more unrelated words or characters.",
+      result?.feedback.warning ? t("password:reason.guessable", { warning: result.feedback.warning }) : t("password:reason.guessableGeneric"),
     );
   }
   return {

@@ -2,13 +2,22 @@
  * The portal's languages (issue 16, docs/decisions/0022). Catalogues are JSON files, one per
  * namespace and locale, under app/locales/<locale>/<namespace>.json; every one is bundled (they
  * are small), so a translation never waits for a load, on the server, in the browser or in the
- * e-mail thread. Keys are always written with their namespace (`t("recovery:forgot.title")`) so
+ * e-mail thread. Keys are always written with their namespace (`t("recovery:flow.reset.heading")`) so
  * that `scripts/i18n-check.ts` can find every key the code uses.
  */
 import type { Resource } from "i18next";
 import enCommon from "~/locales/en/common.json";
 import esCommon from "~/locales/es/common.json";
 import arCommon from "~/locales/ar/common.json";
+import enRecovery from "~/locales/en/recovery.json";
+import esRecovery from "~/locales/es/recovery.json";
+import arRecovery from "~/locales/ar/recovery.json";
+import enPassword from "~/locales/en/password.json";
+import esPassword from "~/locales/es/password.json";
+import arPassword from "~/locales/ar/password.json";
+import enUi from "~/locales/en/ui.json";
+import esUi from "~/locales/es/ui.json";
+import arUi from "~/locales/ar/ui.json";
 import enEmails from "~/locales/en/emails.json";
 import esEmails from "~/locales/es/emails.json";
 import arEmails from "~/locales/ar/emails.json";
@@ -33,9 +42,9 @@ export function dirOf(locale: Locale): "ltr" | "rtl" {
 }
 
 export const resources = {
-  en: { common: enCommon, emails: enEmails, sms: enSms },
-  es: { common: esCommon, emails: esEmails, sms: esSms },
-  ar: { common: arCommon, emails: arEmails, sms: arSms },
+  en: { common: enCommon, recovery: enRecovery, password: enPassword, ui: enUi, emails: enEmails, sms: enSms },
+  es: { common: esCommon, recovery: esRecovery, password: esPassword, ui: esUi, emails: esEmails, sms: esSms },
+  ar: { common: arCommon, recovery: arRecovery, password: arPassword, ui: arUi, emails: arEmails, sms: arSms },
 } satisfies Resource;
 
 export type Namespace = keyof (typeof resources)["en"];

@@ -1,55 +1,60 @@
+import type { TFunction } from "i18next";
 import type { CodePageMessage } from "~/ui/recovery";
+import { fixedT } from "~/i18n/instance";
 import type { CodeOutcome, ResendOutcome } from "./flows.server";
 import type { ResetOutcome } from "./reset.server";
 import type { UnlockOutcome } from "./unlock.server";
 
+/**
+ * Every sentence here is in the page's language: a thrown reason is a catalogue key (root's
+ * ErrorBoundary translates it), and an answer a page shows is translated with the request's `t`
+ * (English when none is given).
+ */
+const EN = fixedT("en");
+
 /** A recovery page opened without the hold it needs (403). */
 export const HOLD_REFUSAL = {
-  reset: "This page needs a verified link or code. Start again from “Forgot your password?”.",
-  unlock: "This page needs a verified unlock link or code. Start again from “Account locked?”.",
+  reset: "recovery:refusal.holdReset",
+  unlock: "recovery:refusal.holdUnlock",
 } as const;
 
 /** What the code page says after each outcome. */
-export function codeMessage(outcome: Exclude<CodeOutcome, { ok: true }>): CodePageMessage {
+export function codeMessage(outcome: Exclude<CodeOutcome, { ok: true }>, t: TFunction = EN): CodePageMessage {
   switch (outcome.reason) {
     case "wrong":
-      return {
-        kind: "error",
-        text: `That code isn't right. You have ${outcome.attemptsLeft} ${outcome.attemptsLeft === 1 ? "try" : "tries"} left for this code.`,
-      };
+      return { kind: "error", text: t("recovery:message.wrong", { count: outcome.attemptsLeft }) };
     case "dead":
-      return { kind: "error", text: "Too many wrong codes: this code no longer works. Press Resend to get a new one.", offerNew: true };
+      return { kind: "error", text: t("recovery:message.dead"), offerNew: true };
     case "expired":
-      return { kind: "error", text: "This code has expired. Press Resend to get a new one.", offerNew: true };
+      return { kind: "error", text: t("recovery:message.expired"), offerNew: true };
     case "replaced":
-      return { kind: "error", text: "This code was replaced by a newer request. Use the newest email, or start again.", offerNew: true };
+      return { kind: "error", text: t("recovery:message.replaced"), offerNew: true };
     default:
-      return { kind: "error", text: "That didn't work. Start again to get a new code.", offerNew: true };
+      return { kind: "error", text: t("recovery:message.failed"), offerNew: true };
   }
 }
 
-export function resendMessage(outcome: ResendOutcome, viaSms = false): CodePageMessage {
-  if (outcome.ok && viaSms) {
-    return { kind: "success", text: "If the account has a verified phone number, we've texted a new code to it. The emailed code no longer works; the emailed link still does." };
-  }
-  if (outcome.ok) return { kind: "success", text: "If an account matches, we've sent a new code. Earlier codes no longer work." };
-  if (outcome.reason === "cooldown") return { kind: "warning", text: `Please wait ${outcome.waitSeconds} seconds before asking again.` };
-  return { kind: "error", text: "Start again to get a new code.", offerNew: true };
+export function resendMessage(outcome: ResendOutcome, viaSms = false, t: TFunction = EN): CodePageMessage {
+  if (outcome.ok && viaSms) return { kind: "success", text: t("recovery:message.resentSms") };
+  if (outcome.ok) return { kind: "success", text: t("recovery:message.resent") };
+  if (outcome.reason === "cooldown") return { kind: "warning", text: t("recovery:message.cooldown", { seconds: outcome.waitSeconds }) };
+  return { kind: "error", text: t("recovery:message.startAgain"), offerNew: true };
 }
 
 /** The answer to a refused "Choose a new password": a whole-page refusal, or field errors. */
 export function resetRefusal(
   outcome: Exclude<ResetOutcome, { ok: true }>,
+  t: TFunction = EN,
 ): { status: 403 | 409; message: string } | { status: 400; fieldErrors: { password?: string[]; confirm?: string[] }; suggestions: string[] } {
   switch (outcome.reason) {
     case "no-hold":
-      return { status: 403, message: "This page needs a verified link or code. Start again to get a new one." };
+      return { status: 403, message: "recovery:refusal.noHold" };
     case "used":
-      return { status: 409, message: "This link or code was already used. If that wasn't you, contact support." };
+      return { status: 409, message: "recovery:refusal.used" };
     case "mismatch":
-      return { status: 400, fieldErrors: { confirm: ["The two passwords don't match. Type the same password in both boxes."] }, suggestions: [] };
+      return { status: 400, fieldErrors: { confirm: [t("recovery:refusal.mismatch")] }, suggestions: [] };
     case "history":
-      return { status: 400, fieldErrors: { password: [`Choose a password you haven't used before (we remember your last ${outcome.remembered}).`] }, suggestions: [] };
+      return { status: 400, fieldErrors: { password: [t("recovery:refusal.history", { n: outcome.remembered })] }, suggestions: [] };
     case "policy":
       return { status: 400, fieldErrors: { password: outcome.reasons }, suggestions: outcome.suggestions };
   }
@@ -59,7 +64,7 @@ export function resetRefusal(
 export function unlockRefusal(outcome: Exclude<UnlockOutcome, { ok: true }>): { status: 403 | 409; message: string } {
   return outcome.reason === "no-hold"
     ? { status: 403, message: HOLD_REFUSAL.unlock }
-    : { status: 409, message: "This unlock link or code was already used." };
+    : { status: 409, message: "recovery:refusal.unlockUsed" };
 }
 
 export const UNLOCK_NEXT = { done: "/unlock/done", "choose-password": "/reset/password" } as const;

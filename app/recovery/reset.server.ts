@@ -60,7 +60,7 @@ export async function completeReset(
   }
   const { user, flow } = check.hold;
   const password = input.password.normalize("NFC");
-  const verdict = checkPassword(password, await passwordSettings(context, user), { username: user.username, email: user.email, appName: config.appName });
+  const verdict = checkPassword(password, await passwordSettings(context, user), { username: user.username, email: user.email, appName: config.appName }, context.locale);
   if (!verdict.ok) return { ok: false, reason: "policy", reasons: verdict.reasons, suggestions: verdict.suggestions };
   if (input.confirm.normalize("NFC") !== password) {
     return { ok: false, reason: "mismatch" };

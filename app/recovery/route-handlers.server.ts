@@ -7,6 +7,7 @@ import { requireHold } from "./journey.server";
 import { acceptLink, inspectLink, requestRecovery, resend, verifyCode, type Purpose } from "./flows.server";
 import { codeSchema, identifierSchema } from "./schemas";
 import { codeMessage, resendMessage } from "./messages";
+import { fixedT } from "~/i18n/instance";
 
 /**
  * The loaders and actions that the reset and unlock pages share, so both flows behave the same
@@ -27,7 +28,7 @@ export async function requestAction(purpose: Purpose, { request, context }: Acti
   const submission = parseWithZod(form, { schema: identifierSchema });
   if (submission.status !== "success") {
     return data(
-      { errors: submission.error?.identifier ?? ["Check what you typed"], value: String(form.get("identifier") ?? "").slice(0, 320) },
+      { errors: submission.error?.identifier ?? ["recovery:errors.checkTyped"], value: String(form.get("identifier") ?? "").slice(0, 320) },
       { status: 400 },
     );
   }
@@ -50,16 +51,16 @@ export async function codeAction(purpose: Purpose, { request, context }: ActionF
     const outcome = await resend(context, request, purpose, { viaSms: intent === "sms" });
     if (!outcome.ok && outcome.reason === "no-flow") throw redirect(FLOW_PATHS[purpose].start);
     const wait = !outcome.ok && outcome.reason === "cooldown" ? { "Retry-After": String(outcome.waitSeconds) } : undefined;
-    return data({ message: resendMessage(outcome, intent === "sms"), codeErrors: null }, { status: outcome.ok ? 200 : 429, headers: wait });
+    return data({ message: resendMessage(outcome, intent === "sms", fixedT(context.locale)), codeErrors: null }, { status: outcome.ok ? 200 : 429, headers: wait });
   }
   const submission = parseWithZod(form, { schema: codeSchema });
   if (submission.status !== "success") {
-    return data({ message: null, codeErrors: submission.error?.code ?? ["Enter the 6-digit code from the message"] }, { status: 400 });
+    return data({ message: null, codeErrors: submission.error?.code ?? ["recovery:errors.codeFormat"] }, { status: 400 });
   }
   const outcome = await verifyCode(context, request, purpose, submission.value.code);
   if (outcome.ok) throw redirect(FLOW_PATHS[purpose].verified, { status: 303, headers: { "Set-Cookie": outcome.cookie } });
   if (outcome.reason === "no-flow") throw redirect(FLOW_PATHS[purpose].start);
-  return data({ message: codeMessage(outcome), codeErrors: null }, { status: 400 });
+  return data({ message: codeMessage(outcome, fixedT(context.locale)), codeErrors: null }, { status: 400 });
 }
 
 /** GET or HEAD of a link changes nothing (TOK-10). */

@@ -1,24 +1,24 @@
 import { z } from "zod";
 
-/** Form schemas of the recovery pages, shared by browser and server. */
+/** Form schemas of the recovery pages, shared by browser and server. Messages are catalogue keys, translated where a page shows them. */
 
 export const identifierSchema = z.object({
   identifier: z
-    .string({ error: "Enter your username, email or phone number" })
+    .string({ error: "recovery:errors.identifierRequired" })
     .trim()
-    .min(1, "Enter your username, email or phone number")
-    .max(320, "That's longer than any username, email address or phone number. Check what you typed."),
+    .min(1, "recovery:errors.identifierRequired")
+    .max(320, "recovery:errors.identifierTooLong"),
 });
 
 export const codeSchema = z.object({
   code: z
-    .string({ error: "Enter the 6-digit code from the message" })
-    .max(32, "Enter the 6-digit code from the message")
+    .string({ error: "recovery:errors.codeFormat" })
+    .max(32, "recovery:errors.codeFormat")
     .transform((v) => v.replace(/[\s-]/g, ""))
-    .pipe(z.string().regex(/^\d{6}$/, "Enter the 6-digit code from the message")),
+    .pipe(z.string().regex(/^\d{6}$/, "recovery:errors.codeFormat")),
 });
 
 export const newPasswordSchema = z.object({
-  password: z.string({ error: "Enter a new password" }).min(1, "Enter a new password").max(4096, "That password is far too long"),
-  confirm: z.string({ error: "Type the new password again" }).min(1, "Type the new password again").max(4096, "That password is far too long"),
+  password: z.string({ error: "recovery:errors.passwordRequired" }).min(1, "recovery:errors.passwordRequired").max(4096, "recovery:errors.passwordTooLong"),
+  confirm: z.string({ error: "recovery:errors.confirmRequired" }).min(1, "recovery:errors.confirmRequired").max(4096, "recovery:errors.passwordTooLong"),
 });

@@ -1,24 +1,21 @@
-import type { MetaFunction } from "@remix-run/node";
 import { Link } from "@remix-run/react";
+import { Trans, useTranslation } from "react-i18next";
+import { titleMeta } from "~/ui/recovery";
 
-export const meta: MetaFunction = () => [{ title: "Can't sign in? | Account recovery" }];
-
-const choices = [
-  { to: "/forgot-password", title: "Forgot your password?", text: "Get a link and a code to choose a new one." },
-  { to: "/forgot-username", title: "Forgot your username?", text: "We'll send your usernames to your email or phone." },
-  { to: "/unlock", title: "Account locked?", text: "Prove it's you and unlock it yourself." },
-  {
-    to: "/assisted-recovery",
-    title: "Can't use your email or phone?",
-    text: "Tell our support team what happened and they'll help you in person.",
-  },
-];
+export const meta = titleMeta("recovery:chooser.title");
 
 export default function Chooser() {
+  const { t } = useTranslation();
+  const choices = [
+    { to: "/forgot-password", title: t("recovery:chooser.password.title"), text: t("recovery:chooser.password.text") },
+    { to: "/forgot-username", title: t("recovery:chooser.username.title"), text: t("recovery:chooser.username.text") },
+    { to: "/unlock", title: t("recovery:chooser.unlock.title"), text: t("recovery:chooser.unlock.text") },
+    { to: "/assisted-recovery", title: t("recovery:chooser.assisted.title"), text: t("recovery:chooser.assisted.text") },
+  ];
   return (
     <>
-      <h1>Can't sign in?</h1>
-      <p className="lead">Choose what happened. Each option takes a couple of minutes.</p>
+      <h1>{t("recovery:chooser.title")}</h1>
+      <p className="lead">{t("recovery:chooser.lead")}</p>
       <ul className="choices">
         {choices.map((c) => (
           <li key={c.to}>
@@ -30,7 +27,7 @@ export default function Chooser() {
         ))}
       </ul>
       <p>
-        Remembered everything? <Link to="/login">Sign in</Link>
+        <Trans i18nKey="recovery:chooser.remembered" components={{ link: <Link to="/login" /> }} />
       </p>
     </>
   );

@@ -1,11 +1,12 @@
-import type { ActionFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { useActionData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { submitFeedback } from "~/recovery/feedback.server";
 import { FeedbackForm, FeedbackResultPage, type FeedbackErrors, type FeedbackResult } from "~/ui/feedback";
+import { titleMeta } from "~/ui/recovery";
 
-export const meta: MetaFunction = () => [{ title: "Your feedback | Account recovery" }];
+export const meta = titleMeta("ui:feedback.title");
 
 const STATUS: Record<Exclude<FeedbackResult, "thanks">, number> = { answered: 409, invalid: 400, expired: 410 };
 

@@ -1,10 +1,11 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { feedbackState } from "~/recovery/feedback.server";
 import { FeedbackForm, FeedbackResultPage } from "~/ui/feedback";
+import { titleMeta } from "~/ui/recovery";
 
-export const meta: MetaFunction = () => [{ title: "How easy was this? | Account recovery" }];
+export const meta = titleMeta("ui:feedback.heading");
 
 /**
  * The link in the ticket-closed e-mail. Opening it changes nothing (a mail scanner may open it);

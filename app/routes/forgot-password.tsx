@@ -1,6 +1,5 @@
-import type { MetaFunction } from "@remix-run/node";
-import { requestPage } from "~/ui/recovery";
+import { requestPage, titleMeta } from "~/ui/recovery";
 export { resetRequestAction as action } from "~/recovery/route-handlers.server";
 
-export const meta: MetaFunction = () => [{ title: "Forgot your password? | Account recovery" }];
+export const meta = titleMeta("recovery:flow.reset.heading");
 export default requestPage("reset");

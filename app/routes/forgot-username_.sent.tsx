@@ -1,29 +1,31 @@
-import type { MetaFunction } from "@remix-run/node";
 import { Link } from "@remix-run/react";
+import { Trans, useTranslation } from "react-i18next";
 import { Notice } from "~/ui/components";
+import { titleMeta } from "~/ui/recovery";
 
-export const meta: MetaFunction = () => [{ title: "Check your messages | Account recovery" }];
+export const meta = titleMeta("recovery:username.sentTitle");
 
 /** The same page for every request (AR-01): usernames are only ever in the message. */
 export default function UsernameSent() {
+  const { t } = useTranslation();
   return (
     <>
-      <h1>Check your messages</h1>
+      <h1>{t("recovery:username.sentTitle")}</h1>
       <Notice kind="info">
-        <p>If any accounts use this, we've sent their usernames to it.</p>
+        <p>{t("recovery:username.sentNotice")}</p>
       </Notice>
       <ul className="tips">
-        <li>Check your spam or junk folder. Messages usually arrive within a minute.</li>
-        <li>Nothing arrived? You may have used a different email address or phone number.</li>
+        <li>{t("recovery:username.sentSpam")}</li>
+        <li>{t("recovery:username.sentNothing")}</li>
       </ul>
       <p className="actions">
         <Link className="button" to="/login">
-          Sign in
+          {t("recovery:username.signIn")}
         </Link>
-        <Link to="/forgot-password">Forgot your password?</Link>
+        <Link to="/forgot-password">{t("recovery:username.forgotPassword")}</Link>
       </p>
       <p>
-        Can't use your email or phone? <Link to="/assisted-recovery">Ask our support team</Link>.
+        <Trans i18nKey="recovery:username.cantUse" components={{ link: <Link to="/assisted-recovery" /> }} />
       </p>
     </>
   );

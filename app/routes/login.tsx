@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { useActionData } from "@remix-run/react";
 import { parseWithZod } from "@conform-to/zod/v4";
@@ -11,11 +11,13 @@ import { signInRefusal } from "~/sign-in/messages";
 import { keepRetryAfter } from "~/http/responses.server";
 import { requirePasswordChange } from "~/recovery/reset.server";
 import { postSignInPath, withNext } from "~/sign-in/next";
+import { titleMeta } from "~/ui/recovery";
+import { fixedT } from "~/i18n/instance";
 
 /** Keeps Retry-After on a delayed sign-in (RL-02). */
 export const headers = keepRetryAfter;
 
-export const meta: MetaFunction = () => [{ title: "Sign in | Account recovery" }];
+export const meta = titleMeta("ui:login.title");
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const url = new URL(request.url);
@@ -32,7 +34,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   // A bot that filled the honeypot gets the ordinary refusal and nothing is checked or counted.
   const outcome: SignInOutcome = isBot(form) ? { ok: false, reason: "failed" } : await signIn(context, submission.value.identifier, submission.value.password);
   if (!outcome.ok) {
-    const refusal = signInRefusal(outcome);
+    const refusal = signInRefusal(outcome, fixedT(context.locale));
     return data(
       { result: submission.reply({ formErrors: [refusal.message], hideFields: ["password"] }) },
       { status: refusal.status, headers: refusal.retryAfter ? { "Retry-After": String(refusal.retryAfter) } : undefined },

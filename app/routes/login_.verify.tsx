@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
@@ -12,8 +12,10 @@ import { requirePasswordChange } from "~/recovery/reset.server";
 import { recordEvent } from "~/audit/events.server";
 import { SecondFactorForms } from "~/ui/second-factor";
 import { postSignInPath } from "~/sign-in/next";
+import { titleMeta } from "~/ui/recovery";
+import { useTranslation } from "react-i18next";
 
-export const meta: MetaFunction = () => [{ title: "Confirm it's you | Account recovery" }];
+export const meta = titleMeta("ui:login.verifyTitle");
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await pendingSignInUser(request, context);
@@ -49,10 +51,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function LoginVerify() {
   const l = useLoaderData<typeof loader>();
   const a = useActionData<typeof action>();
+  const { t } = useTranslation();
   return (
     <>
-      <h1>Confirm it's you</h1>
-      <p className="lead">Your account is protected by a second step.</p>
+      <h1>{t("ui:login.verifyTitle")}</h1>
+      <p className="lead">{t("ui:login.verifyLead")}</p>
       <SecondFactorForms use="login-factor" hasTotp={l.hasTotp} hasPasskey={l.hasPasskey} error={a?.error} />
     </>
   );

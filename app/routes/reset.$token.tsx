@@ -1,6 +1,5 @@
-import type { MetaFunction } from "@remix-run/node";
-import { linkPage } from "~/ui/recovery";
+import { linkPage, titleMeta } from "~/ui/recovery";
 export { resetLinkLoader as loader, resetLinkAction as action } from "~/recovery/route-handlers.server";
 
-export const meta: MetaFunction = () => [{ title: "Reset your password | Account recovery" }];
+export const meta = titleMeta("recovery:flow.reset.landingHeading");
 export default linkPage("reset");

@@ -1,10 +1,12 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { titleMeta } from "~/ui/recovery";
 import { Notice } from "~/ui/components";
 import { readDone } from "~/recovery/feedback.server";
 import { DoneFeedback, NextTimePanel } from "~/ui/feedback";
 
-export const meta: MetaFunction = () => [{ title: "Password changed | Account recovery" }];
+export const meta = titleMeta("recovery:done.resetTitle");
 
 /** No automatic sign-in after a reset (SES-01): the customer signs in with the new password. */
 /** Only the browser that finished this reset has the signed cookie that fills the panel and the form. */
@@ -14,16 +16,17 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function ResetDone() {
   const done = useLoaderData<typeof loader>();
+  const { t } = useTranslation();
   return (
     <>
-      <h1>Your password was changed</h1>
+      <h1>{t("recovery:done.resetHeading")}</h1>
       <Notice kind="success">
-        <p>We signed your account out on every other device and browser.</p>
+        <p>{t("recovery:done.resetSignedOut")}</p>
       </Notice>
-      <p>We also emailed you to confirm the change. If you didn't do this, use the “This wasn't me” link in that email.</p>
+      <p>{t("recovery:done.resetEmailed")}</p>
       <p className="actions">
         <Link className="button" to="/login">
-          Sign in
+          {t("recovery:done.signIn")}
         </Link>
       </p>
       <NextTimePanel items={done.missing} />

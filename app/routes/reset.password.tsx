@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { parseWithZod } from "@conform-to/zod/v4";
@@ -8,9 +8,11 @@ import { requireHold } from "~/recovery/journey.server";
 import { newPasswordSchema } from "~/recovery/schemas";
 import { HOLD_REFUSAL, resetRefusal } from "~/recovery/messages";
 import { NewPasswordPage } from "~/ui/new-password-page";
+import { titleMeta } from "~/ui/recovery";
+import { fixedT } from "~/i18n/instance";
 import { doneCookie } from "~/recovery/feedback.server";
 
-export const meta: MetaFunction = () => [{ title: "Choose a new password | Account recovery" }];
+export const meta = titleMeta("password:page.title");
 
 /** Reachable only with a verified reset hold; anything else is refused (TOK-12, MFA-01). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -47,7 +49,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (done) headers.append("Set-Cookie", done);
     throw redirect("/reset/done", { status: 303, headers });
   }
-  const refusal = resetRefusal(outcome);
+  const refusal = resetRefusal(outcome, fixedT(context.locale));
   if (refusal.status !== 400) throw data(refusal.message, { status: refusal.status });
   return data({ fieldErrors: refusal.fieldErrors, suggestions: refusal.suggestions }, { status: 400 });
 }

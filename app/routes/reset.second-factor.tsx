@@ -1,6 +1,8 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { titleMeta } from "~/ui/recovery";
 import { readForm } from "~/http/forms.server";
 import { hasTotp, listPasskeys } from "~/factors/factors.server";
 import { factorRefusal } from "~/factors/messages";
@@ -8,7 +10,7 @@ import { proveTypedFactor, requireHold } from "~/recovery/journey.server";
 import { HOLD_REFUSAL } from "~/recovery/messages";
 import { SecondFactorForms } from "~/ui/second-factor";
 
-export const meta: MetaFunction = () => [{ title: "One more step | Account recovery" }];
+export const meta = titleMeta("recovery:factor.title");
 
 /** After the email or SMS step, an account with stronger factors must use one (MFA-01, MFA-02). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -30,10 +32,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ResetSecondFactor() {
   const l = useLoaderData<typeof loader>();
   const a = useActionData<typeof action>();
+  const { t } = useTranslation();
   return (
     <>
-      <h1>One more step</h1>
-      <p className="lead">Your account is protected by a passkey or an authenticator app. Use it to continue.</p>
+      <h1>{t("recovery:factor.title")}</h1>
+      <p className="lead">{t("recovery:factor.lead")}</p>
       <SecondFactorForms use="reset-factor" hasTotp={l.hasTotp} hasPasskey={l.hasPasskey} error={a?.error} />
     </>
   );

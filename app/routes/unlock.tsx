@@ -1,6 +1,5 @@
-import type { MetaFunction } from "@remix-run/node";
-import { requestPage } from "~/ui/recovery";
+import { requestPage, titleMeta } from "~/ui/recovery";
 export { unlockRequestAction as action } from "~/recovery/route-handlers.server";
 
-export const meta: MetaFunction = () => [{ title: "Account locked? | Account recovery" }];
+export const meta = titleMeta("recovery:flow.unlock.heading");
 export default requestPage("unlock");

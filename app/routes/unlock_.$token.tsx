@@ -1,6 +1,5 @@
-import type { MetaFunction } from "@remix-run/node";
-import { linkPage } from "~/ui/recovery";
+import { linkPage, titleMeta } from "~/ui/recovery";
 export { unlockLinkLoader as loader, unlockLinkAction as action } from "~/recovery/route-handlers.server";
 
-export const meta: MetaFunction = () => [{ title: "Unlock your account | Account recovery" }];
+export const meta = titleMeta("recovery:flow.unlock.landingHeading");
 export default linkPage("unlock");

@@ -1,10 +1,12 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { Trans, useTranslation } from "react-i18next";
+import { titleMeta } from "~/ui/recovery";
 import { Notice } from "~/ui/components";
 import { readDone } from "~/recovery/feedback.server";
 import { DoneFeedback, NextTimePanel } from "~/ui/feedback";
 
-export const meta: MetaFunction = () => [{ title: "Account unlocked | Account recovery" }];
+export const meta = titleMeta("recovery:done.unlockTitle");
 
 /** Only the browser that finished this unlock has the signed cookie that fills the panel and the form. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -13,19 +15,20 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function UnlockDone() {
   const done = useLoaderData<typeof loader>();
+  const { t } = useTranslation();
   return (
     <>
-      <h1>You can sign in again</h1>
+      <h1>{t("recovery:done.unlockHeading")}</h1>
       <Notice kind="success">
-        <p>Your account is unlocked. We've emailed you to confirm.</p>
+        <p>{t("recovery:done.unlockNotice")}</p>
       </Notice>
       <p className="actions">
         <Link className="button" to="/login">
-          Sign in
+          {t("recovery:done.signIn")}
         </Link>
       </p>
       <p>
-        Don't remember the password? <Link to="/forgot-password">Reset it</Link>.
+        <Trans i18nKey="recovery:done.dontRemember" components={{ link: <Link to="/forgot-password" /> }} />
       </p>
       <NextTimePanel items={done.missing} />
       <DoneFeedback feedback={done.feedback} />

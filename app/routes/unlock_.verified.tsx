@@ -1,6 +1,8 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Trans, useTranslation } from "react-i18next";
+import { titleMeta } from "~/ui/recovery";
 import { readForm } from "~/http/forms.server";
 import { completeUnlock, lockSituation } from "~/recovery/unlock.server";
 import { requireHold } from "~/recovery/journey.server";
@@ -8,7 +10,7 @@ import { HOLD_REFUSAL, UNLOCK_NEXT, unlockRefusal } from "~/recovery/messages";
 import { Notice } from "~/ui/components";
 import { doneCookie } from "~/recovery/feedback.server";
 
-export const meta: MetaFunction = () => [{ title: "Unlock your account | Account recovery" }];
+export const meta = titleMeta("recovery:unlock.title");
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const check = await requireHold(context, request, "unlock", "choose");
@@ -19,10 +21,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
   const choice = form.get("intent");
-  if (choice !== "keep" && choice !== "reset") throw data("Choose one of the two buttons.", { status: 400 });
+  if (choice !== "keep" && choice !== "reset") throw data("recovery:refusal.chooseButton", { status: 400 });
   const check = await requireHold(context, request, "unlock", "choose");
   if (check.ok && (await lockSituation(context, check.hold.user)) === "support-only") {
-    throw data("Our support team must lift this lock. Ask them for help.", { status: 403 });
+    throw data("recovery:refusal.supportLock", { status: 403 });
   }
   // What the done page may show this browser (issue 15), read from the hold before it is consumed.
   const done = check.ok && choice === "keep" ? await doneCookie(context, check.hold, "unlock") : null;
@@ -38,41 +40,47 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function UnlockVerified() {
   const { username, situation } = useLoaderData<typeof loader>();
+  const { t } = useTranslation();
+  const name = { name: <bdi /> };
   if (situation === "support-only") {
     return (
       <>
-        <h1>Our support team must unlock this account</h1>
+        <h1>{t("recovery:unlock.supportTitle")}</h1>
         <Notice kind="warning">
-          <p>The account {username} was locked to protect it, and only our support team can lift this lock.</p>
+          <p>
+            <Trans i18nKey="recovery:unlock.supportNotice" values={{ username }} components={name} />
+          </p>
         </Notice>
         <p className="actions">
           <Link className="button" to="/assisted-recovery">
-            Ask our support team
+            {t("recovery:unlock.askSupport")}
           </Link>
         </p>
         <p>
-          <Link to="/help/locked-out">Why accounts lock and who can unlock them</Link>
+          <Link to="/help/locked-out">{t("recovery:unlock.whyLock")}</Link>
         </p>
       </>
     );
   }
   return (
     <>
-      <h1>Unlock your account</h1>
+      <h1>{t("recovery:unlock.title")}</h1>
       <p className="lead">
-        {situation === "not-locked"
-          ? `The account ${username} isn't locked right now. You can sign in, or choose a new password.`
-          : `You've proven this is your account, ${username}. How would you like to continue?`}
+        {situation === "not-locked" ? (
+          <Trans i18nKey="recovery:unlock.notLocked" values={{ username }} components={name} />
+        ) : (
+          <Trans i18nKey="recovery:unlock.proven" values={{ username }} components={name} />
+        )}
       </p>
       <Form method="post" className="actions">
         <button type="submit" name="intent" value="keep" className="button">
-          {situation === "not-locked" ? "Keep my password" : "Unlock and keep my password"}
+          {situation === "not-locked" ? t("recovery:unlock.keep") : t("recovery:unlock.unlockKeep")}
         </button>
         <button type="submit" name="intent" value="reset" className="button button-secondary">
-          {situation === "not-locked" ? "Choose a new password" : "Unlock and choose a new password"}
+          {situation === "not-locked" ? t("recovery:unlock.choose") : t("recovery:unlock.unlockChoose")}
         </button>
       </Form>
-      <p className="hint">If you think someone else tried to get into your account, choose a new password.</p>
+      <p className="hint">{t("recovery:unlock.someoneElse")}</p>
     </>
   );
 }

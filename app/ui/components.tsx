@@ -1,4 +1,19 @@
 import type { InputHTMLAttributes, ReactNode } from "react";
+import type { TFunction } from "i18next";
+import { useTranslation } from "react-i18next";
+
+const KEY = /^[a-z][a-zA-Z]*:[A-Za-z0-9_.-]+$/;
+
+/** A message that is a catalogue key ("ns:key", as domain code and form schemas give them) in the page's language; other text as it is. */
+export function translateMessage(t: TFunction, message: string): string {
+  return KEY.test(message) ? t(message) : message;
+}
+
+/** Translates a list of messages (field errors) that may be catalogue keys. */
+export function useMessages(): (messages: string[] | null | undefined) => string[] | null | undefined {
+  const { t } = useTranslation();
+  return (messages) => messages?.map((m) => translateMessage(t, m));
+}
 
 /** A labelled input with its hint and errors wired to aria-describedby. */
 export function Field(
@@ -39,9 +54,10 @@ export function Field(
 
 /** Hidden from people, tempting to bots: a filled honeypot means the request is ignored. */
 export function Honeypot() {
+  const { t } = useTranslation();
   return (
     <div className="hp" aria-hidden="true">
-      <label htmlFor="hp-website">Leave this empty</label>
+      <label htmlFor="hp-website">{t("ui:honeypot")}</label>
       <input id="hp-website" name="website" type="text" tabIndex={-1} autoComplete="off" defaultValue="" />
     </div>
   );
@@ -59,10 +75,11 @@ export function Notice(props: { kind?: "info" | "success" | "warning" | "error";
 
 /** The message a form shows after a refused submission, announced to screen readers. */
 export function FormError(props: { message?: string | null }) {
+  const { t } = useTranslation();
   if (!props.message) return null;
   return (
     <Notice kind="error">
-      <p>{props.message}</p>
+      <p>{translateMessage(t, props.message)}</p>
     </Notice>
   );
 }

@@ -1,4 +1,5 @@
 import { Form, Link, useNavigation } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
 import type { PolicySettings } from "~/accounts/password-policy";
 import { Notice } from "./components";
 import { NewPasswordFields } from "./new-password";
@@ -17,29 +18,30 @@ export type NewPasswordAnswer = { fieldErrors?: { password?: string[]; confirm?:
 /** "Choose a new password": the rules up front, then the fields with their meter. */
 export function NewPasswordPage({ l, a }: { l: NewPasswordPageData; a?: NewPasswordAnswer }) {
   const navigation = useNavigation();
+  const { t } = useTranslation();
   return (
     <>
-      <h1>Choose a new password</h1>
+      <h1>{t("password:page.title")}</h1>
       {l.required === "reported" ? (
-        <Notice kind="warning" title="Choose a new password to continue">
-          <p>After the report that someone else used your account, your old password can't be used to sign in any more.</p>
+        <Notice kind="warning" title={t("password:page.required")}>
+          <p>{t("password:page.reported")}</p>
         </Notice>
       ) : l.required === "too_short" ? (
-        <Notice kind="warning" title="Choose a new password to continue">
-          <p>Your password was short enough only while your account had a second sign-in step. Without one, it needs at least {l.settings.minLength} characters.</p>
+        <Notice kind="warning" title={t("password:page.required")}>
+          <p>{t("password:page.tooShort", { min: l.settings.minLength })}</p>
         </Notice>
       ) : null}
       {a?.fieldErrors ? (
-        <Notice kind="error" title="That password can't be used">
-          <p>See the reason below the box.</p>
+        <Notice kind="error" title={t("password:page.refused")}>
+          <p>{t("password:page.seeBelow")}</p>
         </Notice>
       ) : null}
-      <h2>Your new password</h2>
+      <h2>{t("password:page.yours")}</h2>
       <ul className="rules">
-        <li>At least {l.settings.minLength} characters. Spaces, symbols and any language are welcome; there are no other rules.</li>
-        <li>Not a common password, and not your username, email address or {l.appName}.</li>
-        {l.history > 0 ? <li>Not one of your last {l.history} passwords.</li> : null}
-        <li>Tip: three or four unrelated words make a strong password you can remember.</li>
+        <li>{t("password:page.ruleLength", { min: l.settings.minLength })}</li>
+        <li>{t("password:page.ruleCommon", { appName: l.appName })}</li>
+        {l.history > 0 ? <li>{t("password:page.ruleHistory", { n: l.history })}</li> : null}
+        <li>{t("password:page.ruleTip")}</li>
       </ul>
       <Form method="post" noValidate>
         {/* Lets password managers save the new password against the right account. */}
@@ -51,11 +53,11 @@ export function NewPasswordPage({ l, a }: { l: NewPasswordPageData; a?: NewPassw
           suggestions={a?.suggestions}
         />
         <button type="submit" className="button" disabled={navigation.state === "submitting"}>
-          Set new password
+          {t("password:page.submit")}
         </button>
       </Form>
       <p>
-        <Link to="/assisted-recovery">Need help?</Link>
+        <Link to="/assisted-recovery">{t("password:page.help")}</Link>
       </p>
     </>
   );

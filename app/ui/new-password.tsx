@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import type { PolicyContext, PolicyResult, PolicySettings } from "~/accounts/password-policy";
-
-const LABELS = ["Very weak", "Weak", "Fair", "Strong", "Very strong"];
+import { FALLBACK_LOCALE, isLocale } from "~/i18n/config";
+import { useMessages } from "./components";
 
 /**
  * "New password" and "Confirm new password" with a show/hide toggle and a live strength meter
@@ -19,25 +20,28 @@ export function NewPasswordFields(props: {
   const [result, setResult] = useState<PolicyResult | null>(null);
   const checker = useRef<typeof import("~/accounts/password-policy") | null>(null);
   const { settings, context } = props;
+  const { t, i18n } = useTranslation();
+  const messages = useMessages();
+  const locale = isLocale(i18n.language) ? i18n.language : FALLBACK_LOCALE;
 
   useEffect(() => setHydrated(true), []);
 
   async function evaluate(value: string) {
     if (!value) return setResult(null);
     checker.current ??= await import("~/accounts/password-policy");
-    setResult(checker.current.checkPassword(value, settings, context));
+    setResult(checker.current.checkPassword(value, settings, context, locale));
   }
 
   // Both fields show or hide together and take the same attributes, in the same order.
   const shared = { type: visible ? "text" : "password", autoComplete: "new-password", required: true, maxLength: 4096 };
-  const passwordErrors = props.errors?.password;
-  const confirmErrors = props.errors?.confirm;
+  const passwordErrors = messages(props.errors?.password);
+  const confirmErrors = messages(props.errors?.confirm);
   return (
     <>
       <div className="field">
-        <label htmlFor="new-password">New password</label>
+        <label htmlFor="new-password">{t("password:fields.new")}</label>
         <p className="hint" id="new-password-hint">
-          At least {settings.minLength} characters.
+          {t("password:fields.hint", { min: settings.minLength })}
         </p>
         {passwordErrors?.length ? (
           <div className="error" id="new-password-error">
@@ -62,7 +66,7 @@ export function NewPasswordFields(props: {
           />
           {hydrated ? (
             <button type="button" className="button button-secondary" aria-pressed={visible} onClick={() => setVisible((v) => !v)}>
-              {visible ? "Hide" : "Show"}
+              {visible ? t("password:fields.hide") : t("password:fields.show")}
             </button>
           ) : null}
         </div>
@@ -70,7 +74,7 @@ export function NewPasswordFields(props: {
           {result ? (
             <>
               <label htmlFor="strength-meter" className="hint">
-                Strength: {LABELS[result.score]}
+                {t("password:fields.strength", { label: t(`password:score.${result.score}`) })}
               </label>
               <meter id="strength-meter" className="meter" min={0} max={4} low={2} high={3} optimum={4} value={result.score} />
               {result.reasons.length ? (
@@ -80,14 +84,14 @@ export function NewPasswordFields(props: {
                   ))}
                 </ul>
               ) : (
-                <p className="hint">This password meets the rules.</p>
+                <p className="hint">{t("password:fields.meetsRules")}</p>
               )}
             </>
           ) : null}
         </div>
       </div>
       <div className="field">
-        <label htmlFor="confirm-password">Confirm new password</label>
+        <label htmlFor="confirm-password">{t("password:fields.confirm")}</label>
         {confirmErrors?.length ? (
           <p className="error" id="confirm-password-error">
             {confirmErrors.join(" ")}

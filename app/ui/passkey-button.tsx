@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 
 type Use = "add" | "sign-in" | "login-factor" | "reset-factor" | "reset" | "reauth";
 
@@ -11,6 +12,7 @@ export function PasskeyButton(props: { use: Use; label: string; nameField?: bool
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState("");
+  const { t } = useTranslation();
   useEffect(() => setReady(typeof window !== "undefined" && "PublicKeyCredential" in window), []);
   if (!ready) return null;
 
@@ -23,16 +25,16 @@ export function PasskeyButton(props: { use: Use; label: string; nameField?: bool
           (r) => r.json() as Promise<{ ok: boolean; options?: unknown; redirect?: string; message?: string }>,
         );
       const start = await post({ step: "options", use: props.use });
-      if (!start.ok) throw new Error(start.message ?? "Passkeys aren't available right now.");
+      if (!start.ok) throw new Error(start.message ?? t("ui:passkey.unavailable"));
       const browser = await import("@simplewebauthn/browser");
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- options JSON straight from the server
       const optionsJSON = start.options as any;
       const response = props.use === "add" ? await browser.startRegistration({ optionsJSON }) : await browser.startAuthentication({ optionsJSON });
       const done = await post({ step: "verify", use: props.use, response, name, next: props.next });
-      if (!done.ok || !done.redirect) throw new Error(done.message ?? "That passkey didn't work.");
+      if (!done.ok || !done.redirect) throw new Error(done.message ?? t("ui:passkey.failed"));
       window.location.assign(done.redirect);
     } catch (e) {
-      setError(e instanceof Error && e.name !== "NotAllowedError" ? e.message : "The passkey request was cancelled or timed out.");
+      setError(e instanceof Error && e.name !== "NotAllowedError" ? e.message : t("ui:passkey.cancelled"));
       setBusy(false);
     }
   }
@@ -41,8 +43,8 @@ export function PasskeyButton(props: { use: Use; label: string; nameField?: bool
     <div className="passkey">
       {props.nameField ? (
         <div className="field">
-          <label htmlFor="passkey-name">Name for this passkey</label>
-          <input id="passkey-name" value={name} maxLength={60} onChange={(e) => setName(e.currentTarget.value)} placeholder="e.g. My phone" />
+          <label htmlFor="passkey-name">{t("ui:passkey.nameLabel")}</label>
+          <input id="passkey-name" value={name} maxLength={60} onChange={(e) => setName(e.currentTarget.value)} placeholder={t("ui:passkey.namePlaceholder")} />
         </div>
       ) : null}
       <button type="button" className={props.className ?? "button button-secondary"} onClick={() => void run()} disabled={busy}>

@@ -1,7 +1,9 @@
 import type { ReactNode } from "react";
 import type { MetaFunction } from "@remix-run/react";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Field, Honeypot, Notice } from "./components";
+import { Trans, useTranslation } from "react-i18next";
+import { metaT } from "~/i18n/meta";
+import { Field, Honeypot, Notice, useMessages } from "./components";
 import { PasskeyButton } from "./passkey-button";
 
 /** Pages shared by the reset and unlock flows, so both look and behave the same. */
@@ -10,12 +12,13 @@ import { PasskeyButton } from "./passkey-button";
 export function OneFieldForm(props: {
   heading: string;
   intro: string;
-  field: { label: string; name: string; autoComplete: string };
+  field: { label: string; name: string; autoComplete: string; dir?: "ltr" | "auto" };
   answer?: { errors?: string[] | null; value?: string };
   submitLabel: string;
   links: ReactNode;
 }) {
   const navigation = useNavigation();
+  const messages = useMessages();
   return (
     <>
       <h1>{props.heading}</h1>
@@ -26,11 +29,12 @@ export function OneFieldForm(props: {
           label={props.field.label}
           name={props.field.name}
           defaultValue={props.answer?.value}
-          errors={props.answer?.errors}
+          errors={messages(props.answer?.errors)}
           autoComplete={props.field.autoComplete}
           autoCapitalize="none"
           spellCheck={false}
           maxLength={320}
+          dir={props.field.dir ?? "auto"}
           required
         />
         <button type="submit" className="button" disabled={navigation.state === "submitting"}>
@@ -44,46 +48,46 @@ export function OneFieldForm(props: {
 
 type Purpose = "reset" | "unlock";
 
-/** Each flow's own words and first page; everything else about the two flows is shared. */
+/** Each flow's first page; everything else about the two flows is shared. */
 const FLOWS = {
-  reset: {
-    start: "/forgot-password",
-    heading: "Forgot your password?",
-    intro: "Tell us which account. If it exists, we'll send a link and a code to its email address.",
-    landing: { heading: "Reset your password", text: "Press Continue to choose a new password on this device." },
-  },
-  unlock: {
-    start: "/unlock",
-    heading: "Account locked?",
-    intro: "After too many wrong passwords an account locks for a while. Prove it's yours and unlock it now: we'll send a link and a code to its email address.",
-    landing: { heading: "Unlock your account", text: "Press Continue to unlock your account on this device." },
-  },
+  reset: { start: "/forgot-password" },
+  unlock: { start: "/unlock" },
 } as const;
 
-const IDENTIFIER_FIELD = { label: "Username, email or phone number", name: "identifier", autoComplete: "username" };
+/** A route's title, in the page's language: "<title> | Account recovery". */
+export function titleMeta(key: string): MetaFunction {
+  return ({ matches }) => {
+    const t = metaT(matches);
+    return [{ title: t("recovery:meta.suffix", { title: t(key) }) }];
+  };
+}
 
 /** The first page of a flow; a reset may also start with a passkey. */
 export function requestPage(purpose: Purpose) {
   return function RequestPage() {
+    const { t } = useTranslation();
     const answer = useActionData<{ errors: string[]; value: string }>();
-    const flow = FLOWS[purpose];
     return (
       <>
         <OneFieldForm
-          heading={flow.heading}
-          intro={flow.intro}
-          field={IDENTIFIER_FIELD}
+          heading={purpose === "reset" ? t("recovery:flow.reset.heading") : t("recovery:flow.unlock.heading")}
+          intro={purpose === "reset" ? t("recovery:flow.reset.intro") : t("recovery:flow.unlock.intro")}
+          field={{ label: t("recovery:request.identifierLabel"), name: "identifier", autoComplete: "username" }}
           answer={answer}
-          submitLabel="Send link and code"
+          submitLabel={t("recovery:request.submit")}
           links={
             <>
-              <Link to="/forgot-username">Forgot your username?</Link> ·{" "}
-              <Link to="/assisted-recovery">Can't use your email or phone?</Link> ·{" "}
-              {purpose === "unlock" ? <Link to="/help/locked-out">Why accounts lock</Link> : <Link to="/help/no-email-arrived">Help with emails and codes</Link>}
+              <Link to="/forgot-username">{t("recovery:request.forgotUsername")}</Link> ·{" "}
+              <Link to="/assisted-recovery">{t("recovery:request.cantUse")}</Link> ·{" "}
+              {purpose === "unlock" ? (
+                <Link to="/help/locked-out">{t("recovery:request.whyLock")}</Link>
+              ) : (
+                <Link to="/help/no-email-arrived">{t("recovery:request.helpEmails")}</Link>
+              )}
             </>
           }
         />
-        {purpose === "reset" ? <PasskeyButton use="reset" label="Use a passkey instead" /> : null}
+        {purpose === "reset" ? <PasskeyButton use="reset" label={t("ui:passkey.reset")} /> : null}
       </>
     );
   };
@@ -91,99 +95,92 @@ export function requestPage(purpose: Purpose) {
 
 export type CodePageMessage = { kind: "info" | "success" | "warning" | "error"; text: string; offerNew?: boolean };
 
-/** What the code page says, by where the code went. */
-const VIA_TEXT = {
-  heading: { phone: "Check your phone", email: "Check your email" },
-  sent: { phone: "If an account has this verified phone number, we've sent a code to it by text message.", email: "If an account matches, we've sent a link and a code to its email address." },
-  where: { phone: "Type the code here.", email: "Open the link on any device, or type the code here." },
-  hint: { phone: "6 digits, from the text message we just sent", email: "6 digits, from the email we just sent" },
-  arrival: { phone: "Text messages usually arrive within a minute. Check the number you typed.", email: "Check your spam or junk folder. Messages usually arrive within a minute." },
-} as const;
-
 type CodePageData = { via: "email" | "phone"; linkMinutes: number; codeMinutes: number };
 
 // The title says the same as the heading: a phone request is told to check its phone.
-export const codeMeta: MetaFunction = ({ data }) => [{ title: `${VIA_TEXT.heading[(data as CodePageData | undefined)?.via === "phone" ? "phone" : "email"]} | Account recovery` }];
+export const codeMeta: MetaFunction = ({ data, matches }) => {
+  const t = metaT(matches);
+  const heading = (data as CodePageData | undefined)?.via === "phone" ? t("recovery:code.heading.phone") : t("recovery:code.heading.email");
+  return [{ title: t("recovery:meta.suffix", { title: heading }) }];
+};
 
 /** "Check your email" (or phone): the code form, resend, and the SMS fallback. */
 export function codePage(purpose: Purpose) {
   return function CodePage() {
+    const { t } = useTranslation();
+    const messages = useMessages();
     const { via, linkMinutes, codeMinutes } = useLoaderData<CodePageData>();
     const answer = useActionData<{ message: CodePageMessage | null; codeErrors: string[] | null }>();
     const navigation = useNavigation();
     return (
       <>
-        <h1>{VIA_TEXT.heading[via]}</h1>
+        <h1>{t(`recovery:code.heading.${via}`)}</h1>
         <Notice kind="info">
-          <p>{VIA_TEXT.sent[via]}</p>
+          <p>{t(`recovery:code.sent.${via}`)}</p>
         </Notice>
         {answer?.message ? (
           <Notice kind={answer.message.kind}>
             <p>{answer.message.text}</p>
             {answer.message.offerNew ? (
               <p>
-                <Link to={FLOWS[purpose].start}>Start again</Link> or <Link to="/assisted-recovery">ask our support team</Link>.{" "}
-                <Link to="/help/code-not-accepted">Why codes stop working</Link>
+                <Trans
+                  i18nKey="recovery:code.offerNew"
+                  components={{ start: <Link to={FLOWS[purpose].start} />, support: <Link to="/assisted-recovery" /> }}
+                />{" "}
+                <Link to="/help/code-not-accepted">{t("recovery:code.whyStop")}</Link>
               </p>
             ) : null}
           </Notice>
         ) : null}
-        <p>{VIA_TEXT.where[via]}</p>
+        <p>{t(`recovery:code.where.${via}`)}</p>
         <Form method="post" noValidate>
           <input type="hidden" name="intent" value="verify" />
           <Field
-            label="Code"
+            label={t("recovery:code.label")}
             name="code"
-            hint={VIA_TEXT.hint[via]}
-            errors={answer?.codeErrors}
+            hint={t(`recovery:code.hint.${via}`)}
+            errors={messages(answer?.codeErrors)}
             inputMode="numeric"
             autoComplete="one-time-code"
             pattern="[0-9 ]*"
             maxLength={12}
+            dir="ltr"
             required
           />
           <button type="submit" className="button" disabled={navigation.state === "submitting"}>
-            Continue
+            {t("recovery:code.continue")}
           </button>
         </Form>
         <Form method="post" className="actions">
           <input type="hidden" name="intent" value="resend" />
-          <span>Nothing arrived?</span>
+          <span>{t("recovery:code.nothingArrived")}</span>
           <button type="submit" className="button button-secondary">
-            Resend
+            {t("recovery:code.resend")}
           </button>
         </Form>
         {via === "email" ? (
           <Form method="post" className="actions">
             <input type="hidden" name="intent" value="sms" />
-            <span>Can't get to your email?</span>
+            <span>{t("recovery:code.noEmail")}</span>
             <button type="submit" className="button button-secondary">
-              Text me a code instead
+              {t("recovery:code.textMe")}
             </button>
           </Form>
         ) : null}
-        {via === "email" ? (
-          <p className="hint">
-            Text messages can be intercepted (for example by SIM swap); email, a passkey or an authenticator app are safer.
-          </p>
-        ) : null}
-        <h2>Tips</h2>
+        {via === "email" ? <p className="hint">{t("recovery:code.smsWarning")}</p> : null}
+        <h2>{t("recovery:code.tips")}</h2>
         <ul className="tips">
-          <li>{VIA_TEXT.arrival[via]}</li>
-          <li>
-            {via === "phone"
-              ? `The code works for ${codeMinutes} minutes, once. A new one replaces the old.`
-              : `The link works for ${linkMinutes} minutes and the code for ${codeMinutes} minutes. Each works once, and a new one replaces the old.`}
-          </li>
-          <li>You can wait a minute between resends.</li>
+          <li>{t(`recovery:code.arrival.${via}`)}</li>
+          <li>{via === "phone" ? t("recovery:code.phoneWorks", { minutes: codeMinutes }) : t("recovery:code.emailWorks", { linkMinutes, codeMinutes })}</li>
+          <li>{t("recovery:code.waitResend")}</li>
           <li>
             <Link to={via === "phone" ? "/help/code-not-accepted" : "/help/no-email-arrived"}>
-              {via === "phone" ? "Code not accepted?" : "The email didn't arrive?"}
+              {via === "phone" ? t("recovery:code.notAccepted") : t("recovery:code.noEmailArrived")}
             </Link>
           </li>
           <li>
-            No longer use that email address? <Link to="/assisted-recovery">Ask our support team</Link>.{" "}
-            <Link to="/help/no-access-to-email-or-phone">What to do without your email or phone</Link>
+            <Trans i18nKey="recovery:code.noLonger" components={{ link: <Link to="/assisted-recovery" /> }} />{" "}
+            <Link to="/help/no-access-to-email-or-phone">{t("recovery:code.withoutAccess")}</Link>
           </li>
         </ul>
       </>
@@ -191,32 +188,24 @@ export function codePage(purpose: Purpose) {
   };
 }
 
-const DEAD_END_TEXT = {
-  expired: { title: "This link has expired", text: "Links work for a short time only, to keep your account safe." },
-  used: {
-    title: "This link was already used",
-    text: "Each link works once, and a newer request replaces older links. Use the newest email, or ask for a new link.",
-  },
-  invalid: { title: "This link isn't valid", text: "It may be incomplete: try copying the whole link from the email, or ask for a new one." },
-  throttled: { title: "Too many attempts", text: "Too many links were tried from your network. Wait a few minutes and try again." },
-} as const;
+type LinkStatus = "expired" | "used" | "invalid" | "throttled";
 
 /** The help article each dead end points to (content/help/). */
-const DEAD_END_HELP = {
-  expired: { to: "/help/link-expired", label: "Why links stop working" },
-  used: { to: "/help/link-expired", label: "Why links stop working" },
-  invalid: { to: "/help/link-expired", label: "Why links stop working" },
-  throttled: { to: "/help/too-many-tries", label: "Why you have to wait" },
-} as const;
+const DEAD_END_HELP: Record<LinkStatus, string> = {
+  expired: "/help/link-expired",
+  used: "/help/link-expired",
+  invalid: "/help/link-expired",
+  throttled: "/help/too-many-tries",
+};
 
-export function DeadEnd(props: { status: keyof typeof DEAD_END_TEXT; startPath: string; startLabel: string }) {
-  const copy = DEAD_END_TEXT[props.status];
+export function DeadEnd(props: { status: LinkStatus; startPath: string; startLabel: string }) {
+  const { t } = useTranslation();
   return (
     <>
-      <h1>{copy.title}</h1>
-      <p>{copy.text}</p>
+      <h1>{t(`recovery:deadEnd.${props.status}.title`)}</h1>
+      <p>{t(`recovery:deadEnd.${props.status}.text`)}</p>
       <p>
-        <Link to={DEAD_END_HELP[props.status].to}>{DEAD_END_HELP[props.status].label}</Link>
+        <Link to={DEAD_END_HELP[props.status]}>{props.status === "throttled" ? t("recovery:deadEnd.whyWait") : t("recovery:deadEnd.whyLinks")}</Link>
       </p>
       <p className="actions">
         <Link className="button" to={props.startPath}>
@@ -224,7 +213,7 @@ export function DeadEnd(props: { status: keyof typeof DEAD_END_TEXT; startPath: 
         </Link>
       </p>
       <p>
-        Still stuck? <Link to="/assisted-recovery">Ask our support team for help</Link>.
+        <Trans i18nKey="recovery:deadEnd.stuck" components={{ link: <Link to="/assisted-recovery" /> }} />
       </p>
     </>
   );
@@ -232,30 +221,33 @@ export function DeadEnd(props: { status: keyof typeof DEAD_END_TEXT; startPath: 
 
 /** The page a link opens: nothing happens until Continue is pressed (scanner-safe). */
 export function LinkLanding(props: { heading: string; text: string }) {
+  const { t } = useTranslation();
   return (
     <>
       <h1>{props.heading}</h1>
       <p className="lead">{props.text}</p>
       <Form method="post">
         <button type="submit" className="button">
-          Continue
+          {t("recovery:landing.continue")}
         </button>
       </Form>
-      <p className="hint">Didn't ask for this? Close this page: nothing changes.</p>
+      <p className="hint">{t("recovery:landing.notYou")}</p>
     </>
   );
 }
 
-type LinkStatus = keyof typeof DEAD_END_TEXT;
-
 /** A link's page: Continue while the link is good, otherwise why not and where to start again. */
 export function linkPage(purpose: Purpose) {
   return function LinkPage() {
+    const { t } = useTranslation();
     const acted = useActionData<{ status: LinkStatus }>();
     const loaded = useLoaderData<{ status: LinkStatus | "valid" }>();
     const status = acted?.status ?? loaded.status;
-    const flow = FLOWS[purpose];
-    if (status !== "valid") return <DeadEnd status={status} startPath={flow.start} startLabel="Get a new link" />;
-    return <LinkLanding heading={flow.landing.heading} text={flow.landing.text} />;
+    if (status !== "valid") return <DeadEnd status={status} startPath={FLOWS[purpose].start} startLabel={t("recovery:deadEnd.newLink")} />;
+    return purpose === "reset" ? (
+      <LinkLanding heading={t("recovery:flow.reset.landingHeading")} text={t("recovery:flow.reset.landingText")} />
+    ) : (
+      <LinkLanding heading={t("recovery:flow.unlock.landingHeading")} text={t("recovery:flow.unlock.landingText")} />
+    );
   };
 }

@@ -1,5 +1,6 @@
 import { Form, Link } from "@remix-run/react";
-import { Field, Notice } from "./components";
+import { Trans, useTranslation } from "react-i18next";
+import { Field, Notice, translateMessage } from "./components";
 import { PasskeyButton } from "./passkey-button";
 
 /** The choices for a second factor: passkey, authenticator code, or a saved recovery code. */
@@ -9,37 +10,61 @@ export function SecondFactorForms(props: {
   hasPasskey: boolean;
   error?: string | null;
 }) {
+  const { t } = useTranslation();
   return (
     <>
       {props.error ? (
         <Notice kind="error">
-          <p>{props.error}</p>
+          <p>{translateMessage(t, props.error)}</p>
         </Notice>
       ) : null}
-      {props.hasPasskey ? <PasskeyButton use={props.use} label="Use my passkey" className="button" /> : null}
+      {props.hasPasskey ? <PasskeyButton use={props.use} label={t("ui:passkey.factor")} className="button" /> : null}
       {props.hasTotp ? (
         <Form method="post" noValidate>
           <input type="hidden" name="intent" value="totp" />
-          <Field label="Code" name="value" id="factor-code" inputMode="numeric" autoComplete="one-time-code" maxLength={8} hint="6 digits from your authenticator app" required />
+          <Field
+            label={t("ui:factor.codeLabel")}
+            name="value"
+            id="factor-code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            maxLength={8}
+            hint={t("ui:factor.codeHint")}
+            dir="ltr"
+            required
+          />
           <button type="submit" className="button">
-            Continue
+            {t("ui:factor.continue")}
           </button>
         </Form>
       ) : null}
       <details className="more-ways">
-        <summary>Use a recovery code instead</summary>
+        <summary>{t("ui:factor.recoverySummary")}</summary>
         <Form method="post" noValidate>
           <input type="hidden" name="intent" value="recovery" />
-          <Field label="Recovery code" name="value" id="factor-recovery-code" autoComplete="off" autoCapitalize="none" spellCheck={false} maxLength={64} hint="One of the codes you saved, like abcde-fghjk-mnpqr-stuvw" required />
+          <Field
+            label={t("ui:factor.recoveryLabel")}
+            name="value"
+            id="factor-recovery-code"
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            maxLength={64}
+            hint={t("ui:factor.recoveryHint")}
+            dir="ltr"
+            required
+          />
           <button type="submit" className="button button-secondary">
-            Use recovery code
+            {t("ui:factor.recoverySubmit")}
           </button>
         </Form>
       </details>
-      <h2>Lost all of these?</h2>
+      <h2>{t("ui:factor.lostAll")}</h2>
       <p>
-        Our support team can check who you are and help. <Link to="/assisted-recovery?reason=lost-factor">Ask for help with a lost phone or authenticator</Link>.
-        Email alone can't remove these protections. <Link to="/help/lost-authenticator">What to do when you've lost them</Link>
+        <Trans
+          i18nKey="ui:factor.lostText"
+          components={{ help: <Link to="/assisted-recovery?reason=lost-factor" />, article: <Link to="/help/lost-authenticator" /> }}
+        />
       </p>
     </>
   );
