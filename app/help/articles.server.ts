@@ -5,6 +5,7 @@ import matter from "gray-matter";
 import MarkdownIt, { type MarkdownIt as Markdown, type RendererRule } from "markdown-it";
 import { z } from "zod";
 import { escapeHtml } from "~/http/html";
+import type { Locale } from "~/i18n/config";
 
 /**
  * The help centre's articles: Markdown files in content/help/ that operators edit without touching
@@ -172,6 +173,28 @@ export function helpLibrary(warn: Warn, dir = helpDir()): HelpLibrary {
   const library = loadHelpLibrary(dir, warn);
   cache.set(dir, { fingerprint: now, library });
   return library;
+}
+
+/** An article as one language's help centre shows it: `lang` is the language its text is in. */
+export type LocalizedArticle = HelpArticle & { lang: Locale };
+export type LocalizedLibrary = { articles: LocalizedArticle[]; bySlug: Map<string, LocalizedArticle> };
+
+/**
+ * The help centre in `locale` (issue 16): content/help/<locale>/<slug>.md translate the English
+ * articles of content/help/<slug>.md under the same slugs. Where a translation is missing (or
+ * cannot be read) the English article stands in, marked `lang: "en"` so the page says so on its
+ * body. The English articles decide which slugs exist, their order and their related articles;
+ * a translated file without an English one is left out. Search runs over this library, so it
+ * matches the words of the page's language.
+ */
+export function localizedLibrary(locale: Locale, warn: Warn, dir = helpDir()): LocalizedLibrary {
+  const english = helpLibrary(warn, dir);
+  const translated = locale === "en" ? null : helpLibrary(warn, path.join(dir, locale));
+  const articles: LocalizedArticle[] = english.articles.map((a) => {
+    const t = translated?.bySlug.get(a.slug);
+    return t ? { ...t, order: a.order, related: a.related, lang: locale } : { ...a, lang: "en" };
+  });
+  return { articles, bySlug: new Map(articles.map((a) => [a.slug, a])) };
 }
 
 /**

@@ -6,6 +6,15 @@
  * that `scripts/i18n-check.ts` can find every key the code uses.
  */
 import type { Resource } from "i18next";
+import enAccount from "~/locales/en/account.json";
+import esAccount from "~/locales/es/account.json";
+import arAccount from "~/locales/ar/account.json";
+import enAssisted from "~/locales/en/assisted.json";
+import esAssisted from "~/locales/es/assisted.json";
+import arAssisted from "~/locales/ar/assisted.json";
+import enHelp from "~/locales/en/help.json";
+import esHelp from "~/locales/es/help.json";
+import arHelp from "~/locales/ar/help.json";
 import enCommon from "~/locales/en/common.json";
 import esCommon from "~/locales/es/common.json";
 import arCommon from "~/locales/ar/common.json";
@@ -42,9 +51,9 @@ export function dirOf(locale: Locale): "ltr" | "rtl" {
 }
 
 export const resources = {
-  en: { common: enCommon, recovery: enRecovery, password: enPassword, ui: enUi, emails: enEmails, sms: enSms },
-  es: { common: esCommon, recovery: esRecovery, password: esPassword, ui: esUi, emails: esEmails, sms: esSms },
-  ar: { common: arCommon, recovery: arRecovery, password: arPassword, ui: arUi, emails: arEmails, sms: arSms },
+  en: { common: enCommon, recovery: enRecovery, password: enPassword, ui: enUi, emails: enEmails, sms: enSms, account: enAccount, assisted: enAssisted, help: enHelp },
+  es: { common: esCommon, recovery: esRecovery, password: esPassword, ui: esUi, emails: esEmails, sms: esSms, account: esAccount, assisted: esAssisted, help: esHelp },
+  ar: { common: arCommon, recovery: arRecovery, password: arPassword, ui: arUi, emails: arEmails, sms: arSms, account: arAccount, assisted: arAssisted, help: arHelp },
 } satisfies Resource;
 
 export type Namespace = keyof (typeof resources)["en"];

@@ -1,9 +1,12 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Trans, useTranslation } from "react-i18next";
 import { Notice } from "~/ui/components";
 import { requireUser } from "~/sign-in/auth.server";
+import { metaT } from "~/i18n/meta";
+import { pageDate, usePageLocale } from "~/ui/locale-date";
 
-export const meta: MetaFunction = () => [{ title: "Your account | Account recovery" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: metaT(matches)("account:meta.account") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, session } = await requireUser(request, context);
@@ -22,45 +25,54 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function Account() {
   const a = useLoaderData<typeof loader>();
+  const { t } = useTranslation();
+  const locale = usePageLocale();
+  const badge = (verified: boolean) =>
+    verified ? <span className="badge">{t("account:home.verified")}</span> : <span className="badge badge-warn">{t("account:home.notVerified")}</span>;
   return (
     <>
-      <h1>Your account</h1>
+      <h1>{t("account:home.title")}</h1>
       <p className="lead">
-        Signed in as <strong data-testid="username">{a.username}</strong>
+        <Trans i18nKey="account:home.signedInAs" values={{ username: a.username }} components={{ strong: <strong data-testid="username" /> }} />
       </p>
       {a.changed ? (
         <Notice kind="success">
-          <p>Your {a.changed === "email" ? "email address" : "phone number"} was changed and confirmed. We told your old and new contacts.</p>
+          <p>{a.changed === "email" ? t("account:home.changedEmail") : t("account:home.changedPhone")}</p>
         </Notice>
       ) : null}
-      <h2>Contact details</h2>
+      <h2>{t("account:home.contactDetails")}</h2>
       <dl className="details">
-        <dt>Email</dt>
+        <dt>{t("account:home.email")}</dt>
         <dd>
-          {a.email} {a.emailVerified ? <span className="badge">verified</span> : <span className="badge badge-warn">not verified</span>}{" "}
-          <Link to="/account/email">Change email</Link>
+          <bdi dir="ltr">{a.email}</bdi> {badge(a.emailVerified)} <Link to="/account/email">{t("account:home.changeEmail")}</Link>
         </dd>
-        <dt>Phone</dt>
+        <dt>{t("account:home.phone")}</dt>
         <dd>
           {a.phone ? (
             <>
-              {a.phone} {a.phoneVerified ? <span className="badge">verified</span> : <span className="badge badge-warn">not verified</span>}
+              <bdi dir="ltr">{a.phone}</bdi> {badge(a.phoneVerified)}
             </>
           ) : (
-            "None"
+            t("account:home.none")
           )}{" "}
-          <Link to="/account/phone">{a.phone ? "Change phone" : "Add a phone number"}</Link>
+          <Link to="/account/phone">{a.phone ? t("account:home.changePhone") : t("account:home.addPhone")}</Link>
         </dd>
-        <dt>Password last changed</dt>
-        <dd>{a.passwordChangedAt ? <time dateTime={a.passwordChangedAt}>{a.passwordChangedAt.slice(0, 10)}</time> : "Never set"}</dd>
+        <dt>{t("account:home.passwordChanged")}</dt>
+        <dd>
+          {a.passwordChangedAt ? (
+            <time dateTime={a.passwordChangedAt}>{pageDate(locale, Date.parse(a.passwordChangedAt))}</time>
+          ) : (
+            t("account:home.neverSet")
+          )}
+        </dd>
       </dl>
-      <h2>Sign-in protection</h2>
+      <h2>{t("account:home.protection")}</h2>
       <p>
-        <Link to="/account/security">Account security: recent activity, devices, password, passkeys, authenticator app and recovery codes</Link>
+        <Link to="/account/security">{t("account:home.securityLink")}</Link>
       </p>
       <Form method="post" action="/logout">
         <button type="submit" className="button button-secondary">
-          Sign out
+          {t("account:home.signOut")}
         </button>
       </Form>
     </>

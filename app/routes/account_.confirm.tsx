@@ -9,9 +9,10 @@ import { Field, FormError } from "~/ui/components";
 import { hasSecondFactor, listPasskeys } from "~/factors/factors.server";
 import { PasskeyButton } from "~/ui/passkey-button";
 import { checkTypedFactor } from "~/factors/second-step.server";
-import { factorRefusal } from "~/factors/messages";
+import { useTranslation } from "react-i18next";
+import { metaT } from "~/i18n/meta";
 
-export const meta: MetaFunction = () => [{ title: "Confirm it's you | Account recovery" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: metaT(matches)("account:meta.confirm") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context);
@@ -32,7 +33,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const password = String(form.get("password") ?? "").slice(0, 4096);
   const outcome = await signIn(context, user.username, password);
   if (!outcome.ok || outcome.user.id !== user.id) {
-    const refusal = outcome.ok ? { status: 400 as const, message: "That password isn't right." } : signInRefusal(outcome);
+    const refusal = outcome.ok ? { status: 400 as const, message: "account:confirm.wrongPassword" } : signInRefusal(outcome);
     return data({ error: refusal.message }, { status: refusal.status });
   }
   // Re-authentication at the account's strongest level (MFA-06): with a second factor, the
@@ -40,7 +41,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (await hasSecondFactor(context.services.db, user.id)) {
     const code = String(form.get("code") ?? "");
     const factor = await checkTypedFactor(context, user, /^\d{6}$/.test(code.trim()) ? "totp" : "recovery", code.trim());
-    if (!factor.ok) return data({ error: factorRefusal(factor) }, { status: 400 });
+    if (!factor.ok) return data({ error: `account:confirm.factor.${factor.reason}` }, { status: 400 });
   }
   throw redirect(next, { status: 303, headers: { "Set-Cookie": await startUserSession(request, context, outcome.user) } });
 }
@@ -48,25 +49,23 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ConfirmPassword() {
   const { username, next, needsCode, hasPasskey } = useLoaderData<typeof loader>();
   const a = useActionData<typeof action>();
+  const { t } = useTranslation();
   return (
     <>
-      <h1>Confirm it's you</h1>
-      <p className="lead">
-        {hasPasskey
-          ? "For your security, confirm with your passkey, or with your password and a code, before changing your settings."
-          : "For your security, enter your password again before changing your settings."}
-      </p>
-      <FormError message={a?.error} />
-      {hasPasskey ? <PasskeyButton use="reauth" next={next} label="Confirm with my passkey" className="button" /> : null}
+      <h1>{t("account:confirm.title")}</h1>
+      <p className="lead">{hasPasskey ? t("account:confirm.leadPasskey") : t("account:confirm.lead")}</p>
+      {/* Ours are catalogue keys; a sign-in refusal (app/sign-in/messages.ts) may be a key or a sentence. */}
+      <FormError message={a?.error ? (/^[a-z][a-zA-Z]*:[\w.-]+$/.test(a.error) ? t(a.error) : a.error) : null} />
+      {hasPasskey ? <PasskeyButton use="reauth" next={next} label={t("account:confirm.withPasskey")} className="button" /> : null}
       <Form method="post" noValidate>
         <input type="hidden" name="next" value={next} />
         <input type="text" name="username" autoComplete="username" defaultValue={username} hidden readOnly />
-        <Field label="Password" name="password" type="password" autoComplete="current-password" required />
+        <Field label={t("account:confirm.password")} name="password" type="password" autoComplete="current-password" required />
         {needsCode ? (
-          <Field label="Code" name="code" autoComplete="one-time-code" maxLength={64} hint="6 digits from your authenticator app, or a recovery code" required />
+          <Field label={t("account:confirm.code")} name="code" autoComplete="one-time-code" maxLength={64} hint={t("account:confirm.codeHint")} required />
         ) : null}
         <button type="submit" className="button">
-          Confirm
+          {t("account:confirm.submit")}
         </button>
       </Form>
     </>

@@ -10,8 +10,10 @@ import { newPasswordSchema } from "~/recovery/schemas";
 import { resetRefusal } from "~/recovery/messages";
 import { Field, Notice } from "~/ui/components";
 import { NewPasswordFields } from "~/ui/new-password";
+import { Trans, useTranslation } from "react-i18next";
+import { metaT } from "~/i18n/meta";
 
-export const meta: MetaFunction = () => [{ title: "Change your password | Account recovery" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: metaT(matches)("account:meta.password") }];
 
 /**
  * Changing the password while signed in (issue 15). With a password, the current one is the
@@ -46,7 +48,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const submission = parseWithZod(form, { schema: newPasswordSchema });
   const current = String(form.get("current") ?? "");
   if (user.password_hash && !current) {
-    return data<Answer>({ currentError: "Enter your current password", fieldErrors: null }, { status: 400 });
+    return data<Answer>({ currentError: "account:password.enterCurrent", fieldErrors: null }, { status: 400 });
   }
   if (submission.status !== "success") {
     return data<Answer>({ fieldErrors: { password: submission.error?.password ?? undefined, confirm: submission.error?.confirm ?? undefined } }, { status: 400 });
@@ -67,39 +69,41 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ChangePassword() {
   const l = useLoaderData<typeof loader>();
   const a = useActionData<typeof action>();
+  const { t } = useTranslation();
+  // "account:password.enterCurrent" is ours; the current-password refusal of a sign-in (L1's) is a sentence.
+  const currentError = a?.currentError ? (a.currentError.startsWith("account:") ? t(a.currentError) : a.currentError) : null;
   return (
     <>
-      <h1>Change your password</h1>
+      <h1>{t("account:password.title")}</h1>
       {l.reported ? (
-        <Notice kind="warning" title="We're securing your account">
+        <Notice kind="warning" title={t("account:password.securing")}>
           <p>
-            Every other device was signed out and our support team has your report (reference <strong>{l.reported}</strong>). Now choose a new
-            password that nobody else knows.
+            <Trans i18nKey="account:password.reported" values={{ reference: l.reported }} components={{ strong: <strong /> }} />
           </p>
         </Notice>
       ) : null}
       {a?.fieldErrors || a?.currentError ? (
-        <Notice kind="error" title="Your password wasn't changed">
-          <p>See the reason below the box.</p>
+        <Notice kind="error" title={t("account:password.notChanged")}>
+          <p>{t("account:password.seeBelow")}</p>
         </Notice>
       ) : null}
       <ul className="rules">
-        <li>At least {l.settings.minLength} characters. Spaces, symbols and any language are welcome; there are no other rules.</li>
-        <li>Not a common password, and not your username, email address or {l.appName}.</li>
-        {l.history > 0 ? <li>Not one of your last {l.history} passwords.</li> : null}
-        <li>Every other device is signed out; this one stays signed in. We e-mail you that the password changed.</li>
+        <li>{t("account:password.ruleLength", { count: l.settings.minLength })}</li>
+        <li>{t("account:password.ruleCommon", { appName: l.appName })}</li>
+        {l.history > 0 ? <li>{t("account:password.ruleHistory", { count: l.history })}</li> : null}
+        <li>{t("account:password.ruleDevices")}</li>
       </ul>
       <Form method="post" noValidate>
         <input type="text" name="username" autoComplete="username" defaultValue={l.username} hidden readOnly />
         {l.hasPassword ? (
           <Field
-            label="Current password"
+            label={t("account:password.current")}
             name="current"
             type="password"
             autoComplete="current-password"
             required
             maxLength={4096}
-            errors={a?.currentError ? [a.currentError] : null}
+            errors={currentError ? [currentError] : null}
           />
         ) : null}
         <NewPasswordFields
@@ -109,11 +113,11 @@ export default function ChangePassword() {
           suggestions={a?.suggestions}
         />
         <button type="submit" className="button">
-          Change password
+          {t("account:password.submit")}
         </button>
       </Form>
       <p>
-        <Link to="/account/security">Back to account security</Link>
+        <Link to="/account/security">{t("account:password.back")}</Link>
       </p>
     </>
   );

@@ -4,7 +4,8 @@ import { useActionData, useLoaderData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { requireRecentUser } from "~/sign-in/auth.server";
 import { disableTotp, factorSummary, regenerateRecoveryCodes, removePasskey } from "~/factors/factors.server";
-import { isSecurityIntent, securityAnswer, UNKNOWN_SECURITY_INTENT } from "~/factors/messages";
+import { isSecurityIntent, securityAnswer } from "~/factors/messages";
+import { metaT } from "~/i18n/meta";
 import { SecurityPage } from "~/ui/security-page";
 import { AccountSecuritySections } from "~/ui/account-security";
 import { accountSecurity, setNewDeviceNoticesFor, signOutDevice, signOutOtherDevices } from "~/settings/account-security.server";
@@ -12,7 +13,7 @@ import { reportActivity } from "~/tickets/self-report.server";
 import type { User } from "~/accounts/accounts.server";
 import type { Session } from "~/sessions/sessions.server";
 
-export const meta: MetaFunction = () => [{ title: "Account security | Account recovery" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: metaT(matches)("account:meta.security") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, session } = await requireRecentUser(request, context);
@@ -31,7 +32,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
   const intent = form.get("intent");
   if (typeof intent === "string" && intent in ACCOUNT_INTENTS) return ACCOUNT_INTENTS[intent](context, user, session, form);
-  if (!isSecurityIntent(intent)) throw data(UNKNOWN_SECURITY_INTENT, { status: 400 });
+  if (!isSecurityIntent(intent)) throw data("account:errors.unknownIntent", { status: 400 });
   let codes: string[] | null = null;
   let ok: boolean;
   if (intent === "remove-passkey") ok = await removePasskey(context, user, String(form.get("id") ?? ""), session.id);
@@ -40,8 +41,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     codes = await regenerateRecoveryCodes(context, user, session.id);
     ok = codes !== null;
   }
-  const { message, status } = securityAnswer(intent, ok);
-  return data({ message, codes }, { status });
+  const { status } = securityAnswer(intent, ok);
+  // The page says it in its language: a catalogue key per button and outcome.
+  return data({ message: `account:answers.${intent}.${ok ? "done" : "refused"}`, codes }, { status });
 }
 
 type AccountIntent = (context: ActionFunctionArgs["context"], user: User, session: Session, form: FormData) => Promise<never>;
@@ -51,7 +53,7 @@ const ACCOUNT_INTENTS: Record<string, AccountIntent> = {
   /** "Sign out" on one other device: only this account's sessions can match the id. */
   "sign-out-device": async (context, user, session, form) => {
     const outcome = await signOutDevice(context, user, session, String(form.get("id") ?? "").slice(0, 64));
-    if (outcome === "current") throw data("To sign out this device, use Sign out on your account page.", { status: 400 });
+    if (outcome === "current") throw data("account:errors.currentDevice", { status: 400 });
     throw redirect(`/account/security?done=${outcome === "ended" ? "signed-out" : "not-found"}#devices-heading`, { status: 303 });
   },
   "sign-out-others": async (context, user, session) => {
@@ -62,12 +64,12 @@ const ACCOUNT_INTENTS: Record<string, AccountIntent> = {
   "report-activity": async (context, user, session, form) => {
     const seq = String(form.get("seq") ?? "");
     const outcome = /^\d{1,15}$/.test(seq) ? await reportActivity(context, user, session, Number(seq)) : ({ ok: false } as const);
-    if (!outcome.ok) throw data("We couldn't find that event on your account. Go back and try again.", { status: 404 });
+    if (!outcome.ok) throw data("account:errors.noSuchEvent", { status: 404 });
     throw redirect(`/account/password?reported=${encodeURIComponent(outcome.reference)}`, { status: 303 });
   },
   "new-device-notices": async (context, user, _session, form) => {
     const value = form.get("newDeviceNotices");
-    if (value !== "on" && value !== "off") throw data("Choose On or Off, then save.", { status: 400 });
+    if (value !== "on" && value !== "off") throw data("account:errors.onOrOff", { status: 400 });
     await setNewDeviceNoticesFor(context, user, value === "on");
     throw redirect(`/account/security?done=notices-${value}#notices-heading`, { status: 303 });
   },

@@ -7,8 +7,9 @@ import { throttledResponse } from "~/http/responses.server";
 import { submitTicket } from "~/tickets/submit.server";
 import { ticketSchema } from "~/tickets/schemas";
 import { AssistedRecoveryPage } from "~/ui/assisted-recovery-page";
+import { metaT } from "~/i18n/meta";
 
-export const meta: MetaFunction = () => [{ title: "Get help from our support team | Account recovery" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: metaT(matches)("assisted:meta.form") }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const reason = new URL(request.url).searchParams.get("reason");

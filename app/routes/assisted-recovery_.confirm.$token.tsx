@@ -3,8 +3,10 @@ import { data } from "@remix-run/node";
 import { Form, Link, useActionData } from "@remix-run/react";
 import { confirmContact } from "~/tickets/tickets.server";
 import { Notice } from "~/ui/components";
+import { useTranslation } from "react-i18next";
+import { metaT } from "~/i18n/meta";
 
-export const meta: MetaFunction = () => [{ title: "Confirm your email address | Account recovery" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: metaT(matches)("assisted:meta.confirm") }];
 
 const STATUS = { confirmed: 200, invalid: 404, expired: 410, throttled: 429 } as const;
 
@@ -16,41 +18,42 @@ export async function action({ params, context }: ActionFunctionArgs) {
 
 export default function ConfirmContact() {
   const a = useActionData<typeof action>();
+  const { t } = useTranslation();
   if (a?.ok) {
     return (
       <>
-        <h1>Thank you</h1>
+        <h1>{t("assisted:confirm.thanks")}</h1>
         <Notice kind="success">
-          <p>Your email address is confirmed. Our support team will contact you there.</p>
+          <p>{t("assisted:confirm.confirmed")}</p>
         </Notice>
       </>
     );
   }
   return (
     <>
-      <h1>Confirm your email address</h1>
+      <h1>{t("assisted:confirm.title")}</h1>
       {a && !a.ok ? (
         <Notice kind="error">
           <p>
             {a.outcome === "expired"
-              ? "This link has expired: confirm links work for 7 days. Our support team will still answer your request; if you need to, send the form again."
+              ? t("assisted:confirm.expired")
               : a.outcome === "throttled"
-                ? "Too many attempts from your network. Wait a few minutes and try the link again."
-                : "This link isn't valid or was already used."}
+                ? t("assisted:confirm.throttled")
+                : t("assisted:confirm.invalid")}
           </p>
         </Notice>
       ) : (
-        <p className="lead">Press Confirm so our support team knows they can reach you at this address.</p>
+        <p className="lead">{t("assisted:confirm.lead")}</p>
       )}
       {a ? null : (
         <Form method="post">
           <button type="submit" className="button">
-            Confirm
+            {t("assisted:confirm.submit")}
           </button>
         </Form>
       )}
       <p>
-        <Link to="/">Back to the start</Link>
+        <Link to="/">{t("assisted:backToStart")}</Link>
       </p>
     </>
   );

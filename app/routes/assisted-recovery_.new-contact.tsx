@@ -4,11 +4,13 @@ import { Form, Link, useActionData } from "@remix-run/react";
 import { readForm } from "~/http/forms.server";
 import { proveNewContact } from "~/support/new-contact.server";
 import { Field, Notice } from "~/ui/components";
+import { useTranslation } from "react-i18next";
+import { metaT } from "~/i18n/meta";
 
-export const meta: MetaFunction = () => [{ title: "Confirm your new contact | Account recovery" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: metaT(matches)("assisted:meta.newContact") }];
 
-const WRONG = "That reference and code don't match a waiting change, or the code has expired. Check both and try again.";
-const THROTTLED = "Too many attempts from your network. Wait a few minutes and try again.";
+const WRONG = "assisted:newContact.wrong";
+const THROTTLED = "assisted:newContact.throttled";
 
 /**
  * Issue 14: support replaced a lost email address or phone number for a ticket; the customer types
@@ -26,43 +28,46 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function NewContact() {
   const a = useActionData<typeof action>();
+  const { t } = useTranslation();
   if (a?.ok) {
     return (
       <>
-        <h1>Your new contact is saved</h1>
+        <h1>{t("assisted:newContact.savedTitle")}</h1>
         <Notice kind="success">
-          <p>
-            Your new {a.kind === "email" ? "email address" : "phone number"} is confirmed and saved on your account. We told your old and your new
-            contact about the change.
-          </p>
+          <p>{a.kind === "email" ? t("assisted:newContact.savedEmail") : t("assisted:newContact.savedPhone")}</p>
         </Notice>
         <p>
-          <Link to="/forgot-password">Reset your password</Link> · <Link to="/login">Sign in</Link>
+          <Link to="/forgot-password">{t("assisted:newContact.reset")}</Link> · <Link to="/login">{t("assisted:newContact.signIn")}</Link>
         </p>
       </>
     );
   }
   return (
     <>
-      <h1>Confirm your new contact</h1>
-      <p className="lead">
-        Our support team sent a code to the new email address or phone number you asked for. Type your ticket reference and that code. Your
-        account keeps its old contact until you do.
-      </p>
+      <h1>{t("assisted:newContact.title")}</h1>
+      <p className="lead">{t("assisted:newContact.lead")}</p>
       {a && !a.ok ? (
         <Notice kind="error">
-          <p>{a.message}</p>
+          <p>{t(a.message)}</p>
         </Notice>
       ) : null}
       <Form method="post">
-        <Field label="Ticket reference" name="reference" hint="It looks like AR-XXXX-XXXX." autoComplete="off" autoCapitalize="characters" maxLength={32} required />
-        <Field label="Code" name="code" inputMode="numeric" autoComplete="one-time-code" maxLength={12} required />
+        <Field
+          label={t("assisted:newContact.reference")}
+          name="reference"
+          hint={t("assisted:newContact.referenceHint")}
+          autoComplete="off"
+          autoCapitalize="characters"
+          maxLength={32}
+          required
+        />
+        <Field label={t("assisted:newContact.code")} name="code" inputMode="numeric" autoComplete="one-time-code" maxLength={12} required />
         <button type="submit" className="button">
-          Confirm
+          {t("assisted:newContact.confirm")}
         </button>
       </Form>
       <p>
-        <Link to="/">Back to the start</Link>
+        <Link to="/">{t("assisted:backToStart")}</Link>
       </p>
     </>
   );

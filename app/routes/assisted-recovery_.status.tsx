@@ -6,8 +6,9 @@ import { readForm } from "~/http/forms.server";
 export { keepRetryAfter as headers } from "~/http/responses.server";
 import { REPLIES_PER_DAY, replyFromStatusPage, replySchema, statusPage, type StatusPageView } from "~/tickets/status-page.server";
 import { StatusLinkNeeded, TicketStatusPage } from "~/ui/ticket-status-page";
+import { metaT } from "~/i18n/meta";
 
-export const meta: MetaFunction = () => [{ title: "Your request | Account recovery" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: metaT(matches)("assisted:meta.status") }];
 
 /** The customer's ticket, for the browser that opened the acknowledgement's status link (see the $token route). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -16,9 +17,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { view };
 }
 
-type Answer = { ok: boolean; message: string; errors: string[] | null; value: string | null; view: StatusPageView | null };
+/** `message` is a catalogue key, said in the page's language; `count` fills it. */
+type Answer = { ok: boolean; message: string; count: number | null; errors: string[] | null; value: string | null; view: StatusPageView | null };
 const answer = (a: Partial<Answer> & { view: StatusPageView | null }, status = 200, headers?: Record<string, string>) =>
-  data<Answer>({ ok: false, message: "", errors: null, value: null, ...a }, { status, headers });
+  data<Answer>({ ok: false, message: "", count: null, errors: null, value: null, ...a }, { status, headers });
 
 /** "Add information or answer our questions": 3–2000 characters, at most REPLIES_PER_DAY a day per ticket. */
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -28,16 +30,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const view = await statusPage(context, request);
     if (!view) return answer({ view: null }, 403);
     const errors = submission.error?.message ?? ["Write your message"];
-    return answer({ message: "Check your message.", errors, value: String(form.get("message") ?? "").slice(0, 2000), view }, 400);
+    return answer({ message: "assisted:status.checkMessage", errors, value: String(form.get("message") ?? "").slice(0, 2000), view }, 400);
   }
   const outcome = await replyFromStatusPage(context, request, submission.value.message);
-  if (outcome.ok) return answer({ ok: true, message: "Thank you. We've added your message to your request and told our support team.", view: outcome.view });
+  if (outcome.ok) return answer({ ok: true, message: "assisted:status.thanks", view: outcome.view });
   if (outcome.reason === "no-hold") return answer({ view: null }, 403);
   if (outcome.reason === "too-many") {
-    const message = `You've sent ${REPLIES_PER_DAY} messages about this request in the last 24 hours, the most we take. Please try again later; our team is reading what you sent.`;
-    return answer({ message, view: outcome.view }, 429, { "Retry-After": String(outcome.retryAfterSeconds) });
+    return answer({ message: "assisted:status.tooMany", count: REPLIES_PER_DAY, view: outcome.view }, 429, { "Retry-After": String(outcome.retryAfterSeconds) });
   }
-  return answer({ message: "This request is finished, so it can't take more messages. If you still need help, send a new request.", view: outcome.view }, 409);
+  return answer({ message: "assisted:status.finished", view: outcome.view }, 409);
 }
 
 export default function TicketStatus() {

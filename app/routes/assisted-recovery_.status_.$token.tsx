@@ -3,8 +3,9 @@ import { data, redirect } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { landOnStatusLink } from "~/tickets/status-page.server";
 import { StatusLinkNeeded } from "~/ui/ticket-status-page";
+import { metaT } from "~/i18n/meta";
 
-export const meta: MetaFunction = () => [{ title: "Your request | Account recovery" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: metaT(matches)("assisted:meta.status") }];
 
 /**
  * The acknowledgement's status link. A valid token gives this browser a short cookie and moves it

@@ -1,18 +1,23 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { helpLibrary, searchArticles } from "~/help/articles.server";
+import { localizedLibrary, searchArticles } from "~/help/articles.server";
+import { metaT } from "~/i18n/meta";
 import { HelpListPage } from "~/ui/help-pages";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.q ? `Search help: ${data.q} | Account recovery` : "Help | Account recovery" }];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => {
+  const t = metaT(matches);
+  return [{ title: data?.q ? t("help:meta.search", { q: data.q }) : t("help:meta.list") }];
+};
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const library = helpLibrary((details, message) => context.services.logger.warn(details, message));
+  // The page's language picks the articles and so what the search matches (issue 16).
+  const library = localizedLibrary(context.locale, (details, message) => context.services.logger.warn(details, message));
   const q = (new URL(request.url).searchParams.get("q") ?? "").trim().slice(0, 200);
-  const brief = ({ slug, title, summary }: { slug: string; title: string; summary: string }) => ({ slug, title, summary });
+  const brief = ({ slug, title, summary, lang }: { slug: string; title: string; summary: string; lang: string }) => ({ slug, title, summary, lang });
   return {
     q,
     articles: library.articles.map(brief),
-    results: q ? searchArticles(library, q).map(brief) : null,
+    results: q ? searchArticles(library, q).map((a) => brief(a as (typeof library.articles)[number])) : null,
   };
 }
 

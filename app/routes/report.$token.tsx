@@ -3,8 +3,9 @@ import { data } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { acceptReport, previewReport } from "~/tickets/report.server";
 import { ReportPage } from "~/ui/report-page";
+import { metaT } from "~/i18n/meta";
 
-export const meta: MetaFunction = () => [{ title: "Secure your account | Account recovery" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: metaT(matches)("assisted:meta.report") }];
 
 const STATUS = { used: 410, expired: 410, invalid: 404, throttled: 429 } as const;
 

@@ -51,7 +51,22 @@ const WORDS: Record<string, Partial<Record<"success" | "failure" | "info", strin
 };
 const EVENTS = Object.keys(WORDS);
 
-export type ActivityEntry = { seq: number; at: string; what: string; failed: boolean; device: string; network: string };
+/**
+ * One entry; `what` and `device` are the English words (kept for the console and logs), `kind`,
+ * `detail` and `by` say the same as codes so a customer page can say it in its own language.
+ */
+export type ActivityEntry = {
+  seq: number;
+  at: string;
+  what: string;
+  kind: string;
+  detail: "passkey" | "delayed" | "lock" | null;
+  lockReason: string | null;
+  by: "staff" | "system" | null;
+  failed: boolean;
+  device: string;
+  network: string;
+};
 
 /** The last 30 days of this account's security events, newest first. */
 export async function recentActivity(context: RequestContext, userId: string): Promise<ActivityEntry[]> {
@@ -71,6 +86,13 @@ export async function recentActivity(context: RequestContext, userId: string): P
       seq: Number(row.seq),
       at: new Date(Number(row.at)).toISOString(),
       what: what + suffix,
+      kind: `${row.event}.${row.outcome}`,
+      detail:
+        row.event === "sign_in" && details.method === "passkey" ? "passkey" :
+        row.event === "sign_in" && details.reason === "delayed" ? "delayed" :
+        row.event === "account_locked" && typeof details.reason === "string" ? "lock" : null,
+      lockReason: row.event === "account_locked" && typeof details.reason === "string" ? String(details.reason) : null,
+      by: fromStaff ? "staff" : row.actor_type === "system" && !row.user_agent ? "system" : null,
       failed: row.outcome === "failure",
       device: fromStaff ? "our support team" : row.actor_type === "system" && !row.user_agent ? "automatic" : describeBrowser(row.user_agent ?? ""),
       network: fromStaff ? "—" : approximateNetwork(row.ip),

@@ -123,6 +123,7 @@ async function viewOf(context: RequestContext, ticket: Ticket): Promise<StatusPa
     statusText: PLAIN_STATUS[ticket.status].text,
     openedAt: ticket.created_at,
     category: CATEGORIES[ticket.category],
+    categoryCode: ticket.category,
     details: ticket.details,
     conversation,
     mayReply: mayReply(ticket.status),

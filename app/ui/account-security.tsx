@@ -1,8 +1,21 @@
 import { Form, Link } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
 import { Notice } from "./components";
+import { pageDateTime, usePageLocale } from "./locale-date";
 
 export type AccountSecurityData = {
-  activity: { seq: number; at: string; what: string; failed: boolean; device: string; network: string }[];
+  activity: {
+    seq: number;
+    at: string;
+    what: string;
+    kind: string;
+    detail: "passkey" | "delayed" | "lock" | null;
+    lockReason: string | null;
+    by: "staff" | "system" | null;
+    failed: boolean;
+    device: string;
+    network: string;
+  }[];
   activityDays: number;
   devices: { id: string; createdAt: string; lastSeenAt: string; device: string; network: string; current: boolean }[];
   newDeviceNotices: boolean;
@@ -10,87 +23,88 @@ export type AccountSecurityData = {
   done: string | null;
 };
 
-const DONE: Record<string, string> = {
-  "signed-out": "That device was signed out.",
-  "not-found": "That device was already signed out.",
-  others: "Every other device was signed out.",
-  "password-changed": "Your password was changed. Every other device was signed out, and we e-mailed you about the change.",
-  "notices-on": "We'll e-mail you when a new device signs in to your account.",
-  "notices-off": "We won't e-mail you about new devices any more. Notices about password, contact and sign-in protection changes, and about locks, are still sent.",
-};
-
-const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+const DONE = new Set(["signed-out", "not-found", "others", "password-changed", "notices-on", "notices-off"]);
+const LOCK_REASONS = new Set(["failed_attempts", "suspicious_activity", "reported_compromise", "staff"]);
 
 /** The account security sections of /account/security: password, recent activity, devices, new-device notices. */
 export function AccountSecuritySections({ l }: { l: AccountSecurityData }) {
+  const { t } = useTranslation();
+  const locale = usePageLocale();
+  const when = (iso: string) => pageDateTime(locale, Date.parse(iso));
   const others = l.devices.filter((d) => !d.current).length;
+  const what = (e: AccountSecurityData["activity"][number]) => {
+    const base = t(`account:activity.kind.${e.kind}`);
+    if (e.detail === "passkey") return t("account:activity.withPasskey", { what: base });
+    if (e.detail === "delayed") return t("account:activity.delayed", { what: base });
+    if (e.detail === "lock" && e.lockReason && LOCK_REASONS.has(e.lockReason)) {
+      return t("account:activity.lockedFor", { what: base, reason: t(`account:activity.lockReason.${e.lockReason}`) });
+    }
+    return base;
+  };
+  const device = (e: { by?: "staff" | "system" | null; device: string }) =>
+    e.by === "staff" ? t("account:activity.bySupport") : e.by === "system" ? t("account:activity.automatic") : e.device;
   return (
     <>
-      {l.done && DONE[l.done] ? (
+      {l.done && DONE.has(l.done) ? (
         <Notice kind="success">
-          <p>{DONE[l.done]}</p>
+          <p>{t(`account:security.done.${l.done}`)}</p>
         </Notice>
       ) : null}
       <section aria-labelledby="password-heading">
-        <h2 id="password-heading">Password</h2>
+        <h2 id="password-heading">{t("account:security.password")}</h2>
         <p>
-          <Link to="/account/password">{l.hasPassword ? "Change your password" : "Set a password"}</Link>. Every other device is signed out; this one
-          stays signed in.
+          <Link to="/account/password">{l.hasPassword ? t("account:security.changePassword") : t("account:security.setPassword")}</Link>
+          {t("account:security.passwordNote")}
         </p>
       </section>
 
       <section aria-labelledby="activity-heading">
-        <h2 id="activity-heading">Recent activity</h2>
-        <p>
-          Security events of the last {l.activityDays} days, newest first. Networks are shown approximately: the first three parts of an IPv4
-          address (203.0.113.x), or the /48 block of an IPv6 address.
-        </p>
+        <h2 id="activity-heading">{t("account:security.activity")}</h2>
+        <p>{t("account:security.activityIntro", { count: l.activityDays })}</p>
         {l.activity.length === 0 ? (
-          <p>Nothing in the last {l.activityDays} days.</p>
+          <p>{t("account:security.nothing", { count: l.activityDays })}</p>
         ) : (
           <ul className="security-list" data-testid="activity">
             {l.activity.map((e) => (
               <li key={e.seq} data-testid="activity-entry">
                 <p>
-                  <strong>{e.what}</strong>
-                  {e.failed ? <span className="badge badge-warn">failed</span> : null}
+                  <strong>{what(e)}</strong>
+                  {e.failed ? <span className="badge badge-warn">{t("account:security.failed")}</span> : null}
                   <br />
-                  <time dateTime={e.at}>{when(e.at)}</time> · {e.device} · network {e.network}
+                  <time dateTime={e.at}>{when(e.at)}</time> · {device(e)} · {t("account:security.network")} <bdi dir="ltr">{e.network}</bdi>
                 </p>
                 <Form method="post" action="/account/security">
                   <input type="hidden" name="intent" value="report-activity" />
                   <input type="hidden" name="seq" value={e.seq} />
                   <button type="submit" className="button button-secondary">
-                    This wasn't me
+                    {t("account:security.notMe")}
                   </button>
                 </Form>
               </li>
             ))}
           </ul>
         )}
-        <p className="hint">
-          "This wasn't me" signs out every other device, cancels open recovery links, tells our support team, and takes you to change your password.
-        </p>
+        <p className="hint">{t("account:security.notMeHint")}</p>
       </section>
 
       <section aria-labelledby="devices-heading">
-        <h2 id="devices-heading">Devices</h2>
-        <p>Browsers signed in to your account now.</p>
+        <h2 id="devices-heading">{t("account:security.devices")}</h2>
+        <p>{t("account:security.devicesIntro")}</p>
         <ul className="security-list" data-testid="devices">
           {l.devices.map((d) => (
             <li key={d.id} data-testid="device">
               <p>
-                <strong>{d.device}</strong> {d.current ? <span className="badge">This device</span> : null}
+                <strong>{d.device}</strong> {d.current ? <span className="badge">{t("account:security.thisDevice")}</span> : null}
                 <br />
-                Signed in <time dateTime={d.createdAt}>{when(d.createdAt)}</time> · last seen <time dateTime={d.lastSeenAt}>{when(d.lastSeenAt)}</time> ·
-                network {d.network}
+                {t("account:security.signedIn")} <time dateTime={d.createdAt}>{when(d.createdAt)}</time> · {t("account:security.lastSeen")}{" "}
+                <time dateTime={d.lastSeenAt}>{when(d.lastSeenAt)}</time> · {t("account:security.network")} <bdi dir="ltr">{d.network}</bdi>
               </p>
               {d.current ? null : (
                 <Form method="post" action="/account/security">
                   <input type="hidden" name="intent" value="sign-out-device" />
                   <input type="hidden" name="id" value={d.id} />
                   <button type="submit" className="button button-secondary">
-                    Sign out
+                    {t("account:security.signOut")}
                   </button>
                 </Form>
               )}
@@ -101,35 +115,32 @@ export function AccountSecuritySections({ l }: { l: AccountSecurityData }) {
           <Form method="post" action="/account/security">
             <input type="hidden" name="intent" value="sign-out-others" />
             <button type="submit" className="button">
-              Sign out every other device
+              {t("account:security.signOutOthers")}
             </button>
           </Form>
         ) : (
-          <p>No other device is signed in.</p>
+          <p>{t("account:security.noOthers")}</p>
         )}
       </section>
 
       <section aria-labelledby="notices-heading">
-        <h2 id="notices-heading">Sign-in notices</h2>
+        <h2 id="notices-heading">{t("account:security.notices")}</h2>
         <Form method="post" action="/account/security">
           <input type="hidden" name="intent" value="new-device-notices" />
           <fieldset className="field">
-            <legend>E-mail me when a new device signs in</legend>
+            <legend>{t("account:security.noticesLegend")}</legend>
             <div className="choice-row">
               <input type="radio" id="notices-on" name="newDeviceNotices" value="on" defaultChecked={l.newDeviceNotices} />
-              <label htmlFor="notices-on">On</label>
+              <label htmlFor="notices-on">{t("account:security.on")}</label>
             </div>
             <div className="choice-row">
               <input type="radio" id="notices-off" name="newDeviceNotices" value="off" defaultChecked={!l.newDeviceNotices} />
-              <label htmlFor="notices-off">Off</label>
+              <label htmlFor="notices-off">{t("account:security.off")}</label>
             </div>
-            <p className="hint">
-              Notices about your password, email or phone, passkeys, authenticator app and recovery codes, and about locks, are always sent: they
-              can't be turned off.
-            </p>
+            <p className="hint">{t("account:security.noticesHint")}</p>
           </fieldset>
           <button type="submit" className="button button-secondary">
-            Save notice setting
+            {t("account:security.save")}
           </button>
         </Form>
       </section>

@@ -1,13 +1,33 @@
 import { Form, Link, useNavigation } from "@remix-run/react";
+import { Trans, useTranslation } from "react-i18next";
+import type { TFunction } from "i18next";
 import { Field, Honeypot, Notice } from "./components";
 
-const CHOICES = [
-  ["lost_email", "I lost access to my email"],
-  ["lost_factor", "I lost my phone or authenticator app"],
-  ["locked", "My account is locked"],
-  ["compromised", "Someone else is using my account"],
-  ["other", "Something else"],
-] as const;
+const CHOICES = ["lost_email", "lost_factor", "locked", "compromised", "other"] as const;
+
+/**
+ * The ticket schema's messages (app/tickets/schemas.ts, shared with the English-only console) and
+ * the catalogue key that says each in the page's language. A message not listed is shown as is.
+ */
+const ERROR_KEYS: Record<string, string> = {
+  "Enter your full name": "assisted:errors.fullName",
+  "Your name can be at most 100 characters": "assisted:errors.fullNameMax",
+  "Your name must be on one line": "assisted:errors.fullNameLine",
+  "The username or email can be at most 320 characters": "assisted:errors.accountHintMax",
+  "Enter an email address where we can reach you": "assisted:errors.contactEmail",
+  "Enter an email address like name@example.com": "assisted:errors.contactEmailFormat",
+  "The phone number can be at most 32 characters": "assisted:errors.contactPhoneMax",
+  "Enter a phone number using digits": "assisted:errors.contactPhone",
+  "Choose what happened": "assisted:errors.category",
+  "Your description can be at most 2000 characters": "assisted:errors.detailsMax",
+  "This answer can be at most 100 characters": "assisted:errors.answerMax",
+  "Tick the box so we may contact you about this request": "assisted:errors.consent",
+};
+
+/** Validation messages in the page's language (the console renders in English). */
+export function translateErrors(t: TFunction, errors: string[] | null | undefined): string[] | undefined {
+  return errors ? errors.map((m) => (ERROR_KEYS[m] ? t(ERROR_KEYS[m]) : m)) : undefined;
+}
 
 export type AssistedRecoveryAnswer = {
   errors: Record<string, string[] | null> | null;
@@ -18,23 +38,24 @@ export type AssistedRecoveryAnswer = {
 /** The assisted-recovery form, or after a submission the reference and what happens next. */
 export function AssistedRecoveryPage({ preset, a }: { preset: string | null; a?: AssistedRecoveryAnswer }) {
   const navigation = useNavigation();
+  const { t } = useTranslation();
   if (a?.done) {
     return (
       <>
-        <h1>We've got your request</h1>
+        <h1>{t("assisted:done.title")}</h1>
         <Notice kind="success">
           <p>
-            Your reference is <strong>{a.done.reference}</strong>. Keep it: we'll mention it when we contact you.
+            <Trans i18nKey="assisted:done.reference" values={{ reference: a.done.reference }} components={{ strong: <strong /> }} />
           </p>
         </Notice>
-        <h2>What happens next</h2>
+        <h2>{t("assisted:done.next")}</h2>
         <ol className="tips">
-          <li>We've emailed the address you gave. Open that email and confirm the address, so we know where to reach you.</li>
-          <li>A member of our support team will look at your request within {a.done.slaHours} hours.</li>
-          <li>They may ask questions to check the account is yours. They will never ask for your password.</li>
+          <li>{t("assisted:done.step1")}</li>
+          <li>{t("assisted:done.step2", { count: a.done.slaHours })}</li>
+          <li>{t("assisted:done.step3")}</li>
         </ol>
         <p>
-          <Link to="/">Back to the start</Link>
+          <Link to="/">{t("assisted:backToStart")}</Link>
         </p>
       </>
     );
@@ -42,36 +63,34 @@ export function AssistedRecoveryPage({ preset, a }: { preset: string | null; a?:
   const e = (a?.errors ?? {}) as Record<string, string[] | undefined>;
   const v = (a?.values ?? {}) as Record<string, string | undefined>;
   const category = v.category ?? preset ?? "";
+  const consentErrors = translateErrors(t, e.consent);
   return (
     <>
-      <h1>Get help from our support team</h1>
-      <p className="lead">
-        When you can't prove it's you by email or phone, a person can. Tell us what happened; the more you tell us, the faster we
-        can help.
-      </p>
+      <h1>{t("assisted:form.title")}</h1>
+      <p className="lead">{t("assisted:form.lead")}</p>
       <p>
-        Before you start: <Link to="/help/no-access-to-email-or-phone">other ways back in without your email or phone</Link> ·{" "}
-        <Link to="/help/what-support-asks">what our support team will and won't ask</Link>
+        {t("assisted:form.before")} <Link to="/help/no-access-to-email-or-phone">{t("assisted:form.otherWays")}</Link> ·{" "}
+        <Link to="/help/what-support-asks">{t("assisted:form.whatWeAsk")}</Link>
       </p>
       {a?.errors ? (
         <Notice kind="error">
-          <p>Please check the fields marked below.</p>
+          <p>{t("assisted:form.checkFields")}</p>
         </Notice>
       ) : null}
       <Form method="post" noValidate>
         <Honeypot />
         <TicketIdentityFields e={e} v={v} category={category} />
         <div className="field choice-row">
-          <input type="checkbox" id="consent" name="consent" value="yes" required aria-describedby={e.consent ? "consent-error" : undefined} />
-          <label htmlFor="consent">You may contact me at the address and phone above about this request.</label>
+          <input type="checkbox" id="consent" name="consent" value="yes" required aria-describedby={consentErrors ? "consent-error" : undefined} />
+          <label htmlFor="consent">{t("assisted:form.consent")}</label>
         </div>
-        {e.consent ? (
+        {consentErrors ? (
           <p className="error" id="consent-error">
-            {e.consent.join(" ")}
+            {consentErrors.join(" ")}
           </p>
         ) : null}
         <button type="submit" className="button" disabled={navigation.state === "submitting"}>
-          Send to support
+          {t("assisted:form.submit")}
         </button>
       </Form>
     </>
@@ -81,10 +100,10 @@ export function AssistedRecoveryPage({ preset, a }: { preset: string | null; a?:
 /**
  * The identity checklist of a ticket: who, which account, how to reach them, what happened and
  * what only the owner would know. The public form and the console's phone-ticket page share it
- * (one zod schema, app/tickets/schemas.ts).
+ * (one zod schema, app/tickets/schemas.ts); the console renders it in English.
  */
 export function TicketIdentityFields({
-  e,
+  e: raw,
   v,
   category,
 }: {
@@ -92,11 +111,13 @@ export function TicketIdentityFields({
   v: Record<string, string | undefined>;
   category: string;
 }) {
+  const { t } = useTranslation();
+  const e = Object.fromEntries(Object.entries(raw).map(([k, m]) => [k, translateErrors(t, m)])) as Record<string, string[] | undefined>;
   return (
     <>
-      <Field label="Full name" name="fullName" autoComplete="name" maxLength={100} defaultValue={v.fullName} errors={e.fullName} required />
+      <Field label={t("assisted:form.fullName")} name="fullName" autoComplete="name" maxLength={100} defaultValue={v.fullName} errors={e.fullName} required />
       <Field
-        label="Username or email on the account (optional)"
+        label={t("assisted:form.accountHint")}
         name="accountHint"
         autoComplete="username"
         maxLength={320}
@@ -104,37 +125,59 @@ export function TicketIdentityFields({
         errors={e.accountHint}
       />
       <Field
-        label="Email where we can reach you"
+        label={t("assisted:form.contactEmail")}
         name="contactEmail"
         type="email"
         autoComplete="email"
         maxLength={254}
-        hint="It can be a different address from the one on the account."
+        hint={t("assisted:form.contactEmailHint")}
         defaultValue={v.contactEmail}
         errors={e.contactEmail}
         required
       />
-      <Field label="Phone (optional)" name="contactPhone" type="tel" autoComplete="tel" maxLength={32} defaultValue={v.contactPhone} errors={e.contactPhone} />
+      <Field
+        label={t("assisted:form.contactPhone")}
+        name="contactPhone"
+        type="tel"
+        autoComplete="tel"
+        maxLength={32}
+        defaultValue={v.contactPhone}
+        errors={e.contactPhone}
+      />
       <fieldset className="field">
-        <legend>What happened?</legend>
+        <legend>{t("assisted:form.category")}</legend>
         {e.category ? <p className="error">{e.category.join(" ")}</p> : null}
-        {CHOICES.map(([value, label]) => (
+        {CHOICES.map((value) => (
           <div key={value} className="choice-row">
             <input type="radio" id={`category-${value}`} name="category" value={value} defaultChecked={category === value} required />
-            <label htmlFor={`category-${value}`}>{label}</label>
+            <label htmlFor={`category-${value}`}>{t(`assisted:choice.${value}`)}</label>
           </div>
         ))}
       </fieldset>
       <div className="field">
-        <label htmlFor="details">Tell us more</label>
+        <label htmlFor="details">{t("assisted:form.details")}</label>
         <p className="hint" id="details-hint">
-          Up to 2000 characters. Don't include passwords or codes.
+          {t("assisted:form.detailsHint")}
         </p>
         {e.details ? <p className="error">{e.details.join(" ")}</p> : null}
         <textarea id="details" name="details" rows={5} maxLength={2000} aria-describedby="details-hint" defaultValue={v.details} />
       </div>
-      <Field label="Roughly when did you last sign in?" name="lastSignInClaim" maxLength={100} hint="For example: last week, or March 2026" defaultValue={v.lastSignInClaim} errors={e.lastSignInClaim} />
-      <Field label="When did you open the account?" name="openedClaim" maxLength={100} hint="A year or month is fine" defaultValue={v.openedClaim} errors={e.openedClaim} />
+      <Field
+        label={t("assisted:form.lastSignIn")}
+        name="lastSignInClaim"
+        maxLength={100}
+        hint={t("assisted:form.lastSignInHint")}
+        defaultValue={v.lastSignInClaim}
+        errors={e.lastSignInClaim}
+      />
+      <Field
+        label={t("assisted:form.opened")}
+        name="openedClaim"
+        maxLength={100}
+        hint={t("assisted:form.openedHint")}
+        defaultValue={v.openedClaim}
+        errors={e.openedClaim}
+      />
     </>
   );
 }

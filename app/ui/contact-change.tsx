@@ -1,4 +1,5 @@
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Trans, useTranslation } from "react-i18next";
 import { Field, Notice } from "./components";
 
 /** The two steps of a contact change: type the new value, then the code sent to it. */
@@ -6,51 +7,83 @@ export function ContactChange(props: {
   kind: "email" | "phone";
   current: string | null;
   pending: string | null;
+  /** Catalogue keys ("account:contact.refusal.same-email"), said in the page's language. */
   error?: string | null;
   codeError?: string | null;
+  attemptsLeft?: number | null;
 }) {
-  const what = props.kind === "email" ? "email address" : "phone number";
+  const { t } = useTranslation();
+  const email = props.kind === "email";
+  const codeError = props.codeError ? t(props.codeError, { count: props.attemptsLeft ?? 0 }) : null;
   return (
     <>
-      <h1>{props.current ? `Change your ${what}` : `Add a ${what}`}</h1>
-      {props.current ? <p className="lead">Now: {props.current}</p> : null}
+      <h1>
+        {props.current
+          ? email
+            ? t("account:contact.changeEmail")
+            : t("account:contact.changePhone")
+          : email
+            ? t("account:contact.addEmail")
+            : t("account:contact.addPhone")}
+      </h1>
+      {props.current ? (
+        <p className="lead">
+          {t("account:contact.now")} <bdi dir="ltr">{props.current}</bdi>
+        </p>
+      ) : null}
+      {codeError && !props.pending ? (
+        // The code's last refusal ended the pending change ("too many wrong codes"): say so above the form.
+        <Notice kind="error">
+          <p>{codeError}</p>
+        </Notice>
+      ) : null}
       {props.pending ? (
         <>
           <Notice kind="info">
             <p>
-              We sent a code to {props.pending}. Type it here to confirm the new {what}.
+              <Trans
+                i18nKey={email ? "account:contact.sentEmail" : "account:contact.sentPhone"}
+                values={{ value: props.pending }}
+                components={{ bdi: <bdi dir="ltr" /> }}
+              />
             </p>
           </Notice>
           <Form method="post" noValidate>
             <input type="hidden" name="intent" value="verify" />
-            <Field label="Code" name="code" inputMode="numeric" autoComplete="one-time-code" maxLength={12} errors={props.codeError ? [props.codeError] : null} required />
+            <Field
+              label={t("account:contact.code")}
+              name="code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              maxLength={12}
+              errors={codeError ? [codeError] : null}
+              required
+            />
             <button type="submit" className="button">
-              Confirm
+              {t("account:contact.confirm")}
             </button>
           </Form>
-          <h2>Wrong {what}?</h2>
+          <h2>{email ? t("account:contact.wrongEmail") : t("account:contact.wrongPhone")}</h2>
         </>
       ) : null}
       <Form method="post" noValidate>
         <input type="hidden" name="intent" value="start" />
         <Field
-          label={props.kind === "email" ? "New email address" : "New phone number"}
+          label={email ? t("account:contact.newEmail") : t("account:contact.newPhone")}
           name="value"
-          type={props.kind === "email" ? "email" : "tel"}
-          autoComplete={props.kind === "email" ? "email" : "tel"}
+          type={email ? "email" : "tel"}
+          autoComplete={email ? "email" : "tel"}
           maxLength={320}
-          errors={props.error ? [props.error] : null}
+          errors={props.error ? [t(props.error)] : null}
           required
         />
         <button type="submit" className={props.pending ? "button button-secondary" : "button"}>
-          Send a code
+          {t("account:contact.send")}
         </button>
       </Form>
-      {props.kind === "phone" ? (
-        <p className="hint">We use your phone only to send codes. Text messages are less safe than email or an authenticator app.</p>
-      ) : null}
+      {props.kind === "phone" ? <p className="hint">{t("account:contact.phoneHint")}</p> : null}
       <p>
-        <Link to="/account">Back to your account</Link>
+        <Link to="/account">{t("account:factors.back")}</Link>
       </p>
     </>
   );
@@ -60,7 +93,7 @@ export function ContactChange(props: {
 export function contactPage(kind: "email" | "phone") {
   return function ContactChangePage() {
     const l = useLoaderData<{ current: string | null; pending: string | null }>();
-    const a = useActionData<{ error: string | null; codeError: string | null }>();
-    return <ContactChange kind={kind} current={l.current} pending={l.pending} error={a?.error} codeError={a?.codeError} />;
+    const a = useActionData<{ error: string | null; codeError: string | null; attemptsLeft: number | null }>();
+    return <ContactChange kind={kind} current={l.current} pending={l.pending} error={a?.error} codeError={a?.codeError} attemptsLeft={a?.attemptsLeft} />;
   };
 }

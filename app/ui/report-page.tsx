@@ -1,4 +1,5 @@
 import { Form, Link } from "@remix-run/react";
+import { Trans, useTranslation } from "react-i18next";
 import { Notice } from "./components";
 
 type ReportContact = { channel: "email" | "sms"; address: string; accountEmail: string | null };
@@ -18,57 +19,55 @@ export type ReportPageAnswer = {
   restored: { kind: ContactKind; value: string } | null;
 };
 
+const ltrStrong = { strong: <strong /> };
+
 /** Where support will write: the address (or phone) this very link was sent to. */
 function WhereWeWrite({ contact }: { contact: ReportContact }) {
   if (contact.channel === "sms") {
     return (
       <>
-        at <strong>{contact.address}</strong>, the phone number this link was texted to
+        <Trans i18nKey="assisted:report.whereSms" values={{ address: contact.address }} components={ltrStrong} />
         {contact.accountEmail ? (
           <>
             {" "}
-            (and by email at <strong>{contact.accountEmail}</strong>, the address on the account)
+            <Trans i18nKey="assisted:report.whereSmsEmail" values={{ email: contact.accountEmail }} components={ltrStrong} />
           </>
         ) : null}
       </>
     );
   }
-  return (
-    <>
-      at <strong>{contact.address}</strong>, the email address this link was sent to
-    </>
-  );
+  return <Trans i18nKey="assisted:report.whereEmail" values={{ address: contact.address }} components={ltrStrong} />;
 }
 
 /** "This wasn't me": what pressing the button will do, what it did, or why the link no longer works. */
 export function ReportPage({ l, a }: { l: ReportPageData; a?: ReportPageAnswer }) {
+  const { t } = useTranslation();
   const status = a?.status ?? l.status;
   if (status === "done" && a?.reference && a.contact) {
     return (
       <>
-        <h1>We've secured your account</h1>
+        <h1>{t("assisted:report.doneTitle")}</h1>
         <Notice kind="success">
           <p>
-            We locked the account, signed it out everywhere and stopped every recovery request. Your reference is{" "}
-            <strong>{a.reference}</strong>.
+            <Trans i18nKey="assisted:report.done" values={{ reference: a.reference }} components={ltrStrong} />
           </p>
           {a.restored ? (
             <p>
-              We undid the change: the account's {a.restored.kind === "email" ? "email address" : "phone number"} is{" "}
-              <strong>{a.restored.value}</strong> again.
+              <Trans
+                i18nKey={a.restored.kind === "email" ? "assisted:report.restoredEmail" : "assisted:report.restoredPhone"}
+                values={{ value: a.restored.value }}
+                components={ltrStrong}
+              />
             </p>
           ) : null}
         </Notice>
-        <h2>What happens next</h2>
+        <h2>{t("assisted:report.next")}</h2>
         <ol className="tips">
           <li>
-            Our support team will contact you within {a.slaHours} hours <WhereWeWrite contact={a.contact} />.
+            {t("assisted:report.contactWithin", { count: a.slaHours ?? 0 })} <WhereWeWrite contact={a.contact} />.
           </li>
-          <li>
-            They'll check it's you, then help you back in with a new password. Only they can lift this lock. Any passkey or
-            authenticator app added in the last 7 days was removed.
-          </li>
-          <li>Meanwhile, change the password of your email account too, and of any account that used the same password.</li>
+          <li>{t("assisted:report.checkYou")}</li>
+          <li>{t("assisted:report.meanwhile")}</li>
         </ol>
       </>
     );
@@ -78,39 +77,39 @@ export function ReportPage({ l, a }: { l: ReportPageData; a?: ReportPageAnswer }
       <>
         <h1>
           {status === "used"
-            ? "This link was already used"
+            ? t("assisted:report.used")
             : status === "throttled"
-              ? "Too many attempts"
+              ? t("assisted:report.throttled")
               : status === "expired"
-                ? "This link has expired"
-                : "This link isn't valid"}
+                ? t("assisted:report.expired")
+                : t("assisted:report.invalid")}
         </h1>
-        {status === "expired" ? <p>"This wasn't me" links work for 7 days.</p> : null}
+        {status === "expired" ? <p>{t("assisted:report.sevenDays")}</p> : null}
         <p>
-          If you still think someone else is using your account, <Link to="/assisted-recovery?reason=not-me">tell our support team</Link>.
+          <Trans i18nKey="assisted:report.stillThink" components={{ link: <Link to="/assisted-recovery?reason=not-me" /> }} />
         </p>
       </>
     );
   }
   return (
     <>
-      <h1>This wasn't you?</h1>
-      <p className="lead">If you didn't make the change we told you about, we'll secure your account now:</p>
+      <h1>{t("assisted:report.title")}</h1>
+      <p className="lead">{t("assisted:report.lead")}</p>
       <ul className="tips">
-        <li>lock the account so nobody can sign in,</li>
-        {l.restores ? <li>undo the change and put your previous {l.restores === "email" ? "email address" : "phone number"} back,</li> : null}
-        <li>sign it out on every device and stop every recovery request,</li>
-        <li>remove passkeys and authenticator apps added in the last 7 days,</li>
+        <li>{t("assisted:report.lock")}</li>
+        {l.restores ? <li>{l.restores === "email" ? t("assisted:report.undoEmail") : t("assisted:report.undoPhone")}</li> : null}
+        <li>{t("assisted:report.signOut")}</li>
+        <li>{t("assisted:report.removeFactors")}</li>
         <li>
-          and open an urgent request with our support team, who will write to you <WhereWeWrite contact={l.contact} /> and help you back in.
+          {t("assisted:report.urgentBefore")} <WhereWeWrite contact={l.contact} /> {t("assisted:report.urgentAfter")}
         </li>
       </ul>
       <Form method="post">
         <button type="submit" className="button">
-          Secure my account
+          {t("assisted:report.secure")}
         </button>
       </Form>
-      <p className="hint">Pressed by mistake? Close this page: nothing changes until you press the button.</p>
+      <p className="hint">{t("assisted:report.mistake")}</p>
     </>
   );
 }

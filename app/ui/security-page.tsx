@@ -1,6 +1,8 @@
 import { Form, Link } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
 import { Field, Notice } from "./components";
 import { PasskeyButton } from "./passkey-button";
+import { pageDate, usePageLocale } from "./locale-date";
 
 export type SecurityPageData = {
   totp: boolean;
@@ -12,32 +14,31 @@ export type SecurityPageData = {
 
 /** /account/security: passkeys, the authenticator app and recovery codes, with what the last button did. */
 export function SecurityPage({ l, a }: { l: SecurityPageData; a?: { message: string; codes: string[] | null } }) {
+  const { t } = useTranslation();
+  const locale = usePageLocale();
   return (
     <>
-      <h1>Sign-in protection</h1>
-      <p className="lead">
-        A passkey or an authenticator app protects your account even if someone learns your password. Recovery codes get you in
-        if you lose them.
-      </p>
+      <h1>{t("account:factors.title")}</h1>
+      <p className="lead">{t("account:factors.lead")}</p>
       {l.added ? (
         <Notice kind="success">
-          <p>Your passkey was added.</p>
+          <p>{t("account:factors.added")}</p>
         </Notice>
       ) : null}
       {l.codesLeftWarning !== null ? (
         <Notice kind="warning">
-          <p>You used a recovery code. You have {l.codesLeftWarning} left; create new ones below if you are running low.</p>
+          <p>{t("account:factors.codesLeft", { count: l.codesLeftWarning })}</p>
         </Notice>
       ) : null}
       {a?.message ? (
         <Notice kind={a.codes ? "success" : "info"}>
-          <p>{a.message}</p>
+          <p>{t(a.message)}</p>
         </Notice>
       ) : null}
       {a?.codes ? (
         <section className="codes">
-          <h2>Your recovery codes</h2>
-          <p>Save them somewhere safe, like a password manager or a printed page. Each works once. We won't show them again.</p>
+          <h2>{t("account:factors.yourCodes")}</h2>
+          <p>{t("account:factors.saveCodes")}</p>
           <ul className="code-list" data-testid="recovery-codes">
             {a.codes.map((c) => (
               <li key={c}>
@@ -47,68 +48,78 @@ export function SecurityPage({ l, a }: { l: SecurityPageData; a?: { message: str
           </ul>
           <p className="actions">
             <a className="button button-secondary" download="recovery-codes.txt" href={`data:text/plain;charset=utf-8,${encodeURIComponent(a.codes.join("\n") + "\n")}`}>
-              Download
+              {t("account:factors.download")}
             </a>
           </p>
         </section>
       ) : null}
 
-      <h2>Passkeys</h2>
-      {l.passkeys.length === 0 ? <p>No passkeys yet.</p> : null}
+      <h2>{t("account:factors.passkeys")}</h2>
+      {l.passkeys.length === 0 ? <p>{t("account:factors.noPasskeys")}</p> : null}
       <ul className="factor-list">
         {l.passkeys.map((p) => (
           <li key={p.id}>
-            <strong>{p.name}</strong> · added {new Date(p.createdAt).toISOString().slice(0, 10)} · last used{" "}
-            {p.lastUsedAt ? new Date(p.lastUsedAt).toISOString().slice(0, 10) : "never"}
+            <strong>{p.name}</strong> ·{" "}
+            {t("account:factors.passkeyLine", {
+              added: pageDate(locale, p.createdAt),
+              used: p.lastUsedAt ? pageDate(locale, p.lastUsedAt) : t("account:factors.never"),
+            })}
             <Form method="post" className="inline">
               <input type="hidden" name="intent" value="remove-passkey" />
               <input type="hidden" name="id" value={p.id} />
               <button type="submit" className="button-link">
-                Remove {p.name}
+                {t("account:factors.remove", { name: p.name })}
               </button>
             </Form>
           </li>
         ))}
       </ul>
-      <PasskeyButton use="add" label="Add a passkey" nameField />
+      <PasskeyButton use="add" label={t("account:factors.addPasskey")} nameField />
       <noscript>
-        <p className="hint">Adding a passkey needs JavaScript.</p>
+        <p className="hint">{t("account:factors.needsJs")}</p>
       </noscript>
 
-      <h2>Authenticator app</h2>
+      <h2>{t("account:factors.totp")}</h2>
       {l.totp ? (
         <>
-          <p>An authenticator app is set up.</p>
+          <p>{t("account:factors.totpOn")}</p>
           <Form method="post" noValidate>
             <input type="hidden" name="intent" value="disable-totp" />
-            <Field label="Code to remove it" name="code" autoComplete="one-time-code" maxLength={64} hint="A current code from the app, or a recovery code" required />
+            <Field
+              label={t("account:factors.codeToRemove")}
+              name="code"
+              autoComplete="one-time-code"
+              maxLength={64}
+              hint={t("account:factors.codeToRemoveHint")}
+              required
+            />
             <button type="submit" className="button button-secondary">
-              Remove authenticator app
+              {t("account:factors.removeTotp")}
             </button>
           </Form>
         </>
       ) : (
         <p>
           <Link className="button button-secondary" to="/account/totp">
-            Set up an authenticator app
+            {t("account:factors.setUpTotp")}
           </Link>
         </p>
       )}
 
-      <h2>Recovery codes</h2>
-      <p>{l.recoveryCodesLeft ? `You have ${l.recoveryCodesLeft} unused recovery codes.` : "You have no recovery codes."}</p>
+      <h2>{t("account:factors.recoveryCodes")}</h2>
+      <p>{l.recoveryCodesLeft ? t("account:factors.unused", { count: l.recoveryCodesLeft }) : t("account:factors.noCodes")}</p>
       {l.totp || l.passkeys.length > 0 ? (
         <Form method="post">
           <input type="hidden" name="intent" value="regenerate" />
           <button type="submit" className="button button-secondary">
-            {l.recoveryCodesLeft ? "Create new recovery codes" : "Create recovery codes"}
+            {l.recoveryCodesLeft ? t("account:factors.createNew") : t("account:factors.create")}
           </button>
         </Form>
       ) : (
-        <p className="hint">Recovery codes are a backup for an authenticator app or a passkey: set one up first.</p>
+        <p className="hint">{t("account:factors.codesNeedFactor")}</p>
       )}
       <p>
-        <Link to="/account">Back to your account</Link>
+        <Link to="/account">{t("account:factors.back")}</Link>
       </p>
     </>
   );
