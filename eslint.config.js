@@ -61,7 +61,7 @@ export default tseslint.config(
   },
   {
     // Secrets must come from the CSPRNG (TOK-01, OTP-01, SES-06).
-    files: ["app/security/**", "app/sessions/**", "app/recovery/**", "app/accounts/**", "app/factors/**", "app/sign-in/**", "app/settings/**", "app/notices/**", "app/stores/**", "app/web/**", "app/proofs/**"],
+    files: ["app/security/**", "app/sessions/**", "app/recovery/**", "app/accounts/**", "app/factors/**", "app/sign-in/**", "app/settings/**", "app/notices/**", "app/stores/**", "app/web/**", "app/proofs/**", "app/api/**"],
     rules: {
       "no-restricted-properties": [
         "error",

@@ -11,7 +11,7 @@ import { clearFailures, failureKey } from "~/lockout/lockout.server";
 import { cancelFlows } from "~/stores/recovery-flows.store";
 import { forgetRecoveryNetworks } from "~/stores/lockout.store";
 import { deleteUser, updateContacts } from "~/stores/users.store";
-import { findIdempotencyRecord, storeIdempotencyRecord } from "~/stores/api-keys.store";
+import { findIdempotencyRecord, purgeIdempotencyRecords, storeIdempotencyRecord } from "~/stores/api-keys.store";
 import { requestHash } from "./keys.server";
 import { ApiProblem, validationProblem } from "./problem.server";
 import { json, readJson, type ApiContext } from "./request.server";
@@ -120,6 +120,8 @@ export async function createAccount(api: ApiContext, request: Request): Promise<
       });
       const responseBody = JSON.stringify(accountJson(user));
       if (idem) {
+        // Records live 24 h: each new one sweeps the expired (indexed on expires_at).
+        await purgeIdempotencyRecords(db, now);
         await storeIdempotencyRecord(db, { key_id: keyId, idempotency_key: idem, request_hash: hash, response_status: 201, response_body: responseBody, created_at: now, expires_at: now + IDEMPOTENCY_TTL_MS });
       }
       return { status: 201, body: responseBody, replayed: false };

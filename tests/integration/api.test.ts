@@ -229,6 +229,11 @@ describe("provisioning API: idempotency, delete, rate limit, keys", () => {
     // Another key's records are its own.
     const { key: other } = await newKey();
     expectProblem(await api(other, "/api/v1/accounts", { body, headers: idem }), 409);
+    // After 24 h the record is gone: the same Idempotency-Key starts a new request.
+    await app.advanceClock(24 * 60 * 60_000 + 60_000);
+    const later = await api(key, "/api/v1/accounts", { body: { username: `${username}b`, email: body.email }, headers: idem });
+    expect(later.status, later.text).toBe(201);
+    expect(later.headers.get("idempotent-replayed")).toBeNull();
   });
 
   test("DELETE erases the account's personal data everywhere and keeps a tombstone in the audit log", async () => {
