@@ -229,6 +229,14 @@ describe("provisioning API: idempotency, delete, rate limit, keys", () => {
     // Another key's records are its own.
     const { key: other } = await newKey();
     expectProblem(await api(other, "/api/v1/accounts", { body, headers: idem }), 409);
+    // Five at once with a new Idempotency-Key: one account, five identical answers (0017 rule 3).
+    const racer = `apirace${run}`;
+    const raced = await Promise.all(
+      Array.from({ length: 5 }, () => api(key, "/api/v1/accounts", { body: { username: racer, email: `${racer}@example.test` }, headers: { "idempotency-key": `race-${run}` } })),
+    );
+    expect(raced.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(new Set(raced.map((r) => r.text)).size).toBe(1);
+    expect(probe.auditEvents({ event: "account_created", userId: String(raced[0]!.json.id) })).toHaveLength(1);
     // After 24 h the record is gone: the same Idempotency-Key starts a new request.
     await app.advanceClock(24 * 60 * 60_000 + 60_000);
     const later = await api(key, "/api/v1/accounts", { body: { username: `${username}b`, email: body.email }, headers: idem });
