@@ -82,6 +82,10 @@ export function checkCatalogues(): string[] {
     if ([...prefixes].some((p) => base.startsWith(p))) continue;
     problems.push(`in the catalogues, used nowhere: ${base}`);
   }
+  // <Trans> parses the text as HTML: a component named like a void element (<link>, <input> …)
+  // closes at once and the words meant inside it fall out (a link with no text).
+  const VOID = /<(area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)>/;
+  for (const [locale, flat] of catalogues) for (const [key, text] of flat) if (VOID.test(text)) problems.push(`${locale}: ${key} names a <Trans> component like an HTML void element (${VOID.exec(text)![0]}): rename it`);
   for (const [locale, flat] of catalogues) {
     if (locale === "en") continue;
     const categories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories;

@@ -27,7 +27,7 @@ export default function Chooser() {
         ))}
       </ul>
       <p>
-        <Trans i18nKey="recovery:chooser.remembered" components={{ link: <Link to="/login" /> }} />
+        <Trans i18nKey="recovery:chooser.remembered" components={{ go: <Link to="/login" /> }} />
       </p>
     </>
   );

@@ -25,7 +25,7 @@ export default function UsernameSent() {
         <Link to="/forgot-password">{t("recovery:username.forgotPassword")}</Link>
       </p>
       <p>
-        <Trans i18nKey="recovery:username.cantUse" components={{ link: <Link to="/assisted-recovery" /> }} />
+        <Trans i18nKey="recovery:username.cantUse" components={{ go: <Link to="/assisted-recovery" /> }} />
       </p>
     </>
   );

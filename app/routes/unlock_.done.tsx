@@ -28,7 +28,7 @@ export default function UnlockDone() {
         </Link>
       </p>
       <p>
-        <Trans i18nKey="recovery:done.dontRemember" components={{ link: <Link to="/forgot-password" /> }} />
+        <Trans i18nKey="recovery:done.dontRemember" components={{ go: <Link to="/forgot-password" /> }} />
       </p>
       <NextTimePanel items={done.missing} />
       <DoneFeedback feedback={done.feedback} />

@@ -67,7 +67,7 @@ export function HelpListPage(props: { articles: ArticleSummary[]; q: string; res
           </h2>
           {props.results.length === 0 ? (
             <p>
-              <Trans i18nKey="help:list.tryOther" components={{ all: <Link to="/help" />, link: <Link to="/assisted-recovery" /> }} />
+              <Trans i18nKey="help:list.tryOther" components={{ all: <Link to="/help" />, go: <Link to="/assisted-recovery" /> }} />
             </p>
           ) : (
             <>

@@ -179,7 +179,7 @@ export function codePage(purpose: Purpose) {
             </Link>
           </li>
           <li>
-            <Trans i18nKey="recovery:code.noLonger" components={{ link: <Link to="/assisted-recovery" /> }} />{" "}
+            <Trans i18nKey="recovery:code.noLonger" components={{ go: <Link to="/assisted-recovery" /> }} />{" "}
             <Link to="/help/no-access-to-email-or-phone">{t("recovery:code.withoutAccess")}</Link>
           </li>
         </ul>
@@ -213,7 +213,7 @@ export function DeadEnd(props: { status: LinkStatus; startPath: string; startLab
         </Link>
       </p>
       <p>
-        <Trans i18nKey="recovery:deadEnd.stuck" components={{ link: <Link to="/assisted-recovery" /> }} />
+        <Trans i18nKey="recovery:deadEnd.stuck" components={{ go: <Link to="/assisted-recovery" /> }} />
       </p>
     </>
   );

@@ -86,7 +86,7 @@ export function ReportPage({ l, a }: { l: ReportPageData; a?: ReportPageAnswer }
         </h1>
         {status === "expired" ? <p>{t("assisted:report.sevenDays")}</p> : null}
         <p>
-          <Trans i18nKey="assisted:report.stillThink" components={{ link: <Link to="/assisted-recovery?reason=not-me" /> }} />
+          <Trans i18nKey="assisted:report.stillThink" components={{ go: <Link to="/assisted-recovery?reason=not-me" /> }} />
         </p>
       </>
     );
