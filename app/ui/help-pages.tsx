@@ -43,7 +43,7 @@ function ArticleList({ articles }: { articles: ArticleSummary[] }) {
   );
 }
 
-const askLink = { link: <Link to="/assisted-recovery" /> };
+const askLink = { go: <Link to="/assisted-recovery" /> };
 
 function StillStuck() {
   return (

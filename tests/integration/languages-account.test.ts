@@ -168,6 +168,9 @@ describe("I18N help centre", () => {
       const links = [...mainOf(list.html).matchAll(/<a [^>]*href="(\/help\/[^"]*)"/g)].map((m) => m[1]);
       expect(links).toEqual(shipped.articles.map((a) => `/help/${a.slug}`));
       for (const a of translated.articles) expect(text(list.html)).toContain(a.title);
+      // The way to support is a link with its words inside (a <Trans> component, not an empty <a>).
+      const ask = lng === "es" ? "Pregunte a nuestro equipo de soporte" : "اسأل فريق الدعم";
+      expect(mainOf(list.html).replace(/<!-- -->/g, "")).toMatch(new RegExp(`<a [^>]*href="/assisted-recovery"[^>]*>${ask}</a>`));
       expectNoEnglish(list.html, `/help (${lng})`);
 
       const one = translated.bySlug.get("lost-phone")!;
@@ -177,6 +180,7 @@ describe("I18N help centre", () => {
       expect(text(article.html)).toContain(one.title);
       expect(mainOf(article.html)).not.toContain('lang="en"');
       expect(text(article.html)).not.toContain(shipped.bySlug.get("lost-phone")!.title);
+      expect(mainOf(article.html).replace(/<!-- -->/g, "")).toMatch(new RegExp(`<a [^>]*href="/assisted-recovery"[^>]*>${ask}</a>`));
       expectNoEnglish(article.html, `/help/lost-phone (${lng})`);
     });
   }
