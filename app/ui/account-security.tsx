@@ -23,6 +23,26 @@ export type AccountSecurityData = {
   done: string | null;
 };
 
+/**
+ * describeBrowser's words (app/http/user-agent.ts, shared with the English e-mails) said in the
+ * page's language: "Chrome on Linux" keeps the product names and translates the rest.
+ */
+function useDeviceWords() {
+  const { t } = useTranslation();
+  const one = (s: string) =>
+    s === "an unknown browser"
+      ? t("account:device.unknown")
+      : s === "a browser"
+        ? t("account:device.browser")
+        : s === "a script or command-line tool"
+          ? t("account:device.script")
+          : s;
+  return (s: string) => {
+    const on = / on (Windows|Android|iOS|macOS|ChromeOS|Linux)$/.exec(s);
+    return on ? t("account:device.on", { browser: one(s.slice(0, on.index)), os: on[1] }) : one(s);
+  };
+}
+
 const DONE = new Set(["signed-out", "not-found", "others", "password-changed", "notices-on", "notices-off"]);
 const LOCK_REASONS = new Set(["failed_attempts", "suspicious_activity", "reported_compromise", "staff"]);
 
@@ -31,6 +51,7 @@ export function AccountSecuritySections({ l }: { l: AccountSecurityData }) {
   const { t } = useTranslation();
   const locale = usePageLocale();
   const when = (iso: string) => pageDateTime(locale, Date.parse(iso));
+  const deviceWords = useDeviceWords();
   const others = l.devices.filter((d) => !d.current).length;
   const what = (e: AccountSecurityData["activity"][number]) => {
     const base = t(`account:activity.kind.${e.kind}`);
@@ -42,7 +63,7 @@ export function AccountSecuritySections({ l }: { l: AccountSecurityData }) {
     return base;
   };
   const device = (e: { by?: "staff" | "system" | null; device: string }) =>
-    e.by === "staff" ? t("account:activity.bySupport") : e.by === "system" ? t("account:activity.automatic") : e.device;
+    e.by === "staff" ? t("account:activity.bySupport") : e.by === "system" ? t("account:activity.automatic") : deviceWords(e.device);
   return (
     <>
       {l.done && DONE.has(l.done) ? (
@@ -94,7 +115,7 @@ export function AccountSecuritySections({ l }: { l: AccountSecurityData }) {
           {l.devices.map((d) => (
             <li key={d.id} data-testid="device">
               <p>
-                <strong>{d.device}</strong> {d.current ? <span className="badge">{t("account:security.thisDevice")}</span> : null}
+                <strong>{deviceWords(d.device)}</strong> {d.current ? <span className="badge">{t("account:security.thisDevice")}</span> : null}
                 <br />
                 {t("account:security.signedIn")} <time dateTime={d.createdAt}>{when(d.createdAt)}</time> · {t("account:security.lastSeen")}{" "}
                 <time dateTime={d.lastSeenAt}>{when(d.lastSeenAt)}</time> · {t("account:security.network")} <bdi dir="ltr">{d.network}</bdi>
