@@ -5,6 +5,7 @@ import { readForm } from "~/http/forms.server";
 import { requireUser, safeNext, startUserSession } from "~/sign-in/auth.server";
 import { signIn } from "~/sign-in/sign-in.server";
 import { signInRefusal } from "~/sign-in/messages";
+import { fixedT } from "~/i18n/instance";
 import { Field, FormError } from "~/ui/components";
 import { hasSecondFactor, listPasskeys } from "~/factors/factors.server";
 import { PasskeyButton } from "~/ui/passkey-button";
@@ -33,7 +34,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const password = String(form.get("password") ?? "").slice(0, 4096);
   const outcome = await signIn(context, user.username, password);
   if (!outcome.ok || outcome.user.id !== user.id) {
-    const refusal = outcome.ok ? { status: 400 as const, message: "account:confirm.wrongPassword" } : signInRefusal(outcome);
+    const refusal = outcome.ok ? { status: 400 as const, message: "account:confirm.wrongPassword" } : signInRefusal(outcome, fixedT(context.locale));
     return data({ error: refusal.message }, { status: refusal.status });
   }
   // Re-authentication at the account's strongest level (MFA-06): with a second factor, the

@@ -8,6 +8,8 @@ import { changePassword } from "~/settings/account-security.server";
 import { passwordSettings } from "~/recovery/reset.server";
 import { newPasswordSchema } from "~/recovery/schemas";
 import { resetRefusal } from "~/recovery/messages";
+import { waitMessage } from "~/sign-in/messages";
+import { fixedT } from "~/i18n/instance";
 import { Field, Notice } from "~/ui/components";
 import { NewPasswordFields } from "~/ui/new-password";
 import { Trans, useTranslation } from "react-i18next";
@@ -57,11 +59,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (outcome.ok) throw redirect("/account/security?done=password-changed", { status: 303 });
   if (outcome.reason === "current") {
     return data<Answer>(
-      { currentError: outcome.message },
+      // The page's language: our key for a wrong current password, the sign-in wait otherwise.
+      { currentError: outcome.status === 400 ? "account:password.notCurrent" : waitMessage(outcome.retryAfter ?? 60, fixedT(context.locale)) },
       { status: outcome.status, headers: outcome.retryAfter ? { "Retry-After": String(outcome.retryAfter) } : undefined },
     );
   }
-  const refusal = resetRefusal(outcome);
+  const refusal = resetRefusal(outcome, fixedT(context.locale));
   if (refusal.status !== 400) throw data(refusal.message, { status: refusal.status });
   return data<Answer>({ fieldErrors: refusal.fieldErrors, suggestions: refusal.suggestions }, { status: 400 });
 }

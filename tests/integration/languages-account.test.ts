@@ -109,6 +109,21 @@ describe("I18N account pages", () => {
   });
 });
 
+describe("I18N account changes", () => {
+  test("the password change in Spanish: a wrong current password is refused in Spanish", async () => {
+    const c = await signedIn("lngacct", PASSWORD);
+    const form = await inLanguage(c, "/account/password", "es");
+    expect(text(form.html)).toContain("Cambiar su contraseña");
+    expectNoEnglish(form.html, "/account/password (es)");
+    const fresh = "quartz heron velvet maple drum";
+    const refused = await c.post("/account/password", { current: "not the password at all", password: fresh, confirm: fresh });
+    expect(refused.status).toBe(400);
+    const html = await refused.text();
+    expect(text(html)).toContain("Esa no es su contraseña actual.");
+    expectNoEnglish(html, "/account/password refused (es)");
+  });
+});
+
 describe("I18N assisted recovery", () => {
   test("the form in Spanish: labels, a validation error in Spanish, and the ticket stores locale 'es'", async () => {
     const c = client();
