@@ -23,7 +23,7 @@ const NEW_PASSWORD = "copper lantern meadow violin";
 const STAFF_PASSWORD = "staff pass phrase for languages";
 const SMS_SECRET = "sms-webhook-secret-for-language-tests-0123";
 
-const { app, mail, sms, probe, customer } = usePortal({
+const { app, sms, probe, customer } = usePortal({
   clients: { ip: "10.97" },
   env: { TRUST_PROXY: "loopback", SMS_ALLOWED_COUNTRIES: "US", LIMIT_TICKETS_PER_IP_PER_HOUR: "100" },
   sms: { secret: SMS_SECRET, path: "/sms" },
