@@ -60,7 +60,6 @@ export async function dropOrphanedRecoveryCodes(db: Db, userId: string): Promise
   return deleteRecoveryCodes(db, userId);
 }
 
-const CODES_DROPPED = ", and your recovery codes with it (they only back up an authenticator app or a passkey)";
 
 export async function factorSummary(db: Db, userId: string) {
   return {
@@ -70,9 +69,18 @@ export async function factorSummary(db: Db, userId: string) {
   };
 }
 
+export type FactorChange = {
+  change: "totpAdded" | "totpRemoved" | "codesCreated" | "codeUsed" | "passkeyAdded" | "passkeyRemoved" | "supportRemoved";
+  /** Recovery codes left (codeUsed). */
+  left?: number;
+  /** The recovery codes went too: they only back up an authenticator app or a passkey. */
+  codesDropped?: boolean;
+};
+
 /** Tell the customer on every verified channel, with a "This wasn't me" link. Call inside the change's transaction. */
-export async function notifyFactorChange(context: RequestContext, user: User, change: string): Promise<void> {
-  await sendSecurityNotice(context, user, { template: "factor-changed", event: "security_settings_changed", extra: { change } });
+export async function notifyFactorChange(context: RequestContext, user: User, change: FactorChange): Promise<void> {
+  // A reason code, not a sentence: the message is written in the account's language (issue 16).
+  await sendSecurityNotice(context, user, { template: "factor-changed", event: "security_settings_changed", extra: change });
 }
 
 /**
@@ -142,7 +150,7 @@ export async function confirmTotp(context: RequestContext, user: User, code: str
     await markTotpConfirmed(tx.services.db, user.id, now);
     const sessions = await endOtherAccess(tx, user.id, currentSessionId);
     await recordEvent(tx, { event: "totp_enabled", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
-    await notifyFactorChange(tx, user, "An authenticator app was added");
+    await notifyFactorChange(tx, user, { change: "totpAdded" });
   });
   return true;
 }
@@ -157,7 +165,7 @@ export async function disableTotp(context: RequestContext, user: User, code: str
     const dropped = await dropOrphanedRecoveryCodes(db, user.id);
     const sessions = await endOtherAccess(tx, user.id, currentSessionId);
     await recordEvent(tx, { event: "totp_disabled", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions, recovery_codes_removed: dropped } });
-    await notifyFactorChange(tx, user, `The authenticator app was removed${dropped ? CODES_DROPPED : ""}`);
+    await notifyFactorChange(tx, user, { change: "totpRemoved", codesDropped: Boolean(dropped) });
   });
   return true;
 }
@@ -188,7 +196,7 @@ export async function regenerateRecoveryCodes(context: RequestContext, user: Use
     await replaceRecoveryCodes(tx.services.db, user.id, hashed, now);
     const sessions = await endOtherAccess(tx, user.id, currentSessionId);
     await recordEvent(tx, { event: "recovery_codes_generated", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
-    await notifyFactorChange(tx, user, "New recovery codes were created (the old ones no longer work)");
+    await notifyFactorChange(tx, user, { change: "codesCreated" });
   });
   return codes;
 }
@@ -210,7 +218,7 @@ export async function spendRecoveryCode(context: RequestContext, user: User, cod
         if (!(await spendRecoveryCodeRow(tx.services.db, user.id, codeHash, now))) return null;
         const left = await recoveryCodesLeft(tx.services.db, user.id);
         await recordEvent(tx, { event: "recovery_code_used", outcome: "success", userId: user.id, details: { remaining: left } });
-        await notifyFactorChange(tx, user, `A recovery code was used (${left} left)`);
+        await notifyFactorChange(tx, user, { change: "codeUsed", left });
         return left;
       });
   if (remaining === null) {
@@ -229,7 +237,7 @@ export async function removePasskey(context: RequestContext, user: User, id: str
       const dropped = await dropOrphanedRecoveryCodes(db, user.id);
       const sessions = await endOtherAccess(tx, user.id, currentSessionId);
       await recordEvent(tx, { event: "passkey_removed", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions, recovery_codes_removed: dropped } });
-      await notifyFactorChange(tx, user, `A passkey was removed${dropped ? CODES_DROPPED : ""}`);
+      await notifyFactorChange(tx, user, { change: "passkeyRemoved", codesDropped: Boolean(dropped) });
     }
     return removed;
   });
@@ -246,7 +254,7 @@ export async function removeAllFactors(context: RequestContext, user: User, staf
     const n = (await deletePasskeys(db, user.id)) + (await deleteTotp(db, user.id)) + (await deleteRecoveryCodes(db, user.id));
     const sessions = await endOtherAccess(tx, user.id, null);
     await recordEvent(tx, { event: "factors_removed", outcome: "success", userId: user.id, actorType: "staff", actorId: staffId, details: { removed: n, sessions_revoked: sessions } });
-    await notifyFactorChange(tx, user, "Our support team removed your passkeys, authenticator app and recovery codes at your request");
+    await notifyFactorChange(tx, user, { change: "supportRemoved" });
     return n;
   });
 }

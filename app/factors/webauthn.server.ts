@@ -107,7 +107,7 @@ export async function verifyRegistration(
     });
     const sessions = await endOtherAccess(tx, user.id, currentSessionId);
     await recordEvent(tx, { event: "passkey_added", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { sessions_revoked: sessions } });
-    await notifyFactorChange(tx, user, "A passkey was added");
+    await notifyFactorChange(tx, user, { change: "passkeyAdded" });
   });
   return true;
 }

@@ -118,7 +118,7 @@ export function parseArticle(slug: string, source: string): HelpArticle {
     order,
     related: [...new Set(related.map((r) => r.trim()).filter((r) => r !== slug))],
     html: md.render(parsed.content),
-    search: { title: title.toLowerCase(), summary: summary.toLowerCase(), body: plainText(parsed.content).toLowerCase() },
+    search: { title: fold(title), summary: fold(summary), body: fold(plainText(parsed.content)) },
   };
 }
 
@@ -205,9 +205,17 @@ export function fillPlaceholders(html: string, values: { site: string; app: stri
   return html.replaceAll("{{site}}", escapeHtml(values.site)).replaceAll("{{app}}", escapeHtml(values.app));
 }
 
-/** The words of a query: lower case, letters and digits, at most 10, each at least one character. */
+/**
+ * Text as search compares it: lower case and without accents or other marks, so "telefono" finds
+ * "teléfono" and an Arabic word typed without its vowel marks finds the marked one.
+ */
+export function fold(text: string): string {
+  return text.toLowerCase().normalize("NFD").replace(/\p{M}+/gu, "");
+}
+
+/** The words of a query: folded (see fold), letters and digits, at most 10, each at least one character. */
 export function queryWords(q: string): string[] {
-  const words = q.slice(0, 200).toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words = fold(q.slice(0, 200)).match(/[\p{L}\p{N}]+/gu) ?? [];
   return [...new Set(words)].slice(0, 10);
 }
 

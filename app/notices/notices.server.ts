@@ -9,7 +9,7 @@ import { reportLink, type ReportRestore } from "./report-links.server";
 type Notice =
   | { template: "account-unlocked"; extra?: undefined }
   | { template: "password-changed"; extra?: { signedInHere: boolean } }
-  | { template: "factor-changed"; extra: { change: string } }
+  | { template: "factor-changed"; extra: { change: string; left?: number; codesDropped?: boolean } }
   | { template: "contact-changed"; extra: { kind: "email" | "phone" } };
 
 /**

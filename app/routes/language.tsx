@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { setPreferredLocale } from "~/accounts/accounts.server";
+import { readForm } from "~/http/forms.server";
 import { isLocale } from "~/i18n/config";
 import { languageCookie } from "~/i18n/locale.server";
 import { getUserSession } from "~/sign-in/auth.server";
@@ -14,7 +15,7 @@ export const loader = () => redirect("/");
  * the page it came from. Only a path on this site is followed back (no open redirect).
  */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const lng = form.get("lng");
   if (!isLocale(lng)) throw data("common:language.unknown", { status: 400 });
   const returnTo = String(form.get("returnTo") ?? "/");

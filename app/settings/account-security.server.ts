@@ -82,6 +82,8 @@ export async function recentActivity(context: RequestContext, userId: string): P
       row.event === "sign_in" && details.reason === "delayed" ? " (held back after repeated failures)" :
       row.event === "account_locked" && typeof details.reason === "string" ? ` (${String(details.reason).replace(/_/g, " ")})` : "";
     const fromStaff = row.actor_type === "staff" || row.actor_type === "operator";
+    // The company's own systems (the provisioning API) act like the portal itself, not a browser.
+    const fromSystem = (row.actor_type === "system" && !row.user_agent) || row.actor_type === "api_key";
     out.push({
       seq: Number(row.seq),
       at: new Date(Number(row.at)).toISOString(),
@@ -92,10 +94,10 @@ export async function recentActivity(context: RequestContext, userId: string): P
         row.event === "sign_in" && details.reason === "delayed" ? "delayed" :
         row.event === "account_locked" && typeof details.reason === "string" ? "lock" : null,
       lockReason: row.event === "account_locked" && typeof details.reason === "string" ? String(details.reason) : null,
-      by: fromStaff ? "staff" : row.actor_type === "system" && !row.user_agent ? "system" : null,
+      by: fromStaff ? "staff" : fromSystem ? "system" : null,
       failed: row.outcome === "failure",
-      device: fromStaff ? "our support team" : row.actor_type === "system" && !row.user_agent ? "automatic" : describeBrowser(row.user_agent ?? ""),
-      network: fromStaff ? "—" : approximateNetwork(row.ip),
+      device: fromStaff ? "our support team" : fromSystem ? "automatic" : describeBrowser(row.user_agent ?? ""),
+      network: fromStaff || fromSystem ? "—" : approximateNetwork(row.ip),
     });
   }
   return out;
@@ -187,7 +189,7 @@ export async function changePassword(
 ): Promise<ChangePasswordOutcome> {
   const { db, config, clock } = context.services;
   const password = input.password.normalize("NFC");
-  const verdict = checkPassword(password, await passwordSettings(context, user), { username: user.username, email: user.email, appName: config.appName });
+  const verdict = checkPassword(password, await passwordSettings(context, user), { username: user.username, email: user.email, appName: config.appName }, context.locale);
   if (!verdict.ok) return { ok: false, reason: "policy", reasons: verdict.reasons, suggestions: verdict.suggestions };
   if (input.confirm.normalize("NFC") !== password) return { ok: false, reason: "mismatch" };
   if (user.password_hash) {

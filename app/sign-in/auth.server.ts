@@ -47,7 +47,7 @@ export async function startUserSession(request: Request, context: RequestContext
     const db = tx.services.db;
     // Callers check first and answer in their own words; this is the backstop that no path can
     // skip: a locked or disabled account never gets a session (H1).
-    if (!(await mayStartSession(db, user.id, clock.now())).ok) throw new Response("This account can't be signed in to right now.", { status: 403 });
+    if (!(await mayStartSession(db, user.id, clock.now())).ok) throw new Response("common:error.noSession", { status: 403 });
     if (old) await deleteSession(db, sessionIdFromToken(old));
     return createSession(db, { type: "user", id: user.id }, clock.now(), config.session, {
       ip: context.clientIp,

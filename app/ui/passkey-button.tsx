@@ -25,13 +25,13 @@ export function PasskeyButton(props: { use: Use; label: string; nameField?: bool
           (r) => r.json() as Promise<{ ok: boolean; options?: unknown; redirect?: string; message?: string }>,
         );
       const start = await post({ step: "options", use: props.use });
-      if (!start.ok) throw new Error(start.message ?? t("ui:passkey.unavailable"));
+      if (!start.ok) throw new Error(start.message ? t(start.message) : t("ui:passkey.unavailable"));
       const browser = await import("@simplewebauthn/browser");
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- options JSON straight from the server
       const optionsJSON = start.options as any;
       const response = props.use === "add" ? await browser.startRegistration({ optionsJSON }) : await browser.startAuthentication({ optionsJSON });
       const done = await post({ step: "verify", use: props.use, response, name, next: props.next });
-      if (!done.ok || !done.redirect) throw new Error(done.message ?? t("ui:passkey.failed"));
+      if (!done.ok || !done.redirect) throw new Error(done.message ? t(done.message) : t("ui:passkey.failed"));
       window.location.assign(done.redirect);
     } catch (e) {
       setError(e instanceof Error && e.name !== "NotAllowedError" ? e.message : t("ui:passkey.cancelled"));

@@ -21,8 +21,9 @@ const USES = ["add", "sign-in", "login-factor", "reset-factor", "reset", "reauth
  */
 const data = (body: unknown, init?: ResponseInit) => Response.json(body, init);
 
-const PASSKEY_FAILED = "That passkey didn't work. Try again or use another way.";
+const PASSKEY_FAILED = "ui:passkey.server.failed";
 
+// Messages are catalogue keys: the passkey button shows them in the page's language.
 const refuse = (message: string, status = 400) => data({ ok: false, message }, { status });
 
 const bodySchema = z.object({
@@ -40,16 +41,16 @@ async function resetFactorUser(request: Request, context: RequestContext) {
 }
 
 export async function webauthnAction(request: Request, context: RequestContext) {
-  if (!/^application\/json\b/.test(request.headers.get("content-type") ?? "")) return refuse("Expected JSON.");
+  if (!/^application\/json\b/.test(request.headers.get("content-type") ?? "")) return refuse("ui:passkey.server.badRequest");
   let json: unknown;
   try {
     json = await request.json();
   } catch {
-    return refuse("Expected JSON.");
+    return refuse("ui:passkey.server.badRequest");
   }
   // Any JSON parses (null, numbers, arrays): only an object of this shape goes further (GEN-01).
   const parsed = bodySchema.safeParse(json);
-  if (!parsed.success) return refuse("Expected JSON.");
+  if (!parsed.success) return refuse("ui:passkey.server.badRequest");
   const body = parsed.data;
   const use = body.use;
   const headers = new Headers();
@@ -69,21 +70,21 @@ export async function webauthnAction(request: Request, context: RequestContext) 
           : use === "reauth"
             ? (await requireUser(request, context)).user
             : null;
-    if ((use === "login-factor" || use === "reset-factor") && !user) return refuse("Start again.", 403);
-    if (use !== "sign-in" && use !== "reset" && use !== "login-factor" && use !== "reset-factor" && use !== "reauth") return refuse("Unknown use.");
+    if ((use === "login-factor" || use === "reset-factor") && !user) return refuse("ui:passkey.server.startAgain", 403);
+    if (use !== "sign-in" && use !== "reset" && use !== "login-factor" && use !== "reset-factor" && use !== "reauth") return refuse("ui:passkey.server.badRequest");
     const purpose = use === "sign-in" ? "sign_in" : use === "reset" ? "reset" : "second_factor";
     const { options, cookie } = await authenticationOptions(context, purpose, user);
     headers.append("Set-Cookie", cookie);
     return data({ ok: true, options }, { headers });
   }
 
-  if (body.step !== "verify") return refuse("Unknown step.");
+  if (body.step !== "verify") return refuse("ui:passkey.server.badRequest");
   headers.append("Set-Cookie", clearChallengeCookie(context));
   if (use === "add") {
     const { user, session } = await requireRecentUser(request, context);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the browser's JSON, checked by simplewebauthn
     const ok = await verifyRegistration(context, request, user, body.response as any, String(body.name ?? "Passkey"), session.id);
-    return ok ? data({ ok: true, redirect: "/account/security?added=passkey" }, { headers }) : refuse("That passkey couldn't be added. Try again.");
+    return ok ? data({ ok: true, redirect: "/account/security?added=passkey" }, { headers }) : refuse("ui:passkey.server.notAdded");
   }
   const purpose = use === "sign-in" ? "sign_in" : use === "reset" ? "reset" : "second_factor";
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the browser's JSON, checked by simplewebauthn
@@ -93,13 +94,13 @@ export async function webauthnAction(request: Request, context: RequestContext) 
   if (use === "reauth") {
     // Fresh authentication at the passkey's level before a sensitive change (MFA-06); new session id (SES-03).
     const { user: current } = await requireUser(request, context);
-    if (current.id !== user.id) return refuse("That passkey belongs to another account.", 403);
+    if (current.id !== user.id) return refuse("ui:passkey.server.otherAccount", 403);
     headers.append("Set-Cookie", await startUserSession(request, context, user));
     await recordEvent(context, { event: "reauthenticated", outcome: "success", userId: user.id, actorType: "user", actorId: user.id, details: { method: "passkey" } });
     return data({ ok: true, redirect: safeNext(typeof body.next === "string" ? body.next : null) }, { headers });
   }
   if (use === "sign-in" || use === "login-factor") {
-    if (use === "login-factor" && (await pendingSignInUser(request, context))?.id !== user.id) return refuse("Start again.", 403);
+    if (use === "login-factor" && (await pendingSignInUser(request, context))?.id !== user.id) return refuse("ui:passkey.server.startAgain", 403);
     // A passkey is no way around a lock: refused like a passkey that didn't work (H1).
     const access = await mayStartSession(context.services.db, user.id, context.services.clock.now());
     if (!access.ok) {
@@ -113,7 +114,7 @@ export async function webauthnAction(request: Request, context: RequestContext) 
   }
   if (use === "reset-factor") {
     const check = await requireHold(context, request, "reset", "second-factor");
-    if (!check.ok || check.hold.user.id !== user.id) return refuse("Start again.", 403);
+    if (!check.ok || check.hold.user.id !== user.id) return refuse("ui:passkey.server.startAgain", 403);
     await advance(context, check.hold, "passkey");
     return data({ ok: true, redirect: "/reset/password" }, { headers });
   }

@@ -207,6 +207,9 @@ describe("I18N help centre", () => {
     expect(links).toContain("/help/lost-phone");
     expect(text(found.html)).toMatch(/\d+ artículos? coincid/);
     expectNoEnglish(found.html, "/help?q= (es)");
+    // Typed without its accent, the word finds the same articles.
+    const plain = await inLanguage(client(), "/help?q=telefono", "es");
+    expect([...mainOf(plain.html).matchAll(/<a [^>]*href="(\/help\/[^"]*)"/g)].map((m) => m[1])).toEqual(links);
     // The same word finds nothing among the English articles.
     const english = await page(await client().get("/help?q=" + encodeURIComponent("teléfono")));
     expect(text(english.text)).toContain("No articles match");
