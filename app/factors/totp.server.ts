@@ -1,6 +1,6 @@
-import crypto from "node:crypto";
 import { generateSecret, generateURI, verify } from "otplib";
 import QRCode from "qrcode";
+import { openSecret, sealSecret } from "~/security/crypto.server";
 
 /**
  * Authenticator-app codes (RFC 6238 via otplib 13): 160-bit secrets, 30-second steps, ±1 step
@@ -8,23 +8,14 @@ import QRCode from "qrcode";
  * under a key derived from SECRET_KEY.
  */
 
-function totpKey(secretKey: Buffer): Buffer {
-  return Buffer.from(crypto.hkdfSync("sha256", secretKey, Buffer.alloc(0), "portal totp secrets v1", 32));
-}
+const PURPOSE = "portal totp secrets v1";
 
 export function encryptSecret(secretKey: Buffer, plain: string): string {
-  const iv = crypto.randomBytes(12);
-  const cipher = crypto.createCipheriv("aes-256-gcm", totpKey(secretKey), iv);
-  const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
-  return ["v1", iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), body.toString("base64url")].join(".");
+  return sealSecret(secretKey, PURPOSE, plain);
 }
 
 export function decryptSecret(secretKey: Buffer, stored: string): string {
-  const [version, iv, tag, body] = stored.split(".");
-  if (version !== "v1" || !iv || !tag || !body) throw new Error("unreadable TOTP secret");
-  const decipher = crypto.createDecipheriv("aes-256-gcm", totpKey(secretKey), Buffer.from(iv, "base64url"));
-  decipher.setAuthTag(Buffer.from(tag, "base64url"));
-  return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+  return openSecret(secretKey, PURPOSE, stored);
 }
 
 export function newTotpSecret(): string {

@@ -38,3 +38,29 @@ export function safeEqual(a: Uint8Array | string, b: Uint8Array | string): boole
   const y = typeof b === "string" ? new TextEncoder().encode(b) : b;
   return x.length === y.length && constantTimeEqual(x, y);
 }
+
+/**
+ * A secret the portal must read back (an authenticator seed, a webhook signing secret), sealed with
+ * AES-256-GCM under a key derived from SECRET_KEY for one `purpose` (HKDF info), so a copy of the
+ * database alone reveals nothing and one purpose's key never opens another's. Stored form:
+ * "v1.<iv>.<tag>.<ciphertext>", base64url.
+ */
+export function sealSecret(secretKey: Buffer, purpose: string, plain: string): string {
+  const iv = crypto.randomBytes(12);
+  const cipher = crypto.createCipheriv("aes-256-gcm", purposeKey(secretKey, purpose), iv);
+  const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
+  return ["v1", iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), body.toString("base64url")].join(".");
+}
+
+/** Opens what sealSecret sealed for the same purpose; throws on anything else. */
+export function openSecret(secretKey: Buffer, purpose: string, stored: string): string {
+  const [version, iv, tag, body] = stored.split(".");
+  if (version !== "v1" || !iv || !tag || !body) throw new Error(`unreadable sealed secret (${purpose})`);
+  const decipher = crypto.createDecipheriv("aes-256-gcm", purposeKey(secretKey, purpose), Buffer.from(iv, "base64url"));
+  decipher.setAuthTag(Buffer.from(tag, "base64url"));
+  return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+}
+
+function purposeKey(secretKey: Buffer, purpose: string): Buffer {
+  return Buffer.from(crypto.hkdfSync("sha256", secretKey, Buffer.alloc(0), purpose, 32));
+}
