@@ -1,7 +1,6 @@
 import { ZxcvbnFactory } from "@zxcvbn-ts/core";
 import * as common from "@zxcvbn-ts/language-common";
 import * as en from "@zxcvbn-ts/language-en";
-import * as esEs from "@zxcvbn-ts/language-es-es";
 import { FALLBACK_LOCALE, type Locale } from "~/i18n/config";
 import { fixedT } from "~/i18n/instance";
 
@@ -52,8 +51,21 @@ function zxcvbnTranslations(locale: Locale): typeof en.translations {
 }
 
 /**
+ * Dictionaries of a language beyond English, loaded on first need (loadPasswordLanguage): the
+ * Spanish one is about 20 MiB in memory, which every process would otherwise carry from start.
+ */
+const extraDictionaries: Partial<Record<Locale, Record<string, string[]>>> = {};
+
+/** Call before checkPassword for `locale` (server and browser alike); cheap once loaded. */
+export async function loadPasswordLanguage(locale: Locale): Promise<void> {
+  if (locale !== "es" || extraDictionaries.es) return;
+  extraDictionaries.es = (await import("@zxcvbn-ts/language-es-es")).dictionary;
+  factories.delete("es");
+}
+
+/**
  * The common and English dictionaries in every language (an English word stays weak on a Spanish
- * page), plus the Spanish one for Spanish.
+ * page), plus the Spanish one for Spanish once loadPasswordLanguage has loaded it.
  */
 function zxcvbn(locale: Locale): ZxcvbnFactory {
   let factory = factories.get(locale);
@@ -61,7 +73,7 @@ function zxcvbn(locale: Locale): ZxcvbnFactory {
   factory = new ZxcvbnFactory({
     translations: zxcvbnTranslations(locale),
     graphs: common.adjacencyGraphs,
-    dictionary: { ...common.dictionary, ...en.dictionary, ...(locale === "es" ? esEs.dictionary : {}) },
+    dictionary: { ...common.dictionary, ...en.dictionary, ...(extraDictionaries[locale] ?? {}) },
     // The l33t matcher explodes on long random input (seconds of CPU per check at the default 100,
     // blocking the server and the browser meter: PWD-03's long-password DoS); 10 still finds p@ssw0rd.
     l33tMaxSubstitutions: 10,

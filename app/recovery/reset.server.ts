@@ -1,7 +1,7 @@
 import { sendSecurityNotice } from "~/notices/notices.server";
 import { isInHistory, setPreferredLocale, storePasswordHash, type User } from "~/accounts/accounts.server";
 import { hashPassword } from "~/accounts/password-hash.server";
-import { checkPassword, type PolicySettings } from "~/accounts/password-policy";
+import { checkPassword, loadPasswordLanguage, type PolicySettings } from "~/accounts/password-policy";
 import { deleteAllSessions } from "~/sessions/sessions.server";
 import { clearRecoveryCookie, consumeFlow } from "./flows.server";
 import { enter, requireHold } from "./journey.server";
@@ -60,6 +60,7 @@ export async function completeReset(
   }
   const { user, flow } = check.hold;
   const password = input.password.normalize("NFC");
+  await loadPasswordLanguage(context.locale);
   const verdict = checkPassword(password, await passwordSettings(context, user), { username: user.username, email: user.email, appName: config.appName }, context.locale);
   if (!verdict.ok) return { ok: false, reason: "policy", reasons: verdict.reasons, suggestions: verdict.suggestions };
   if (input.confirm.normalize("NFC") !== password) {

@@ -1,7 +1,7 @@
 import { inTransaction, type RequestContext } from "~/context.server";
 import { isInHistory, storePasswordHash, type User } from "~/accounts/accounts.server";
 import { hashPassword } from "~/accounts/password-hash.server";
-import { checkPassword } from "~/accounts/password-policy";
+import { checkPassword, loadPasswordLanguage } from "~/accounts/password-policy";
 import { describeBrowser } from "~/http/user-agent";
 import { approximateNetwork } from "~/http/network.server";
 import { recordEvent } from "~/audit/events.server";
@@ -189,6 +189,7 @@ export async function changePassword(
 ): Promise<ChangePasswordOutcome> {
   const { db, config, clock } = context.services;
   const password = input.password.normalize("NFC");
+  await loadPasswordLanguage(context.locale);
   const verdict = checkPassword(password, await passwordSettings(context, user), { username: user.username, email: user.email, appName: config.appName }, context.locale);
   if (!verdict.ok) return { ok: false, reason: "policy", reasons: verdict.reasons, suggestions: verdict.suggestions };
   if (input.confirm.normalize("NFC") !== password) return { ok: false, reason: "mismatch" };

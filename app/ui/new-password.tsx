@@ -29,6 +29,7 @@ export function NewPasswordFields(props: {
   async function evaluate(value: string) {
     if (!value) return setResult(null);
     checker.current ??= await import("~/accounts/password-policy");
+    await checker.current.loadPasswordLanguage(locale);
     setResult(checker.current.checkPassword(value, settings, context, locale));
   }
 

@@ -134,6 +134,12 @@ describe("I18N the reset journey in Spanish and Arabic", () => {
     expect(readable(decodeHtml(english.text))).toContain("Demasiado fácil de adivinar");
     expect(englishIn(english.text)).toEqual([]);
 
+    // A Spanish dictionary word, which English pages accept: refused on a Spanish page (the
+    // Spanish dictionary is loaded on first need, not at start).
+    const spanish = await page(await c.post("/reset/password", { password: "desafortunadamente", confirm: "desafortunadamente" }));
+    expect(spanish.status).toBe(400);
+    expect(readable(decodeHtml(spanish.text))).toContain("Demasiado fácil de adivinar");
+
     const done = await page(await c.post("/reset/password", { password: "vuelta cobalto prado linterna", confirm: "vuelta cobalto prado linterna" }));
     expect(done.status).toBe(303);
     expect(done.location).toBe("/reset/done");
