@@ -5,24 +5,16 @@ export function factorRefusal(outcome: Extract<FactorOutcome, { ok: false }>): s
   return `ui:factor.refusal.${outcome.reason}`;
 }
 
-/** The buttons of /account/security, each with what it says when it worked or was refused. */
-const SECURITY_ANSWERS = {
-  "remove-passkey": { done: "The passkey was removed. It can't be used any more.", refused: "That passkey was already removed.", status: 404 },
-  "disable-totp": { done: "The authenticator app was removed.", refused: "That code isn't right. Use a current code from the app or a recovery code.", status: 400 },
-  regenerate: {
-    done: "Here are your new recovery codes. The old ones no longer work.",
-    refused: "Set up an authenticator app or a passkey first: recovery codes are a backup for them.",
-    status: 400,
-  },
-} as const;
+/**
+ * The buttons of /account/security and the status of a refusal; what each says is in the
+ * `account` catalogue (account:answers.<intent>.done|refused).
+ */
+const SECURITY_REFUSAL_STATUS = { "remove-passkey": 404, "disable-totp": 400, regenerate: 400 } as const;
 
-export type SecurityIntent = keyof typeof SECURITY_ANSWERS;
+type SecurityIntent = keyof typeof SECURITY_REFUSAL_STATUS;
 
-export const UNKNOWN_SECURITY_INTENT = "Choose one of the buttons on the page.";
+export const isSecurityIntent = (intent: unknown): intent is SecurityIntent => typeof intent === "string" && Object.hasOwn(SECURITY_REFUSAL_STATUS, intent);
 
-export const isSecurityIntent = (intent: unknown): intent is SecurityIntent => typeof intent === "string" && Object.hasOwn(SECURITY_ANSWERS, intent);
-
-export function securityAnswer(intent: SecurityIntent, ok: boolean): { message: string; status: number } {
-  const answer = SECURITY_ANSWERS[intent];
-  return ok ? { message: answer.done, status: 200 } : { message: answer.refused, status: answer.status };
+export function securityAnswer(intent: SecurityIntent, ok: boolean): { status: number } {
+  return { status: ok ? 200 : SECURITY_REFUSAL_STATUS[intent] };
 }
