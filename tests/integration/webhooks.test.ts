@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { RELAXED_LIMITS, runCli } from "../helpers/app";
+import { freshTotp } from "../helpers/totp";
 import { usePortal } from "../helpers/portal";
 import { pathOf, reportLinkIn } from "../helpers/customer";
 import { staffDriver, type StaffLogin } from "../helpers/staff";
@@ -59,6 +60,7 @@ const U = {
   self: `whself${run}`,
   staffUnlock: `whstun${run}`,
   change: `whchange${run}`,
+  removed: `whremoved${run}`,
 };
 const ADMIN = `whadmin${run}@staff.test`;
 const AGENT = `whagent${run}@staff.test`;
@@ -66,7 +68,7 @@ const AGENT = `whagent${run}@staff.test`;
 const { app, mail, probe, customer } = usePortal({
   clients: { ip: "10.77" },
   env: { ...RELAXED_LIMITS, OUTBOX_BACKOFF_BASE_MS: "10", OUTBOX_POLL_MS: "50" },
-  accounts: [{ username: U.reset }, { username: U.retry, password: PASSWORD }, { username: U.rotate, password: PASSWORD }, { username: U.report }, { username: U.down }, { username: U.self, password: PASSWORD }, { username: U.staffUnlock }, { username: U.change, password: PASSWORD }],
+  accounts: [{ username: U.reset }, { username: U.retry, password: PASSWORD }, { username: U.rotate, password: PASSWORD }, { username: U.report }, { username: U.down }, { username: U.self, password: PASSWORD }, { username: U.staffUnlock }, { username: U.change, password: PASSWORD }, { username: U.removed, password: PASSWORD }],
   setup: async () => {
     await staff.add(ADMIN);
     await staff.addAs("agent", AGENT);
@@ -286,6 +288,26 @@ describe("webhooks", () => {
     expect(receiver.at("/change")).toHaveLength(1);
     expect(verify(secret, d!)).toMatchObject({ type: "password.changed", data: { account_id: probe.userId(U.change), username: U.change, via: "account" } });
     for (const s of [PASSWORD, NEW_PASSWORD]) expect(d!.body).not.toContain(s);
+  });
+
+  test("removing the authenticator app sends factor.removed; a manual escalation sends ticket.escalated; neither carries the code or the staff note", async () => {
+    const { secret } = await addEndpoint("/removed", "factor.removed,ticket.escalated");
+    const c = await customer.signedIn(U.removed, PASSWORD);
+    const totpKey = await customer.enrolTotp(c);
+    const code = await freshTotp(app, totpKey);
+    expect((await c.post("/account/security", { intent: "disable-totp", code })).status).toBe(200);
+    const { reference } = await customer.submitTicket(customer.ticketForm());
+    const ticket = probe.ticketRow(reference!)!;
+    const escalated = await staff.act(admin.c, ticket.id, { intent: "escalate", escalation_note: "Needs a senior look, says the caller." });
+    expect(escalated.status, escalated.text.slice(0, 300)).toBe(200);
+    await received("/removed", 2);
+    await settle();
+    const events = receiver.at("/removed").map((d) => verify(secret, d));
+    expect(events.map((e) => e.type).sort()).toEqual(["factor.removed", "ticket.escalated"]);
+    expect(events.find((e) => e.type === "factor.removed")!.data).toMatchObject({ account_id: probe.userId(U.removed), username: U.removed, factor: "totp" });
+    expect(events.find((e) => e.type === "ticket.escalated")!.data.ticket).toBe(reference);
+    const bodies = receiver.at("/removed").map((d) => d.body).join("\n");
+    for (const x of [code, totpKey, "Needs a senior look"]) expect(bodies).not.toContain(x);
   });
 
   test("staff's \"Unlock the account\" on a ticket sends account.unlocked", async () => {
