@@ -14,6 +14,7 @@ import { eventsForUserSince } from "~/stores/audit.store";
 import { cancelFlows } from "~/stores/recovery-flows.store";
 import { deleteSessionOf, listSessionsWithClient } from "~/stores/sessions.store";
 import { setNewDeviceNotices } from "~/stores/users.store";
+import type { AccountSecurityData } from "~/ui/account-security";
 
 /**
  * The account security page (issue 15): recent activity from the audit log, the account's
@@ -52,21 +53,11 @@ const WORDS: Record<string, Partial<Record<"success" | "failure" | "info", strin
 const EVENTS = Object.keys(WORDS);
 
 /**
- * One entry; `what` and `device` are the English words (kept for the console and logs), `kind`,
- * `detail` and `by` say the same as codes so a customer page can say it in its own language.
+ * One entry, as the security page shows it (its type lives with the page, like the other views);
+ * `what` and `device` are the English words (kept for the console and logs), `kind`, `detail` and
+ * `by` say the same as codes so a customer page can say it in its own language.
  */
-export type ActivityEntry = {
-  seq: number;
-  at: string;
-  what: string;
-  kind: string;
-  detail: "passkey" | "delayed" | "lock" | null;
-  lockReason: string | null;
-  by: "staff" | "system" | null;
-  failed: boolean;
-  device: string;
-  network: string;
-};
+export type ActivityEntry = AccountSecurityData["activity"][number];
 
 /** The last 30 days of this account's security events, newest first. */
 export async function recentActivity(context: RequestContext, userId: string): Promise<ActivityEntry[]> {

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { Notice } from "./components";
 import { pageDateTime, usePageLocale } from "./locale-date";
 
+/** What /account/security shows; app/settings/account-security.server.ts builds `activity`. */
 export type AccountSecurityData = {
   activity: {
     seq: number;
