@@ -4,7 +4,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sql } from "kysely";
-import { migrate, openDatabase, transaction, type SqliteConnection as Connection, type Db } from "~/db/db.server";
+import { migrate, openDatabase, transaction, WAL_CHECKPOINT_PAGES, type SqliteConnection as Connection, type Db } from "~/db/db.server";
 
 /**
  * The foundation's guarantees (docs/decisions/0010), on a real SQLite file: one connection, one
@@ -192,5 +192,19 @@ describe("production's lock (no holder tracking)", () => {
     // Rolled back, and the connection serves the next caller.
     expect(await prod.db.selectFrom("meta").selectAll().where("key", "=", "never").execute()).toEqual([]);
     await prod.close();
+  });
+});
+
+describe("WAL settings (docs/decisions/0023)", () => {
+  test("a writing connection checkpoints every 10,000 WAL pages, not SQLite's 1,000; a read-only one leaves the setting alone", () => {
+    expect(WAL_CHECKPOINT_PAGES).toBe(10_000);
+    expect(connection.raw.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(connection.raw.pragma("wal_autocheckpoint", { simple: true })).toBe(10_000);
+    const reader = openDatabase(path.join(dir, "portal.sqlite"), { readonly: true });
+    try {
+      expect(reader.raw.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
+    } finally {
+      void reader.close();
+    }
   });
 });
