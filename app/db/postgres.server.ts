@@ -1,6 +1,7 @@
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
-import pg from "pg";
+import type pg from "pg";
 import { migrationFiles, migrationsDir, refuseNewerDatabase } from "./migrations.server";
 
 /**
@@ -10,17 +11,21 @@ import { migrationFiles, migrationsDir, refuseNewerDatabase } from "./migrations
 
 export type PostgresPool = pg.Pool;
 
+// Loaded on first use: a SQLite deployment never needs the driver (about 2 MiB of every process).
+let driver: typeof pg | undefined;
+const loadPg = (): typeof pg => (driver ??= createRequire(import.meta.url)("pg") as typeof pg);
+
 // int8 (BIGINT) arrives as a string by default, because it can exceed 2^53. The portal's BIGINT
 // columns hold epoch milliseconds, counters and sequence numbers, all far below that, and every
 // store expects the numbers SQLite gives; COUNT(*) is int8 too.
 const INT8 = 20;
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === INT8 && format !== "binary" ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+    oid === INT8 && format !== "binary" ? (value: string) => Number(value) : loadPg().types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
 };
 
 export function openPostgresPool(url: string, options: { max: number }): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: options.max, types, idleTimeoutMillis: 30_000 });
+  const pool = new (loadPg().Pool)({ connectionString: url, max: options.max, types, idleTimeoutMillis: 30_000 });
   // An idle client that loses its server (a restart, a failover) emits here; without a listener
   // that would crash the process. The next query gets a fresh client.
   pool.on("error", () => undefined);

@@ -1,5 +1,4 @@
-import { SMTPServer } from "smtp-server";
-import { simpleParser, type AddressObject } from "mailparser";
+import type { AddressObject } from "mailparser";
 import type { Db } from "~/db/db.server";
 import type { Clock } from "~/clock.server";
 import * as store from "~/stores/dev-mailbox.store";
@@ -30,6 +29,9 @@ export async function getMailboxMessage(db: Db, id: number): Promise<store.Mailb
 }
 
 export async function startDevMailbox(db: Db, clock: Clock): Promise<{ port: number; close: () => Promise<void> }> {
+  // Loaded here, not at the top: production never starts the mailbox, and mailparser alone is
+  // about 6 MiB of heap.
+  const [{ SMTPServer }, { simpleParser }] = await Promise.all([import("smtp-server"), import("mailparser")]);
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],

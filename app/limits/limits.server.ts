@@ -1,4 +1,5 @@
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis as RedisClient } from "ioredis";
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Connection } from "~/db/db.server";
 import type { Config } from "~/config.server";
@@ -72,7 +73,9 @@ export function createLimits(connection: Connection, config: Config): Limits {
     // Provisioning API: every request with a valid key, keyed on the key id (issue 17).
     api_per_key: { points: config.api.perKeyPerMinute, duration: 60 },
   };
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: 2, lazyConnect: false }) : null;
+  // ioredis is loaded only when REDIS_URL asks for it (about 1 MiB of every process otherwise).
+  const Redis = config.redisUrl ? (createRequire(import.meta.url)("ioredis") as { Redis: typeof RedisClient }).Redis : null;
+  const redis = Redis ? new Redis(config.redisUrl!, { enableOfflineQueue: true, maxRetriesPerRequest: 2, lazyConnect: false }) : null;
   const limiters = Object.fromEntries(
     Object.entries(specs).map(([name, spec]) => [
       name,
