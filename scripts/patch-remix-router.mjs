@@ -9,7 +9,8 @@
  * router's own in-place route patching (patchRoutesImpl, lazy route discovery) clears the cache.
  * A second patch memoizes compilePath (a route pattern's RegExp and parameter list), a pure
  * function that matchPath called for every branch on every match; the memo holds at most
- * COMPILED_PATHS_CAP patterns.
+ * COMPILED_PATHS_CAP patterns. A third remembers, per ranked table, which branch a static URL
+ * (one whose match has no parameters) matched, so the next request for it tests that branch only.
  *
  * Runs from `postinstall`; idempotent (a marker comment per patch says it is in; a file with only
  * the first patch gets the second). If the router is another version and a patch is not in, it
@@ -29,8 +30,11 @@ import { fileURLToPath } from "node:url";
 const EXPECTED_VERSION = "1.23.3";
 const MARKER = "recovery-portal patch: route branches cached per routes array";
 const MEMO_MARKER = "recovery-portal patch: compiled route patterns memoized";
+const REMEMBER_MARKER = "recovery-portal patch: matching branch remembered per static URL";
 /** How many distinct pattern paths the compilePath memo holds (each with up to 4 flag combinations). */
 export const COMPILED_PATHS_CAP = 1000;
+/** How many URLs per ranked branch table the matching-branch memory holds. */
+export const REMEMBERED_URLS_CAP = 1000;
 
 /** Each edit: the exact pristine text, found exactly once, and what replaces it. */
 const BRANCH_CACHE_EDITS = [
@@ -100,10 +104,54 @@ const COMPILE_PATH_MEMO_EDITS = [
   },
 ];
 
+const REMEMBER_BRANCH_EDITS = [
+  {
+    what: "the remembered branch tried first in matchRoutesImpl",
+    find: "  let decoded = decodePath(pathname);\n  for (let i = 0; matches == null && i < branches.length; ++i) {\n",
+    replace:
+      "  let decoded = decodePath(pathname);\n" +
+      `  // ${REMEMBER_MARKER} (scripts/patch-remix-router.mjs).\n` +
+      "  // The first matching branch depends only on the ranked branches, the decoded URL and allowPartial,\n" +
+      "  // so a URL seen before is matched by testing that one branch instead of every branch before it.\n" +
+      "  let remembered = rememberedBranches.get(branches);\n" +
+      "  let rememberedKey = (allowPartial ? \"partial:\" : \"full:\") + decoded;\n" +
+      "  let rememberedIndex = remembered === undefined ? undefined : remembered.get(rememberedKey);\n" +
+      "  if (rememberedIndex !== undefined) {\n" +
+      "    matches = matchRouteBranch(branches[rememberedIndex], decoded, allowPartial);\n" +
+      "    if (matches != null) return matches;\n" +
+      "  }\n" +
+      "  let i = 0;\n" +
+      "  for (; matches == null && i < branches.length; ++i) {\n",
+  },
+  {
+    what: "the branch remembered after the scan in matchRoutesImpl",
+    find: "    matches = matchRouteBranch(branches[i], decoded, allowPartial);\n  }\n  return matches;\n}\nfunction convertRouteMatchToUiMatch(",
+    replace:
+      "    matches = matchRouteBranch(branches[i], decoded, allowPartial);\n" +
+      "  }\n" +
+      `  // ${REMEMBER_MARKER}: only a match without parameters (a static URL), so no token or id ends up\n` +
+      `  // as a key; at most ${REMEMBERED_URLS_CAP} URLs per table (case variants are distinct URLs), oldest dropped.\n` +
+      "  if (matches != null && matches.every((m) => Object.keys(m.params).length === 0)) {\n" +
+      "    if (remembered === undefined) {\n" +
+      "      remembered = new Map();\n" +
+      "      rememberedBranches.set(branches, remembered);\n" +
+      "    }\n" +
+      `    if (remembered.size >= ${REMEMBERED_URLS_CAP}) remembered.delete(remembered.keys().next().value);\n` +
+      "    remembered.set(rememberedKey, i - 1);\n" +
+      "  }\n" +
+      "  return matches;\n" +
+      "}\n" +
+      `// ${REMEMBER_MARKER}: keyed by the ranked branch table, which patchRoutesImpl replaces.\n` +
+      "const rememberedBranches = new WeakMap();\n" +
+      "function convertRouteMatchToUiMatch(",
+  },
+];
+
 /** Each patch is applied unless its marker is already in the file. */
 export const PATCHES = [
   { marker: MARKER, what: "route-matching cache", edits: BRANCH_CACHE_EDITS },
   { marker: MEMO_MARKER, what: "compilePath memo", edits: COMPILE_PATH_MEMO_EDITS },
+  { marker: REMEMBER_MARKER, what: "matching-branch memory", edits: REMEMBER_BRANCH_EDITS },
 ];
 
 function fail(message) {

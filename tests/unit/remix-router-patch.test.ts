@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { COMPILED_PATHS_CAP, PATCHES } from "../../scripts/patch-remix-router.mjs";
+import { COMPILED_PATHS_CAP, PATCHES, REMEMBERED_URLS_CAP } from "../../scripts/patch-remix-router.mjs";
 
 // The route-matching cache and the compilePath memo patched into @remix-run/router's CommonJS build
 // by scripts/patch-remix-router.mjs (postinstall; docs/decisions/0013).
@@ -54,6 +54,7 @@ const routerFile = requireCjs.resolve("@remix-run/router");
 const router = requireCjs("@remix-run/router") as RouterModule;
 const MARKER = "recovery-portal patch: route branches cached per routes array";
 const MEMO_MARKER = "recovery-portal patch: compiled route patterns memoized";
+const REMEMBER_MARKER = "recovery-portal patch: matching branch remembered per static URL";
 
 /** What the server compares: which routes matched, with which pathnames and params. */
 function summary(matches: RouteMatch[] | null) {
@@ -166,6 +167,28 @@ describe("route-matching cache in @remix-run/router (CommonJS)", () => {
 
   test("the server's router file also has the compilePath memo", () => {
     expect(fs.readFileSync(routerFile, "utf8")).toContain(MEMO_MARKER);
+  });
+
+  test("the server's router file also remembers the matching branch of static URLs", () => {
+    expect(fs.readFileSync(routerFile, "utf8")).toContain(REMEMBER_MARKER);
+  });
+
+  test(`past ${REMEMBERED_URLS_CAP} remembered URLs (case variants of one static URL) matching stays as unpatched, for remembered, dropped and new ones`, () => {
+    const routes: RouteObject[] = [
+      { id: "root", path: "", children: [{ id: "token", path: "t/:token" }, { id: "static", path: "forgot-password" }, { id: "other", path: "*" }] },
+    ];
+    // 2^15 spellings of one path: more than the cap, each a distinct key
+    const variant = (n: number) => "/" + [..."forgot-password"].map((c, i) => ((n >> i) & 1 ? c.toUpperCase() : c)).join("");
+    const count = REMEMBERED_URLS_CAP + 200;
+    for (const round of [1, 2, 3]) {
+      for (let n = 0; n < count; n += round === 2 ? 7 : 1) {
+        const p = variant(n);
+        expect(summary(router.matchRoutes(routes, p)), `${p} (round ${round})`).toEqual(reference(routes, p));
+      }
+    }
+    expect(summary(router.matchRoutes(routes, variant(5)))?.at(-1)?.id).toBe("static");
+    expect(summary(router.matchRoutes(routes, "/t/secret-token"))?.at(-1)).toMatchObject({ id: "token", params: { token: "secret-token" } });
+    expect(summary(router.matchRoutes(routes, "/forgot-password/x"))?.at(-1)).toMatchObject({ id: "other", params: { "*": "forgot-password/x" } });
   });
 
   test("a routes array is flattened once: changing it after its first match does not change matching", () => {
@@ -359,6 +382,20 @@ describe("scripts/patch-remix-router.mjs", () => {
       expect(result.stdout).toContain("compilePath memo");
       expect(fs.readFileSync(path.join(dir, "dist", "router.cjs.js"), "utf8")).toBe(installed);
     }
+  });
+
+  test("a file with the first two patches gets the matching-branch memory; the result is the installed file", () => {
+    const installed = fs.readFileSync(routerFile, "utf8");
+    const withoutMemory = unpatchedSource(PATCHES.filter((patch) => patch.marker === REMEMBER_MARKER));
+    expect(withoutMemory).toContain(MARKER);
+    expect(withoutMemory).toContain(MEMO_MARKER);
+    expect(withoutMemory).not.toContain(REMEMBER_MARKER);
+    const dir = fakeRouter("1.23.3", withoutMemory);
+    const result = run(dir);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain("matching-branch memory");
+    expect(result.stdout).not.toContain("compilePath memo");
+    expect(fs.readFileSync(path.join(dir, "dist", "router.cjs.js"), "utf8")).toBe(installed);
   });
 
   test("another router version with only the route-matching cache fails with one line and writes nothing", () => {
