@@ -25,7 +25,17 @@ export function i18nFor(locale: Locale): I18n {
   return base.cloneInstance({ lng: locale, initImmediate: false });
 }
 
-/** A translate function fixed to `locale` (server code, meta functions, e-mails, SMS). */
+const fixed = new Map<Locale, TFunction>();
+/**
+ * A translate function fixed to `locale` (server code, meta functions, e-mails, SMS). One per
+ * language, made once: every e-mail component asked for its own, and i18next builds a new closure
+ * each time (the base instance's language never changes, so the function stays right).
+ */
 export function fixedT(locale: Locale): TFunction {
-  return base.getFixedT(locale);
+  let t = fixed.get(locale);
+  if (!t) {
+    t = base.getFixedT(locale);
+    fixed.set(locale, t);
+  }
+  return t;
 }
