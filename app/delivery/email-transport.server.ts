@@ -1,6 +1,7 @@
 import nodemailer from "nodemailer";
 import type { OutboxRow } from "~/stores/outbox.store";
 import { renderEmail } from "../../emails/index";
+import { composeMessage } from "./mime.server";
 import { setEmailBrand, type EmailBrand } from "../../emails/brand";
 
 /** SMTP connections the pool keeps open; the worker keeps a few messages in flight per connection. */
@@ -39,18 +40,19 @@ export function createEmailSender(options: EmailTransportOptions): {
   return {
     async send(job, payload) {
       const message = renderEmail(job.template, payload);
-      await transport.sendMail({
-        from: options.from,
-        to: job.recipient,
-        subject: message.subject,
-        html: message.html,
-        text: message.text,
-        messageId: job.message_id,
-        // Base64, not quoted-printable: nodemailer's quoted-printable encoder (JavaScript) was about
-        // a tenth of the CPU per e-mail; base64 is native. Every client decodes either.
-        textEncoding: "base64",
-        headers: { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" },
-      });
+      // Composed here, sent by the pool (mime.server.ts). Base64 bodies, not quoted-printable:
+      // native, and every client decodes either.
+      await transport.sendMail(
+        composeMessage({
+          from: options.from,
+          to: job.recipient,
+          subject: message.subject,
+          html: message.html,
+          text: message.text,
+          messageId: job.message_id,
+          headers: { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" },
+        }),
+      );
     },
     close: () => transport.close(),
   };
