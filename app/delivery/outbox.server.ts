@@ -89,6 +89,8 @@ export class OutboxWorker {
   private stopped = false;
   /** A kick arrived during a pass: run another one at once instead of waiting for the poll. */
   private kicked = false;
+  /** Passes waiting for a message in flight to finish; a kick wakes them to claim at once. */
+  private readonly wakers = new Set<() => void>();
   /** This worker's name in claimed_by: unique per worker, readable in the table. */
   readonly claimer = `${os.hostname()}:${process.pid}:${randomId(6)}`;
   private readonly leaseMs: number;
@@ -116,8 +118,10 @@ export class OutboxWorker {
   /** Ask for an early pass, e.g. right after a request enqueued something. */
   kick(): void {
     if (this.stopped) return;
-    if (this.running) this.kicked = true;
-    else this.detached(() => this.schedule(0));
+    if (this.running) {
+      this.kicked = true;
+      for (const wake of this.wakers) wake();
+    } else this.detached(() => this.schedule(0));
   }
 
   /**
@@ -149,6 +153,8 @@ export class OutboxWorker {
     try {
       for (;;) {
         if (!this.stopped && (inFlight.size === 0 || limit - inFlight.size >= refill)) {
+          // This claim sees every message committed before it: the kicks so far are answered.
+          this.kicked = false;
           const now = this.o.clock.now();
           const wall = leaseClock();
           const rows = await claimOutboxBatch(this.o.db, now, this.claimer, limit - inFlight.size, wall + this.leaseMs, wall);
@@ -164,7 +170,17 @@ export class OutboxWorker {
           if (rows.length === 0 && inFlight.size === 0) return handled;
         }
         if (inFlight.size === 0) return handled;
-        await Promise.race(inFlight);
+        // Until a message in flight finishes, or a kick says a new one is waiting: under load a
+        // message in flight takes many turns of the event loop, and a new one used to wait for it
+        // (request → SMTP accepted, issue 12).
+        let wake: (() => void) | undefined;
+        const kicked = new Promise<void>((resolve) => (wake = resolve));
+        this.wakers.add(wake!);
+        try {
+          await Promise.race([...inFlight, kicked]);
+        } finally {
+          this.wakers.delete(wake!);
+        }
       }
     } finally {
       this.passEnded();

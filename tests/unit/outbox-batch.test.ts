@@ -126,6 +126,31 @@ describe("outbox batches", () => {
     expect(statuses.filter((s) => s === "pending").length).toBe(30 - started);
   });
 
+  test("a message queued while another is in flight is claimed at the kick, not after the one in flight finishes", async () => {
+    connection.raw.prepare("DELETE FROM outbox").run();
+    const first = await enqueue(db, Date.now(), "example.test", reset(1));
+    const sent: string[] = [];
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const w = worker(async (row) => {
+      sent.push(row.id);
+      if (row.id === first) await firstHeld; // a slow SMTP server for the first message
+    }, 8);
+    await w.start();
+    while (!sent.includes(first)) await sleep(5);
+    const second = await enqueue(db, Date.now(), "example.test", reset(2));
+    w.kick();
+    for (let i = 0; i < 100 && !sent.includes(second); i++) await sleep(10);
+    try {
+      expect(sent).toEqual([first, second]); // while the first is still held
+      expect(rows().find((r) => r.id === second)?.status).toBe("sent");
+    } finally {
+      releaseFirst();
+      await w.stop();
+    }
+    expect(rows().map((r) => r.status)).toEqual(["sent", "sent"]);
+  });
+
   test("each template renders once, to the same HTML and text as React Email's two renders", async () => {
     const props: Record<string, unknown> = {};
     for (const k of ["appName", "username", "link", "code", "supportUrl", "sentAt", "reportUrl", "supportEmail", "when", "what"])
