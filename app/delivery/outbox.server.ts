@@ -9,7 +9,7 @@ import {
   claimOutboxBatch,
   insertOutboxMessage,
   markOutboxFailed,
-  markOutboxSent,
+  markOutboxSentMany,
   releaseClaims,
   renewOutboxClaims,
   scheduleOutboxRetry,
@@ -89,6 +89,8 @@ export class OutboxWorker {
   private stopped = false;
   /** A kick arrived during a pass: run another one at once instead of waiting for the poll. */
   private kicked = false;
+  /** Sent messages waiting for their shared UPDATE (markSent). */
+  private readonly sentBatch: { id: string; attempts: number; resolve: (settled: boolean) => void; reject: (err: unknown) => void }[] = [];
   /** Passes waiting for a message in flight to finish; a kick wakes them to claim at once. */
   private readonly wakers = new Set<() => void>();
   /** This worker's name in claimed_by: unique per worker, readable in the table. */
@@ -187,6 +189,28 @@ export class OutboxWorker {
     }
   }
 
+  /**
+   * Records a message as sent. Messages whose sends finish in the same turn of the event loop (the
+   * e-mail thread answers in bursts) share one UPDATE and one commit, which was the request
+   * thread's largest cost per e-mail; each still learns whether it was the one that settled its row.
+   */
+  private markSent(id: string, attempts: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.sentBatch.push({ id, attempts, resolve, reject });
+      if (this.sentBatch.length === 1) setImmediate(() => void this.flushSent());
+    });
+  }
+
+  private async flushSent(): Promise<void> {
+    const batch = this.sentBatch.splice(0);
+    try {
+      const settled = await markOutboxSentMany(this.o.db, batch, this.o.clock.now());
+      for (const b of batch) b.resolve(settled.has(b.id));
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
+
   /** While a pass runs, its claims are renewed every third of the lease. */
   private passStarted(): void {
     if (this.passes++ > 0) return;
@@ -239,7 +263,7 @@ export class OutboxWorker {
       const sender = this.o.senders[row.channel];
       if (!sender) throw new Error(`no sender for channel ${row.channel}`);
       await sender(row, payload);
-      if (!(await markOutboxSent(db, row.id, attempts, clock.now()))) {
+      if (!(await this.markSent(row.id, attempts))) {
         // Our lease ran out and another worker settled the row first: it went out twice (same Message-ID).
         logger.warn({ outboxId: row.id, channel: row.channel, claimer: this.claimer }, "message sent after its claim was lost");
         return;

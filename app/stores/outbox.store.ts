@@ -110,13 +110,31 @@ export async function releaseClaims(db: Db, claimer: string, now: number): Promi
  * row no longer its own and changes nothing. Returns false when the row was already settled.
  */
 export async function markOutboxSent(db: Db, id: string, attempts: number, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable("outbox")
-    .set({ status: "sent", attempts, payload: null, last_error: null, sent_at: now, claimed_by: null, claimed_until: null })
-    .where("id", "=", id)
-    .where("status", "in", ["pending", "sending"])
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return (await markOutboxSentMany(db, [{ id, attempts }], now)).has(id);
+}
+
+/**
+ * `markOutboxSent` for several messages that finished together: one UPDATE per attempt count (one
+ * commit for the usual case, all first attempts) instead of one per message. Returns the ids it
+ * settled; the others were already settled.
+ */
+export async function markOutboxSentMany(db: Db, sent: readonly { id: string; attempts: number }[], now: number): Promise<Set<string>> {
+  const byAttempts = new Map<number, string[]>();
+  for (const { id, attempts } of sent) byAttempts.set(attempts, [...(byAttempts.get(attempts) ?? []), id]);
+  const settled = new Set<string>();
+  for (const [attempts, ids] of byAttempts) {
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await db
+        .updateTable("outbox")
+        .set({ status: "sent", attempts, payload: null, last_error: null, sent_at: now, claimed_by: null, claimed_until: null })
+        .where("id", "in", ids.slice(i, i + 500))
+        .where("status", "in", ["pending", "sending"])
+        .returning("id")
+        .execute();
+      for (const row of rows) settled.add(row.id);
+    }
+  }
+  return settled;
 }
 
 /**

@@ -7,7 +7,7 @@ import { migrate, openDatabase, type SqliteConnection as Connection, type Db } f
 import { ConfigError, loadConfig } from "~/config.server";
 import { createLogger } from "~/log.server";
 import { OutboxWorker, enqueue, type OutboxRow, type Sender } from "~/delivery/outbox.server";
-import { claimOutboxBatch, markOutboxFailed, markOutboxSent, releaseClaims, renewOutboxClaims, scheduleOutboxRetry } from "~/stores/outbox.store";
+import { claimOutboxBatch, markOutboxFailed, markOutboxSent, markOutboxSentMany, releaseClaims, renewOutboxClaims, scheduleOutboxRetry } from "~/stores/outbox.store";
 
 /**
  * Issue 13: several workers share the outbox. A claim is a lease (claimed_by, claimed_until): a
@@ -82,6 +82,17 @@ describe("outbox leases", () => {
     // The holder settles normally.
     expect(await scheduleOutboxRetry(db, b, "new", 2, T0 + LEASE + 5000, "timeout")).toBe(true);
     expect(row(b)).toMatchObject({ status: "pending", attempts: 2, claimed_by: null, claimed_until: null, last_error: "timeout" });
+  });
+
+  test("messages that finished together are settled together: each with its own attempt count; one already settled is left as it was and not reported", async () => {
+    const [a, b, c] = await Promise.all(["a", "b", "c"].map((x) => enqueue(db, T0, "example.test", message(`together-${x}@example.test`))));
+    await claimOutboxBatch(db, T0, "w", 10, T0 + LEASE);
+    expect(await markOutboxSent(db, c!, 1, T0 + 5)).toBe(true);
+    const settled = await markOutboxSentMany(db, [{ id: a!, attempts: 1 }, { id: b!, attempts: 3 }, { id: c!, attempts: 2 }], T0 + 10);
+    expect([...settled].sort()).toEqual([a!, b!].sort());
+    expect(row(a!)).toMatchObject({ status: "sent", attempts: 1, sent_at: T0 + 10, payload: null, claimed_by: null });
+    expect(row(b!)).toMatchObject({ status: "sent", attempts: 3, sent_at: T0 + 10, payload: null, claimed_by: null });
+    expect(row(c!)).toMatchObject({ status: "sent", attempts: 1, sent_at: T0 + 5 });
   });
 
   test("renewal extends only the claimer's own leases; release gives only its own unsent rows back to the queue", async () => {
