@@ -40,7 +40,7 @@ function mailbox(raw: string): { header: string; address: string } {
   if (parsed.length !== 1 || !first || !("address" in first) || !first.address) throw new Error("not one e-mail address");
   const at = first.address.lastIndexOf("@");
   const address = at > 0 ? `${first.address.slice(0, at)}@${domainToASCII(first.address.slice(at + 1)) || first.address.slice(at + 1)}` : first.address;
-  const name = first.name.replace(/[\x00-\x1f\x7f]/g, " ").trim();
+  const name = first.name.replace(/\p{Cc}/gu, " ").trim();
   if (!name) return { header: address, address };
   const shown = /^[\w ]*$/.test(name) ? name : /^[\x20-\x7e]*$/.test(name) ? quoteString(name) : encodeWord(name, "Q", 52);
   return { header: `${shown} <${address}>`, address };
