@@ -10,35 +10,21 @@ import { renderEmail } from "../../emails/index";
  * before: the same sender, recipient, subject, Message-ID, headers, text and HTML.
  */
 
-const reset = renderEmail("password-reset", {
-  appName: "Account Recovery",
-  username: "alice",
-  link: `https://portal.example/reset/${"t".repeat(43)}`,
-  code: "123456",
-  minutes: 30,
-  codeMinutes: 10,
-  supportUrl: "https://portal.example/assisted-recovery",
-});
-const spanish = renderEmail("password-reset", {
-  appName: "Recuperación de cuentas",
-  username: "josé",
-  link: `https://portal.example/reset/${"t".repeat(43)}`,
-  code: "654321",
-  minutes: 30,
-  codeMinutes: 10,
-  supportUrl: "https://portal.example/assisted-recovery",
-  locale: "es",
-});
-const arabic = renderEmail("password-reset", {
-  appName: "استعادة الحساب",
-  username: "layla",
-  link: `https://portal.example/reset/${"t".repeat(43)}`,
-  code: "111222",
-  minutes: 30,
-  codeMinutes: 10,
-  supportUrl: "https://portal.example/assisted-recovery",
-  locale: "ar",
-});
+/** A real reset e-mail in `locale`, from `appName` to `username`. */
+const resetMail = (appName: string, username: string, code: string, locale?: string) =>
+  renderEmail("password-reset", {
+    appName,
+    username,
+    link: `https://portal.example/reset/${"t".repeat(43)}`,
+    code,
+    minutes: 30,
+    codeMinutes: 10,
+    supportUrl: "https://portal.example/assisted-recovery",
+    ...(locale ? { locale } : {}),
+  });
+const reset = resetMail("Account Recovery", "alice", "123456");
+const spanish = resetMail("Recuperación de cuentas", "josé", "654321", "es");
+const arabic = resetMail("استعادة الحساب", "layla", "111222", "ar");
 
 const HEADERS = { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" };
 
