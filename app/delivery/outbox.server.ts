@@ -172,6 +172,8 @@ export class OutboxWorker {
           if (rows.length === 0 && inFlight.size === 0) return handled;
         }
         if (inFlight.size === 0) return handled;
+        // A kick that arrived while the claim above ran may be for a row it did not see: claim again.
+        if (this.kicked && !this.stopped && limit - inFlight.size >= refill) continue;
         // Until a message in flight finishes, or a kick says a new one is waiting: under load a
         // message in flight takes many turns of the event loop, and a new one used to wait for it
         // (request → SMTP accepted, issue 12).
