@@ -85,8 +85,8 @@ export function openDatabase(file: string, options: OpenOptions = {}): SqliteCon
   // SQLite's automatic checkpoint (copying the WAL back into the file, with two fsyncs) runs inside
   // the COMMIT that crosses this many pages, on the request thread. At the default 1,000 (4 MiB) a
   // reset storm paid for it several times a second, and a hot page (a limiter counter, an index's
-  // last leaf) was copied once per checkpoint. 10,000 pages (a WAL of up to 40 MiB) measured 7–8 %
-  // less CPU and 15 % more reset requests per second (docs/decisions/0023).
+  // last leaf) was copied once per checkpoint. 10,000 pages (a WAL of up to 40 MiB) measured 8 %
+  // less CPU and 16 % more reset requests per second (docs/decisions/0023).
   if (!options.readonly) raw.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   const lock = new SqliteLock(options.lock);
   const db = new Kysely<Database>({ dialect: new PortalSqliteDialect(raw, lock) });

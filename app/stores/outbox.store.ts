@@ -120,7 +120,11 @@ export async function markOutboxSent(db: Db, id: string, attempts: number, now: 
  */
 export async function markOutboxSentMany(db: Db, sent: readonly { id: string; attempts: number }[], now: number): Promise<Set<string>> {
   const byAttempts = new Map<number, string[]>();
-  for (const { id, attempts } of sent) byAttempts.set(attempts, [...(byAttempts.get(attempts) ?? []), id]);
+  for (const { id, attempts } of sent) {
+    const ids = byAttempts.get(attempts);
+    if (ids) ids.push(id);
+    else byAttempts.set(attempts, [id]);
+  }
   const settled = new Set<string>();
   for (const [attempts, ids] of byAttempts) {
     for (let i = 0; i < ids.length; i += 500) {
