@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import type { Redis as RedisClient } from "ioredis";
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from "rate-limiter-flexible";
-import type { Connection } from "~/db/db.server";
+import { singleStatementClient, type Connection } from "~/db/db.server";
 import type { Config } from "~/config.server";
 import { hmacHex } from "~/security/crypto.server";
 
@@ -76,6 +76,7 @@ export function createLimits(connection: Connection, config: Config): Limits {
   // ioredis is loaded only when REDIS_URL asks for it (about 1 MiB of every process otherwise).
   const Redis = config.redisUrl ? (createRequire(import.meta.url)("ioredis") as { Redis: typeof RedisClient }).Redis : null;
   const redis = Redis ? new Redis(config.redisUrl!, { enableOfflineQueue: true, maxRetriesPerRequest: 2, lazyConnect: false }) : null;
+  const sqliteClient = connection.engine === "sqlite" && !redis ? singleStatementClient(connection) : null;
   const limiters = Object.fromEntries(
     Object.entries(specs).map(([name, spec]) => [
       name,
@@ -93,7 +94,7 @@ export function createLimits(connection: Connection, config: Config): Limits {
               duration: spec.duration,
             })
           : new RateLimiterSQLite({
-            storeClient: connection.raw,
+            storeClient: sqliteClient,
             storeType: "better-sqlite3",
             tableName: "rate_limits",
             tableCreated: true,
