@@ -39,6 +39,8 @@ type Parts = (string | number)[];
 type Compiled = { html: Parts; text: Parts } | null;
 
 const caches = new WeakMap<EmailBrand, Map<string, Compiled>>();
+/** Thrown by a value that cannot be filled in, and caught at once: the message renders in full. */
+const NOT_COMPILABLE = new Error("not compilable");
 
 function placeholder(index: number, length: number): string | undefined {
   const id = String(index);
@@ -102,11 +104,11 @@ export function renderCompiled(
     return marker;
   };
   try {
-    for (const name of printed) {
-      // An absent prop stays absent: i18next prints `{{name}}` for a missing value but nothing for `undefined`.
-      if (!Object.hasOwn(payload, name)) continue;
-      const value = payload[name];
-      shape[name] = Array.isArray(value) ? value.map(slot) : slot(value);
+    for (const prop of printed) {
+      // An absent prop stays absent: i18next prints `{{prop}}` for a missing value but nothing for `undefined`.
+      if (!Object.hasOwn(payload, prop)) continue;
+      const value = payload[prop];
+      shape[prop] = Array.isArray(value) ? value.map(slot) : slot(value);
     }
   } catch (e) {
     if (e === NOT_COMPILABLE) return undefined;
@@ -126,8 +128,6 @@ export function renderCompiled(
   return { html: fill(compiled.html, values.map(escapeHtml)), text: fill(compiled.text, values) };
 }
 
-const NOT_COMPILABLE = new Error("not compilable");
-
 function compile(
   shape: Record<string, unknown>,
   printed: readonly string[],
@@ -142,8 +142,8 @@ function compile(
   const probes = values.map((v, i) => probe(i, v.length));
   const swap = (value: unknown): unknown => (typeof value === "string" && value ? probes[Number(PLACEHOLDER.exec(value)![1])] : value);
   const probed: Record<string, unknown> = { ...shape };
-  for (const name of printed) {
-    if (Object.hasOwn(shape, name)) probed[name] = Array.isArray(shape[name]) ? (shape[name] as unknown[]).map(swap) : swap(shape[name]);
+  for (const prop of printed) {
+    if (Object.hasOwn(shape, prop)) probed[prop] = Array.isArray(shape[prop]) ? (shape[prop] as unknown[]).map(swap) : swap(shape[prop]);
   }
   const full = renderFull(probed);
   if (fill(html, probes.map(escapeHtml)) !== full.html || fill(text, probes) !== full.text) return null;

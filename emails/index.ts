@@ -60,12 +60,7 @@ function defineMessages<M extends Consistent<M>>(messages: M): M {
  */
 export const messages = defineMessages({
   "smtp-test": { component: smtpTest.default, subject: smtpTest.subject },
-  "password-reset": {
-    component: passwordReset.default,
-    subject: passwordReset.subject,
-    sms: passwordReset.sms,
-    printed: ["username", "link", "code", "supportUrl"],
-  },
+  "password-reset": { component: passwordReset.default, subject: passwordReset.subject, sms: passwordReset.sms, printed: ["username", "link", "code", "supportUrl"] },
   "password-changed": { component: passwordChanged.default, subject: passwordChanged.subject, sms: passwordChanged.sms, printed: ["username", "when", "browser", "ip", "reportUrl", "supportEmail", "loginUrl"] },
   "recovery-ambiguous": { component: recoveryAmbiguous.default, subject: recoveryAmbiguous.subject, sms: recoveryAmbiguous.sms, printed: ["usernames", "origin"] },
   "username-reminder": { component: usernameReminder.default, subject: usernameReminder.subject, sms: usernameReminder.sms, printed: ["usernames", "loginUrl", "resetUrl"] },
