@@ -62,7 +62,11 @@ function fill(parts: Parts, values: readonly string[]): string {
   return out;
 }
 
-/** React's escaping of text and attribute values (escapeTextForBrowser), which the HTML needs. */
+/**
+ * React's escaping of text and attribute values (escapeTextForBrowser), which the HTML needs to
+ * equal a full render byte for byte. Not app/http/html.ts's escapeHtml: that writes `'` as
+ * `&#39;`, React as `&#x27;`.
+ */
 const ESCAPES: Record<string, string> = { '"': "&quot;", "&": "&amp;", "'": "&#x27;", "<": "&lt;", ">": "&gt;" };
 function escapeHtml(value: string): string {
   return value.replace(/["&'<>]/g, (c) => ESCAPES[c]!);
