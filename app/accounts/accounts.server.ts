@@ -2,9 +2,9 @@ import { transaction, type Db } from "~/db/db.server";
 import { randomId } from "~/security/crypto.server";
 import * as store from "~/stores/users.store";
 import type { User } from "~/stores/users.store";
-import type { Locale } from "~/i18n/config";
+import { FALLBACK_LOCALE, type Locale } from "~/i18n/config";
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from "./password-hash.server";
-import { checkPassword, type PolicySettings } from "./password-policy";
+import { checkPassword, loadPasswordLanguage, type PolicySettings } from "./password-policy";
 import { isValidEmail, isValidUsername, normaliseEmail, normaliseUsername } from "./identifiers";
 import { normalisePhone } from "./phone";
 
@@ -67,6 +67,7 @@ export async function insertUser(db: Db, user: User): Promise<void> {
 export async function createUser(db: Db, input: NewUser, options: CreateOptions): Promise<User> {
   const user = await prepareUser(db, input, options);
   if (input.password != null) {
+    await loadPasswordLanguage(FALLBACK_LOCALE);
     const verdict = checkPassword(input.password, options.policy, { username: user.username, email: user.email, appName: options.appName });
     if (!verdict.ok) throw new AccountError(`password rejected: ${verdict.reasons[0]}`);
     user.password_hash = await hashPassword(input.password);

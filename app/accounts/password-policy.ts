@@ -1,6 +1,6 @@
 import { ZxcvbnFactory } from "@zxcvbn-ts/core";
-import * as common from "@zxcvbn-ts/language-common";
-import * as en from "@zxcvbn-ts/language-en";
+import type * as CommonDictionaries from "@zxcvbn-ts/language-common";
+import type * as EnglishDictionaries from "@zxcvbn-ts/language-en";
 import { FALLBACK_LOCALE, type Locale } from "~/i18n/config";
 import { fixedT } from "~/i18n/instance";
 
@@ -34,56 +34,74 @@ export type PolicyResult = {
   length: number;
 };
 
-const factories = new Map<Locale, ZxcvbnFactory>();
-let commonPasswords: Set<string> | undefined;
-
-/** zxcvbn's warnings and suggestions in `locale`, from the `password` catalogue (zxcvbn-ts's own texts for en and es). */
-function zxcvbnTranslations(locale: Locale): typeof en.translations {
-  const t = fixedT(locale);
-  const pick = <K extends string>(keys: K[], prefix: "warnings" | "suggestions") =>
-    Object.fromEntries(keys.map((k) => [k, prefix === "warnings" ? t(`password:zxcvbn.warnings.${k}`) : t(`password:zxcvbn.suggestions.${k}`)])) as Record<K, string>;
-  return {
-    warnings: pick(Object.keys(en.translations.warnings) as (keyof typeof en.translations.warnings)[], "warnings"),
-    suggestions: pick(Object.keys(en.translations.suggestions) as (keyof typeof en.translations.suggestions)[], "suggestions"),
-    // Crack times are never shown.
-    timeEstimation: en.translations.timeEstimation,
-  };
-}
-
 /**
- * Dictionaries of a language beyond English, loaded on first need (loadPasswordLanguage): the
- * Spanish one is about 20 MiB in memory, which every process would otherwise carry from start.
+ * The dictionaries are loaded on first need (loadPasswordLanguage), not with this module: the
+ * common and English lists cost about 10 MiB of heap once imported and 12 MiB more once zxcvbn has
+ * ranked them, and most processes never judge a password (a reset storm asks for links; a CLI
+ * import or a worker sets none). Loading them also cost every CLI command and every start about
+ * 50 ms and 200 ms of CPU (docs/decisions/0025).
  */
-const extraDictionaries: Partial<Record<Locale, Record<string, string[]>>> = {};
+let base: { common: typeof CommonDictionaries; en: typeof EnglishDictionaries } | undefined;
+let baseLoading: Promise<void> | undefined;
+/** The Spanish dictionary (about 20 MiB in memory), only for Spanish pages. */
+let spanish: Record<string, string[]> | undefined;
+let commonPasswords: Set<string> | undefined;
+/**
+ * One zxcvbn per dictionary set, not per language: its feedback comes back as keys (identity
+ * translations) and is put into the page's language here, so English and Arabic share one ranked
+ * copy of the common and English lists instead of one each.
+ */
+const factories = new Map<"base" | "es", ZxcvbnFactory>();
 
-/** Call before checkPassword for `locale` (server and browser alike); cheap once loaded. */
+/** Call (and await) before checkPassword for `locale`, on the server and in the browser; cheap once loaded. */
 export async function loadPasswordLanguage(locale: Locale): Promise<void> {
-  if (locale !== "es" || extraDictionaries.es) return;
-  extraDictionaries.es = (await import("@zxcvbn-ts/language-es-es")).dictionary;
-  factories.delete("es");
+  baseLoading ??= Promise.all([import("@zxcvbn-ts/language-common"), import("@zxcvbn-ts/language-en")]).then(
+    ([common, en]) => void (base = { common, en }),
+    (error: unknown) => {
+      baseLoading = undefined;
+      throw error;
+    },
+  );
+  await baseLoading;
+  if (locale === "es" && !spanish) spanish = (await import("@zxcvbn-ts/language-es-es")).dictionary;
 }
+
+function loaded(): NonNullable<typeof base> {
+  // A caller that skipped loadPasswordLanguage must fail loudly, never judge without the lists.
+  if (!base) throw new Error("password dictionaries are not loaded: await loadPasswordLanguage(locale) before checkPassword");
+  return base;
+}
+
+const identity = <K extends string>(keys: K[]) => Object.fromEntries(keys.map((k): [K, string] => [k, k])) as Record<K, string>;
 
 /**
  * The common and English dictionaries in every language (an English word stays weak on a Spanish
  * page), plus the Spanish one for Spanish once loadPasswordLanguage has loaded it.
  */
 function zxcvbn(locale: Locale): ZxcvbnFactory {
-  let factory = factories.get(locale);
+  const set = locale === "es" && spanish ? "es" : "base";
+  let factory = factories.get(set);
   if (factory) return factory;
+  const { common, en } = loaded();
   factory = new ZxcvbnFactory({
-    translations: zxcvbnTranslations(locale),
+    translations: {
+      warnings: identity(Object.keys(en.translations.warnings) as (keyof typeof en.translations.warnings)[]),
+      suggestions: identity(Object.keys(en.translations.suggestions) as (keyof typeof en.translations.suggestions)[]),
+      // Crack times are never shown.
+      timeEstimation: en.translations.timeEstimation,
+    },
     graphs: common.adjacencyGraphs,
-    dictionary: { ...common.dictionary, ...en.dictionary, ...(extraDictionaries[locale] ?? {}) },
+    dictionary: { ...common.dictionary, ...en.dictionary, ...(set === "es" ? spanish : {}) },
     // The l33t matcher explodes on long random input (seconds of CPU per check at the default 100,
     // blocking the server and the browser meter: PWD-03's long-password DoS); 10 still finds p@ssw0rd.
     l33tMaxSubstitutions: 10,
   });
-  factories.set(locale, factory);
+  factories.set(set, factory);
   return factory;
 }
 
 function isCommon(password: string): boolean {
-  commonPasswords ??= new Set(common.dictionary["passwords-common"].map((p) => p.toLowerCase()));
+  commonPasswords ??= new Set(loaded().common.dictionary["passwords-common"].map((p) => p.toLowerCase()));
   return commonPasswords.has(password.toLowerCase());
 }
 
@@ -111,6 +129,7 @@ export function checkPassword(raw: string, settings: PolicySettings, ctx: Policy
   const length = codePointLength(password);
   const reasons: string[] = [];
 
+  loaded();
   if (length < settings.minLength) {
     reasons.push(t("password:reason.tooShort", { min: settings.minLength, length }));
   }
@@ -135,16 +154,15 @@ export function checkPassword(raw: string, settings: PolicySettings, ctx: Policy
   const sample = [...password].slice(0, 100).join("");
   const result = length > 0 ? zxcvbn(locale).check(sample, contextWords(ctx)) : undefined;
   const score = result?.score ?? 0;
+  const warning = result?.feedback.warning ? t(`password:zxcvbn.warnings.${result.feedback.warning}`) : "";
   if (length >= settings.minLength && length <= settings.maxLength && score < settings.minScore) {
-    reasons.push(
-      result?.feedback.warning ? t("password:reason.guessable", { warning: result.feedback.warning }) : t("password:reason.guessableGeneric"),
-    );
+    reasons.push(warning ? t("password:reason.guessable", { warning }) : t("password:reason.guessableGeneric"));
   }
   return {
     ok: reasons.length === 0,
     reasons,
     score,
-    suggestions: result?.feedback.suggestions ?? [],
+    suggestions: (result?.feedback.suggestions ?? []).map((key) => t(`password:zxcvbn.suggestions.${key}`)),
     length,
   };
 }

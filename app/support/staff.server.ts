@@ -1,7 +1,8 @@
 import { serializeOn, transaction, type Db } from "~/db/db.server";
 import { AccountError } from "~/accounts/accounts.server";
 import { hashPassword } from "~/accounts/password-hash.server";
-import { checkPassword, type PolicySettings } from "~/accounts/password-policy";
+import { checkPassword, loadPasswordLanguage, type PolicySettings } from "~/accounts/password-policy";
+import { FALLBACK_LOCALE } from "~/i18n/config";
 import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
 import { randomId, randomToken, sha256Hex } from "~/security/crypto.server";
 import { guardedLookup } from "~/limits/limits.server";
@@ -43,6 +44,7 @@ export async function createStaff(
   if (!isStaffRole(role)) throw new AccountError(`unknown role "${String(role)}": agent, supervisor or admin`);
   let passwordHash: string | null = null;
   if (input.password != null) {
+    await loadPasswordLanguage(FALLBACK_LOCALE);
     const verdict = checkPassword(input.password, options.policy, { email, appName: options.appName });
     if (!verdict.ok) throw new AccountError(`password rejected: ${verdict.reasons[0]}`);
     passwordHash = await hashPassword(input.password);
@@ -297,6 +299,7 @@ export type InviteAcceptance = { ok: true; email: string } | { ok: false; reason
  */
 export async function acceptStaffInvite(context: RequestContext, staff: Staff, token: string, password: string): Promise<InviteAcceptance> {
   const { config, clock } = context.services;
+  await loadPasswordLanguage(FALLBACK_LOCALE);
   const verdict = checkPassword(password, config.password, { email: staff.email, appName: config.appName });
   if (!verdict.ok) return { ok: false, reason: "weak", message: verdict.reasons[0] };
   const passwordHash = await hashPassword(password);

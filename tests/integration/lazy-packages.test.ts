@@ -6,13 +6,18 @@ import { ROOT } from "../helpers/app";
  * Issue 12, memory: packages that only some deployments use are loaded when they are used, not by
  * every process at start. The compiled server and the Remix build are imported the way
  * `npm start` loads them (importing build/server.js does not start it), and Node's module cache is
- * read afterwards. Measured: about 10 MiB less RSS at start on SQLite (docs/decisions/0023).
+ * read afterwards. Measured: about 10 MiB less RSS at start on SQLite (docs/decisions/0023), and
+ * 11 MiB less once zxcvbn's dictionaries waited for the first password (0025).
  */
 const ONLY_WHEN_USED = {
   pg: "DATABASE_URL (PostgreSQL)",
   ioredis: "REDIS_URL",
   mailparser: "the development mailbox",
   "smtp-server": "the development mailbox",
+  // zxcvbn's lists: about 10 MiB of heap imported, 12 MiB more once ranked (docs/decisions/0025).
+  "@zxcvbn-ts/language-common": "the first password judged",
+  "@zxcvbn-ts/language-en": "the first password judged",
+  "@zxcvbn-ts/language-es-es": "the first password judged on a Spanish page",
 };
 
 function loadedPackages(): string[] {

@@ -1,5 +1,8 @@
-import { describe, expect, test } from "vitest";
-import { checkPassword, codePointLength } from "~/accounts/password-policy";
+import { beforeAll, describe, expect, test } from "vitest";
+import { checkPassword, codePointLength, loadPasswordLanguage } from "~/accounts/password-policy";
+
+// The dictionaries load on first need (docs/decisions/0025); every server caller awaits this first.
+beforeAll(() => loadPasswordLanguage("en"));
 
 const settings = { minLength: 15, maxLength: 256, minScore: 3 };
 const LENGTH = /^Use at least 15 characters \(you have (\d+)\)/;
