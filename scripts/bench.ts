@@ -28,7 +28,8 @@
  * BENCH_SECONDS (per load phase, 8), BENCH_ACCOUNTS (1000), BENCH_ORACLE (2000 requests),
  * BENCH_BURST (known requests in the outbox burst, 1000), BENCH_DRAIN_SECONDS (longest wait for
  * the burst's e-mails, 40), BENCH_TRACKED_RATE (known requests/s tracked to the SMTP sink under
- * load, 20).
+ * load, 20), BENCH_SERVER_ENV (a JSON object of environment variables for the portals, to
+ * measure a setting against the default in one run, e.g. '{"MALLOC_ARENA_MAX":"8"}').
  */
 import fs from "node:fs";
 import http from "node:http";
@@ -150,6 +151,7 @@ async function startPortal(label: string, mail: { url: string }, options: { env?
       SMS_PROVIDER: "webhook",
       SMS_WEBHOOK_URL: "http://127.0.0.1:9/sms",
       SMS_WEBHOOK_SECRET: "bench-webhook-secret-0123456789",
+      ...(process.env.BENCH_SERVER_ENV ? JSON.parse(process.env.BENCH_SERVER_ENV) : {}),
     },
   });
   for (;;) {

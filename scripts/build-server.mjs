@@ -11,6 +11,7 @@
  * and reading about a thousand package files was half of every CLI command's start-up (0.45 s ->
  * 0.26 s) and a large part of the thread's (docs/decisions/0024).
  */
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -46,7 +47,11 @@ await build({ ...common, entryPoints: { server: "server.ts" }, plugins: [package
  * ones loaded only on demand (PostgreSQL, Redis, the development mailbox), which stay out of memory
  * unless used.
  */
-const ALWAYS_EXTERNAL = new Set(["better-sqlite3", "@node-rs/argon2", "pino", "thread-stream", "pg", "pg-native", "ioredis", "smtp-server", "mailparser"]);
+const ALWAYS_EXTERNAL = new Set([
+  ...["better-sqlite3", "@node-rs/argon2", "pino", "thread-stream", "pg", "pg-native", "ioredis", "smtp-server", "mailparser"],
+  // zxcvbn's dictionaries, for the commands that set a password (docs/decisions/0025).
+  ...["@zxcvbn-ts/language-common", "@zxcvbn-ts/language-en", "@zxcvbn-ts/language-es-es"],
+]);
 const packageName = (p) => (p.startsWith("@") ? p.split("/").slice(0, 2).join("/") : p.split("/")[0]);
 const nativesExternal = {
   name: "natives-external",
@@ -64,3 +69,16 @@ await build({
   // zod-openapi marks itself side-effect free; the bare import only adds its types.
   logOverride: { "ignored-bare-import": "silent" },
 });
+
+/**
+ * V8 keeps a script's source in memory, one byte per character unless any character is beyond
+ * Latin-1: then two. esbuild escapes such characters in strings and regular expressions but
+ * leaves comments alone, so one dash in a comment doubled build/index.js in every process's heap
+ * (0.97 MB of source held as 1.9 MB). Whatever is left (comments only) is escaped here too.
+ */
+for (const file of ["index.js", "server.js", "cli.js", "email-thread.worker.js"]) {
+  const full = path.join(root, "build", file);
+  const text = fs.readFileSync(full, "utf8");
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(text)) fs.writeFileSync(full, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+}

@@ -98,12 +98,16 @@ export function runCli(args: string[], env: Record<string, string>, stdin?: stri
   return runNode([fromSource ? "app/cli/main.ts" : "build/cli.js", ...args], env, stdin);
 }
 
-/** The Node flags `npm start` gives build/server.js (package.json: `… && node <flags> build/server.js`). */
-export function startFlags(): string[] {
+/**
+ * The environment and Node flags `npm start` gives build/server.js (package.json:
+ * `… && NAME=value node <flags> build/server.js`), so test and bench portals run as production does.
+ */
+export function startCommand(): { env: Record<string, string>; flags: string[] } {
   const start = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start ?? "";
-  const m = /(?:^|&& )node((?: --?[\w-]+(?:=\S+)?)*) build\/server\.js$/.exec(start);
-  if (!m) throw new Error(`package.json's start script does not end with "node [flags] build/server.js": ${start}`);
-  return m[1]!.trim().split(/ +/).filter(Boolean);
+  const m = /(?:^|&& )((?:[A-Z_]+=\S+ )*)node((?: --?[\w-]+(?:=\S+)?)*) build\/server\.js$/.exec(start);
+  if (!m) throw new Error(`package.json's start script does not end with "[NAME=value …] node [flags] build/server.js": ${start}`);
+  const env = Object.fromEntries(m[1]!.trim().split(/ +/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+  return { env, flags: m[2]!.trim().split(/ +/).filter(Boolean) };
 }
 
 /** /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (M8); every test portal has this one. */
@@ -148,9 +152,9 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
   // A free port can be taken by another test's process between freePort() and the portal's
   // listen (two files run at once): then the portal starts again on another one.
   for (let attempt = 1; ; attempt++) {
-    const launched = spawn(process.execPath, compiled ? [...startFlags(), "build/server.js"] : ["--import", "tsx", "server.ts"], {
+    const launched = spawn(process.execPath, compiled ? [...startCommand().flags, "build/server.js"] : ["--import", "tsx", "server.ts"], {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...(compiled ? startCommand().env : {}), ...env },
       stdio: ["ignore", log, "pipe"],
     });
     child = launched;
