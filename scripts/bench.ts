@@ -13,6 +13,8 @@
  *   threads, and the request thread's share) draining a backlog queued while nothing else runs;
  *   request → SMTP-accepted latency for known requests sent while the reset endpoint is under
  *   full load. The SMTP sink runs in a process of its own (scripts/smtp-sink-process.ts);
+ * - the request alone: the reset-type loads again on a web-only portal (OUTBOX_WORKER=0), so a
+ *   known request's CPU is not mixed with its e-mail's;
  * - the timing oracle: known/unknown identifiers interleaved on one keep-alive connection, median
  *   gap and a two-sided Mann-Whitney U test;
  * - peak RSS (VmHWM) and start-up time (spawn to the first 200 on /healthz).
@@ -628,6 +630,25 @@ show(
   "Timing oracle by the request before (carry-over: the same request times, split by what came just before on the connection)",
   Object.entries(afterPrevious).map(([what, times]) => ({ what, requests: times.length, "median ms": Number(median(times).toFixed(3)), "p90 ms": Number(quantile(times, 0.9).toFixed(3)) })),
 );
+
+// ---- A2: the request alone ----------------------------------------------------------------------
+// Portal A's known rows also count the e-mail work its thread does during the window (each e-mail
+// has its own budget, measured under B). A web-only portal (OUTBOX_WORKER=0: its messages stay
+// queued for a worker) separates the two: the same 50-connection loads, known and unknown, with
+// no rendering or sending beside them.
+{
+  const a2 = await startPortal("A2 (requests, outbox off)", mail, { env: { OUTBOX_WORKER: "0" } });
+  await load(a2, { path: FORGOT_PASSWORD.path, connections: 10, seconds: 2, body: () => form("identifier", FORGOT_PASSWORD.unknown()) }); // warm-up
+  const rows: Row[] = [];
+  for (const kind of ["unknown", "known"] as const) {
+    for (const endpoint of [FORGOT_PASSWORD, UNLOCK, FORGOT_USERNAME]) {
+      const l = await load(a2, { path: endpoint.path, connections: 50, body: () => form(endpoint.field, endpoint[kind]()) });
+      rows.push(loadRow(`POST ${endpoint.path} ${kind}, 50 conn`, l));
+    }
+  }
+  await a2.stop();
+  show(`The request alone: a web-only portal (OUTBOX_WORKER=0), no e-mail rendered or sent during the window (${SECONDS} s each)`, rows);
+}
 
 // ---- B: the outbox ------------------------------------------------------------------------------
 
