@@ -1,4 +1,5 @@
 import type { Selectable } from "kysely";
+import { compiledOnce } from "~/db/compiled.server";
 import type { Db } from "~/db/db.server";
 import type { AccountLocksTable } from "~/db/schema";
 
@@ -139,27 +140,37 @@ export async function listLocks(db: Db, userId?: string, limit = 200): Promise<L
 
 // ---- recovery_networks (the suspicious-activity rule) ----------------------------------------
 
+// A known identifier's reset or unlock request runs these three every time: built and compiled by
+// Kysely once, not per request (they were 8 % of a known request's CPU in a profile).
+const touchNetwork = compiledOnce((db, userId, networkHash, now, again) =>
+  db
+    .insertInto("recovery_networks")
+    .values({ user_id: userId as string, network_hash: networkHash as string, last_seen: now as number })
+    .onConflict((oc) => oc.columns(["user_id", "network_hash"]).doUpdateSet({ last_seen: again as number })),
+);
+const forgetNetworks = compiledOnce((db, userId, before) =>
+  db.deleteFrom("recovery_networks").where("user_id", "=", userId as string).where("last_seen", "<=", before as number),
+);
+const countNetworks = compiledOnce((db, userId, since) =>
+  db
+    .selectFrom("recovery_networks")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("user_id", "=", userId as string)
+    .where("last_seen", ">", since as number),
+);
+
 /** Notes that a network asked to recover an account now (one row per account and network). */
 export async function touchRecoveryNetwork(db: Db, userId: string, networkHash: string, now: number): Promise<void> {
-  await db
-    .insertInto("recovery_networks")
-    .values({ user_id: userId, network_hash: networkHash, last_seen: now })
-    .onConflict((oc) => oc.columns(["user_id", "network_hash"]).doUpdateSet({ last_seen: now }))
-    .execute();
+  await touchNetwork(db, userId, networkHash, now, now);
 }
 
 /** Forgets an account's networks last seen at or before `before`. */
 export async function forgetRecoveryNetworks(db: Db, userId: string, before: number): Promise<void> {
-  await db.deleteFrom("recovery_networks").where("user_id", "=", userId).where("last_seen", "<=", before).execute();
+  await forgetNetworks(db, userId, before);
 }
 
 /** How many distinct networks asked to recover an account after `since`. */
 export async function countRecoveryNetworks(db: Db, userId: string, since: number): Promise<number> {
-  const row = await db
-    .selectFrom("recovery_networks")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("user_id", "=", userId)
-    .where("last_seen", ">", since)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  const [row] = await countNetworks(db, userId, since);
+  return Number(row!.n);
 }
