@@ -39,7 +39,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
-import { startApp, TEST_METRICS_TOKEN, type TestApp } from "../tests/helpers/app";
+import { portalProcesses, readProc, startApp, TEST_METRICS_TOKEN, type TestApp } from "../tests/helpers/app";
 import { probes } from "../tests/helpers/probes";
 import { startPostgres } from "../tests/helpers/postgres";
 import { startSmtpSinkProcess } from "./smtp-sink-process";
@@ -76,33 +76,12 @@ function machine() {
 
 const TICK_MS = 1000 / 100; // USER_HZ
 
-function readProc(file: string): string | null {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return null; // processes come and go
-  }
-}
-
 /** utime + stime (+ cutime + cstime: children it has waited for) of one process, in ms. */
 function cpuOf(statFile: string, withChildren: boolean): number {
   const stat = readProc(statFile);
   if (!stat) return 0;
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0)) * TICK_MS;
-}
-
-/**
- * The portal's processes: every process whose environment names its database (whatever command
- * starts it: tsx, compiled JavaScript, a wrapper, a worker process), found afresh at each reading.
- */
-function processesOf(dbPath: string): number[] {
-  const needle = `DATABASE_PATH=${dbPath}\0`;
-  return fs
-    .readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)
-    .filter((p) => readProc(`/proc/${p}/environ`)?.includes(needle))
-    .map(Number);
 }
 
 function statusField(pid: number, field: string): number {
@@ -165,7 +144,7 @@ async function startPortal(label: string, mail: { url: string }, options: { env?
     await sleep(5);
   }
   const startupMs = performance.now() - t0;
-  const tree = processesOf(app.dbPath);
+  const tree = portalProcesses(app.dbPath);
   if (tree.length === 0) throw new Error("cannot find the portal's process in /proc");
   const pid = tree.reduce((a, b) => (statusField(b, "VmRSS") > statusField(a, "VmRSS") ? b : a));
   if (options.importAccounts !== false) {
@@ -176,7 +155,7 @@ async function startPortal(label: string, mail: { url: string }, options: { env?
   }
   const hwm = new Map<number, number>();
   const peakRssMiB = () => {
-    for (const p of processesOf(app.dbPath)) hwm.set(p, Math.max(hwm.get(p) ?? 0, statusField(p, "VmHWM")));
+    for (const p of portalProcesses(app.dbPath)) hwm.set(p, Math.max(hwm.get(p) ?? 0, statusField(p, "VmHWM")));
     return { server: (hwm.get(pid) ?? 0) / 1024, tree: [...hwm.values()].reduce((x, y) => x + y, 0) / 1024 };
   };
   return {
@@ -187,7 +166,7 @@ async function startPortal(label: string, mail: { url: string }, options: { env?
     cpu: () => {
       // The HTTP process with the children it waited for, plus any live process of the tree.
       let total = cpuOf(`/proc/${pid}/stat`, true);
-      for (const p of processesOf(app.dbPath)) if (p !== pid) total += cpuOf(`/proc/${p}/stat`, false);
+      for (const p of portalProcesses(app.dbPath)) if (p !== pid) total += cpuOf(`/proc/${p}/stat`, false);
       return { total, main: cpuOf(`/proc/${pid}/task/${pid}/stat`, false) };
     },
     peakRssMiB,
@@ -202,7 +181,7 @@ async function startPortal(label: string, mail: { url: string }, options: { env?
       // A portal with a long queue may take its time to stop: do not wait for it for ever.
       const stopped = app.stop();
       const timer = setTimeout(() => {
-        for (const p of processesOf(app.dbPath)) {
+        for (const p of portalProcesses(app.dbPath)) {
           try {
             process.kill(p, "SIGKILL");
           } catch {

@@ -110,6 +110,28 @@ export function startCommand(): { env: Record<string, string>; flags: string[] }
   return { env, flags: m[2]!.trim().split(/ +/).filter(Boolean) };
 }
 
+/** A file under /proc, or null once its process is gone (processes come and go). */
+export function readProc(file: string): string | null {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A portal's processes: every process whose environment names its database (whatever command
+ * starts it: tsx, compiled JavaScript, a wrapper, a worker process), found afresh at each call.
+ */
+export function portalProcesses(dbPath: string): number[] {
+  const needle = `DATABASE_PATH=${dbPath}\0`;
+  return fs
+    .readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)
+    .filter((p) => readProc(`/proc/${p}/environ`)?.includes(needle))
+    .map(Number);
+}
+
 /** /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (M8); every test portal has this one. */
 export const TEST_METRICS_TOKEN = "test-metrics-token-0123456789abcdef0123456789abcdef";
 
@@ -151,10 +173,11 @@ export async function startApp(options: { env?: Record<string, string>; smtpUrl?
   let stderr = "";
   // A free port can be taken by another test's process between freePort() and the portal's
   // listen (two files run at once): then the portal starts again on another one.
+  const start = compiled ? startCommand() : null;
   for (let attempt = 1; ; attempt++) {
-    const launched = spawn(process.execPath, compiled ? [...startCommand().flags, "build/server.js"] : ["--import", "tsx", "server.ts"], {
+    const launched = spawn(process.execPath, start ? [...start.flags, "build/server.js"] : ["--import", "tsx", "server.ts"], {
       cwd: ROOT,
-      env: { ...process.env, ...(compiled ? startCommand().env : {}), ...env },
+      env: { ...process.env, ...start?.env, ...env },
       stdio: ["ignore", log, "pipe"],
     });
     child = launched;

@@ -1,6 +1,5 @@
-import fs from "node:fs";
 import { describe, expect, test } from "vitest";
-import { startCommand } from "../helpers/app";
+import { portalProcesses, readProc, startCommand } from "../helpers/app";
 import { Client, DEMO_PASSWORD } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
 import { probes } from "../helpers/probes";
@@ -67,21 +66,11 @@ describe("production", () => {
   });
 
   test("it runs as `npm start` runs it: glibc's arenas capped (MALLOC_ARENA_MAX=2, docs/decisions/0025) and V8's heap flags", () => {
-    const read = (file: string) => {
-      try {
-        return fs.readFileSync(file, "utf8");
-      } catch {
-        return "";
-      }
-    };
-    const pid = fs
-      .readdirSync("/proc")
-      .filter((p) => /^\d+$/.test(p))
-      .find((p) => read(`/proc/${p}/environ`).split("\0").includes(`DATABASE_PATH=${app.dbPath}`) && read(`/proc/${p}/cmdline`).includes("build/server.js"));
+    const pid = portalProcesses(app.dbPath).find((p) => readProc(`/proc/${p}/cmdline`)?.includes("build/server.js"));
     expect(pid, "the portal's process").toBeDefined();
     const { env, flags } = startCommand();
     expect(env).toEqual({ MALLOC_ARENA_MAX: "2" });
-    expect(read(`/proc/${pid}/environ`).split("\0")).toContain("MALLOC_ARENA_MAX=2");
-    expect(read(`/proc/${pid}/cmdline`).split("\0")).toEqual(expect.arrayContaining([...flags, "build/server.js"]));
+    expect(readProc(`/proc/${pid}/environ`)?.split("\0")).toContain("MALLOC_ARENA_MAX=2");
+    expect(readProc(`/proc/${pid}/cmdline`)?.split("\0")).toEqual(expect.arrayContaining([...flags, "build/server.js"]));
   });
 });
