@@ -107,12 +107,11 @@ async function copyFrom(raw: SqliteConnection["raw"], target: PostgresConnection
         if (unknown.length) throw new CopyRefusal(`the target's ${t} has no column ${unknown.join(", ")}: run the same code's migrate on it first`);
         const bytea = names.map((n) => targetColumns.get(n)!.type === "bytea");
         const batch = Math.max(1, Math.min(options.batchRows ?? 500, Math.floor(MAX_PARAMETERS / names.length)));
-        const select = raw.prepare(`SELECT _rowid_ AS "__rowid", ${names.map(ident).join(", ")} FROM ${ident(t)} WHERE _rowid_ > ? ORDER BY _rowid_ LIMIT ?`);
+        const pages = pageReader(raw, t, names, batch);
         const insertHead = `INSERT INTO ${ident(t)} (${names.map(ident).join(", ")}) VALUES `;
-        let after = Number.MIN_SAFE_INTEGER;
         let rows = 0;
         for (;;) {
-          const page = select.all(after, batch) as Row[];
+          const page = pages.next();
           if (page.length === 0) break;
           const params: unknown[] = [];
           const tuples = page.map((row) => {
@@ -126,7 +125,6 @@ async function copyFrom(raw: SqliteConnection["raw"], target: PostgresConnection
           });
           await client.query(insertHead + tuples.join(", "), params);
           rows += page.length;
-          after = Number(page[page.length - 1].__rowid);
         }
         copied.push({ table: t, rows });
       }
@@ -161,4 +159,36 @@ async function copyFrom(raw: SqliteConnection["raw"], target: PostgresConnection
   } finally {
     client.release();
   }
+}
+
+/**
+ * Reads a table in pages of `batch` rows, each after the last one read: by rowid, or, for a
+ * WITHOUT ROWID table (0025), by its primary key.
+ */
+function pageReader(raw: SqliteConnection["raw"], table: string, names: string[], batch: number): { next: () => Row[] } {
+  const withoutRowid = (raw.prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?").get(table) as { wr: number } | undefined)?.wr === 1;
+  if (!withoutRowid) {
+    const select = raw.prepare(`SELECT _rowid_ AS "__rowid", ${names.map(ident).join(", ")} FROM ${ident(table)} WHERE _rowid_ > ? ORDER BY _rowid_ LIMIT ?`);
+    let after = Number.MIN_SAFE_INTEGER;
+    return {
+      next() {
+        const page = select.all(after, batch) as Row[];
+        if (page.length) after = Number(page[page.length - 1].__rowid);
+        return page;
+      },
+    };
+  }
+  const key = (raw.prepare("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk").all(table) as { name: string }[]).map((c) => c.name);
+  const columns = `${names.map(ident).join(", ")} FROM ${ident(table)}`;
+  const order = `ORDER BY ${key.map(ident).join(", ")} LIMIT ?`;
+  const first = raw.prepare(`SELECT ${columns} ${order}`);
+  const rest = raw.prepare(`SELECT ${columns} WHERE (${key.map(ident).join(", ")}) > (${key.map(() => "?").join(", ")}) ${order}`);
+  let after: unknown[] | null = null;
+  return {
+    next() {
+      const page = (after ? rest.all(...after, batch) : first.all(batch)) as Row[];
+      if (page.length) after = key.map((k) => page[page.length - 1][k]);
+      return page;
+    },
+  };
 }

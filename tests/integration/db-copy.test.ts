@@ -48,6 +48,9 @@ describe.runIf(testEngine() === "sqlite")("db copy: SQLite deployment to Postgre
 
     // Real data, made through the product.
     await customer.resetPassword("copybob", email("copybob"), NEW_PASSWORD);
+    // Requests left pending: their browsers' holds (recovery_sessions, a WITHOUT ROWID table read
+    // by its key, migration 0025) fill more than one batch.
+    for (const who of ["copycid", "copy-nobody-1", "copy-nobody-2", "copy-nobody-3"]) expect((await customer.requestReset(who)).status).toBe(303);
     const ann = await customer.signedIn("copyann", PASSWORD);
     const added = await addPasskey(ann, ann, key);
     expect(added, JSON.stringify(added.json)).toMatchObject({ status: 200, json: { ok: true } });
@@ -64,7 +67,7 @@ describe.runIf(testEngine() === "sqlite")("db copy: SQLite deployment to Postgre
     const tables = src.tableNames().filter((t) => !t.startsWith("sqlite_") && t !== "schema_migrations");
     const counts = src.rowCounts(tables);
     expect(counts.audit_events).toBeGreaterThan(3 * 3);
-    for (const t of ["users", "password_history", "sessions", "recovery_flows", "passkeys", "recovery_codes", "tickets", "ticket_events", "report_tokens", "staff", "account_locks", "audit_events", "outbox", "rate_limits", "sign_in_failures"]) {
+    for (const t of ["users", "password_history", "sessions", "recovery_flows", "passkeys", "recovery_codes", "tickets", "ticket_events", "report_tokens", "staff", "account_locks", "audit_events", "outbox", "rate_limits", "recovery_networks", "recovery_sessions", "sign_in_failures"]) {
       expect(counts[t], `${t} has rows to copy`).toBeGreaterThan(0);
     }
     const annId = src.userRow("copyann")!.id;
