@@ -6,16 +6,28 @@ import { describe, expect, test } from "vitest";
 import { migrateSync, migrationFiles, migrationsDir } from "~/db/migrations.server";
 import { toPostgres } from "~/db/postgres.server";
 
+/** A new SQLite database with every migration numbered before `version` applied; `done` removes it. */
+function databaseBefore(version: string): { db: Database.Database; done: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-migrations-"));
+  const before = path.join(dir, "before");
+  fs.mkdirSync(before);
+  for (const f of migrationFiles().filter((f) => f < version)) fs.copyFileSync(path.join(migrationsDir(), f), path.join(before, f));
+  const db = new Database(path.join(dir, "portal.sqlite"));
+  db.pragma("foreign_keys = ON");
+  migrateSync(db, before);
+  return {
+    db,
+    done() {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Migrations carry a deployment's data forward (issue 11: the dead-schema rebuild, 0011). */
 describe("migrations", () => {
   test("0011 keeps every hold and contact change, drops only the dead 'completed' state and the unused link column", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-migrations-"));
-    const before = path.join(dir, "before");
-    fs.mkdirSync(before);
-    for (const f of fs.readdirSync(migrationsDir()).filter((f) => f < "0011")) fs.copyFileSync(path.join(migrationsDir(), f), path.join(before, f));
-    const db = new Database(path.join(dir, "portal.sqlite"));
-    db.pragma("foreign_keys = ON");
-    migrateSync(db, before);
+    const { db, done } = databaseBefore("0011");
     db.prepare("INSERT INTO users (id, username, email, password_hash, created_at) VALUES ('u1', 'mig', 'mig@example.test', 'x', 1)").run();
     db.prepare(
       "INSERT INTO recovery_flows (id, purpose, identifier_key, user_id, channel, created_at, expires_at, code_expires_at, last_sent_at) VALUES ('f1', 'reset', 'k', 'u1', 'email', 1, 2, 2, 1)",
@@ -36,18 +48,11 @@ describe("migrations", () => {
     expect(columns).not.toContain("link_token_hash");
     expect(() => hold.run("h3", "completed")).toThrow(/CHECK/);
     expect(db.pragma("foreign_key_check")).toEqual([]);
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    done();
   });
 
   test("0012 gives password history a key that keeps the order the hashes were stored in", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-migrations-"));
-    const before = path.join(dir, "before");
-    fs.mkdirSync(before);
-    for (const f of migrationFiles().filter((f) => f < "0012")) fs.copyFileSync(path.join(migrationsDir(), f), path.join(before, f));
-    const db = new Database(path.join(dir, "portal.sqlite"));
-    db.pragma("foreign_keys = ON");
-    migrateSync(db, before);
+    const { db, done } = databaseBefore("0012");
     db.prepare("INSERT INTO users (id, username, email, password_hash, created_at) VALUES ('u1', 'mig', 'mig@example.test', 'x', 1)").run();
     const add = db.prepare("INSERT INTO password_history (user_id, password_hash, created_at) VALUES ('u1', ?, 5)");
     for (const hash of ["first", "second", "third"]) add.run(hash);
@@ -59,8 +64,7 @@ describe("migrations", () => {
       { password_hash: "first" },
     ]);
     expect(db.pragma("foreign_key_check")).toEqual([]);
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    done();
   });
 
   test("code older than its database refuses to migrate it, in one line that says what to do", () => {
@@ -74,13 +78,7 @@ describe("migrations", () => {
   });
 
   test("0024 and 0025 keep every limit, hold and network row, store those three tables without a rowid, and keep the cascade from a flow to its holds", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-migrations-"));
-    const before = path.join(dir, "before");
-    fs.mkdirSync(before);
-    for (const f of migrationFiles().filter((f) => f < "0024")) fs.copyFileSync(path.join(migrationsDir(), f), path.join(before, f));
-    const db = new Database(path.join(dir, "portal.sqlite"));
-    db.pragma("foreign_keys = ON");
-    migrateSync(db, before);
+    const { db, done } = databaseBefore("0024");
     db.prepare("INSERT INTO recovery_flows (id, purpose, identifier_key, channel, created_at, expires_at, code_expires_at, last_sent_at) VALUES ('f1', 'reset', 'k', 'email', 1, 2, 2, 1)").run();
     db.prepare("INSERT INTO recovery_sessions (id, secret_hash, flow_id, state, created_at, expires_at) VALUES ('h1', x'0102', 'f1', 'verified', 1, 2)").run();
     db.prepare("INSERT INTO rate_limits (key, points, expire) VALUES ('recovery_per_ip:reset:x', 3, 9)").run();
@@ -97,7 +95,7 @@ describe("migrations", () => {
     db.prepare("DELETE FROM recovery_flows WHERE id = 'f1'").run();
     expect(db.prepare("SELECT count(*) AS n FROM recovery_sessions").get()).toEqual({ n: 0 });
     expect(db.pragma("integrity_check")).toEqual([{ integrity_check: "ok" }]);
-    db.close();
+    done();
   });
 
   test("PostgreSQL reads the same files with SQLite's four spellings rewritten", () => {
