@@ -111,10 +111,14 @@ function operatorContext(config: Config, connection: Connection): RequestContext
   };
 }
 
+const CLI_BUSY_TIMEOUT_MS = 30_000;
+
 async function run(argv: string[], config: Config): Promise<void> {
   const [group, sub, ...rest] = argv;
   if (group === "db" && config.databaseUrl) throw new UsageError("db copy reads the SQLite database at DATABASE_PATH: unset DATABASE_URL and name the target with --to");
-  const connection = connect(config);
+  // A running portal under full load holds SQLite's write lock for most of each turn of its event
+  // loop (group commit, docs/decisions/0027): a command waits longer for it rather than fail.
+  const connection = connect(config, { busyTimeoutMs: CLI_BUSY_TIMEOUT_MS });
   const { db } = connection;
   try {
     if (group === "migrate") {

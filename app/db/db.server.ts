@@ -4,7 +4,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import { migrateSync } from "./migrations.server";
 import type { Database } from "./schema";
-import { PortalSqliteDialect, SqliteLock, type LockOptions } from "./sqlite-driver.server";
+import { GroupCommit, PortalSqliteDialect, SqliteLock, type LockOptions } from "./sqlite-driver.server";
 import { migratePostgres, openPostgresPool, type PostgresPool } from "./postgres.server";
 
 export type { Database } from "./schema";
@@ -46,7 +46,13 @@ export type Connection = SqliteConnection | PostgresConnection;
 /** Pages of WAL between automatic checkpoints (SQLite's default is 1,000). */
 export const WAL_CHECKPOINT_PAGES = 10_000;
 
-export type OpenOptions = { readonly?: boolean; lock?: LockOptions; poolSize?: number };
+export type OpenOptions = {
+  readonly?: boolean;
+  lock?: LockOptions;
+  poolSize?: number;
+  /** SQLite: how long a write waits for another process's write lock before SQLITE_BUSY (5 s). */
+  busyTimeoutMs?: number;
+};
 
 /**
  * Opens the portal's database: PostgreSQL when `databaseUrl` is set (postgres://…), otherwise the
@@ -80,8 +86,11 @@ export function openDatabase(file: string, options: OpenOptions = {}): SqliteCon
   // WAL lets the CLI write while the server runs; busy_timeout covers the short write overlap.
   if (!options.readonly) raw.pragma("journal_mode = WAL");
   raw.pragma("foreign_keys = ON");
-  raw.pragma("busy_timeout = 5000");
+  raw.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
   raw.pragma("synchronous = NORMAL");
+  // Each transaction is a savepoint inside a batch (group commit): the pages it changes are kept for
+  // a rollback to it in memory, not in a temporary file (a write per page, docs/decisions/0027).
+  raw.pragma("temp_store = MEMORY");
   // SQLite's automatic checkpoint (copying the WAL back into the file, with two fsyncs) runs inside
   // the COMMIT that crosses this many pages, on the request thread. At the default 1,000 (4 MiB) a
   // reset storm paid for it several times a second, and a hot page (a limiter counter, an index's
@@ -89,11 +98,14 @@ export function openDatabase(file: string, options: OpenOptions = {}): SqliteCon
   // less CPU and 16 % more reset requests per second (docs/decisions/0023).
   if (!options.readonly) raw.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   const lock = new SqliteLock(options.lock);
-  const db = new Kysely<Database>({ dialect: new PortalSqliteDialect(raw, lock) });
+  const group = new GroupCommit(raw, lock);
+  const db = new Kysely<Database>({ dialect: new PortalSqliteDialect(raw, lock, group) });
   registry.locks.set(db, lock);
+  // A job on the raw handle starts outside any transaction: the batch of released units commits first.
   const exclusive = async <T>(fn: () => Promise<T>): Promise<T> => {
     const release = await lock.acquire();
     try {
+      group.commit();
       return await lock.hold(fn);
     } finally {
       release();
@@ -105,18 +117,26 @@ export function openDatabase(file: string, options: OpenOptions = {}): SqliteCon
     db,
     raw: cached,
     exclusive,
-    rawTransaction: (fn) =>
-      exclusive(async () => {
-        cached.prepare("BEGIN IMMEDIATE").run();
+    // A unit of the group commit, like a Kysely transaction (sqlite-driver.server.ts).
+    rawTransaction: async (fn) => {
+      const release = await lock.acquire();
+      let committed: Promise<void>;
+      let result: Awaited<ReturnType<typeof fn>>;
+      try {
+        group.begin();
         try {
-          const result = await fn();
-          cached.prepare("COMMIT").run();
-          return result;
+          result = await lock.hold(fn);
         } catch (error) {
-          if (raw.inTransaction) cached.prepare("ROLLBACK").run();
+          group.abort(error);
           throw error;
         }
-      }),
+        committed = group.end();
+      } finally {
+        release();
+      }
+      await committed;
+      return result;
+    },
     close: () => db.destroy(),
   };
 }

@@ -13,6 +13,7 @@ import { CompiledQuery, SqliteAdapter, SqliteDialect, type DatabaseConnection, t
  * - Prepared statements are cached by SQL text; Kysely's driver prepares every query afresh.
  * - A query on the root handle inside a transaction of the same call chain would wait for the
  *   lock that chain holds, for ever. It throws instead, naming the mistake (see LockOptions).
+ * - Transactions of one turn of the event loop commit together (GroupCommit, docs/decisions/0027).
  */
 
 type Statement = BetterSqlite3.Statement;
@@ -78,12 +79,131 @@ export class SqliteLock {
   }
 }
 
-class Connection implements DatabaseConnection {
+type Batch = { done: Promise<void>; resolve: () => void; reject: (error: unknown) => void; released: number };
+
+/**
+ * Group commit (docs/decisions/0027). Every transaction on the connection is a savepoint (a
+ * "unit") inside one SQLite write transaction, the batch, which stays open until the event loop's
+ * turn ends and then commits once for all of its units. A reset request's two transactions, and
+ * those of the other requests read in the same turn, share one COMMIT: pages every request writes
+ * (a table's last leaf, the audit sequence, the database header) go to the WAL once per turn
+ * instead of once per transaction, and the file locks are taken once.
+ *
+ * - A unit's caller gets the connection back as soon as its savepoint is released, and learns
+ *   that it committed (or why not) when the batch does: `transaction()` resolves only once its
+ *   work is durable, as before. A failed COMMIT fails every unit of the batch.
+ * - A statement outside any unit reads the units already released (the same connection). One that
+ *   writes commits the batch at once, with itself in it: nothing that returned looks committed
+ *   for longer than a turn.
+ * - Other connections (the CLI, another process) see a unit once its batch commits; they wait for
+ *   the write lock at most one turn longer than before (busy_timeout).
+ */
+export class GroupCommit {
+  #batch: Batch | null = null;
   readonly #statements = new Map<string, Statement>();
 
-  constructor(readonly raw: BetterSqlite3.Database) {}
+  constructor(
+    private readonly raw: BetterSqlite3.Database,
+    private readonly lock: SqliteLock,
+  ) {}
 
-  #prepare(sql: string): Statement {
+  #run(sql: string): void {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) this.#statements.set(sql, (stmt = this.raw.prepare(sql)));
+    stmt.run();
+  }
+
+  /** Opens a unit; the caller holds the lock. */
+  begin(): void {
+    if (!this.#batch) {
+      this.#run("BEGIN IMMEDIATE");
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      done.catch(() => undefined); // each unit awaits it; a batch nobody awaits must not crash the process
+      this.#batch = { done, resolve, reject, released: 0 };
+      // Outside the caller's async context: the commit is not part of the transaction that opened the batch.
+      holding.exit(() => setImmediate(() => void this.#commitLater()));
+    }
+    this.#run("SAVEPOINT unit");
+  }
+
+  /** Releases the unit; the caller holds the lock, gives it back, then awaits the promise. */
+  end(): Promise<void> {
+    this.#run("RELEASE unit");
+    this.#batch!.released++;
+    return this.#batch!.done;
+  }
+
+  /** Undoes the open unit alone; the caller holds the lock. */
+  abort(error: unknown): void {
+    if (this.raw.inTransaction && this.#batch?.released) {
+      this.#run("ROLLBACK TO unit");
+      this.#run("RELEASE unit");
+      return;
+    }
+    if (this.raw.inTransaction) {
+      // The batch holds nothing else: end it here, so the connection is out of any transaction at once.
+      this.#run("ROLLBACK");
+      const batch = this.#batch;
+      this.#batch = null;
+      batch?.resolve();
+      return;
+    }
+    // SQLite ended the whole transaction itself (a full disk, an I/O error): every unit of the batch went with it.
+    const batch = this.#batch;
+    this.#batch = null;
+    batch?.reject(error);
+  }
+
+  /** Commits the batch now; the caller holds the lock. Throws what COMMIT threw, after failing the batch's units. */
+  commit(): void {
+    const batch = this.#batch;
+    if (!batch) return;
+    this.#batch = null;
+    try {
+      this.#run("COMMIT");
+    } catch (error) {
+      try {
+        if (this.raw.inTransaction) this.#run("ROLLBACK");
+      } finally {
+        batch.reject(error);
+      }
+      throw error;
+    }
+    batch.resolve();
+  }
+
+  async #commitLater(): Promise<void> {
+    if (!this.#batch) return;
+    let release: () => void;
+    try {
+      release = await this.lock.acquire();
+    } catch {
+      // The connection stayed busy past the lock's wait limit: try again rather than leave the units waiting.
+      holding.exit(() => setImmediate(() => void this.#commitLater()));
+      return;
+    }
+    try {
+      this.commit();
+    } catch {
+      // The units of the batch have the error.
+    } finally {
+      release();
+    }
+  }
+}
+
+/** The one better-sqlite3 connection, with its prepared statements cached by SQL text. */
+class Connection {
+  readonly #statements = new Map<string, Statement>();
+
+  constructor(
+    readonly raw: BetterSqlite3.Database,
+    readonly group: GroupCommit,
+  ) {}
+
+  prepare(sql: string): Statement {
     let stmt = this.#statements.get(sql);
     if (!stmt) {
       // IN-lists of every length make new texts; a bound keeps the cache from growing without end.
@@ -93,12 +213,29 @@ class Connection implements DatabaseConnection {
     }
     return stmt;
   }
+}
+
+/**
+ * The connection as lent to one caller (under the lock). Each loan is its own object, so a
+ * transaction whose batch failed after it gave the connection back cannot roll back the unit
+ * another caller has open since.
+ */
+class Loan implements DatabaseConnection {
+  /** "open" between BEGIN and COMMIT or ROLLBACK of this loan's transaction. */
+  unit: "none" | "open" | "ended" = "none";
+
+  constructor(
+    readonly connection: Connection,
+    readonly release: () => void,
+  ) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const stmt = this.#prepare(compiled.sql);
+    const stmt = this.connection.prepare(compiled.sql);
     const parameters = compiled.parameters as unknown[];
     if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
     const { changes, lastInsertRowid } = stmt.run(parameters);
+    // A write outside any transaction is durable when it returns, as it always was: it commits the batch it joined.
+    if (this.unit !== "open") this.connection.group.commit();
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
   }
 
@@ -110,43 +247,56 @@ class Connection implements DatabaseConnection {
 
 class PortalSqliteDriver implements Driver {
   readonly #connection: Connection;
-  readonly #releases = new WeakMap<DatabaseConnection, () => void>();
 
   constructor(
     raw: BetterSqlite3.Database,
     readonly lock: SqliteLock,
+    group: GroupCommit,
   ) {
-    this.#connection = new Connection(raw);
+    this.#connection = new Connection(raw, group);
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const release = await this.lock.acquire();
-    this.#releases.set(this.#connection, release);
-    return this.#connection;
+    return new Loan(this.#connection, release);
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    const release = this.#releases.get(connection);
-    this.#releases.delete(connection);
-    release?.();
+    (connection as Loan).release();
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("BEGIN IMMEDIATE"));
+    this.#connection.group.begin();
+    (connection as Loan).unit = "open";
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("COMMIT"));
+    const loan = connection as Loan;
+    const committed = this.#connection.group.end();
+    loan.unit = "ended";
+    // Give the connection to the next unit of this turn before waiting for the batch's COMMIT.
+    loan.release();
+    await committed;
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("ROLLBACK"));
+    const loan = connection as Loan;
+    // After a failed batch COMMIT (the unit had ended), there is nothing left to undo.
+    if (loan.unit !== "open") return;
+    loan.unit = "ended";
+    this.#connection.group.abort(new Error("transaction rolled back"));
   }
 
   async destroy(): Promise<void> {
-    this.#connection.raw.close();
+    const release = await this.lock.acquire();
+    try {
+      this.#connection.group.commit();
+    } finally {
+      release();
+      this.#connection.raw.close();
+    }
   }
 }
 
@@ -154,12 +304,13 @@ export class PortalSqliteDialect extends SqliteDialect {
   constructor(
     private readonly raw: BetterSqlite3.Database,
     private readonly lock: SqliteLock,
+    private readonly group: GroupCommit,
   ) {
     super({ database: raw });
   }
 
   override createDriver(): Driver {
-    return new PortalSqliteDriver(this.raw, this.lock);
+    return new PortalSqliteDriver(this.raw, this.lock, this.group);
   }
 
   override createAdapter(): DialectAdapter {

@@ -13,9 +13,9 @@ import { hmacHex } from "~/security/crypto.server";
  *
  * The store is the portal's database (its `rate_limits` table, SQLite or PostgreSQL); with
  * REDIS_URL set, counters live in Redis. On PostgreSQL or Redis every app node shares them. On
- * SQLite the limiter works on the raw better-sqlite3 handle, so each call holds the connection
- * (`connection.exclusive`) and never lands inside another request's transaction; for the same
- * reason, never call a limit from inside a transaction body.
+ * SQLite the limiter works on the raw better-sqlite3 handle, so each call is a transaction of its
+ * own (`connection.rawTransaction`, a unit of the group commit) and never lands inside another
+ * request's transaction; for the same reason, never call a limit from inside a transaction body.
  */
 export type LimitName =
   | "recovery_per_identifier"
@@ -108,7 +108,7 @@ export function createLimits(connection: Connection, config: Config): Limits {
   const hashed = (key: string) => hmacHex(config.secretKey, key).slice(0, 40);
   // Redis needs no lock; the SQLite store shares the portal's one connection.
   const sqlite = !redis && connection.engine === "sqlite" ? connection : null;
-  const held = <T>(fn: () => Promise<T>): Promise<T> => (sqlite ? sqlite.exclusive(fn) : fn());
+  const held = <T>(fn: () => Promise<T>): Promise<T> => (sqlite ? sqlite.rawTransaction(fn) : fn());
   const refused = (res: unknown): LimitResult => {
     if (res instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
     throw res; // a store error, not a refusal
@@ -135,9 +135,9 @@ export function createLimits(connection: Connection, config: Config): Limits {
     consumeEach(checks) {
       // Redis and PostgreSQL: each limit is one atomic upsert of its own.
       if (!sqlite) return inOrder(checks);
-      // One transaction around the library's own (which become savepoints inside it); the
-      // connection is held throughout, so nothing else can run inside this transaction.
-      return sqlite.rawTransaction(() => inOrder(checks));
+      // One transaction for every limit of the request; the connection is held throughout, so
+      // nothing else can run inside this transaction.
+      return held(() => inOrder(checks));
     },
     async check(name, key) {
       const res = await held(() => limiters[name].get(hashed(key)));

@@ -57,7 +57,7 @@ describe("one connection, one lock", () => {
     expect(trace).toEqual(["a begin", "a end", "b begin", "b end", "c begin", "c end"]);
   });
 
-  test("a query on the root handle waits for an open transaction and sees only committed work", async () => {
+  test("a query on the root handle waits for an open transaction and sees its work once it has finished", async () => {
     const before = await readCounter(db);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -1,0 +1,190 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import BetterSqlite3 from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { migrate, openDatabase, transaction, type SqliteConnection, type Db } from "~/db/db.server";
+
+/**
+ * Group commit (docs/decisions/0027), on a real SQLite file: the transactions of one turn of the
+ * event loop share one COMMIT, each still resolves only once its work is durable, and a failure
+ * undoes exactly what it must. A second connection stands for another process (the CLI): it sees
+ * only what is committed.
+ */
+
+let dir: string;
+let file: string;
+let connection: SqliteConnection;
+let db: Db;
+let other: BetterSqlite3.Database;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-group-commit-"));
+  file = path.join(dir, "portal.sqlite");
+  connection = openDatabase(file);
+  db = connection.db;
+  await migrate(connection);
+  other = new BetterSqlite3(file, { readonly: true });
+});
+afterAll(async () => {
+  other?.close();
+  await connection?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+let counter = 0;
+const newKey = () => `gc-${++counter}`;
+const insert = (handle: Db, key: string) => handle.insertInto("meta").values({ key, value: "1" }).execute();
+/** What another process sees. */
+const committed = (key: string) => other.prepare("SELECT count(*) AS n FROM meta WHERE key = ?").get(key) as { n: number };
+const seenByOther = (key: string) => committed(key).n === 1;
+
+/** Commit records in the WAL so far (frames whose header carries the database size). */
+function commitsInWal(): number {
+  const wal = fs.readFileSync(`${file}-wal`);
+  const salt1 = wal.readUInt32BE(16);
+  const salt2 = wal.readUInt32BE(20);
+  const frame = 24 + wal.readUInt32BE(8);
+  let commits = 0;
+  for (let at = 32; at + frame <= wal.length; at += frame) {
+    if (wal.readUInt32BE(at + 8) !== salt1 || wal.readUInt32BE(at + 12) !== salt2) break;
+    if (wal.readUInt32BE(at + 4) !== 0) commits++;
+  }
+  return commits;
+}
+
+describe("group commit", () => {
+  test("transactions begun in one turn share one COMMIT, and each resolves only once another process can see it", async () => {
+    const keys = [newKey(), newKey(), newKey()];
+    const before = commitsInWal();
+    const visibleOnResolve: boolean[] = [];
+    await Promise.all(
+      keys.map((key) =>
+        transaction(db, async (trx) => {
+          await insert(trx, key);
+        }).then(() => visibleOnResolve.push(seenByOther(key))),
+      ),
+    );
+    expect(visibleOnResolve).toEqual([true, true, true]);
+    expect(commitsInWal() - before).toBe(1);
+    expect(connection.raw.inTransaction).toBe(false);
+  });
+
+  test("transactions of different turns commit separately", async () => {
+    const before = commitsInWal();
+    await transaction(db, (trx) => insert(trx, newKey()));
+    await sleep(5);
+    await transaction(db, (trx) => insert(trx, newKey()));
+    expect(commitsInWal() - before).toBe(2);
+  });
+
+  test("a transaction that fails is undone alone: the others of its turn commit", async () => {
+    const [first, failing, last] = [newKey(), newKey(), newKey()];
+    const results = await Promise.allSettled([
+      transaction(db, (trx) => insert(trx, first)),
+      transaction(db, async (trx) => {
+        await insert(trx, failing);
+        throw new Error("changed its mind");
+      }),
+      transaction(db, (trx) => insert(trx, last)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((results[1] as PromiseRejectedResult).reason.message).toBe("changed its mind");
+    expect([seenByOther(first), seenByOther(failing), seenByOther(last)]).toEqual([true, false, true]);
+  });
+
+  test("a transaction that fails alone leaves the connection out of any transaction at once", async () => {
+    const key = newKey();
+    await expect(
+      transaction(db, async (trx) => {
+        await insert(trx, key);
+        throw new Error("nothing to keep");
+      }),
+    ).rejects.toThrow("nothing to keep");
+    expect(connection.raw.inTransaction).toBe(false);
+    expect(seenByOther(key)).toBe(false);
+  });
+
+  test("a failed COMMIT fails every transaction of its batch, and keeps none of their writes", async () => {
+    // A deferred foreign key is checked only at COMMIT: the stand-in for a COMMIT that fails (a full disk).
+    connection.raw.exec(`CREATE TABLE IF NOT EXISTS gc_parent (id TEXT PRIMARY KEY);
+      CREATE TABLE IF NOT EXISTS gc_child (id TEXT PRIMARY KEY, parent TEXT REFERENCES gc_parent (id) DEFERRABLE INITIALLY DEFERRED)`);
+    const innocent = newKey();
+    const results = await Promise.allSettled([
+      transaction(db, (trx) => insert(trx, innocent)),
+      connection.rawTransaction(async () => {
+        connection.raw.prepare("INSERT INTO gc_child (id, parent) VALUES ('orphan', 'missing')").run();
+      }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    for (const r of results) expect(String((r as PromiseRejectedResult).reason)).toMatch(/FOREIGN KEY constraint failed/);
+    expect(seenByOther(innocent)).toBe(false);
+    expect((other.prepare("SELECT count(*) AS n FROM gc_child").get() as { n: number }).n).toBe(0);
+    expect(connection.raw.inTransaction).toBe(false);
+    // The connection carries on.
+    const after = newKey();
+    await transaction(db, (trx) => insert(trx, after));
+    expect(seenByOther(after)).toBe(true);
+  });
+
+  test("a write outside any transaction commits the batch it joins before it returns", async () => {
+    const [inBatch, alone] = [newKey(), newKey()];
+    const before = commitsInWal();
+    const pending = transaction(db, (trx) => insert(trx, inBatch));
+    await insert(db, alone);
+    expect([seenByOther(inBatch), seenByOther(alone)]).toEqual([true, true]);
+    await pending;
+    expect(commitsInWal() - before).toBe(1);
+  });
+
+  test("a read outside any transaction sees the transactions of its turn that have finished", async () => {
+    const key = newKey();
+    const pending = transaction(db, (trx) => insert(trx, key));
+    const row = await db.selectFrom("meta").select("value").where("key", "=", key).executeTakeFirst();
+    expect(row?.value).toBe("1");
+    await pending;
+  });
+
+  test("a job on the raw handle (connection.exclusive) starts after the batch has committed, outside any transaction", async () => {
+    const key = newKey();
+    const pending = transaction(db, (trx) => insert(trx, key));
+    const inside = await connection.exclusive(async () => ({ inTransaction: connection.raw.inTransaction, visible: seenByOther(key) }));
+    expect(inside).toEqual({ inTransaction: false, visible: true });
+    await pending;
+  });
+
+  test("the limiter's raw transactions join the batch like any other", async () => {
+    const [viaKysely, viaRaw] = [newKey(), newKey()];
+    const before = commitsInWal();
+    await Promise.all([
+      transaction(db, (trx) => insert(trx, viaKysely)),
+      connection.rawTransaction(async () => {
+        connection.raw.prepare("INSERT INTO meta (key, value) VALUES (?, '1')").run(viaRaw);
+      }),
+    ]);
+    expect([seenByOther(viaKysely), seenByOther(viaRaw)]).toEqual([true, true]);
+    expect(commitsInWal() - before).toBe(1);
+  });
+
+  test("closing the connection commits the batch still open", async () => {
+    // As in production: no tracking of which call chain holds the lock (the close below is asked from inside a body).
+    const own = openDatabase(file, { lock: { trackHolder: false, waitLimitMs: 10_000 } });
+    const key = newKey();
+    let closing: Promise<void> | undefined;
+    await transaction(own.db, async (trx) => {
+      await insert(trx, key);
+      // Asked while the transaction is open: the close waits for it, then commits its batch.
+      closing = own.close();
+    });
+    await closing;
+    expect(seenByOther(key)).toBe(true);
+  });
+
+  test("a command's connection waits longer for another process's write lock (busyTimeoutMs)", async () => {
+    const own = openDatabase(file, { busyTimeoutMs: 30_000 });
+    expect(own.raw.pragma("busy_timeout", { simple: true })).toBe(30_000);
+    expect(connection.raw.pragma("busy_timeout", { simple: true })).toBe(5000);
+    await own.close();
+  });
+});
