@@ -7,10 +7,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { migrate, openDatabase, transaction, type SqliteConnection, type Db } from "~/db/db.server";
 
 /**
- * Group commit (docs/decisions/0027), on a real SQLite file: the transactions of one turn of the
- * event loop share one COMMIT, each still resolves only once its work is durable, and a failure
- * undoes exactly what it must. A second connection stands for another process (the CLI): it sees
- * only what is committed.
+ * Group commit (docs/decisions/0027), on a real SQLite file: on a busy event loop the transactions
+ * of one turn share one COMMIT, on a quiet one a transaction commits as it ends; each still
+ * resolves only once its work is durable, and a failure undoes exactly what it must. A second
+ * connection stands for another process (the CLI): it sees only what is committed.
+ *
+ * Units wait for the turn's batch only when the loop is nearly saturated and has not waited for I/O
+ * since the last unit ended; `saturate()` makes it so.
  */
 
 let dir: string;
@@ -40,6 +43,17 @@ const insert = (handle: Db, key: string) => handle.insertInto("meta").values({ k
 const committed = (key: string) => other.prepare("SELECT count(*) AS n FROM meta WHERE key = ?").get(key) as { n: number };
 const seenByOther = (key: string) => committed(key).n === 1;
 
+/**
+ * Makes the event loop look saturated to `handle`'s connection: after a quiet pause, one transaction
+ * (it commits alone) starts a fresh measuring window, then 25 ms of work follow without a wait.
+ * Transactions started right after this resolves (same turn, no await in between) share a batch.
+ */
+async function saturate(handle: Db = db) {
+  await sleep(30);
+  await transaction(handle, (trx) => insert(trx, newKey()));
+  for (const until = performance.now() + 25; performance.now() < until; );
+}
+
 /** Commit records in the WAL so far (frames whose header carries the database size). */
 function commitsInWal(): number {
   const wal = fs.readFileSync(`${file}-wal`);
@@ -55,8 +69,21 @@ function commitsInWal(): number {
 }
 
 describe("group commit", () => {
-  test("transactions begun in one turn share one COMMIT, and each resolves only once another process can see it", async () => {
+  test("a transaction on a quiet event loop commits as it ends, without waiting for the turn to end", async () => {
+    await sleep(30);
+    const key = newKey();
+    let turnEnded = false;
+    setImmediate(() => (turnEnded = true));
+    const before = commitsInWal();
+    await transaction(db, (trx) => insert(trx, key));
+    expect(turnEnded).toBe(false);
+    expect(seenByOther(key)).toBe(true);
+    expect(commitsInWal() - before).toBe(1);
+  });
+
+  test("on a saturated event loop the transactions of one turn share one COMMIT, and each resolves only once another process can see it", async () => {
     const keys = [newKey(), newKey(), newKey()];
+    await saturate();
     const before = commitsInWal();
     const visibleOnResolve: boolean[] = [];
     await Promise.all(
@@ -81,6 +108,7 @@ describe("group commit", () => {
 
   test("a transaction that fails is undone alone: the others of its turn commit", async () => {
     const [first, failing, last] = [newKey(), newKey(), newKey()];
+    await saturate();
     const results = await Promise.allSettled([
       transaction(db, (trx) => insert(trx, first)),
       transaction(db, async (trx) => {
@@ -111,6 +139,7 @@ describe("group commit", () => {
     connection.raw.exec(`CREATE TABLE IF NOT EXISTS gc_parent (id TEXT PRIMARY KEY);
       CREATE TABLE IF NOT EXISTS gc_child (id TEXT PRIMARY KEY, parent TEXT REFERENCES gc_parent (id) DEFERRABLE INITIALLY DEFERRED)`);
     const innocent = newKey();
+    await saturate();
     const results = await Promise.allSettled([
       transaction(db, (trx) => insert(trx, innocent)),
       connection.rawTransaction(async () => {
@@ -130,6 +159,7 @@ describe("group commit", () => {
 
   test("a write outside any transaction commits the batch it joins before it returns", async () => {
     const [inBatch, alone] = [newKey(), newKey()];
+    await saturate();
     const before = commitsInWal();
     const pending = transaction(db, (trx) => insert(trx, inBatch));
     await insert(db, alone);
@@ -148,6 +178,7 @@ describe("group commit", () => {
 
   test("a job on the raw handle (connection.exclusive) starts after the batch has committed, outside any transaction", async () => {
     const key = newKey();
+    await saturate();
     const pending = transaction(db, (trx) => insert(trx, key));
     const inside = await connection.exclusive(async () => ({ inTransaction: connection.raw.inTransaction, visible: seenByOther(key) }));
     expect(inside).toEqual({ inTransaction: false, visible: true });
@@ -156,6 +187,7 @@ describe("group commit", () => {
 
   test("the limiter's raw transactions join the batch like any other", async () => {
     const [viaKysely, viaRaw] = [newKey(), newKey()];
+    await saturate();
     const before = commitsInWal();
     await Promise.all([
       transaction(db, (trx) => insert(trx, viaKysely)),
@@ -172,6 +204,7 @@ describe("group commit", () => {
     const own = openDatabase(file, { lock: { trackHolder: false, waitLimitMs: 10_000 } });
     const key = newKey();
     let closing: Promise<void> | undefined;
+    await saturate(own.db);
     await transaction(own.db, async (trx) => {
       await insert(trx, key);
       // Asked while the transaction is open: the close waits for it, then commits its batch.
