@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { performance } from "node:perf_hooks";
+import { performance, type EventLoopUtilization } from "node:perf_hooks";
 import type BetterSqlite3 from "better-sqlite3";
 import { CompiledQuery, SqliteAdapter, SqliteDialect, type DatabaseConnection, type DialectAdapter, type Driver, type QueryResult } from "kysely";
 
@@ -100,6 +100,8 @@ type Batch = { done: Promise<void>; resolve: () => void; reject: (error: unknown
  * - Other connections (the CLI, another process) see a unit once its batch commits; they wait for
  *   the write lock at most one turn longer than before (busy_timeout).
  */
+const COMMITTED = Promise.resolve();
+
 /** Share of the last window the event loop spent working, above which units wait for the turn's batch. */
 const BUSY_UTILISATION = 0.8;
 const WINDOW_MS = 20;
@@ -110,6 +112,8 @@ export class GroupCommit {
   #lastEnd = performance.eventLoopUtilization();
   #window = this.#lastEnd;
   #busy = false;
+  /** The open unit is a plain transaction (not in a batch). */
+  #plain = false;
   readonly #statements = new Map<string, Statement>();
 
   constructor(
@@ -123,8 +127,17 @@ export class GroupCommit {
     stmt.run();
   }
 
-  /** Opens a unit; the caller holds the lock. */
+  /**
+   * Opens a unit; the caller holds the lock. On a loop that is not saturated, with no batch open,
+   * the unit is a plain transaction: no savepoint (whose copies of the pages it changes cost a
+   * quiet portal CPU for nothing), committed as it ends.
+   */
   begin(): void {
+    if (!this.#batch && !this.#loopBusy(performance.eventLoopUtilization())) {
+      this.#run("BEGIN IMMEDIATE");
+      this.#plain = true;
+      return;
+    }
     if (!this.#batch) {
       this.#run("BEGIN IMMEDIATE");
       let resolve!: () => void;
@@ -138,12 +151,25 @@ export class GroupCommit {
     this.#run("SAVEPOINT unit");
   }
 
-  /** Releases the unit; the caller holds the lock, gives it back, then awaits the promise. */
+  /** Ends the unit; the caller holds the lock, gives it back, then awaits the promise (its commit). */
   end(): Promise<void> {
+    const now = performance.eventLoopUtilization();
+    const busy = this.#loopBusy(now);
+    this.#lastEnd = now;
+    if (this.#plain) {
+      this.#plain = false;
+      try {
+        this.#run("COMMIT");
+      } catch (error) {
+        if (this.raw.inTransaction) this.#run("ROLLBACK");
+        return Promise.reject(error);
+      }
+      return COMMITTED;
+    }
     this.#run("RELEASE unit");
     const batch = this.#batch!;
     batch.released++;
-    if (!this.#loopBusy()) {
+    if (!busy) {
       try {
         this.commit();
       } catch {
@@ -155,6 +181,11 @@ export class GroupCommit {
 
   /** Undoes the open unit alone; the caller holds the lock. */
   abort(error: unknown): void {
+    if (this.#plain) {
+      this.#plain = false;
+      if (this.raw.inTransaction) this.#run("ROLLBACK");
+      return;
+    }
     if (this.raw.inTransaction && this.#batch?.released) {
       this.#run("ROLLBACK TO unit");
       this.#run("RELEASE unit");
@@ -193,21 +224,18 @@ export class GroupCommit {
   }
 
   /**
-   * Whether a unit ending now should wait for the turn's batch: only when the event loop is nearly
-   * saturated (over the last window of at least WINDOW_MS) and has not waited for I/O since the
-   * last unit ended. Otherwise nothing else is likely to join the batch, and waiting for the turn to
-   * end costs the caller a turn of the loop: on a quiet portal that was about 10 % more
-   * request-thread CPU per sign-in, whose transactions follow each other.
+   * Whether units should go into the turn's batch: only when the event loop is nearly saturated
+   * (over the last window of at least WINDOW_MS) and has not waited for I/O since the last unit
+   * ended. Otherwise nothing else is likely to join the batch, and waiting for the turn to end
+   * costs the caller a turn of the loop: on a quiet portal that was about 10 % more request-thread
+   * CPU per sign-in, whose transactions follow each other.
    */
-  #loopBusy(): boolean {
-    const now = performance.eventLoopUtilization();
-    const waited = now.idle > this.#lastEnd.idle;
-    this.#lastEnd = now;
+  #loopBusy(now: EventLoopUtilization): boolean {
     if (now.idle + now.active - (this.#window.idle + this.#window.active) >= WINDOW_MS) {
       this.#busy = performance.eventLoopUtilization(now, this.#window).utilization >= BUSY_UTILISATION;
       this.#window = now;
     }
-    return this.#busy && !waited;
+    return this.#busy && now.idle === this.#lastEnd.idle;
   }
 
   async #commitLater(): Promise<void> {

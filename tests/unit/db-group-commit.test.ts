@@ -122,8 +122,12 @@ describe("group commit", () => {
     expect([seenByOther(first), seenByOther(failing), seenByOther(last)]).toEqual([true, false, true]);
   });
 
-  test("a transaction that fails alone leaves the connection out of any transaction at once", async () => {
+  test.each([
+    ["quiet", async () => sleep(30)],
+    ["saturated", () => saturate()],
+  ])("on a %s event loop, a transaction that fails alone leaves the connection out of any transaction at once", async (_, loop) => {
     const key = newKey();
+    await loop();
     await expect(
       transaction(db, async (trx) => {
         await insert(trx, key);
