@@ -88,8 +88,8 @@ export function openDatabase(file: string, options: OpenOptions = {}): SqliteCon
   raw.pragma("foreign_keys = ON");
   raw.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
   raw.pragma("synchronous = NORMAL");
-  // Each transaction is a savepoint inside a batch (group commit): the pages it changes are kept for
-  // a rollback to it in memory, not in a temporary file (a write per page, docs/decisions/0027).
+  // A transaction in a batch (group commit) is a savepoint: the pages it changes are kept for a
+  // rollback to it in memory, not in a temporary file (a write per page, docs/decisions/0027).
   raw.pragma("temp_store = MEMORY");
   // SQLite's automatic checkpoint (copying the WAL back into the file, with two fsyncs) runs inside
   // the COMMIT that crosses this many pages, on the request thread. At the default 1,000 (4 MiB) a

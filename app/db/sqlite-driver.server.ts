@@ -14,7 +14,8 @@ import { CompiledQuery, SqliteAdapter, SqliteDialect, type DatabaseConnection, t
  * - Prepared statements are cached by SQL text; Kysely's driver prepares every query afresh.
  * - A query on the root handle inside a transaction of the same call chain would wait for the
  *   lock that chain holds, for ever. It throws instead, naming the mistake (see LockOptions).
- * - Transactions of one turn of the event loop commit together (GroupCommit, docs/decisions/0027).
+ * - On a saturated event loop, the transactions of one turn commit together (GroupCommit,
+ *   docs/decisions/0027).
  */
 
 type Statement = BetterSqlite3.Statement;
@@ -82,14 +83,20 @@ export class SqliteLock {
 
 type Batch = { done: Promise<void>; resolve: () => void; reject: (error: unknown) => void; released: number };
 
+const COMMITTED = Promise.resolve();
+
+/** Share of the last window the event loop spent working, above which transactions join the turn's batch. */
+const BUSY_UTILISATION = 0.8;
+const WINDOW_MS = 20;
+
 /**
- * Group commit (docs/decisions/0027). Every transaction on the connection is a savepoint (a
- * "unit") inside one SQLite write transaction, the batch. On a busy event loop the batch stays open
- * until the loop's turn ends and then commits once for all of its units: the transactions of the
- * requests read in the same turn share one COMMIT, so pages every request writes (a table's last
- * leaf, the audit sequence, the database header) go to the WAL once per turn instead of once per
- * transaction, and the file locks are taken once. On a quiet loop (it waited for I/O since the last
- * unit ended) a unit commits as it ends, as a plain transaction would.
+ * Group commit (docs/decisions/0027). On a saturated event loop every transaction on the
+ * connection is a savepoint (a "unit") inside one SQLite write transaction, the batch, which stays
+ * open until the loop's turn ends and then commits once for all of its units: the transactions of
+ * the requests read in the same turn share one COMMIT, so pages every request writes (a table's
+ * last leaf, the audit sequence, the database header) go to the WAL once per turn instead of once
+ * per transaction, and the file locks are taken once. Off saturation a transaction is a plain one,
+ * committed as it ends.
  *
  * - A unit's caller gets the connection back as soon as its savepoint is released, and learns
  *   that it committed (or why not) when the batch does: `transaction()` resolves only once its
@@ -97,15 +104,10 @@ type Batch = { done: Promise<void>; resolve: () => void; reject: (error: unknown
  * - A statement outside any unit reads the units already released (the same connection). One that
  *   writes commits the batch at once, with itself in it: nothing that returned looks committed
  *   for longer than a turn.
- * - Other connections (the CLI, another process) see a unit once its batch commits; they wait for
- *   the write lock at most one turn longer than before (busy_timeout).
+ * - Other connections (the CLI, another process) see a unit once its batch commits. A saturated
+ *   portal holds the write lock most of the time, so they wait longer for it (the CLI's
+ *   busy_timeout is 30 s).
  */
-const COMMITTED = Promise.resolve();
-
-/** Share of the last window the event loop spent working, above which units wait for the turn's batch. */
-const BUSY_UTILISATION = 0.8;
-const WINDOW_MS = 20;
-
 export class GroupCommit {
   #batch: Batch | null = null;
   /** The event loop's counters when the last unit ended, and at the start of the current window. */
@@ -161,7 +163,11 @@ export class GroupCommit {
       try {
         this.#run("COMMIT");
       } catch (error) {
-        if (this.raw.inTransaction) this.#run("ROLLBACK");
+        try {
+          if (this.raw.inTransaction) this.#run("ROLLBACK");
+        } catch {
+          // The COMMIT's error is the one to report.
+        }
         return Promise.reject(error);
       }
       return COMMITTED;
