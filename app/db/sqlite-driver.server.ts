@@ -161,13 +161,8 @@ export class GroupCommit {
     if (this.#plain) {
       this.#plain = false;
       try {
-        this.#run("COMMIT");
+        this.#commitOrRollBack();
       } catch (error) {
-        try {
-          if (this.raw.inTransaction) this.#run("ROLLBACK");
-        } catch {
-          // The COMMIT's error is the one to report.
-        }
         return Promise.reject(error);
       }
       return COMMITTED;
@@ -217,16 +212,26 @@ export class GroupCommit {
     if (!batch) return;
     this.#batch = null;
     try {
+      this.#commitOrRollBack();
+    } catch (error) {
+      batch.reject(error);
+      throw error;
+    }
+    batch.resolve();
+  }
+
+  /** COMMIT; if it fails, leaves no transaction open and throws COMMIT's error (not a failed ROLLBACK's). */
+  #commitOrRollBack(): void {
+    try {
       this.#run("COMMIT");
     } catch (error) {
       try {
         if (this.raw.inTransaction) this.#run("ROLLBACK");
-      } finally {
-        batch.reject(error);
+      } catch {
+        // The COMMIT's error is the one to report.
       }
       throw error;
     }
-    batch.resolve();
   }
 
   /**
@@ -291,8 +296,8 @@ class Connection {
  * another caller has open since.
  */
 class Loan implements DatabaseConnection {
-  /** "open" between BEGIN and COMMIT or ROLLBACK of this loan's transaction. */
-  unit: "none" | "open" | "ended" = "none";
+  /** Between BEGIN and COMMIT or ROLLBACK of this loan's transaction. */
+  inUnit = false;
 
   constructor(
     readonly connection: Connection,
@@ -305,7 +310,7 @@ class Loan implements DatabaseConnection {
     if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
     const { changes, lastInsertRowid } = stmt.run(parameters);
     // A write outside any transaction is durable when it returns, as it always was: it commits the batch it joined.
-    if (this.unit !== "open") this.connection.group.commit();
+    if (!this.inUnit) this.connection.group.commit();
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
   }
 
@@ -339,13 +344,13 @@ class PortalSqliteDriver implements Driver {
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     this.#connection.group.begin();
-    (connection as Loan).unit = "open";
+    (connection as Loan).inUnit = true;
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const loan = connection as Loan;
     const committed = this.#connection.group.end();
-    loan.unit = "ended";
+    loan.inUnit = false;
     // Give the connection to the next unit of this turn before waiting for the batch's COMMIT.
     loan.release();
     await committed;
@@ -354,8 +359,8 @@ class PortalSqliteDriver implements Driver {
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const loan = connection as Loan;
     // After a failed batch COMMIT (the unit had ended), there is nothing left to undo.
-    if (loan.unit !== "open") return;
-    loan.unit = "ended";
+    if (!loan.inUnit) return;
+    loan.inUnit = false;
     this.#connection.group.abort(new Error("transaction rolled back"));
   }
 
