@@ -1,24 +1,32 @@
 /**
- * Caches Remix's server-side route table (docs/decisions/0013-remix-route-matching-cache.md).
+ * Patches to Remix's server-side CommonJS files, applied from `postinstall`.
  *
- * @remix-run/router's matchRoutesImpl flattens and ranks the whole route tree on every call, and a
- * Remix request calls it two or more times. The server's route arrays are built once per build and
- * never changed, so this patch keeps the flattened, ranked branches in a module-level WeakMap keyed
- * by the routes array. It edits only dist/router.cjs.js, the CommonJS file the server loads through
- * @remix-run/server-runtime; the browser bundle uses dist/router.js, which is left alone. The
- * router's own in-place route patching (patchRoutesImpl, lazy route discovery) clears the cache.
- * A second patch memoizes compilePath (a route pattern's RegExp and parameter list), a pure
- * function that matchPath called for every branch on every match; the memo holds at most
- * COMPILED_PATHS_CAP patterns. A third remembers, per ranked table, which branch a static URL
- * (one whose match has no parameters) matched, so the next request for it tests that branch only.
+ * @remix-run/router (docs/decisions/0013-remix-route-matching-cache.md): matchRoutesImpl flattens
+ * and ranks the whole route tree on every call, and a Remix request calls it two or more times.
+ * The server's route arrays are built once per build and never changed, so this patch keeps the
+ * flattened, ranked branches in a module-level WeakMap keyed by the routes array. It edits only
+ * dist/router.cjs.js, the CommonJS file the server loads through @remix-run/server-runtime; the
+ * browser bundle uses dist/router.js, which is left alone. The router's own in-place route patching
+ * (patchRoutesImpl, lazy route discovery) clears the cache. A second patch memoizes compilePath (a
+ * route pattern's RegExp and parameter list), a pure function that matchPath called for every
+ * branch on every match; the memo holds at most COMPILED_PATHS_CAP patterns. A third remembers, per
+ * ranked table, which branch a static URL (one whose match has no parameters) matched, so the next
+ * request for it tests that branch only.
+ *
+ * @remix-run/server-runtime (docs/decisions/0028-one-request-object.md): before every loader and
+ * action, dist/data.js strips Remix's own search parameters (`index`, then `_data` or `_routes`) by
+ * building a new Request with the old one's body stream, headers and signal, twice, whether or not
+ * the URL has them. The patch passes the request on as it is when its URL has no query string: the
+ * new one would have had the same URL, method, headers, body and signal.
  *
  * Runs from `postinstall`; idempotent (a marker comment per patch says it is in; a file with only
- * the first patch gets the second). If the router is another version and a patch is not in, it
- * exits non-zero so that an upgrade cannot lose it.
+ * some of a package's patches gets the others). If a package is another version and a patch is not
+ * in, it exits non-zero so that an upgrade cannot lose it.
  *
- * Usage: node scripts/patch-remix-router.mjs [router package folder]
- * (by default the @remix-run/router that @remix-run/server-runtime resolves)
- * Importing it (tests do) runs nothing; it exports PATCHES.
+ * Usage: node scripts/patch-remix-router.mjs [router package folder [server-runtime package folder]]
+ * (by default the packages the server loads: the @remix-run/server-runtime that @remix-run/node
+ * resolves, and the @remix-run/router that it resolves; with folders, only those packages).
+ * Importing it (tests do) runs nothing; it exports PATCHES and SERVER_RUNTIME_PATCHES.
  */
 import console from "node:console";
 import fs from "node:fs";
@@ -28,6 +36,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 const EXPECTED_VERSION = "1.23.3";
+const SERVER_RUNTIME_VERSION = "2.17.5";
 const MARKER = "recovery-portal patch: route branches cached per routes array";
 const MEMO_MARKER = "recovery-portal patch: compiled route patterns memoized";
 const REMEMBER_MARKER = "recovery-portal patch: matching branch remembered per static URL";
@@ -147,6 +156,28 @@ const REMEMBER_BRANCH_EDITS = [
   },
 ];
 
+const SAME_REQUEST_MARKER = "recovery-portal patch: a request without a query string is passed on as is";
+
+/**
+ * stripIndexParam, stripDataParam, stripRoutesParam: return early when the URL has no query string.
+ * Not "when the parameter is absent": deleting even an absent parameter re-serializes the query
+ * (`a=b,c` becomes `a=b%2Cc`, a bare `?` goes), and a loader reading request.url would see that.
+ */
+const SAME_REQUEST_EDITS = [
+  ["stripIndexParam", "index"],
+  ["stripDataParam", "_data"],
+  ["stripRoutesParam", "_routes"],
+].map(([name, parameter]) => ({
+  what: `the early return in ${name}`,
+  find: `function ${name}(request) {\n  let url = new URL(request.url);\n`,
+  replace:
+    `function ${name}(request) {\n` +
+    `  // ${SAME_REQUEST_MARKER} (scripts/patch-remix-router.mjs):\n` +
+    `  // no query string, so no "${parameter}": the new Request would have had this one's URL, method, headers, body and signal.\n` +
+    `  if (!request.url.includes("?")) return request;\n` +
+    `  let url = new URL(request.url);\n`,
+}));
+
 /** Each patch is applied unless its marker is already in the file. */
 export const PATCHES = [
   { marker: MARKER, what: "route-matching cache", edits: BRANCH_CACHE_EDITS },
@@ -154,34 +185,51 @@ export const PATCHES = [
   { marker: REMEMBER_MARKER, what: "matching-branch memory", edits: REMEMBER_BRANCH_EDITS },
 ];
 
+export const SERVER_RUNTIME_PATCHES = [{ marker: SAME_REQUEST_MARKER, what: "same-request pass-through", edits: SAME_REQUEST_EDITS }];
+
+const require = createRequire(import.meta.url);
+const serverRuntimeDir = () => path.dirname(createRequire(require.resolve("@remix-run/node/package.json")).resolve("@remix-run/server-runtime/package.json"));
+
+/** The packages, in the order of the command's folder arguments. */
+const TARGETS = [
+  {
+    name: "@remix-run/router",
+    version: EXPECTED_VERSION,
+    file: path.join("dist", "router.cjs.js"),
+    decision: "docs/decisions/0013",
+    patches: PATCHES,
+    defaultDir: () => path.dirname(createRequire(path.join(serverRuntimeDir(), "package.json")).resolve("@remix-run/router/package.json")),
+  },
+  {
+    name: "@remix-run/server-runtime",
+    version: SERVER_RUNTIME_VERSION,
+    file: path.join("dist", "data.js"),
+    decision: "docs/decisions/0028",
+    patches: SERVER_RUNTIME_PATCHES,
+    defaultDir: serverRuntimeDir,
+  },
+];
+
 function fail(message) {
   console.error(`patch-remix-router: ${message}`);
   process.exit(1);
 }
 
-function routerPackageDir() {
-  if (process.argv[2]) return path.resolve(process.argv[2]);
-  const require = createRequire(import.meta.url);
-  const serverRuntime = require.resolve("@remix-run/server-runtime/package.json");
-  return path.dirname(createRequire(serverRuntime).resolve("@remix-run/router/package.json"));
-}
-
-function main() {
-  const dir = routerPackageDir();
-  const file = path.join(dir, "dist", "router.cjs.js");
+function patchPackage(target, dir) {
+  const file = path.join(dir, target.file);
   const shown = path.relative(process.cwd(), file) || file;
   const version = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
   const source = fs.readFileSync(file, "utf8");
 
-  const pending = PATCHES.filter((patch) => !source.includes(patch.marker));
+  const pending = target.patches.filter((patch) => !source.includes(patch.marker));
   if (pending.length === 0) {
     console.log(`patch-remix-router: already applied to ${shown}`);
     return;
   }
 
   const missing = pending.map((patch) => patch.what).join(" and ");
-  const unexpected = `${shown} is @remix-run/router ${version} without the ${missing} patch, which expects @remix-run/router ${EXPECTED_VERSION}; port scripts/patch-remix-router.mjs (docs/decisions/0013) or remove it`;
-  if (version !== EXPECTED_VERSION) fail(unexpected);
+  const unexpected = `${shown} is ${target.name} ${version} without the ${missing} patch, which expects ${target.name} ${target.version}; port scripts/patch-remix-router.mjs (${target.decision}) or remove it`;
+  if (version !== target.version) fail(unexpected);
 
   // every edit is checked before anything is written
   let patched = source;
@@ -194,7 +242,13 @@ function main() {
   const temporary = `${file}.patching-${process.pid}`;
   fs.writeFileSync(temporary, patched);
   fs.renameSync(temporary, file);
-  console.log(`patch-remix-router: patched ${shown} (@remix-run/router ${version}: ${missing})`);
+  console.log(`patch-remix-router: patched ${shown} (${target.name} ${version}: ${missing})`);
+}
+
+function main() {
+  const folders = process.argv.slice(2);
+  const targets = folders.length > 0 ? TARGETS.slice(0, folders.length) : TARGETS;
+  targets.forEach((target, i) => patchPackage(target, folders[i] ? path.resolve(folders[i]) : target.defaultDir()));
 }
 
 if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { COMPILED_PATHS_CAP, PATCHES, REMEMBERED_URLS_CAP } from "../../scripts/patch-remix-router.mjs";
+import { COMPILED_PATHS_CAP, PATCHES, REMEMBERED_URLS_CAP, SERVER_RUNTIME_PATCHES } from "../../scripts/patch-remix-router.mjs";
 
 // The route-matching cache and the compilePath memo patched into @remix-run/router's CommonJS build
 // by scripts/patch-remix-router.mjs (postinstall; docs/decisions/0013).
@@ -62,8 +62,8 @@ function summary(matches: RouteMatch[] | null) {
 }
 
 /** The installed file with the script's edits undone (each replacement found exactly once): the file as published. */
-function unpatchedSource(patches = PATCHES): string {
-  let source = fs.readFileSync(routerFile, "utf8");
+function unpatchedSource(patches = PATCHES, file = routerFile): string {
+  let source = fs.readFileSync(file, "utf8");
   for (const edit of patches.flatMap((patch) => patch.edits).reverse()) {
     const at = source.indexOf(edit.replace);
     if (at < 0 || source.indexOf(edit.replace, at + 1) >= 0) throw new Error(`patched text not found once: ${edit.what}`);
@@ -420,5 +420,103 @@ describe("scripts/patch-remix-router.mjs", () => {
     expect(result.stderr).toContain("router.cjs.js");
     expect(result.stderr).toContain("1.23.3");
     expect(fs.readFileSync(path.join(dir, "dist", "router.cjs.js"), "utf8")).toBe(source);
+  });
+});
+
+// The same-request pass-through patched into @remix-run/server-runtime's dist/data.js (docs/decisions/0028).
+type RouteCall = (args: {
+  loadContext: unknown;
+  params: Record<string, string>;
+  request: Request;
+  routeId: string;
+  singleFetch: boolean;
+  action?: (args: { request: Request }) => Promise<unknown>;
+  loader?: (args: { request: Request }) => Promise<unknown>;
+}) => Promise<unknown>;
+interface DataModule {
+  callRouteAction: RouteCall;
+  callRouteLoader: RouteCall;
+}
+const dataFile = createRequire(requireCjs.resolve("@remix-run/node")).resolve("@remix-run/server-runtime/dist/data.js");
+const SAME_REQUEST_MARKER = "recovery-portal patch: a request without a query string is passed on as is";
+
+describe("same-request pass-through in @remix-run/server-runtime (CommonJS)", () => {
+  let pristineData: DataModule | undefined;
+  /** The unpatched data.js, loaded from a temporary copy that requires the installed responses.js. */
+  function pristineDataModule(): DataModule {
+    if (!pristineData) {
+      const source = unpatchedSource(SERVER_RUNTIME_PATCHES, dataFile).replace("require('./responses.js')", `require(${JSON.stringify(path.join(path.dirname(dataFile), "responses.js"))})`);
+      expect(source).not.toContain("recovery-portal patch");
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pristine-data-"));
+      fs.writeFileSync(path.join(dir, "data.js"), source);
+      pristineData = requireCjs(path.join(dir, "data.js")) as DataModule;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return pristineData;
+  }
+  const patched = () => requireCjs(dataFile) as DataModule;
+
+  /** What a loader or action sees of the request it is given, and the object itself. */
+  async function seen(module: DataModule, kind: "action" | "loader", url: string, singleFetch: boolean, body?: string) {
+    const controller = new AbortController();
+    const request = new Request(url, { method: kind === "action" ? "POST" : "GET", headers: { "content-type": "application/x-www-form-urlencoded", "x-probe": "1" }, body, signal: controller.signal });
+    let given: Request | undefined;
+    const handler = async (args: { request: Request }) => {
+      given = args.request;
+      return { ok: true };
+    };
+    await module[kind === "action" ? "callRouteAction" : "callRouteLoader"]({ loadContext: {}, params: {}, request, routeId: "routes/x", singleFetch, [kind]: handler });
+    const text = kind === "action" ? await given!.text() : "";
+    controller.abort();
+    return { same: given === request, url: given!.url, method: given!.method, headers: [...given!.headers], text, aborted: given!.signal.aborted };
+  }
+
+  test("the server's data.js is the patched CommonJS file", () => {
+    expect(path.basename(dataFile)).toBe("data.js");
+    expect(fs.readFileSync(dataFile, "utf8").split(SAME_REQUEST_MARKER)).toHaveLength(4);
+  });
+
+  const urls = ["http://x.test/forgot-password", "http://x.test/forgot-password?", "http://x.test/a?x=b,c%2C d", "http://x.test/?index", "http://x.test/?index=&a=1", "http://x.test/?index=keep&b=2", "http://x.test/r?_data=routes%2Fr", "http://x.test/r.data?_routes=root,routes%2Fr", "http://x.test/r?a=1&index&_data=root&_routes=x", "http://x.test/r?indexx=1&data=2"];
+  for (const singleFetch of [false, true]) {
+    for (const kind of ["action", "loader"] as const) {
+      test(`${kind}s${singleFetch ? " (single fetch)" : ""} see what they saw unpatched; the same object when the URL has no query string`, async () => {
+        for (const url of urls) {
+          const body = kind === "action" ? "identifier=alice&x=%E2%82%AC" : undefined;
+          const { same, ...after } = await seen(patched(), kind, url, singleFetch, body);
+          const { same: copied, ...before } = await seen(pristineDataModule(), kind, url, singleFetch, body);
+          expect(after, url).toEqual(before);
+          expect(copied, url).toBe(false);
+          expect(same, url).toBe(!url.includes("?"));
+        }
+      });
+    }
+  }
+
+  test("the script patches an unpatched data.js of 2.17.5 into the installed file, and refuses another version", () => {
+    const installed = fs.readFileSync(dataFile, "utf8");
+    const make = (version: string) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-server-runtime-"));
+      fs.mkdirSync(path.join(dir, "dist"));
+      fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "@remix-run/server-runtime", version }));
+      fs.writeFileSync(path.join(dir, "dist", "data.js"), unpatchedSource(SERVER_RUNTIME_PATCHES, dataFile));
+      return dir;
+    };
+    const routerDir = path.dirname(path.dirname(routerFile));
+    const good = make("2.17.5");
+    const bad = make("2.18.0");
+    try {
+      const ok = spawnSync(process.execPath, [script, routerDir, good], { cwd: root, encoding: "utf8" });
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stdout).toContain("same-request pass-through");
+      expect(fs.readFileSync(path.join(good, "dist", "data.js"), "utf8")).toBe(installed);
+      const refused = spawnSync(process.execPath, [script, routerDir, bad], { cwd: root, encoding: "utf8" });
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+      expect(refused.stderr).toContain("2.18.0");
+      expect(refused.stderr).toContain("2.17.5");
+      expect(fs.readFileSync(path.join(bad, "dist", "data.js"), "utf8")).not.toContain(SAME_REQUEST_MARKER);
+    } finally {
+      for (const dir of [good, bad]) fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
