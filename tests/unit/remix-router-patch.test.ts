@@ -72,16 +72,20 @@ function unpatchedSource(patches = PATCHES, file = routerFile): string {
   return source;
 }
 let pristineModule: RouterModule | undefined;
-/** The unpatched router, loaded from a temporary copy (no cache, no memo). */
-function pristine(): RouterModule {
-  if (!pristineModule) {
-    const source = unpatchedSource();
-    expect(source).not.toContain("recovery-portal patch");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pristine-router-"));
-    fs.writeFileSync(path.join(dir, "router.cjs.js"), source);
-    pristineModule = requireCjs(path.join(dir, "router.cjs.js")) as RouterModule;
+/** Loads an unpatched source as a CommonJS module from a temporary copy. */
+function loadPristine<T>(source: string, name: string): T {
+  expect(source).not.toContain("recovery-portal patch");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pristine-"));
+  try {
+    fs.writeFileSync(path.join(dir, name), source);
+    return requireCjs(path.join(dir, name)) as T;
+  } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+/** The unpatched router, loaded from a temporary copy (no cache, no memo). */
+function pristine(): RouterModule {
+  pristineModule ??= loadPristine<RouterModule>(unpatchedSource(), "router.cjs.js");
   return pristineModule;
 }
 
@@ -444,14 +448,8 @@ describe("same-request pass-through in @remix-run/server-runtime (CommonJS)", ()
   let pristineData: DataModule | undefined;
   /** The unpatched data.js, loaded from a temporary copy that requires the installed responses.js. */
   function pristineDataModule(): DataModule {
-    if (!pristineData) {
-      const source = unpatchedSource(SERVER_RUNTIME_PATCHES, dataFile).replace("require('./responses.js')", `require(${JSON.stringify(path.join(path.dirname(dataFile), "responses.js"))})`);
-      expect(source).not.toContain("recovery-portal patch");
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pristine-data-"));
-      fs.writeFileSync(path.join(dir, "data.js"), source);
-      pristineData = requireCjs(path.join(dir, "data.js")) as DataModule;
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const responses = JSON.stringify(path.join(path.dirname(dataFile), "responses.js"));
+    pristineData ??= loadPristine<DataModule>(unpatchedSource(SERVER_RUNTIME_PATCHES, dataFile).replace("require('./responses.js')", `require(${responses})`), "data.js");
     return pristineData;
   }
   const patched = () => requireCjs(dataFile) as DataModule;
