@@ -35,7 +35,7 @@ import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
-const EXPECTED_VERSION = "1.23.3";
+const ROUTER_VERSION = "1.23.3";
 const SERVER_RUNTIME_VERSION = "2.17.5";
 const MARKER = "recovery-portal patch: route branches cached per routes array";
 const MEMO_MARKER = "recovery-portal patch: compiled route patterns memoized";
@@ -194,7 +194,7 @@ const serverRuntimeDir = () => path.dirname(createRequire(require.resolve("@remi
 const TARGETS = [
   {
     name: "@remix-run/router",
-    version: EXPECTED_VERSION,
+    version: ROUTER_VERSION,
     file: path.join("dist", "router.cjs.js"),
     decision: "docs/decisions/0013",
     patches: PATCHES,

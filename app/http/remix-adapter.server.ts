@@ -59,9 +59,10 @@ const formDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
  * and reads text, JSON and URL-encoded forms straight from the buffer, with Node's decoding rules
  * (UTF-8, bad bytes as U+FFFD).
  *
- * The first use of `body` (Remix passes it on when it builds a new Request, for `?index` and
- * single-fetch requests), `blob()` or a multipart form hands everything to a real Request over the
- * same bytes, so a body is still read at most once and `bodyUsed` stays true to it.
+ * The first use of `body` (Remix passes it on when it builds a new Request, which it does only for
+ * a URL with a query string, docs/decisions/0028), `blob()` or a multipart form hands everything
+ * to a real Request over the same bytes, so a body is still read at most once and `bodyUsed`
+ * stays true to it.
  */
 export class BufferedRequest extends Request {
   readonly #buffer: Buffer | null;
