@@ -85,7 +85,7 @@ describe("compiled e-mails (issue 12)", () => {
     }
     // The fuzz must actually exercise the compiled path, not only the fallback.
     expect(compiledCount).toBeGreaterThan(compiledTemplates.length * 60);
-  });
+  }, 30_000); // CPU-bound (about 4 s on the 2-core CI machine): Vitest's 5 s default is too close.
 
   test("a reset storm's messages are compiled once per shape: the next message of the same shape renders nothing", () => {
     for (const name of ["password-reset", "account-unlock", "username-reminder", "recovery-ambiguous", "password-changed", "account-locked"]) {
