@@ -6,6 +6,7 @@ import { createMetrics } from "~/metrics.server";
 import { OutboxWorker } from "~/delivery/outbox.server";
 import { bindServices, type Services } from "~/bind-services.server";
 import { createThreadedEmailSender } from "~/delivery/email-thread.server";
+import type { CheckpointHost } from "~/db/wal-checkpoints.server";
 import { emailBrandOf } from "~/brand.server";
 import { setEmailBrand } from "../emails/brand";
 import { createSmsSender } from "~/delivery/sms.server";
@@ -20,13 +21,19 @@ export type { Services } from "~/bind-services.server";
 export async function createServices(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Services> {
   // Production trades the instant "root handle inside a transaction" error for speed; tests and
   // development keep it, and a wait past 10 s still fails loudly (docs/decisions/0010).
-  const connection = connect(config, { lock: { trackHolder: !config.isProduction, waitLimitMs: 10_000 }, poolSize: config.databasePoolSize });
+  const connection = connect(config, {
+    lock: { trackHolder: !config.isProduction, waitLimitMs: 10_000 },
+    poolSize: config.databasePoolSize,
+    // SQLite: a saturated request thread leaves copying the WAL to a thread (docs/decisions/0029).
+    checkpointThread: { onError: (error) => logger.warn({ error: error.message }, "WAL checkpoint loop failed; checkpoints stay on the request thread for a minute") },
+  });
   const db = connection.db;
   const migrated = await migrate(connection);
   await attachAudit(db, { secretKey: config.secretKey, logger, migrated });
   const clock = new SystemClock();
   const metrics = createMetrics();
-  const { worker, devMailbox, close: closeDelivery } = await createDelivery(config, db, clock, logger, metrics, { devMailbox: true });
+  const { worker, devMailbox, checkpointHost, close: closeDelivery } = await createDelivery(config, db, clock, logger, metrics, { devMailbox: true });
+  if (connection.engine === "sqlite") connection.checkpoints?.attach(checkpointHost);
   const limits = createLimits(connection, config);
   return bindServices(
     {
@@ -68,7 +75,7 @@ export async function createDelivery(
   logger: Logger,
   metrics: ReturnType<typeof createMetrics>,
   options: { devMailbox: boolean },
-): Promise<{ worker: OutboxWorker; devMailbox: { port: number } | null; close: () => Promise<void> }> {
+): Promise<{ worker: OutboxWorker; devMailbox: { port: number } | null; checkpointHost: CheckpointHost; close: () => Promise<void> }> {
   let devMailbox: Awaited<ReturnType<typeof startDevMailbox>> | null = null;
   let smtpUrl = config.smtpUrl;
   if (!smtpUrl) {
@@ -109,6 +116,8 @@ export async function createDelivery(
   return {
     worker,
     devMailbox,
+    // The e-mail thread also runs the WAL checkpoint loop (docs/decisions/0029).
+    checkpointHost: email.checkpoints,
     async close() {
       await worker.stop();
       await email.close();

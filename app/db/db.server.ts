@@ -6,6 +6,7 @@ import { migrateSync } from "./migrations.server";
 import type { Database } from "./schema";
 import { GroupCommit, PortalSqliteDialect, SqliteLock, type LockOptions } from "./sqlite-driver.server";
 import { migratePostgres, openPostgresPool, type PostgresPool } from "./postgres.server";
+import { WalCheckpoints, type WalCheckpointOptions } from "./wal-checkpoints.server";
 
 export type { Database } from "./schema";
 export { migrationsDir } from "./migrations.server";
@@ -30,6 +31,8 @@ export type SqliteConnection = {
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** `exclusive`, with the job in one write transaction on the raw handle (one commit for all of it). */
   rawTransaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Checkpoints the WAL off the request thread while the event loop is saturated, if asked for (attach a host). */
+  checkpoints: WalCheckpoints | null;
   close(): Promise<void>;
 };
 
@@ -52,6 +55,11 @@ export type OpenOptions = {
   poolSize?: number;
   /** SQLite: how long a write waits for another process's write lock before SQLITE_BUSY (5 s). */
   busyTimeoutMs?: number;
+  /**
+   * SQLite: checkpoint the WAL on another thread while the event loop is saturated (the server's
+   * connection, once `checkpoints.attach` gave it the e-mail thread; docs/decisions/0029).
+   */
+  checkpointThread?: WalCheckpointOptions;
 };
 
 /**
@@ -98,7 +106,8 @@ export function openDatabase(file: string, options: OpenOptions = {}): SqliteCon
   // less CPU and 16 % more reset requests per second (docs/decisions/0023).
   if (!options.readonly) raw.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   const lock = new SqliteLock(options.lock);
-  const group = new GroupCommit(raw, lock);
+  const checkpoints = options.checkpointThread && !options.readonly ? new WalCheckpoints(file, options.checkpointThread) : null;
+  const group = new GroupCommit(raw, lock, checkpoints ? () => checkpoints.saturated() : undefined);
   const db = new Kysely<Database>({ dialect: new PortalSqliteDialect(raw, lock, group) });
   registry.locks.set(db, lock);
   // A job on the raw handle starts outside any transaction: the batch of released units commits first.
@@ -137,7 +146,11 @@ export function openDatabase(file: string, options: OpenOptions = {}): SqliteCon
       await committed;
       return result;
     },
-    close: () => db.destroy(),
+    checkpoints,
+    async close() {
+      checkpoints?.close();
+      await db.destroy();
+    },
   };
 }
 

@@ -121,6 +121,8 @@ export class GroupCommit {
   constructor(
     private readonly raw: BetterSqlite3.Database,
     private readonly lock: SqliteLock,
+    /** Called as each batch opens: the event loop is saturated (wal-checkpoints.server.ts). */
+    private readonly onBatch: () => void = () => undefined,
   ) {}
 
   #run(sql: string): void {
@@ -147,6 +149,7 @@ export class GroupCommit {
       const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
       done.catch(() => undefined); // each unit awaits it; a batch nobody awaits must not crash the process
       this.#batch = { done, resolve, reject, released: 0 };
+      this.onBatch();
       // Outside the caller's async context: the commit is not part of the transaction that opened the batch.
       holding.exit(() => setImmediate(() => void this.#commitLater()));
     }

@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 import type { EmailTransportOptions } from "./email-transport.server";
 import type { ThreadReply, ThreadRequest } from "./email-thread.worker";
 import type { Sender } from "./outbox.server";
+import type { CheckpointHost } from "~/db/wal-checkpoints.server";
 
 /**
  * The e-mail sender the portal runs: rendering and SMTP happen in a worker thread, so under a
@@ -11,20 +12,33 @@ import type { Sender } from "./outbox.server";
  *
  * A thread that dies (a crash, an out-of-memory) fails the messages it held, so the outbox
  * retries them with backoff as for any failed send, and the next message starts a new thread.
+ *
+ * The same thread hosts the WAL checkpoint loop while the request thread is saturated
+ * (`checkpoints`, docs/decisions/0029): a thread of its own would cost about 10 MiB more.
  */
-export function createThreadedEmailSender(options: EmailTransportOptions): { send: Sender; close: () => Promise<void> } {
+export function createThreadedEmailSender(options: EmailTransportOptions): { send: Sender; checkpoints: CheckpointHost; close: () => Promise<void> } {
   let thread: Worker | undefined;
+  let closed = false;
   let nextId = 1;
   const pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  /** Told when the checkpoint loop ends: with its error, or with none when the thread stopped. */
+  let checkpointsEnded: ((error?: Error) => void) | undefined;
+  const endCheckpoints = (error?: Error) => {
+    const ended = checkpointsEnded;
+    checkpointsEnded = undefined;
+    ended?.(error);
+  };
 
   const failAll = (reason: string) => {
     for (const { reject } of pending.values()) reject(new Error(reason));
     pending.clear();
+    endCheckpoints();
   };
 
   const start = (): Worker => {
     const worker = spawn(options);
     worker.on("message", (reply: ThreadReply) => {
+      if ("checkpoints" in reply) return endCheckpoints(new Error(reply.error));
       const waiting = pending.get(reply.id);
       if (!waiting) return;
       pending.delete(reply.id);
@@ -55,8 +69,17 @@ export function createThreadedEmailSender(options: EmailTransportOptions): { sen
       thread.postMessage(request);
       return sent;
     },
+    checkpoints: {
+      run(data, ended) {
+        if (closed) return ended();
+        thread ??= start();
+        checkpointsEnded = ended;
+        thread.postMessage({ type: "checkpoints", data } satisfies ThreadRequest);
+      },
+    },
     /** Call after the outbox worker stopped (no message in flight): closes the pool and ends the thread. */
     async close() {
+      closed = true;
       const worker = thread;
       thread = undefined;
       if (!worker) return;

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { migrate, openDatabase, transaction, type SqliteConnection, type Db } from "~/db/db.server";
+import { saturate as saturateLoop } from "../helpers/event-loop";
 
 /**
  * Group commit (docs/decisions/0027), on a real SQLite file: on a busy event loop the transactions
@@ -43,16 +44,8 @@ const insert = (handle: Db, key: string) => handle.insertInto("meta").values({ k
 const committed = (key: string) => other.prepare("SELECT count(*) AS n FROM meta WHERE key = ?").get(key) as { n: number };
 const seenByOther = (key: string) => committed(key).n === 1;
 
-/**
- * Makes the event loop look saturated to `handle`'s connection: after a quiet pause, one transaction
- * (it commits alone) starts a fresh measuring window, then 25 ms of work follow without a wait.
- * Transactions started right after this resolves (same turn, no await in between) share a batch.
- */
-async function saturate(handle: Db = db) {
-  await sleep(30);
-  await transaction(handle, (trx) => insert(trx, newKey()));
-  for (const until = performance.now() + 25; performance.now() < until; );
-}
+/** The event loop looks saturated to `handle`'s connection (tests/helpers/event-loop.ts). */
+const saturate = (handle: Db = db) => saturateLoop(handle, (trx) => insert(trx, newKey()));
 
 /** Commit records in the WAL so far (frames whose header carries the database size). */
 function commitsInWal(): number {
