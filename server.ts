@@ -14,6 +14,7 @@ import { seedDemoAccounts } from "./app/accounts/demo.server";
 import { getMailboxMessage } from "./app/delivery/dev-mailbox.server";
 import { escapeHtml } from "./app/http/html";
 import { createRequestHandler } from "./app/http/remix-adapter.server";
+import { requestsInTurns } from "./app/http/turns.server";
 import { detectLocale } from "./app/i18n/locale.server";
 import { clientKey } from "./app/limits/client-key";
 import { startEscalationSweep } from "./app/tickets/escalation.server";
@@ -79,6 +80,8 @@ function refuse(res: Response, status: number, title: string, message: string) {
   res.status(status).type("html").send(edgePage(status, title, message));
 }
 
+/** Requests started per turn of the event loop under load (app/http/turns.server.ts). */
+const REQUESTS_PER_TURN = 16;
 const ALLOWED_METHODS = "GET, HEAD, POST";
 /** The provisioning API (docs/decisions/0021-provisioning-api.md) also takes PATCH and DELETE. */
 const API_METHODS = "GET, HEAD, POST, PATCH, DELETE";
@@ -133,6 +136,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
     });
     next();
   });
+  // In arrival order, sixteen per turn of the event loop (docs/decisions/0029).
+  app.use(requestsInTurns(REQUESTS_PER_TURN));
   app.use(securityHeaders(config));
 
   // Bad input is a 4xx here, before anything can answer it with a 500 (GEN-01).
