@@ -15,6 +15,7 @@ import { getMailboxMessage } from "./app/delivery/dev-mailbox.server";
 import { escapeHtml } from "./app/http/html";
 import { createRequestHandler } from "./app/http/remix-adapter.server";
 import { requestsInTurns } from "./app/http/turns.server";
+import { randomBytesFromPool } from "./app/security/crypto.server";
 import { detectLocale } from "./app/i18n/locale.server";
 import { clientKey } from "./app/limits/client-key";
 import { startEscalationSweep } from "./app/tickets/escalation.server";
@@ -50,7 +51,7 @@ function securityHeaders(config: Config) {
     .join("; ")
     .split("\0");
   return (req: Request, res: Response, next: NextFunction) => {
-    const nonce = crypto.randomBytes(16).toString("base64");
+    const nonce = randomBytesFromPool(16).toString("base64");
     res.locals.nonce = nonce;
     res.setHeader("Content-Security-Policy", cspHead + nonce + cspTail);
     res.setHeader("X-Content-Type-Options", "nosniff");

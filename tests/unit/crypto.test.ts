@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { encodeBase32LowerCaseNoPadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { sha256 } from "@oslojs/crypto/sha2";
-import { base32LowerCaseNoPadding, randomId, randomToken, sha256Bytes, sha256Hex } from "~/security/crypto.server";
+import { base32LowerCaseNoPadding, randomBytesFromPool, randomId, randomToken, sha256Bytes, sha256Hex } from "~/security/crypto.server";
 
 /**
  * Issue 12: ids, tokens and hashes moved from @oslojs's JavaScript to Node's native code. Stored
@@ -31,6 +31,25 @@ describe("native encodings and hashes give what @oslojs gave", () => {
     }
     const bytes = crypto.randomBytes(32);
     expect(bytes.toString("base64url")).toBe(encodeBase64urlNoPadding(bytes));
+  });
+
+  test("TOK-01: pooled random bytes are each handed out once, as a copy, and stay uniform across refills of the pool", () => {
+    // 4,000 draws of 16 bytes: about sixteen refills of the 4 KiB pool.
+    const draws = Array.from({ length: 4000 }, () => randomBytesFromPool(16));
+    expect(draws.every((d) => d.length === 16)).toBe(true);
+    expect(new Set(draws.map((d) => d.toString("hex"))).size).toBe(4000);
+    // Byte values over 64,000 bytes: each of the 256 within ±35 % of the expected 250 (a pool
+    // handed out after being wiped, or twice, would fail this by far).
+    const counts = new Array<number>(256).fill(0);
+    for (const d of draws) for (const b of d) counts[b]++;
+    expect(Math.min(...counts)).toBeGreaterThan(250 * 0.65);
+    expect(Math.max(...counts)).toBeLessThan(250 * 1.35);
+    // A copy: what the caller does with its bytes does not reach the next caller.
+    const mine = randomBytesFromPool(32);
+    mine.fill(0xaa);
+    expect(randomBytesFromPool(32).equals(Buffer.alloc(32, 0xaa))).toBe(false);
+    // Odd sizes straddle refills; large ones come from the CSPRNG directly.
+    for (const size of [1, 7, 255, 256, 257, 5000]) expect(randomBytesFromPool(size).length).toBe(size);
   });
 
   test("SHA-256 of ASCII, Arabic, emoji and a lone surrogate", () => {
