@@ -137,8 +137,6 @@ export async function startServer(env: Record<string, string | undefined> = proc
     });
     next();
   });
-  // In arrival order, sixteen per turn of the event loop (docs/decisions/0029).
-  app.use(requestsInTurns(REQUESTS_PER_TURN));
   app.use(securityHeaders(config));
 
   // Bad input is a 4xx here, before anything can answer it with a 500 (GEN-01).
@@ -162,6 +160,9 @@ export async function startServer(env: Record<string, string | undefined> = proc
     if (req.query._data !== undefined) return refuse(res, 400, "Request refused", "That address is not valid.");
     next();
   });
+  // What the edge refuses above is answered at once, as it arrives. The rest starts in arrival
+  // order, sixteen per turn of the event loop (docs/decisions/0029).
+  app.use(requestsInTurns(REQUESTS_PER_TURN));
 
   // Operations endpoints answer whatever Host a load balancer uses.
   app.get("/healthz", async (_req, res) => {

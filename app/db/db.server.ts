@@ -103,7 +103,8 @@ export function openDatabase(file: string, options: OpenOptions = {}): SqliteCon
   // the COMMIT that crosses this many pages, on the request thread. At the default 1,000 (4 MiB) a
   // reset storm paid for it several times a second, and a hot page (a limiter counter, an index's
   // last leaf) was copied once per checkpoint. 10,000 pages (a WAL of up to 40 MiB) measured 8 %
-  // less CPU and 16 % more reset requests per second (docs/decisions/0023).
+  // less CPU and 16 % more reset requests per second (docs/decisions/0023). Under load the
+  // server's connection leaves most of the copying to another thread (`checkpoints`, 0029).
   if (!options.readonly) raw.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   const lock = new SqliteLock(options.lock);
   const checkpoints = options.checkpointThread && !options.readonly ? new WalCheckpoints(file, options.checkpointThread) : null;

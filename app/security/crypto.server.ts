@@ -13,7 +13,7 @@ let taken = 0;
 
 /**
  * `bytes` fresh bytes from the CSPRNG, drawn from a pool that is refilled 4 KiB at a time (as
- * Node's own `randomUUID` and `randomInt` do). Each call into OpenSSL cost about 6 µs on the
+ * Node's own UUID and `randomInt` helpers do). Each call into OpenSSL cost about 6 µs on the
  * request thread under load, and a known reset request made five of them (docs/decisions/0029).
  * Every byte is handed out once, as a copy, and wiped from the pool as it leaves.
  */
