@@ -24,8 +24,8 @@ export async function createServices(config: Config, logger: Logger = createLogg
   const connection = connect(config, {
     lock: { trackHolder: !config.isProduction, waitLimitMs: 10_000 },
     poolSize: config.databasePoolSize,
-    // SQLite: a saturated request thread leaves copying the WAL to a thread (docs/decisions/0029).
-    checkpointThread: { onError: (error) => logger.warn({ error: error.message }, "WAL checkpoint loop failed; checkpoints stay on the request thread for a minute") },
+    // SQLite: a saturated request thread leaves copying the WAL to the e-mail thread (docs/decisions/0029).
+    checkpoints: { onError: (error) => logger.warn({ error: error.message }, "WAL checkpoint loop failed; checkpoints stay on the request thread for a minute") },
   });
   const db = connection.db;
   const migrated = await migrate(connection);
@@ -46,6 +46,8 @@ export async function createServices(config: Config, logger: Logger = createLogg
       worker,
       devMailboxPort: devMailbox?.port ?? null,
       async close() {
+        // The checkpoint loop first, so that no late request starts it on a closing e-mail thread.
+        if (connection.engine === "sqlite") connection.checkpoints?.close();
         await closeDelivery();
         await limits.close();
         // The last head this process saw, for `audit verify --since-checkpoint` (L6).

@@ -59,7 +59,7 @@ export type OpenOptions = {
    * SQLite: checkpoint the WAL on another thread while the event loop is saturated (the server's
    * connection, once `checkpoints.attach` gave it the e-mail thread; docs/decisions/0029).
    */
-  checkpointThread?: WalCheckpointOptions;
+  checkpoints?: WalCheckpointOptions;
 };
 
 /**
@@ -107,7 +107,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): SqliteCon
   // server's connection leaves most of the copying to another thread (`checkpoints`, 0029).
   if (!options.readonly) raw.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   const lock = new SqliteLock(options.lock);
-  const checkpoints = options.checkpointThread && !options.readonly ? new WalCheckpoints(file, options.checkpointThread) : null;
+  const checkpoints = options.checkpoints && !options.readonly ? new WalCheckpoints(file, options.checkpoints) : null;
   const group = new GroupCommit(raw, lock, checkpoints ? () => checkpoints.saturated() : undefined);
   const db = new Kysely<Database>({ dialect: new PortalSqliteDialect(raw, lock, group) });
   registry.locks.set(db, lock);

@@ -11,7 +11,7 @@ import BetterSqlite3 from "better-sqlite3";
 
 export type CheckpointLoopData = {
   file: string;
-  /** Int32Array slots: CONTROL_STOP, CONTROL_PASSES, CONTROL_LOG. */
+  /** Int32Array slots: CONTROL_STOP, CONTROL_PASSES. */
   control: SharedArrayBuffer;
   /** Pause between two checkpoints, and from `nearFrames` frames in the WAL on. */
   restMs: number;
@@ -23,9 +23,7 @@ export type CheckpointLoopData = {
 export const CONTROL_STOP = 0;
 /** Checkpoints run so far (tests, diagnostics). */
 export const CONTROL_PASSES = 1;
-/** Frames in the WAL at the last checkpoint. */
-export const CONTROL_LOG = 2;
-export const CONTROL_SLOTS = 3;
+export const CONTROL_SLOTS = 2;
 
 type CheckpointRow = { busy: number; log: number; checkpointed: number };
 
@@ -56,7 +54,6 @@ export function startCheckpointLoop(data: CheckpointLoopData, onError: (error: u
       return;
     }
     Atomics.add(control, CONTROL_PASSES, 1);
-    Atomics.store(control, CONTROL_LOG, row.log);
     // Near the request thread's own threshold, keep what is left to copy down to a batch or two,
     // so that the checkpoint the request thread runs there (which restarts the WAL) is short.
     timer = setTimeout(pass, row.log >= data.nearFrames ? data.nearMs : data.restMs);

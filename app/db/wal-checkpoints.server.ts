@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { CONTROL_LOG, CONTROL_PASSES, CONTROL_SLOTS, CONTROL_STOP, type CheckpointLoopData } from "./wal-checkpoint-loop";
+import { CONTROL_PASSES, CONTROL_SLOTS, CONTROL_STOP, type CheckpointLoopData } from "./wal-checkpoint-loop";
 
 /** A thread that can run the checkpoint loop (the e-mail thread, email-thread.server.ts). */
 export type CheckpointHost = {
@@ -65,10 +65,10 @@ export class WalCheckpoints {
     return this.#running;
   }
 
-  /** Checkpoints the current (or last) loop has run, and the WAL's frames at its last one. */
-  stats(): { passes: number; log: number } {
+  /** Checkpoints the current (or last) loop has run. */
+  stats(): { passes: number } {
     const control = this.#control;
-    return control ? { passes: Atomics.load(control, CONTROL_PASSES), log: Atomics.load(control, CONTROL_LOG) } : { passes: 0, log: 0 };
+    return { passes: control ? Atomics.load(control, CONTROL_PASSES) : 0 };
   }
 
   /** Tells the loop to stop; it closes its connection at its next turn. */
