@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import { CONTROL_PASSES, CONTROL_SLOTS, CONTROL_STOP, type CheckpointLoopData } from "./wal-checkpoint-loop";
 
@@ -8,6 +9,11 @@ export type CheckpointHost = {
 };
 
 export type WalCheckpointOptions = {
+  /**
+   * The loop starts only once the WAL file has reached this many bytes (8 MiB): a short burst
+   * never needs it, and starting the e-mail thread for it would cost more than it saves.
+   */
+  startBytes?: number;
   /** The loop stops when the request thread has not been saturated for this long (2 s). */
   idleMs?: number;
   /** Pause between two checkpoints (100 ms), and from `nearFrames` frames in the WAL on (2 ms). */
@@ -18,6 +24,8 @@ export type WalCheckpointOptions = {
   onError?: (error: Error) => void;
   retryMs?: number;
 };
+
+const CHECK_MS = 100;
 
 /**
  * Moves the copying of the WAL off the request thread while it is saturated (docs/decisions/0029).
@@ -31,7 +39,7 @@ export type WalCheckpointOptions = {
  * running (quiet, no host, stopped, failed) works as it did without one.
  *
  * The group commit reports every batch it opens (`saturated`); the loop starts then, on the host's
- * thread, and stops after `idleMs` without one.
+ * thread, once the WAL file has reached `startBytes`, and stops after `idleMs` without a batch.
  */
 export class WalCheckpoints {
   readonly #file: string;
@@ -40,13 +48,15 @@ export class WalCheckpoints {
   #control: Int32Array | undefined;
   #running = false;
   #lastSaturated = 0;
+  /** When the WAL's size was last looked at (at most every CHECK_MS while the loop is off). */
+  #checkedAt = -Infinity;
   #failedAt = -Infinity;
   #idleTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(file: string, options: WalCheckpointOptions = {}) {
     this.#file = file;
-    this.#options = { idleMs: 2_000, restMs: 100, nearMs: 2, nearFrames: 7_000, retryMs: 60_000, ...options };
+    this.#options = { startBytes: 8 * 1024 * 1024, idleMs: 2_000, restMs: 100, nearMs: 2, nearFrames: 7_000, retryMs: 60_000, ...options };
   }
 
   /** The thread to run the loop on; without one, checkpoints stay on the request thread. */
@@ -58,7 +68,19 @@ export class WalCheckpoints {
   saturated(): void {
     this.#lastSaturated = performance.now();
     if (this.#running || !this.#host || this.#closed || this.#lastSaturated - this.#failedAt < this.#options.retryMs) return;
+    if (this.#lastSaturated - this.#checkedAt < CHECK_MS) return;
+    this.#checkedAt = this.#lastSaturated;
+    if (this.#walBytes() < this.#options.startBytes) return;
     this.#start(this.#host);
+  }
+
+  /** The WAL file's size: its high-water mark since it was last truncated (0 if there is none). */
+  #walBytes(): number {
+    try {
+      return fs.statSync(`${this.#file}-wal`).size;
+    } catch {
+      return 0;
+    }
   }
 
   get running(): boolean {

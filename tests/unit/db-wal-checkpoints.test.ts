@@ -85,10 +85,10 @@ describe("WAL checkpoint loop", () => {
   test("only a connection that asks for it has the loop, and it runs only on a saturated loop with a host to run on", async () => {
     const plain = await portalFile();
     expect(plain.connection.checkpoints).toBeNull();
-    const hostless = await portalFile({ checkpoints: {} }, false);
+    const hostless = await portalFile({ checkpoints: { startBytes: 0 } }, false);
     await batchOnSaturatedLoop(hostless.db);
     expect(hostless.connection.checkpoints!.running).toBe(false);
-    const server = await portalFile({ checkpoints: {} });
+    const server = await portalFile({ checkpoints: { startBytes: 0 } });
     expect(server.connection.checkpoints).toBeInstanceOf(WalCheckpoints);
     // A quiet loop: each transaction commits alone, no batch, no loop.
     for (let i = 0; i < 3; i++) {
@@ -100,8 +100,19 @@ describe("WAL checkpoint loop", () => {
     expect(server.connection.checkpoints!.running).toBe(true);
   });
 
+  test("it waits for the WAL to reach startBytes: a short burst does not start the e-mail thread", async () => {
+    const { file, connection, db } = await portalFile({ checkpoints: { startBytes: 2 * 1024 * 1024 } });
+    await batchOnSaturatedLoop(db);
+    expect(fs.statSync(`${file}-wal`).size).toBeLessThan(2 * 1024 * 1024);
+    expect(connection.checkpoints!.running).toBe(false);
+    await writePages(db, 600);
+    await sleep(150);
+    await batchOnSaturatedLoop(db);
+    expect(connection.checkpoints!.running).toBe(true);
+  });
+
   test("on a saturated loop it starts and copies the WAL into the database file, while the request thread checkpoints nothing", async () => {
-    const { dir, file, connection, db } = await portalFile({ checkpoints: { restMs: 5, idleMs: 60_000 } });
+    const { dir, file, connection, db } = await portalFile({ checkpoints: { startBytes: 0, restMs: 5, idleMs: 60_000 } });
     // The request thread's own checkpoint is off here, so whatever reaches the file came from the thread.
     connection.raw.pragma("wal_autocheckpoint = 0");
     await batchOnSaturatedLoop(db);
@@ -114,7 +125,7 @@ describe("WAL checkpoint loop", () => {
   });
 
   test("with the loop running, the request thread's checkpoint at the threshold still restarts the WAL, which stays bounded", async () => {
-    const { file, connection, db } = await portalFile({ checkpoints: { restMs: 5, nearMs: 1, nearFrames: 150, idleMs: 60_000 } });
+    const { file, connection, db } = await portalFile({ checkpoints: { startBytes: 0, restMs: 5, nearMs: 1, nearFrames: 150, idleMs: 60_000 } });
     connection.raw.pragma("wal_autocheckpoint = 300");
     await batchOnSaturatedLoop(db);
     const salt = walSalt(file);
@@ -131,7 +142,7 @@ describe("WAL checkpoint loop", () => {
   });
 
   test("it stops once the event loop has not been saturated for idleMs, and starts again with the next batch", async () => {
-    const { connection, db } = await portalFile({ checkpoints: { idleMs: 100 } });
+    const { connection, db } = await portalFile({ checkpoints: { startBytes: 0, idleMs: 100 } });
     await batchOnSaturatedLoop(db);
     expect(connection.checkpoints!.running).toBe(true);
     await until(() => !connection.checkpoints!.running, 2000);
@@ -140,7 +151,7 @@ describe("WAL checkpoint loop", () => {
   });
 
   test("closing the connection stops the loop, which closes its own connection; the file is whole afterwards", async () => {
-    const { file, connection, db } = await portalFile({ checkpoints: { restMs: 1, idleMs: 60_000 } });
+    const { file, connection, db } = await portalFile({ checkpoints: { startBytes: 0, restMs: 1, idleMs: 60_000 } });
     await batchOnSaturatedLoop(db);
     await writePages(db, 200);
     const passes = connection.checkpoints!.stats().passes;
@@ -156,7 +167,7 @@ describe("WAL checkpoint loop", () => {
   });
 
   test("when the e-mail thread stops, the loop is not running and the next batch starts both again", async () => {
-    const { connection, db } = await portalFile({ checkpoints: { idleMs: 60_000 } }, false);
+    const { connection, db } = await portalFile({ checkpoints: { startBytes: 0, idleMs: 60_000 } }, false);
     const first = emailThread();
     connection.checkpoints!.attach(first.checkpoints);
     await batchOnSaturatedLoop(db);
@@ -172,7 +183,7 @@ describe("WAL checkpoint loop", () => {
   test("a loop that fails is reported once and not started again before retryMs; the portal goes on without it", async () => {
     const errors: Error[] = [];
     const missing = path.join(os.tmpdir(), `portal-wal-missing-${process.pid}`, "portal.sqlite");
-    const checkpoints = new WalCheckpoints(missing, { onError: (error) => errors.push(error), retryMs: 60_000 });
+    const checkpoints = new WalCheckpoints(missing, { startBytes: 0, onError: (error) => errors.push(error), retryMs: 60_000 });
     checkpoints.attach(emailThread().checkpoints);
     checkpoints.saturated();
     expect(checkpoints.running).toBe(true);
