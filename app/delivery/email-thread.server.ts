@@ -1,3 +1,4 @@
+import v8 from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { EmailTransportOptions } from "./email-transport.server";
 import type { ThreadReply, ThreadRequest } from "./email-thread.worker";
@@ -99,9 +100,56 @@ export function createThreadedEmailSender(options: EmailTransportOptions): { sen
  * (scripts/build-server.mjs builds both).
  */
 function spawn(options: EmailTransportOptions): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./email-thread.worker.js", import.meta.url), { workerData: options });
-  const entry = new URL("./email-thread.worker.ts", import.meta.url).href;
-  // Resolved from the working folder (the project's, for npm scripts and tests).
-  const boot = `import("tsx/esm/api").then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData: options });
+  return withSemiSpace(EMAIL_THREAD_SEMI_SPACE_MB, () => {
+    if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./email-thread.worker.js", import.meta.url), { workerData: options });
+    const entry = new URL("./email-thread.worker.ts", import.meta.url).href;
+    // Resolved from the working folder (the project's, for npm scripts and tests).
+    const boot = `import("tsx/esm/api").then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
+    return new Worker(boot, { eval: true, workerData: options });
+  });
+}
+
+/**
+ * The e-mail thread's young generation, in MiB per semi-space: half the request thread's 8
+ * (`npm start`). Under a reset storm the thread renders and sends without pause, and V8 grows a busy
+ * young generation to its limit: 16 MiB at 8, 8 MiB at 4, about 8 MiB less peak RSS for the
+ * portal (docs/decisions/0030).
+ */
+export const EMAIL_THREAD_SEMI_SPACE_MB = 4;
+
+/**
+ * Starts a thread whose heap has `semiSpaceMb` per semi-space. The process's
+ * `--max-semi-space-size` overrides a Worker's `resourceLimits`, so the flag itself is set while
+ * the thread's isolate is created (V8 reads it only then; isolates already running keep theirs)
+ * and put back once the thread is online or gone.
+ */
+export function withSemiSpace(semiSpaceMb: number, start: () => Worker): Worker {
+  const own = processSemiSpaceMb();
+  v8.setFlagsFromString(`--max-semi-space-size=${semiSpaceMb}`);
+  let worker: Worker;
+  try {
+    worker = start();
+  } catch (err) {
+    v8.setFlagsFromString(`--max-semi-space-size=${own}`);
+    throw err;
+  }
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    v8.setFlagsFromString(`--max-semi-space-size=${own}`);
+  };
+  worker.once("online", restore);
+  worker.once("exit", restore);
+  return worker;
+}
+
+/** The process's own `--max-semi-space-size` (command line or NODE_OPTIONS), or 0: V8's default. */
+function processSemiSpaceMb(): number {
+  let mb = 0;
+  for (const arg of [...(process.env.NODE_OPTIONS ?? "").split(/\s+/), ...process.execArgv]) {
+    const m = /^--max[-_]semi[-_]space[-_]size=(\d+)$/.exec(arg);
+    if (m) mb = Number(m[1]);
+  }
+  return mb;
 }
