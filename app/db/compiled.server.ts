@@ -1,5 +1,5 @@
 import { CompiledQuery, type Compilable, type Insertable } from "kysely";
-import { engineOf, type Db, type Engine } from "./db.server";
+import { engineOf, executeCompiled, type Db, type Engine } from "./db.server";
 import type { Database } from "./schema";
 
 /**
@@ -22,7 +22,7 @@ export async function insertRow<T extends keyof Database & string>(db: Db, table
     text = (returning ? insert.returning(returning as never) : insert).compile().sql;
     texts.set(key, text);
   }
-  const result = await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, entries.map(([, value]) => value)));
+  const result = await executeCompiled<Record<string, unknown>>(db, CompiledQuery.raw(text, entries.map(([, value]) => value)));
   if (returning) return Number(result.rows[0]![returning]);
 }
 
@@ -37,6 +37,6 @@ export function compiledOnce<R>(build: (db: Db, ...parameters: unknown[]) => Com
   return async (db, ...parameters) => {
     const engine = engineOf(db);
     const sql = (text[engine] ??= build(db, ...parameters).compile().sql);
-    return (await db.executeQuery<R>(CompiledQuery.raw(sql, parameters))).rows;
+    return (await executeCompiled<R>(db, CompiledQuery.raw(sql, parameters))).rows;
   };
 }

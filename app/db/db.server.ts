@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, sql, type CompiledQuery, type QueryResult } from "kysely";
 import { migrateSync } from "./migrations.server";
 import type { Database } from "./schema";
-import { GroupCommit, PortalSqliteDialect, SqliteLock, type LockOptions } from "./sqlite-driver.server";
+import { GroupCommit, PortalSqliteDialect, SqliteLock, type DirectQueries, type LockOptions } from "./sqlite-driver.server";
 import { migratePostgres, openPostgresPool, type PostgresPool } from "./postgres.server";
 import { WalCheckpoints, type WalCheckpointOptions } from "./wal-checkpoints.server";
 
@@ -109,8 +109,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): SqliteCon
   const lock = new SqliteLock(options.lock);
   const checkpoints = options.checkpoints && !options.readonly ? new WalCheckpoints(file, options.checkpoints) : null;
   const group = new GroupCommit(raw, lock, checkpoints ? () => checkpoints.saturated() : undefined);
-  const db = new Kysely<Database>({ dialect: new PortalSqliteDialect(raw, lock, group) });
+  const dialect = new PortalSqliteDialect(raw, lock, group);
+  const db = new Kysely<Database>({ dialect });
   registry.locks.set(db, lock);
+  registry.direct.set(db, dialect.direct);
   // A job on the raw handle starts outside any transaction: the batch of released units commits first.
   const exclusive = async <T>(fn: () => Promise<T>): Promise<T> => {
     const release = await lock.acquire();
@@ -246,6 +248,18 @@ export async function serializeOn(db: Db, ...keys: string[]): Promise<void> {
   for (const key of [...new Set(keys)].sort()) await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db);
 }
 
+/**
+ * Runs a compiled query, as `db.executeQuery` does. On SQLite it goes straight to the connection
+ * (the same lock, statements and group commit), without Kysely's executor; a transaction handle
+ * must come from `transaction()` for that, as every one in the portal does (docs/decisions/0030).
+ */
+export function executeCompiled<R>(db: Db, query: CompiledQuery): Promise<QueryResult<R>> {
+  // A transaction handle that transaction() did not open has no root here: Kysely runs its query.
+  const direct = registry.direct.get(rootOf(db));
+  if (!direct) return db.executeQuery<R>(query);
+  return db.isTransaction ? direct.inTransaction<R>(query) : direct.outside<R>(query);
+}
+
 /** The root handle a transaction was opened on (the handle itself when it is a root). */
 export function rootOf(db: Db): Db {
   return registry.roots.get(db) ?? db;
@@ -254,6 +268,6 @@ export function rootOf(db: Db): Db {
 // Which lock guards a root handle (so a transaction body can be marked as holding it), and which
 // root a transaction came from. server.ts and the Remix bundle each load their own copy of this
 // module but share the one handle, so the maps live in a process-wide registry, not in the module.
-type Registry = { locks: WeakMap<Db, SqliteLock>; roots: WeakMap<Db, Db>; engines: WeakMap<Db, Engine> };
+type Registry = { locks: WeakMap<Db, SqliteLock>; roots: WeakMap<Db, Db>; engines: WeakMap<Db, Engine>; direct: WeakMap<Db, DirectQueries> };
 const REGISTRY = Symbol.for("portal.db-registry");
-const registry: Registry = ((globalThis as { [REGISTRY]?: Registry })[REGISTRY] ??= { locks: new WeakMap(), roots: new WeakMap(), engines: new WeakMap() });
+const registry: Registry = ((globalThis as { [REGISTRY]?: Registry })[REGISTRY] ??= { locks: new WeakMap(), roots: new WeakMap(), engines: new WeakMap(), direct: new WeakMap() });
