@@ -1,5 +1,5 @@
-import { CompiledQuery, type Compilable, type Insertable } from "kysely";
-import { engineOf, executeCompiled, type Db, type Engine } from "./db.server";
+import type { Compilable, Insertable } from "kysely";
+import { engineOf, executeSql, type Db, type Engine } from "./db.server";
 import type { Database } from "./schema";
 
 /**
@@ -13,16 +13,24 @@ const texts = new Map<string, string>();
 export async function insertRow<T extends keyof Database & string>(db: Db, table: T, row: Insertable<Database[T]>): Promise<void>;
 export async function insertRow<T extends keyof Database & string>(db: Db, table: T, row: Insertable<Database[T]>, returning: keyof Database[T] & string): Promise<number>;
 export async function insertRow<T extends keyof Database & string>(db: Db, table: T, row: Insertable<Database[T]>, returning?: string): Promise<number | void> {
-  const entries = Object.entries(row).filter(([, value]) => value !== undefined);
-  const engine = engineOf(db);
-  const key = `${engine}\u0000${table}\u0000${returning ?? ""}\u0000${entries.map(([column]) => column).join("\u0000")}`;
+  const fields = row as Record<string, unknown>;
+  // The key and the values in one pass over the row, without an array per column.
+  let key = `${engineOf(db)}\u0000${table}\u0000${returning ?? ""}`;
+  const values: unknown[] = [];
+  for (const column in fields) {
+    const value = fields[column];
+    if (value === undefined) continue;
+    key += `\u0000${column}`;
+    values.push(value);
+  }
   let text = texts.get(key);
   if (!text) {
-    const insert = db.insertInto(table).values(Object.fromEntries(entries) as never);
+    const defined = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+    const insert = db.insertInto(table).values(defined as never);
     text = (returning ? insert.returning(returning as never) : insert).compile().sql;
     texts.set(key, text);
   }
-  const result = await executeCompiled<Record<string, unknown>>(db, CompiledQuery.raw(text, entries.map(([, value]) => value)));
+  const result = await executeSql<Record<string, unknown>>(db, text, values);
   if (returning) return Number(result.rows[0]![returning]);
 }
 
@@ -37,6 +45,6 @@ export function compiledOnce<R>(build: (db: Db, ...parameters: unknown[]) => Com
   return async (db, ...parameters) => {
     const engine = engineOf(db);
     const sql = (text[engine] ??= build(db, ...parameters).compile().sql);
-    return (await executeCompiled<R>(db, CompiledQuery.raw(sql, parameters))).rows;
+    return (await executeSql<R>(db, sql, parameters)).rows;
   };
 }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect, sql, type CompiledQuery, type QueryResult } from "kysely";
+import { CompiledQuery, Kysely, PostgresDialect, sql, type QueryResult } from "kysely";
 import { migrateSync } from "./migrations.server";
 import type { Database } from "./schema";
 import { GroupCommit, PortalSqliteDialect, SqliteLock, type DirectQueries, type LockOptions } from "./sqlite-driver.server";
@@ -249,15 +249,17 @@ export async function serializeOn(db: Db, ...keys: string[]): Promise<void> {
 }
 
 /**
- * Runs a compiled query, as `db.executeQuery` does. On SQLite it goes straight to the connection
- * (the same lock, statements and group commit), without Kysely's executor; a transaction handle
- * must come from `transaction()` for that, as every one in the portal does (docs/decisions/0030).
+ * Runs an SQL text of this engine's dialect (compiled by Kysely once, see compiled.server.ts), as
+ * `db.executeQuery(CompiledQuery.raw(sql, parameters))` does. On SQLite it goes straight to the
+ * connection (the same lock, statements and group commit), without Kysely's executor; a
+ * transaction handle must come from `transaction()` for that, as every one in the portal does
+ * (docs/decisions/0030).
  */
-export function executeCompiled<R>(db: Db, query: CompiledQuery): Promise<QueryResult<R>> {
+export function executeSql<R>(db: Db, sql: string, parameters: readonly unknown[]): Promise<QueryResult<R>> {
   // A transaction handle that transaction() did not open has no root here: Kysely runs its query.
   const direct = registry.direct.get(rootOf(db));
-  if (!direct) return db.executeQuery<R>(query);
-  return db.isTransaction ? direct.inTransaction<R>(query) : direct.outside<R>(query);
+  if (!direct) return db.executeQuery<R>(CompiledQuery.raw(sql, parameters as unknown[]));
+  return db.isTransaction ? direct.inTransaction<R>(sql, parameters) : direct.outside<R>(sql, parameters);
 }
 
 /** The root handle a transaction was opened on (the handle itself when it is a root). */

@@ -293,9 +293,8 @@ class Connection {
   }
 
   /** Runs one query; the caller holds the lock. `inUnit`: inside a transaction's unit. */
-  run<R>(compiled: CompiledQuery, inUnit: boolean): QueryResult<R> {
-    const stmt = this.prepare(compiled.sql);
-    const parameters = compiled.parameters as unknown[];
+  run<R>(sql: string, parameters: readonly unknown[], inUnit: boolean): QueryResult<R> {
+    const stmt = this.prepare(sql);
     if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
     const { changes, lastInsertRowid } = stmt.run(parameters);
     // A write outside any transaction is durable when it returns, as it always was: it commits the batch it joined.
@@ -305,9 +304,9 @@ class Connection {
 }
 
 /**
- * Compiled queries run on the connection without Kysely's executor, whose promises and closures
- * per query were about a fifth of a reset request's allocation (docs/decisions/0030). Same lock,
- * same statements, same group commit as a query through Kysely.
+ * SQL texts run on the connection without Kysely's executor, whose promises and closures per query
+ * (and the frozen CompiledQuery each needs) were about a fifth of a reset request's allocation
+ * (docs/decisions/0030). Same lock, same statements, same group commit as a query through Kysely.
  */
 export class DirectQueries {
   constructor(
@@ -316,19 +315,19 @@ export class DirectQueries {
   ) {}
 
   /** From a transaction's body: its chain holds the lock, and the query belongs to its unit. */
-  inTransaction<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+  inTransaction<R>(sql: string, parameters: readonly unknown[]): Promise<QueryResult<R>> {
     try {
-      return Promise.resolve(this.connection.run<R>(compiled, true));
+      return Promise.resolve(this.connection.run<R>(sql, parameters, true));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /** From the root handle: waits for the lock like any query, and a write commits at once. */
-  async outside<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+  async outside<R>(sql: string, parameters: readonly unknown[]): Promise<QueryResult<R>> {
     const release = await this.lock.acquire();
     try {
-      return this.connection.run<R>(compiled, false);
+      return this.connection.run<R>(sql, parameters, false);
     } finally {
       release();
     }
@@ -350,7 +349,7 @@ class Loan implements DatabaseConnection {
   ) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    return this.connection.run<R>(compiled, this.inUnit);
+    return this.connection.run<R>(compiled.sql, compiled.parameters, this.inUnit);
   }
 
   // eslint-disable-next-line require-yield
