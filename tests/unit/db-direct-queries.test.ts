@@ -1,10 +1,7 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { compiledOnce, insertRow } from "~/db/compiled.server";
-import { migrate, openDatabase, transaction, type Db, type SqliteConnection } from "~/db/db.server";
+import { transaction, type Db } from "~/db/db.server";
+import { migratedSqliteFile, type SqliteFile } from "../helpers/sqlite-file";
 
 /**
  * Compiled queries on SQLite go straight to the connection, without Kysely's executor
@@ -13,29 +10,19 @@ import { migrate, openDatabase, transaction, type Db, type SqliteConnection } fr
  * root-handle query inside a transaction. A second connection stands for another process.
  */
 
-let dir: string;
-let connection: SqliteConnection;
+let sqlite: SqliteFile;
 let db: Db;
-let other: BetterSqlite3.Database;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-direct-"));
-  const file = path.join(dir, "portal.sqlite");
-  connection = openDatabase(file);
-  db = connection.db;
-  await migrate(connection);
-  other = new BetterSqlite3(file, { readonly: true });
+  sqlite = await migratedSqliteFile("portal-direct-");
+  db = sqlite.db;
 });
-afterAll(async () => {
-  other?.close();
-  await connection?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => sqlite?.close());
 
 let counter = 0;
 const newKey = () => `direct-${++counter}`;
 const valueOf = compiledOnce((handle, key) => handle.selectFrom("meta").select("value").where("key", "=", key as string));
-const seenByOther = (key: string) => (other.prepare("SELECT count(*) AS n FROM meta WHERE key = ?").get(key) as { n: number }).n === 1;
+const seenByOther = (key: string) => (sqlite.other.prepare("SELECT count(*) AS n FROM meta WHERE key = ?").get(key) as { n: number }).n === 1;
 
 describe("compiled queries on SQLite", () => {
   test("skip Kysely's executor on the root handle and in a transaction, with the same results", async () => {

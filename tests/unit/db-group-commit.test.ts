@@ -1,11 +1,10 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { migrate, openDatabase, transaction, type SqliteConnection, type Db } from "~/db/db.server";
+import { openDatabase, transaction, type SqliteConnection, type Db } from "~/db/db.server";
 import { saturate as saturateLoop } from "../helpers/event-loop";
+import { migratedSqliteFile, type SqliteFile } from "../helpers/sqlite-file";
 
 /**
  * Group commit (docs/decisions/0027), on a real SQLite file: on a busy event loop the transactions
@@ -17,25 +16,17 @@ import { saturate as saturateLoop } from "../helpers/event-loop";
  * since the last unit ended; `saturate()` makes it so.
  */
 
-let dir: string;
+let sqlite: SqliteFile;
 let file: string;
 let connection: SqliteConnection;
 let db: Db;
 let other: BetterSqlite3.Database;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-group-commit-"));
-  file = path.join(dir, "portal.sqlite");
-  connection = openDatabase(file);
-  db = connection.db;
-  await migrate(connection);
-  other = new BetterSqlite3(file, { readonly: true });
+  sqlite = await migratedSqliteFile("portal-group-commit-");
+  ({ file, connection, db, other } = sqlite);
 });
-afterAll(async () => {
-  other?.close();
-  await connection?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => sqlite?.close());
 
 let counter = 0;
 const newKey = () => `gc-${++counter}`;
