@@ -125,20 +125,20 @@ export const EMAIL_THREAD_SEMI_SPACE_MB = 4;
  */
 export function withSemiSpace(semiSpaceMb: number, start: () => Worker): Worker {
   const own = processSemiSpaceMb();
-  v8.setFlagsFromString(`--max-semi-space-size=${semiSpaceMb}`);
-  let worker: Worker;
-  try {
-    worker = start();
-  } catch (err) {
-    v8.setFlagsFromString(`--max-semi-space-size=${own}`);
-    throw err;
-  }
   let restored = false;
   const restore = () => {
     if (restored) return;
     restored = true;
     v8.setFlagsFromString(`--max-semi-space-size=${own}`);
   };
+  v8.setFlagsFromString(`--max-semi-space-size=${semiSpaceMb}`);
+  let worker: Worker;
+  try {
+    worker = start();
+  } catch (err) {
+    restore();
+    throw err;
+  }
   worker.once("online", restore);
   worker.once("exit", restore);
   return worker;
