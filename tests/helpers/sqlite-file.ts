@@ -8,7 +8,7 @@ import { migrate, openDatabase, type Db, type SqliteConnection } from "~/db/db.s
  * A migrated SQLite file in a temporary folder, the portal's connection to it, and a second,
  * read-only connection that stands for another process (the CLI): it sees only what is committed.
  */
-export type SqliteFile = { dir: string; file: string; connection: SqliteConnection; db: Db; other: BetterSqlite3.Database; close: () => Promise<void> };
+export type SqliteFile = { file: string; connection: SqliteConnection; db: Db; other: BetterSqlite3.Database; close: () => Promise<void> };
 
 export async function migratedSqliteFile(prefix: string): Promise<SqliteFile> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -17,7 +17,6 @@ export async function migratedSqliteFile(prefix: string): Promise<SqliteFile> {
   await migrate(connection);
   const other = new BetterSqlite3(file, { readonly: true });
   return {
-    dir,
     file,
     connection,
     db: connection.db,
