@@ -13,6 +13,7 @@ import { createLogger, redactPath } from "./app/log.server";
 import { seedDemoAccounts } from "./app/accounts/demo.server";
 import { getMailboxMessage } from "./app/delivery/dev-mailbox.server";
 import { escapeHtml } from "./app/http/html";
+import { createExpressServer } from "./app/http/express-server.server";
 import { createRequestHandler } from "./app/http/remix-adapter.server";
 import { requestsInTurns } from "./app/http/turns.server";
 import { randomBytesFromPool } from "./app/security/crypto.server";
@@ -345,7 +346,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   // Tickets past their SLA without a first response go to tier 2, in every process that sends mail.
   const sweep = config.outbox.worker ? startEscalationSweep(services, config.tickets.escalationSweepMs) : null;
 
-  const server = app.listen(config.port, config.host);
+  const server = createExpressServer(app).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
