@@ -55,25 +55,70 @@ const formDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
  * A web Request whose body is already in memory (issue 12). Node's own Request wraps every body in
  * a web stream and reads it back through that stream, and following an outside AbortSignal costs
  * it a listener, a WeakRef and a finalizer per request: 37 µs for a small form POST on the bench
- * machine, against 8 µs here. So this one is built without a body or a signal, keeps both itself,
- * and reads text, JSON and URL-encoded forms straight from the buffer, with Node's decoding rules
- * (UTF-8, bad bytes as U+FFFD).
+ * machine, against 8 µs here. So this one keeps the body and the signal itself, and reads text,
+ * JSON and URL-encoded forms straight from the buffer, with Node's decoding rules (UTF-8, bad bytes
+ * as U+FFFD). It does not run Node's constructor at all (0031): that one would copy the headers and
+ * make an AbortSignal of its own, which V8 builds by changing an object's prototype.
  *
  * The first use of `body` (Remix passes it on when it builds a new Request, which it does only for
  * a URL with a query string, docs/decisions/0028), `blob()` or a multipart form hands everything
  * to a real Request over the same bytes, so a body is still read at most once and `bodyUsed`
  * stays true to it.
  */
-export class BufferedRequest extends Request {
+export class BufferedRequest implements Request {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
   readonly #buffer: Buffer | null;
   readonly #signal: AbortSignal;
   #used = false;
   #real: Request | undefined;
 
   constructor(url: string, method: string, headers: Headers, buffer: Buffer | null, signal: AbortSignal) {
-    super(url, { method, headers });
+    // Serialised as Node's Request serialises it (and refused as it refuses it).
+    this.url = new URL(url).href;
+    this.method = method;
+    this.headers = headers;
     this.#buffer = buffer;
     this.#signal = signal;
+  }
+
+  // What Node's Request answers for one built from a URL, a method and headers alone.
+  get cache(): RequestCache {
+    return "default";
+  }
+  get credentials(): RequestCredentials {
+    return "same-origin";
+  }
+  get destination(): RequestDestination {
+    return "";
+  }
+  get integrity(): string {
+    return "";
+  }
+  get keepalive(): boolean {
+    return false;
+  }
+  get mode(): RequestMode {
+    return "cors";
+  }
+  get redirect(): RequestRedirect {
+    return "follow";
+  }
+  get referrer(): string {
+    return "about:client";
+  }
+  get referrerPolicy(): ReferrerPolicy {
+    return "";
+  }
+  get duplex(): "half" {
+    return "half";
+  }
+  get isReloadNavigation(): boolean {
+    return false;
+  }
+  get isHistoryNavigation(): boolean {
+    return false;
   }
 
   #delegate(): Request {
@@ -90,30 +135,30 @@ export class BufferedRequest extends Request {
     return this.#buffer ?? Buffer.alloc(0);
   }
 
-  override async text(): Promise<string> {
+  async text(): Promise<string> {
     if (this.#real) return this.#real.text();
     return textDecoder.decode(this.#take());
   }
 
-  override async json(): Promise<unknown> {
+  async json(): Promise<unknown> {
     return JSON.parse(await this.text());
   }
 
-  override async arrayBuffer(): Promise<ArrayBuffer> {
+  async arrayBuffer(): Promise<ArrayBuffer> {
     if (this.#real) return this.#real.arrayBuffer();
     const bytes = this.#take();
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
 
-  override async bytes(): Promise<Uint8Array<ArrayBuffer>> {
+  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
     return new Uint8Array(await this.arrayBuffer());
   }
 
-  override blob(): Promise<Blob> {
+  blob(): Promise<Blob> {
     return this.#delegate().blob();
   }
 
-  override async formData(): Promise<FormData> {
+  async formData(): Promise<FormData> {
     const essence = (this.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
     if (this.#real || essence !== "application/x-www-form-urlencoded") return this.#delegate().formData();
     const form = new FormData();
@@ -121,24 +166,28 @@ export class BufferedRequest extends Request {
     return form;
   }
 
-  override get signal(): AbortSignal {
+  get signal(): AbortSignal {
     return this.#signal;
   }
 
-  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+  get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
     return this.#buffer ? this.#delegate().body : null;
   }
 
-  override get bodyUsed(): boolean {
+  get bodyUsed(): boolean {
     return this.#real ? this.#real.bodyUsed : this.#used;
   }
 
-  override clone(): Request {
+  clone(): Request {
     if (this.#real) return this.#real.clone();
     if (this.#used) throw new TypeError("Request.clone: Body has already been consumed.");
     return new BufferedRequest(this.url, this.method, new Headers(this.headers), this.#buffer, this.#signal);
   }
 }
+// A Request to every check (`instanceof Request`, its toStringTag) without Node's constructor.
+// Every member of Request is defined above, so none of Node's own, which read the state its
+// constructor sets up, is ever called on it.
+Object.setPrototypeOf(BufferedRequest.prototype, Request.prototype);
 
 function readBody(req: ExpressRequest): Promise<Buffer> {
   return new Promise((resolve, reject) => {

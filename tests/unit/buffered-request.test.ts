@@ -127,4 +127,34 @@ describe("BufferedRequest reads like Node's Request", () => {
     controller2.abort();
     expect(followed.signal.aborted).toBe(true);
   });
+
+  test("it is a Request to every check, with every attribute Node's Request has for the same URL, method and headers", () => {
+    const { ours, node } = pair(BODIES.plain);
+    expect(ours).toBeInstanceOf(Request);
+    expect(Object.prototype.toString.call(ours)).toBe("[object Request]");
+    const attributes = Object.getOwnPropertyNames(Request.prototype).filter((name) => Object.getOwnPropertyDescriptor(Request.prototype, name)?.get && !["body", "headers", "signal"].includes(name));
+    expect(attributes).toEqual(expect.arrayContaining(["url", "method", "cache", "credentials", "mode", "redirect", "referrer", "duplex"]));
+    for (const name of attributes) expect([name, (ours as unknown as Record<string, unknown>)[name]]).toEqual([name, (node as unknown as Record<string, unknown>)[name]]);
+  });
+
+  test("every member of Node's Request is its own, so none of Node's is called on it (0031)", () => {
+    const ours = pair(BODIES.plain).ours;
+    for (const name of Object.getOwnPropertyNames(Request.prototype)) {
+      const node = Object.getOwnPropertyDescriptor(Request.prototype, name)!;
+      // Getters and methods; Node's prototype also carries a stray `attribute: undefined`.
+      if (name === "constructor" || !(node.get || typeof node.value === "function")) continue;
+      // Node's getters and methods throw on an object its constructor did not set up.
+      expect(() => Reflect.get(ours, name)).not.toThrow();
+      const own = Object.getOwnPropertyDescriptor(BufferedRequest.prototype, name);
+      expect([name, own !== undefined || Object.hasOwn(ours, name)]).toEqual([name, true]);
+    }
+  });
+
+  test("built without Node's constructor: the headers are the adapter's own object, not a copy, and the URL is serialised as Node does", () => {
+    const headers = new Headers({ "content-type": FORM });
+    const ours = new BufferedRequest("http://localhost:3000/a/./b/../c?x=1 2&y=é", "POST", headers, BODIES.plain, new AbortController().signal);
+    expect(ours.headers).toBe(headers);
+    expect(ours.url).toBe(new Request("http://localhost:3000/a/./b/../c?x=1 2&y=é").url);
+    expect(() => new BufferedRequest("http://[not a host", "GET", new Headers(), null, new AbortController().signal)).toThrow(TypeError);
+  });
 });
