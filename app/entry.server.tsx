@@ -1,8 +1,6 @@
-import { PassThrough } from "node:stream";
 import type { AppLoadContext, EntryContext, HandleErrorFunction } from "@remix-run/node";
-import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer, isRouteErrorResponse } from "@remix-run/react";
-import { renderToPipeableStream } from "react-dom/server";
+import { renderDocument } from "~/http/render-document.server";
 import { I18nextProvider } from "react-i18next";
 import { NonceContext } from "~/ui/nonce";
 import { i18nFor } from "~/i18n/instance";
@@ -44,35 +42,18 @@ export default function handleRequest(
   // `?lng=es` picks the language and the browser keeps it (issue 16).
   const asked = requestedLocale(request);
   if (asked) responseHeaders.append("Set-Cookie", languageCookie(asked, loadContext.services.config.secureCookies));
-  return new Promise((resolve, reject) => {
-    let shellRendered = false;
-    // Render the whole document before sending: pages are small and crawlers, scanners and
-    // no-JavaScript browsers then get complete HTML.
-    const { pipe, abort } = renderToPipeableStream(
-      <I18nextProvider i18n={i18nFor(loadContext.locale)}>
-        <NonceContext.Provider value={nonce}>
-          <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
-        </NonceContext.Provider>
-      </I18nextProvider>,
-      {
-        nonce,
-        onAllReady() {
-          shellRendered = true;
-          const body = new PassThrough();
-          const stream = createReadableStreamFromReadable(body);
-          responseHeaders.set("Content-Type", "text/html; charset=utf-8");
-          resolve(new Response(stream, { headers: responseHeaders, status: responseStatusCode }));
-          pipe(body);
-        },
-        onShellError(error: unknown) {
-          reject(error);
-        },
-        onError(error: unknown) {
-          responseStatusCode = 500;
-          if (shellRendered) loadContext.services.logger.error({ requestId: loadContext.requestId, ...errorFields(error) }, "render failed");
-        },
-      },
-    );
-    setTimeout(abort, ABORT_DELAY);
-  });
+  return renderDocument(
+    <I18nextProvider i18n={i18nFor(loadContext.locale)}>
+      <NonceContext.Provider value={nonce}>
+        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+      </NonceContext.Provider>
+    </I18nextProvider>,
+    {
+      nonce,
+      status: responseStatusCode,
+      headers: responseHeaders,
+      abortDelayMs: ABORT_DELAY,
+      onLateError: (error) => loadContext.services.logger.error({ requestId: loadContext.requestId, ...errorFields(error) }, "render failed"),
+    },
+  );
 }
