@@ -51,6 +51,26 @@ async function toWebRequest(req: ExpressRequest, res: ExpressResponse): Promise<
 const textDecoder = new TextDecoder("utf-8");
 const formDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
+/** What Node's Request answers for one built from a URL, a method and headers alone. */
+const FIXED = {
+  cache: "default",
+  credentials: "same-origin",
+  destination: "",
+  integrity: "",
+  keepalive: false,
+  mode: "cors",
+  redirect: "follow",
+  referrer: "about:client",
+  referrerPolicy: "",
+  duplex: "half",
+  isReloadNavigation: false,
+  isHistoryNavigation: false,
+} as const;
+
+// The type of the attributes in FIXED, which are defined on the prototype below the class.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- the members are FIXED's
+export interface BufferedRequest extends Pick<Request, "cache" | "credentials" | "destination" | "integrity" | "keepalive" | "mode" | "redirect" | "referrer" | "referrerPolicy"> {}
+
 /**
  * A web Request whose body is already in memory (issue 12). Node's own Request wraps every body in
  * a web stream and reads it back through that stream, and following an outside AbortSignal costs
@@ -65,6 +85,7 @@ const formDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
  * to a real Request over the same bytes, so a body is still read at most once and `bodyUsed`
  * stays true to it.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- with the interface above
 export class BufferedRequest implements Request {
   readonly url: string;
   readonly method: string;
@@ -81,44 +102,6 @@ export class BufferedRequest implements Request {
     this.headers = headers;
     this.#buffer = buffer;
     this.#signal = signal;
-  }
-
-  // What Node's Request answers for one built from a URL, a method and headers alone.
-  get cache(): RequestCache {
-    return "default";
-  }
-  get credentials(): RequestCredentials {
-    return "same-origin";
-  }
-  get destination(): RequestDestination {
-    return "";
-  }
-  get integrity(): string {
-    return "";
-  }
-  get keepalive(): boolean {
-    return false;
-  }
-  get mode(): RequestMode {
-    return "cors";
-  }
-  get redirect(): RequestRedirect {
-    return "follow";
-  }
-  get referrer(): string {
-    return "about:client";
-  }
-  get referrerPolicy(): ReferrerPolicy {
-    return "";
-  }
-  get duplex(): "half" {
-    return "half";
-  }
-  get isReloadNavigation(): boolean {
-    return false;
-  }
-  get isHistoryNavigation(): boolean {
-    return false;
   }
 
   #delegate(): Request {
@@ -184,9 +167,10 @@ export class BufferedRequest implements Request {
     return new BufferedRequest(this.url, this.method, new Headers(this.headers), this.#buffer, this.#signal);
   }
 }
+for (const [name, value] of Object.entries(FIXED)) Object.defineProperty(BufferedRequest.prototype, name, { value, configurable: true });
 // A Request to every check (`instanceof Request`, its toStringTag) without Node's constructor.
-// Every member of Request is defined above, so none of Node's own, which read the state its
-// constructor sets up, is ever called on it.
+// Every member of Request is its own, so none of Node's, which read the state its constructor sets
+// up, is ever called on it.
 Object.setPrototypeOf(BufferedRequest.prototype, Request.prototype);
 
 function readBody(req: ExpressRequest): Promise<Buffer> {
