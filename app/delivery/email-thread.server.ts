@@ -1,7 +1,7 @@
 import v8 from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { EmailTransportOptions } from "./email-transport.server";
-import type { ThreadReply, ThreadRequest } from "./email-thread.worker";
+import type { SendJob, SendResult, ThreadReply, ThreadRequest } from "./email-thread.worker";
 import type { Sender } from "./outbox.server";
 import type { CheckpointHost } from "~/db/wal-checkpoints.server";
 
@@ -14,6 +14,11 @@ import type { CheckpointHost } from "~/db/wal-checkpoints.server";
  * A thread that dies (a crash, an out-of-memory) fails the messages it held, so the outbox
  * retries them with backoff as for any failed send, and the next message starts a new thread.
  *
+ * Messages cross in batches both ways: the ones handed over in one turn of this thread's event
+ * loop go in one `postMessage`, and the thread answers for those sent within a millisecond in one.
+ * A message to a thread waiting in its event loop has to wake it, and on the 2-core bench machine
+ * that cost the sender about 55 µs, once per e-mail each way (docs/decisions/0032).
+ *
  * The same thread hosts the WAL checkpoint loop while the request thread is saturated
  * (`checkpoints`, docs/decisions/0029): a thread of its own would cost about 10 MiB more.
  */
@@ -22,6 +27,8 @@ export function createThreadedEmailSender(options: EmailTransportOptions): { sen
   let closed = false;
   let nextId = 1;
   const pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  /** Messages handed over this turn, posted together at its end (one wake-up of the thread, not one each). */
+  let outgoing: SendJob[] = [];
   /** Told when the checkpoint loop ends: with its error, or with none when the thread stopped. */
   let checkpointsEnded: ((error?: Error) => void) | undefined;
   const endCheckpoints = (error?: Error) => {
@@ -31,21 +38,27 @@ export function createThreadedEmailSender(options: EmailTransportOptions): { sen
   };
 
   const failAll = (reason: string) => {
+    // Not yet posted: they must not reach a new thread after their senders were told they failed.
+    outgoing = [];
     for (const { reject } of pending.values()) reject(new Error(reason));
     pending.clear();
     endCheckpoints();
+  };
+
+  const settle = ({ id, error }: SendResult) => {
+    const waiting = pending.get(id);
+    if (!waiting) return;
+    pending.delete(id);
+    if (error === undefined) waiting.resolve();
+    else waiting.reject(new Error(error));
   };
 
   const start = (): Worker => {
     const worker = spawn(options);
     worker.on("message", (reply: ThreadReply) => {
       if ("checkpoints" in reply) return endCheckpoints(new Error(reply.error));
-      const waiting = pending.get(reply.id);
-      if (!waiting) return;
-      pending.delete(reply.id);
+      for (const result of reply.sent) settle(result);
       if (pending.size === 0) worker.unref();
-      if (reply.error === undefined) waiting.resolve();
-      else waiting.reject(new Error(reply.error));
     });
     worker.on("error", (err) => {
       if (thread === worker) thread = undefined;
@@ -60,14 +73,21 @@ export function createThreadedEmailSender(options: EmailTransportOptions): { sen
     return worker;
   };
 
+  const flush = () => {
+    const jobs = outgoing;
+    outgoing = [];
+    if (jobs.length === 0) return;
+    thread ??= start();
+    thread.ref();
+    thread.postMessage({ type: "send", jobs } satisfies ThreadRequest);
+  };
+
   return {
     send(row, payload) {
-      thread ??= start();
       const id = nextId++;
-      const request: ThreadRequest = { type: "send", id, job: { recipient: row.recipient, template: row.template, message_id: row.message_id }, payload };
       const sent = new Promise<void>((resolve, reject) => pending.set(id, { resolve, reject }));
-      thread.ref();
-      thread.postMessage(request);
+      outgoing.push({ id, job: { recipient: row.recipient, template: row.template, message_id: row.message_id }, payload });
+      if (outgoing.length === 1) setImmediate(flush);
       return sent;
     },
     checkpoints: {
@@ -81,6 +101,7 @@ export function createThreadedEmailSender(options: EmailTransportOptions): { sen
     /** Call after the outbox worker stopped (no message in flight): closes the pool and ends the thread. */
     async close() {
       closed = true;
+      flush();
       const worker = thread;
       thread = undefined;
       if (!worker) return;

@@ -11,20 +11,39 @@ import { parentPort, workerData } from "node:worker_threads";
 import { startCheckpointLoop, type CheckpointLoopData } from "~/db/wal-checkpoint-loop";
 import { createEmailSender, type EmailJob, type EmailTransportOptions } from "./email-transport.server";
 
-export type ThreadRequest =
-  | { type: "send"; id: number; job: EmailJob; payload: Record<string, unknown> }
-  | { type: "checkpoints"; data: CheckpointLoopData }
-  | { type: "close" };
-/** A sent (or failed) message, or the checkpoint loop's failure. */
-export type ThreadReply = { id: number; error?: string } | { checkpoints: "failed"; error: string };
+/** One message to render and send; `id` is the request thread's, echoed in its result. */
+export type SendJob = { id: number; job: EmailJob; payload: Record<string, unknown> };
+export type SendResult = { id: number; error?: string };
+
+export type ThreadRequest = { type: "send"; jobs: SendJob[] } | { type: "checkpoints"; data: CheckpointLoopData } | { type: "close" };
+/** Messages sent (or failed), or the checkpoint loop's failure. */
+export type ThreadReply = { sent: SendResult[] } | { checkpoints: "failed"; error: string };
+
+/**
+ * How long a result waits for others to share its reply. Each reply wakes the request thread
+ * (about 55 µs of this thread's time on the bench machine when that one is idle); results come in
+ * one per SMTP answer, each in its own turn, so waiting for the end of the turn batched nothing.
+ */
+const REPLY_WINDOW_MS = 1;
 
 const port = parentPort;
 if (port) {
   const sender = createEmailSender(workerData as EmailTransportOptions);
   let endCheckpoints: (() => void) | undefined;
+  let results: SendResult[] = [];
+  const reply = () => {
+    const sent = results;
+    results = [];
+    if (sent.length > 0) port.postMessage({ sent } satisfies ThreadReply);
+  };
+  const done = (result: SendResult) => {
+    results.push(result);
+    if (results.length === 1) setTimeout(reply, REPLY_WINDOW_MS);
+  };
   const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
   port.on("message", (request: ThreadRequest) => {
     if (request.type === "close") {
+      reply();
       endCheckpoints?.();
       sender.close();
       port.close();
@@ -41,9 +60,11 @@ if (port) {
       }
       return;
     }
-    sender.send(request.job, request.payload).then(
-      () => port.postMessage({ id: request.id } satisfies ThreadReply),
-      (err: unknown) => port.postMessage({ id: request.id, error: errorText(err) } satisfies ThreadReply),
-    );
+    for (const { id, job, payload } of request.jobs) {
+      sender.send(job, payload).then(
+        () => done({ id }),
+        (err: unknown) => done({ id, error: errorText(err) }),
+      );
+    }
   });
 }

@@ -4,7 +4,8 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createElement } from "react";
 import { render } from "@react-email/render";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Worker } from "node:worker_threads";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { migrate, openDatabase, type SqliteConnection as Connection, type Db } from "~/db/db.server";
 import { createLogger } from "~/log.server";
 import { OutboxWorker, enqueue, type OutboxRow, type Sender } from "~/delivery/outbox.server";
@@ -194,6 +195,30 @@ describe("e-mail thread", () => {
       expect(codeIn(mail)).toBe(String(100000 + i));
       expect(mail.html).toContain(`https://portal.example/reset/tok${i}abcdefghijklmnop`);
     }
+  });
+
+  test("messages handed over in one turn cross to the thread in one message, and its results come back in fewer than one each", async () => {
+    sink.messages.length = 0;
+    const posted = vi.spyOn(Worker.prototype, "postMessage");
+    const emitted = vi.spyOn(Worker.prototype, "emit");
+    const email = createThreadedEmailSender({ smtpUrl: sink.url, from: "Test <no-reply@example.test>", ignoreTLS: true, maxConnections: 8 });
+    const job = (i: number) => ({ recipient: `turn${i}@example.test`, template: "password-reset", message_id: `<turn${i}@example.test>` }) as OutboxRow;
+    try {
+      const bad = email.send({ ...job(99), template: "no-such-template" }, {});
+      await Promise.all([...Array.from({ length: 24 }, (_, i) => email.send(job(i), reset(i).payload)), expect(bad).rejects.toThrow()]);
+      const sends = posted.mock.calls.filter(([message]) => (message as { type?: string }).type === "send");
+      expect(sends).toHaveLength(1);
+      expect((sends[0]![0] as { jobs: unknown[] }).jobs).toHaveLength(25);
+      const replies = emitted.mock.calls.filter(([event]) => event === "message");
+      expect(replies.length).toBeGreaterThan(0);
+      expect(replies.length).toBeLessThan(25);
+    } finally {
+      posted.mockRestore();
+      emitted.mockRestore();
+      await email.close();
+    }
+    // Each message settled on its own: the bad one failed, the 24 others went out once each.
+    expect(sink.messages.map((m) => m.messageId).sort()).toEqual(Array.from({ length: 24 }, (_, i) => `<turn${i}@example.test>`).sort());
   });
 
   test("a message the thread cannot send fails with the transport's reason, so the outbox retries it; nothing is sent", async () => {
