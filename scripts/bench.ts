@@ -808,9 +808,10 @@ async function drainBacklog(round: number) {
     "sink (its own process) CPU µs per e-mail": n ? Math.round((sinkCpu / n) * 1000) : "-",
   };
 }
-const backlogRounds = { first: await drainBacklog(1), second: await drainBacklog(2) };
+const firstDrain = await drainBacklog(1);
+const secondDrain = await drainBacklog(2);
 const backlogTable = Object.fromEntries(
-  Object.keys(backlogRounds.first).map((k) => [k, { "first drain": backlogRounds.first[k as keyof typeof backlogRounds.first], "second drain (sustained)": backlogRounds.second[k as keyof typeof backlogRounds.second] }]),
+  Object.entries(firstDrain).map(([k, v]) => [k, { "first drain": v, "second drain (sustained)": secondDrain[k as keyof typeof secondDrain] }]),
 );
 rss.push(rssRow(b));
 await b.stop();
