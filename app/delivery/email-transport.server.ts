@@ -1,7 +1,7 @@
-import nodemailer from "nodemailer";
 import type { OutboxRow } from "~/stores/outbox.store";
 import { renderEmail } from "../../emails/index";
 import { composeMessage } from "./mime.server";
+import { SmtpPool } from "./smtp-pool.server";
 import { setEmailBrand, type EmailBrand } from "../../emails/brand";
 
 /** SMTP connections the pool keeps open; the worker keeps a few messages in flight per connection. */
@@ -14,10 +14,12 @@ export type EmailTransportOptions = { smtpUrl: string; from: string; ignoreTLS?:
 export type EmailJob = Pick<OutboxRow, "recipient" | "template" | "message_id">;
 
 /**
- * Email over SMTP with nodemailer; the outbox row's Message-ID is reused on every retry.
- * Connections are pooled and reused (a few of them, each replaced after `maxMessages`), so a burst
- * does not pay a TCP/TLS handshake and an EHLO per message; the worker keeps several messages in
- * flight and the pool spreads them over its connections (docs/decisions/0012).
+ * Email over SMTP; the outbox row's Message-ID is reused on every retry. Connections are pooled
+ * and reused (a few of them, each replaced after `maxMessages`), so a burst does not pay a TCP/TLS
+ * handshake and an EHLO per message; the worker keeps several messages in flight and the pool
+ * spreads them over its connections (docs/decisions/0012). The message is composed here
+ * (mime.server.ts) and sent as it is by a pool of nodemailer's SMTP connections (smtp-pool.server.ts,
+ * docs/decisions/0033).
  *
  * No database, no logger: this module also runs alone in the e-mail thread (email-thread.server.ts).
  */
@@ -26,11 +28,10 @@ export function createEmailSender(options: EmailTransportOptions): {
   close: () => void;
 } {
   if (options.brand) setEmailBrand(options.brand);
-  const transport = nodemailer.createTransport({
+  const pool = new SmtpPool({
     url: options.smtpUrl,
     // A plain local relay (smtp:// without TLS or AUTH) must work; smtps:// always uses TLS.
-    ...(options.ignoreTLS ? { ignoreTLS: true } : {}),
-    pool: true,
+    ignoreTLS: options.ignoreTLS,
     maxConnections: options.maxConnections ?? EMAIL_POOL_CONNECTIONS,
     maxMessages: options.maxMessages ?? 100,
     connectionTimeout: 10_000,
@@ -40,20 +41,18 @@ export function createEmailSender(options: EmailTransportOptions): {
   return {
     async send(job, payload) {
       const message = renderEmail(job.template, payload);
-      // Composed here, sent by the pool (mime.server.ts). Base64 bodies, not quoted-printable:
-      // native, and every client decodes either.
-      await transport.sendMail(
-        composeMessage({
-          from: options.from,
-          to: job.recipient,
-          subject: message.subject,
-          html: message.html,
-          text: message.text,
-          messageId: job.message_id,
-          headers: { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" },
-        }),
-      );
+      // Base64 bodies, not quoted-printable: native, and every client decodes either.
+      const composed = composeMessage({
+        from: options.from,
+        to: job.recipient,
+        subject: message.subject,
+        html: message.html,
+        text: message.text,
+        messageId: job.message_id,
+        headers: { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" },
+      });
+      await pool.send(composed.envelope, composed.raw);
     },
-    close: () => transport.close(),
+    close: () => pool.close(),
   };
 }

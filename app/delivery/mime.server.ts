@@ -8,7 +8,7 @@ import { encodeWord, encodeWords, foldLines, quoteString } from "nodemailer/lib/
  * through nodemailer's MailComposer, which builds a tree of streams per message: for these small,
  * fixed-shape messages that was about half of the e-mail thread's CPU for sending
  * (docs/decisions/0023). nodemailer's own encoders do the header work (encoded words for non-ASCII,
- * quoting, folding), so headers read as nodemailer wrote them; nodemailer's pool still sends it.
+ * quoting, folding), so headers read as nodemailer wrote them; smtp-pool.server.ts sends it as it is.
  */
 export type MimeMessage = {
   from: string;
