@@ -1,7 +1,7 @@
 import type { Config } from "~/config.server";
 import type { SystemClock } from "~/clock.server";
 import type { Connection, Db } from "~/db/db.server";
-import { enqueue, type Enqueue, type OutboxWorker } from "~/delivery/outbox.server";
+import { enqueueFor, type Enqueue, type OutboxWorker } from "~/delivery/outbox.server";
 import type { Limits } from "~/limits/limits.server";
 import type { Logger } from "~/log.server";
 import type { Metrics } from "~/metrics.server";
@@ -34,17 +34,15 @@ export type Services = {
 /**
  * Services with `db` and `send` bound to a handle, and `withDb` to bind them to a transaction.
  * The portal and operator commands build their parts differently and bind them here the same way.
- * `queued` runs after a message is queued (the portal wakes its worker).
+ * `queued` runs after a message is queued in the table (the portal wakes its worker); a message
+ * this process's running worker claimed as it was queued is handed to it instead.
  */
 export function bindServices(parts: Omit<Services, "db" | "send" | "withDb">, root: Db, queued: () => void = () => {}): Services {
   const messageDomain = new URL(parts.config.appOrigin).hostname;
   const bind = (handle: Db): Services => ({
     ...parts,
     db: handle,
-    async send(message) {
-      await enqueue(handle, parts.clock.now(), messageDomain, message);
-      queued();
-    },
+    send: (message) => enqueueFor(parts.worker, handle, parts.clock.now(), messageDomain, message, queued),
     withDb: bind,
   });
   return bind(root);

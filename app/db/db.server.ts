@@ -222,16 +222,44 @@ export async function transaction<T>(db: Db, work: (trx: Db) => Promise<T>): Pro
   if (db.isTransaction) return work(db);
   const lock = registry.locks.get(db);
   for (let attempt = 1; ; attempt++) {
+    // A retried transaction starts over: what its failed try asked for after commit is dropped.
+    const committed: (() => void)[] = [];
+    let result: T;
     try {
-      return await db.transaction().execute((trx) => {
+      result = await db.transaction().execute((trx) => {
         registry.roots.set(trx, db);
+        registry.committed.set(trx, committed);
         return lock ? lock.hold(() => work(trx)) : work(trx);
       });
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (attempt >= 3 || typeof code !== "string" || !RETRYABLE.has(code)) throw error;
+      continue;
     }
+    for (const fn of committed) fn();
+    return result;
   }
+}
+
+/**
+ * Whether `afterCommit` can take work for `db`: a root handle (each write commits as it returns)
+ * or a transaction opened by `transaction()`.
+ */
+export function canRunAfterCommit(db: Db): boolean {
+  return !db.isTransaction || registry.committed.has(db);
+}
+
+/**
+ * Runs `fn` once the writes made so far on `db` are committed: at once on a root handle; on a
+ * transaction, when `transaction()` has committed it (durably, group commit included), and never
+ * if it rolls back. `fn` must not throw. For work that must not start for writes that may still
+ * be undone, such as handing a queued message to the worker (docs/decisions/0034).
+ */
+export function afterCommit(db: Db, fn: () => void): void {
+  if (!db.isTransaction) return fn();
+  const committed = registry.committed.get(db);
+  if (!committed) throw new Error("afterCommit: a transaction that transaction() did not open");
+  committed.push(fn);
 }
 
 /**
@@ -270,6 +298,19 @@ export function rootOf(db: Db): Db {
 // Which lock guards a root handle (so a transaction body can be marked as holding it), and which
 // root a transaction came from. server.ts and the Remix bundle each load their own copy of this
 // module but share the one handle, so the maps live in a process-wide registry, not in the module.
-type Registry = { locks: WeakMap<Db, SqliteLock>; roots: WeakMap<Db, Db>; engines: WeakMap<Db, Engine>; direct: WeakMap<Db, DirectQueries> };
+type Registry = {
+  locks: WeakMap<Db, SqliteLock>;
+  roots: WeakMap<Db, Db>;
+  engines: WeakMap<Db, Engine>;
+  direct: WeakMap<Db, DirectQueries>;
+  /** What a transaction runs once it has committed (`afterCommit`). */
+  committed: WeakMap<Db, (() => void)[]>;
+};
 const REGISTRY = Symbol.for("portal.db-registry");
-const registry: Registry = ((globalThis as { [REGISTRY]?: Registry })[REGISTRY] ??= { locks: new WeakMap(), roots: new WeakMap(), engines: new WeakMap(), direct: new WeakMap() });
+const registry: Registry = ((globalThis as { [REGISTRY]?: Registry })[REGISTRY] ??= {
+  locks: new WeakMap(),
+  roots: new WeakMap(),
+  engines: new WeakMap(),
+  direct: new WeakMap(),
+  committed: new WeakMap(),
+});

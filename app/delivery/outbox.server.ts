@@ -1,12 +1,13 @@
 import { AsyncResource } from "node:async_hooks";
 import os from "node:os";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { Db } from "~/db/db.server";
+import { afterCommit, canRunAfterCommit, type Db } from "~/db/db.server";
 import type { Clock } from "~/clock.server";
 import { sanitiseForLog, type Logger } from "~/log.server";
 import { randomId } from "~/security/crypto.server";
 import {
   claimOutboxBatch,
+  insertClaimedOutboxMessage,
   insertOutboxMessage,
   markOutboxFailed,
   markOutboxSentMany,
@@ -35,18 +36,46 @@ export type Enqueue<T extends MessageName = MessageName> = OutgoingMessage<T>;
 
 /** Inserts a message. Call inside the transaction of the event that causes it (pass that transaction). */
 export async function enqueue<T extends MessageName>(db: Db, now: number, messageDomain: string, message: Enqueue<T>): Promise<string> {
+  const row = newRow(now, messageDomain, message);
+  await insertOutboxMessage(db, { ...row, next_attempt_at: now });
+  return row.id;
+}
+
+/**
+ * `enqueue` for a process whose own worker sends its messages. When that worker is running and
+ * not too far behind, the row is inserted already claimed by it and handed to it once the
+ * transaction commits: the message goes out without a claim query, which was most of the request
+ * thread's work per e-mail (docs/decisions/0034). Otherwise the row waits in the table like any
+ * other and `kick` wakes the worker once the transaction has committed.
+ */
+export async function enqueueFor<T extends MessageName>(
+  worker: OutboxWorker,
+  db: Db,
+  now: number,
+  messageDomain: string,
+  message: Enqueue<T>,
+  kick: () => void,
+): Promise<void> {
+  const claim = canRunAfterCommit(db) ? worker.claimNew() : null;
+  if (!claim) {
+    await enqueue(db, now, messageDomain, message);
+    return kick();
+  }
+  const row = await insertClaimedOutboxMessage(db, newRow(now, messageDomain, message), claim.claimer, claim.until);
+  afterCommit(db, () => worker.handOff(row));
+}
+
+function newRow<T extends MessageName>(now: number, messageDomain: string, message: Enqueue<T>) {
   const id = randomId();
-  await insertOutboxMessage(db, {
+  return {
     id,
     channel: message.channel,
     recipient: message.to,
     template: message.template,
     payload: JSON.stringify(message.payload),
     message_id: `<${id}@${messageDomain}>`,
-    next_attempt_at: now,
     created_at: now,
-  });
-  return id;
+  };
 }
 
 /** Sends one message; throws on failure. Implemented by the mail and SMS transports. */
@@ -83,6 +112,12 @@ export type WorkerOptions = {
  */
 const leaseClock = () => Date.now();
 
+/**
+ * Messages handed over (`handOff`) and not yet started, at most. Past it, new messages wait in the
+ * table, where any worker may claim them: a process far behind does not hoard the queue.
+ */
+const HANDOFF_LIMIT = 256;
+
 export class OutboxWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -91,8 +126,14 @@ export class OutboxWorker {
   private kicked = false;
   /** Sent messages waiting for their shared UPDATE (markSent). */
   private readonly sentBatch: { id: string; attempts: number; resolve: (settled: boolean) => void; reject: (err: unknown) => void }[] = [];
-  /** Passes waiting for a message in flight to finish; a kick wakes them to claim at once. */
+  /** Passes waiting for a message in flight to finish; a kick or a hand-off wakes them at once. */
   private readonly wakers = new Set<() => void>();
+  /** Messages this process queued already claimed by this worker (`handOff`), not yet started. */
+  private readonly handed: OutboxRow[] = [];
+  /** Between start() and stop(): new messages may be claimed as they are inserted (`claimNew`). */
+  private accepting = false;
+  /** Messages being sent by the passes under way; a hand-off wakes a pass only if one has room. */
+  private inFlight = 0;
   /** This worker's name in claimed_by: unique per worker, readable in the table. */
   readonly claimer = `${os.hostname()}:${process.pid}:${randomId(6)}`;
   private readonly leaseMs: number;
@@ -114,7 +155,31 @@ export class OutboxWorker {
    */
   async start(): Promise<void> {
     this.stopped = false;
+    this.accepting = true;
     this.schedule(0);
+  }
+
+  /**
+   * A claim for a message this process is about to queue, or null when this worker does not send
+   * it at once: it is not running here (a web-only node, an operator command), it is stopping, or
+   * HANDOFF_LIMIT messages handed to it are already waiting (the rest wait in the table, where any
+   * worker may take them). The caller inserts the row with it and calls `handOff` after commit.
+   */
+  claimNew(): { claimer: string; until: number } | null {
+    if (!this.accepting || this.handed.length >= HANDOFF_LIMIT) return null;
+    return { claimer: this.claimer, until: leaseClock() + this.leaseMs };
+  }
+
+  /**
+   * A message inserted with `claimNew`'s claim has committed: it is sent in turn, before the
+   * table's queue is read again. If the worker stopped meanwhile, stop() gave the row back, or,
+   * when it already had, the row's lease runs out and any worker sends it.
+   */
+  handOff(row: OutboxRow): void {
+    if (!this.accepting) return;
+    this.handed.push(row);
+    if (!this.running) this.detached(() => this.schedule(0));
+    else if (this.inFlight < this.limit) for (const wake of this.wakers) wake();
   }
 
   /** Ask for an early pass, e.g. right after a request enqueued something. */
@@ -133,55 +198,79 @@ export class OutboxWorker {
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.accepting = false;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    // Messages handed over but not started are among the claims given back here.
+    this.handed.length = 0;
     const released = await releaseClaims(this.o.db, this.claimer, this.o.clock.now());
     if (released > 0) this.o.logger.warn({ released, claimer: this.claimer }, "outbox claims released");
   }
 
   /**
    * Runs one pass until nothing is due; used by the worker loop and by tests. Keeps up to
-   * `concurrency` messages in flight: claims them in batches (one conditional UPDATE each), sends
-   * each on its own and settles each as it finishes. Returns how many it handled; after `stop()` it
-   * claims nothing more and returns once those in flight are settled.
+   * `concurrency` messages in flight: those handed over by this process (already claimed), and
+   * those claimed from the table in batches (one conditional UPDATE each); sends each on its own
+   * and settles each as it finishes. Returns how many it handled; after `stop()` it claims and
+   * starts nothing more and returns once those in flight are settled.
    */
   async drain(): Promise<number> {
-    const limit = Math.max(1, Math.floor(this.o.concurrency ?? 32));
+    const limit = this.limit;
     // Claim again once a quarter of the slots are free: batches, not one query per message.
     const refill = Math.max(1, Math.ceil(limit / 4));
     const inFlight = new Set<Promise<void>>();
     let handled = 0;
+    const start = (row: OutboxRow) => {
+      const delivery: Promise<void> = this.deliver(row)
+        // Settling failed (the database): the row stays 'sending' until stop() releases it or
+        // its lease runs out, then it is sent again.
+        .catch((err) => this.o.logger.error({ outboxId: row.id, err: sanitiseForLog(String(err)) }, "outbox settle failed"))
+        .finally(() => {
+          inFlight.delete(delivery);
+          this.inFlight--;
+        });
+      inFlight.add(delivery);
+      this.inFlight++;
+      handled++;
+    };
+    // The table is read at the start of a pass, after a kick (a message queued there), while
+    // claims come back full, and at least every pollMs while handed-over messages keep the pass
+    // busy: retries coming due and other processes' messages wait no longer than when idle.
+    let tableDue = true;
+    let tableReadAt = 0;
     this.passStarted();
     try {
       for (;;) {
-        if (!this.stopped && (inFlight.size === 0 || limit - inFlight.size >= refill)) {
+        if (this.kicked || performance.now() - tableReadAt >= this.o.pollMs) tableDue = true;
+        const free = limit - inFlight.size;
+        if (!this.stopped && tableDue && (inFlight.size === 0 || free >= refill)) {
           // This claim sees every message committed before it: the kicks so far are answered.
           this.kicked = false;
+          tableReadAt = performance.now();
+          const want = free;
           const now = this.o.clock.now();
           const wall = leaseClock();
-          const rows = await claimOutboxBatch(this.o.db, now, this.claimer, limit - inFlight.size, wall + this.leaseMs, wall);
-          for (const row of rows) {
-            const delivery: Promise<void> = this.deliver(row)
-              // Settling failed (the database): the row stays 'sending' until stop() releases it or
-              // its lease runs out, then it is sent again.
-              .catch((err) => this.o.logger.error({ outboxId: row.id, err: sanitiseForLog(String(err)) }, "outbox settle failed"))
-              .finally(() => inFlight.delete(delivery));
-            inFlight.add(delivery);
-          }
-          handled += rows.length;
-          if (rows.length === 0 && inFlight.size === 0) return handled;
+          const rows = await claimOutboxBatch(this.o.db, now, this.claimer, want, wall + this.leaseMs, wall);
+          for (const row of rows) start(row);
+          tableDue = rows.length === want;
         }
-        if (inFlight.size === 0) return handled;
+        // While the table is due, handed-over messages leave it `refill` slots to claim into.
+        const room = tableDue ? limit - refill : limit;
+        while (!this.stopped && inFlight.size < room && this.handed.length > 0) start(this.handed.shift()!);
+        if (inFlight.size === 0) {
+          if (this.stopped || (!tableDue && !this.kicked && this.handed.length === 0)) return handled;
+          continue;
+        }
         // A kick that arrived while the claim above ran may be for a row it did not see: claim again.
         if (this.kicked && !this.stopped && limit - inFlight.size >= refill) continue;
-        // Until a message in flight finishes, or a kick says a new one is waiting: under load a
-        // message in flight takes many turns of the event loop, and a new one used to wait for it
-        // (request → SMTP accepted, issue 12).
+        // Until a message in flight finishes, or a kick or a hand-off says a new one is waiting:
+        // under load a message in flight takes many turns of the event loop, and a new one used
+        // to wait for it (request → SMTP accepted, issue 12).
         let wake: (() => void) | undefined;
-        const kicked = new Promise<void>((resolve) => (wake = resolve));
+        const woken = new Promise<void>((resolve) => (wake = resolve));
         this.wakers.add(wake!);
         try {
-          await Promise.race([...inFlight, kicked]);
+          await Promise.race([...inFlight, woken]);
         } finally {
           this.wakers.delete(wake!);
         }
@@ -189,6 +278,11 @@ export class OutboxWorker {
     } finally {
       this.passEnded();
     }
+  }
+
+  /** Messages in flight at once, per pass (`concurrency`, default 32). */
+  private get limit(): number {
+    return Math.max(1, Math.floor(this.o.concurrency ?? 32));
   }
 
   /**
@@ -239,7 +333,7 @@ export class OutboxWorker {
         .catch((err) => this.o.logger.error({ err: sanitiseForLog(String(err)) }, "outbox pass failed"))
         .finally(() => {
           this.running = undefined;
-          const again = this.kicked;
+          const again = this.kicked || this.handed.length > 0;
           this.kicked = false;
           if (!this.stopped) this.schedule(again ? 0 : this.o.pollMs);
         });

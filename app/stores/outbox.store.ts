@@ -25,6 +25,30 @@ export async function insertOutboxMessage(
 }
 
 /**
+ * Inserts a message already claimed by `claimer` until `leaseUntil`, as `claimOutboxBatch` would
+ * leave it, and returns the row: the worker of the process that queued it sends it without a
+ * claim query (docs/decisions/0034). Its lease works like any other: renewed while that worker
+ * runs, given back when it stops, taken over by any worker once it runs out.
+ */
+export async function insertClaimedOutboxMessage(
+  db: Db,
+  row: Pick<OutboxRow, "id" | "channel" | "recipient" | "template" | "payload" | "message_id" | "created_at">,
+  claimer: string,
+  leaseUntil: number,
+): Promise<OutboxRow> {
+  const claimed = {
+    ...row,
+    status: "sending" as const,
+    attempts: 0,
+    claimed_by: claimer,
+    claimed_until: leaseUntil,
+    next_attempt_at: leaseUntil,
+  };
+  await insertRow(db, "outbox", claimed);
+  return { ...claimed, last_error: null, sent_at: null };
+}
+
+/**
  * Claims up to `limit` of the oldest messages that are due at `now`: 'pending' ones whose time has
  * come, and 'sending' ones whose lease ran out (or that were claimed before leases existed), in one
  * UPDATE. Each row gets `claimer` and a lease until `leaseUntil`, which is also its next_attempt_at

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { openDatabase, transaction, type SqliteConnection, type Db } from "~/db/db.server";
+import { afterCommit, canRunAfterCommit, openDatabase, transaction, type SqliteConnection, type Db } from "~/db/db.server";
 import { saturate as saturateLoop } from "../helpers/event-loop";
 import { migratedSqliteFile, type SqliteFile } from "../helpers/sqlite-file";
 
@@ -143,6 +143,42 @@ describe("group commit", () => {
     const after = newKey();
     await transaction(db, (trx) => insert(trx, after));
     expect(seenByOther(after)).toBe(true);
+  });
+
+  test.each([
+    ["quiet", async () => sleep(30)],
+    ["saturated", async () => saturate()],
+  ])("afterCommit on a %s event loop: runs once the transaction is visible to another process, never for one rolled back", async (_, loop) => {
+    const [kept, undone] = [newKey(), newKey()];
+    await loop();
+    const seenWhenRun: Record<string, boolean> = {};
+    const results = await Promise.allSettled([
+      transaction(db, async (trx) => {
+        await insert(trx, kept);
+        expect(canRunAfterCommit(trx)).toBe(true);
+        afterCommit(trx, () => (seenWhenRun[kept] = seenByOther(kept)));
+        // Nothing runs before the commit, even after the transaction's body ends.
+        expect(seenWhenRun).toEqual({});
+      }),
+      transaction(db, async (trx) => {
+        await insert(trx, undone);
+        afterCommit(trx, () => (seenWhenRun[undone] = seenByOther(undone)));
+        throw new Error("rolled back");
+      }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
+    expect(seenWhenRun).toEqual({ [kept]: true });
+  });
+
+  test("afterCommit on the root handle runs at once (its writes commit as they return); a transaction that transaction() did not open cannot take it", async () => {
+    let ran = false;
+    expect(canRunAfterCommit(db)).toBe(true);
+    afterCommit(db, () => (ran = true));
+    expect(ran).toBe(true);
+    await db.transaction().execute(async (trx) => {
+      expect(canRunAfterCommit(trx)).toBe(false);
+      expect(() => afterCommit(trx, () => undefined)).toThrow(/transaction\(\) did not open/);
+    });
   });
 
   test("a write outside any transaction commits the batch it joins before it returns", async () => {
