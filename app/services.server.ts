@@ -3,7 +3,7 @@ import { SystemClock } from "~/clock.server";
 import { connect, migrate, type Db } from "~/db/db.server";
 import { createLogger, type Logger } from "~/log.server";
 import { createMetrics } from "~/metrics.server";
-import { OutboxWorker } from "~/delivery/outbox.server";
+import { OutboxWorker, handOffDelayFor } from "~/delivery/outbox.server";
 import { bindServices, type Services } from "~/bind-services.server";
 import { createThreadedEmailSender } from "~/delivery/email-thread.server";
 import type { CheckpointHost } from "~/db/wal-checkpoints.server";
@@ -114,6 +114,7 @@ export async function createDelivery(
     backoffBaseMs: config.outbox.backoffBaseMs,
     leaseMs: config.outbox.leaseMs,
     onResult: (channel, outcome) => metrics.messages.inc({ channel, outcome }),
+    handOffDelayMs: handOffDelayFor(config.recovery.answerFloorMs),
   });
   return {
     worker,

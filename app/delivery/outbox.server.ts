@@ -103,7 +103,21 @@ export type WorkerOptions = {
    */
   leaseMs?: number;
   onResult?: (channel: Channel, outcome: "sent" | "retry" | "failed") => void;
+  /**
+   * How long the messages handed over by this process's requests are gathered before they start
+   * (default 0: at once). The portal waits a few answer floors (`handOffDelayFor`), so the work a
+   * known identifier's message causes (its send, the thread's reply, its settle) does not land on
+   * the request right after it on the same connection, where the timing oracle found it (L5).
+   */
+  handOffDelayMs?: number;
 };
+
+/**
+ * The portal's hand-off delay: three answer floors (`RECOVERY_ANSWER_MS`), and at least 15 ms.
+ * A client sending request after request gets one per floor or a little more, so the work starts
+ * two or three requests later, on one whose kind does not depend on the request that queued it.
+ */
+export const handOffDelayFor = (answerFloorMs: number): number => Math.max(15, 3 * answerFloorMs);
 
 /**
  * Leases measure whether a worker is still alive, so they run on real time, never on the portal's
@@ -130,6 +144,9 @@ export class OutboxWorker {
   private readonly wakers = new Set<() => void>();
   /** Messages this process queued already claimed by this worker (`handOff`), not yet started. */
   private readonly handed: OutboxRow[] = [];
+  /** Messages handed over in the last `handOffDelayMs`, and the timer that passes them on together. */
+  private readonly gathering: OutboxRow[] = [];
+  private gatherTimer: NodeJS.Timeout | undefined;
   /** Between start() and stop(): new messages may be claimed as they are inserted (`claimNew`). */
   private accepting = false;
   /** Messages being sent by the passes under way; a hand-off wakes a pass only if one has room. */
@@ -166,7 +183,7 @@ export class OutboxWorker {
    * worker may take them). The caller inserts the row with it and calls `handOff` after commit.
    */
   claimNew(): { claimer: string; until: number } | null {
-    if (!this.accepting || this.handed.length >= HANDOFF_LIMIT) return null;
+    if (!this.accepting || this.handed.length + this.gathering.length >= HANDOFF_LIMIT) return null;
     return { claimer: this.claimer, until: leaseClock() + this.leaseMs };
   }
 
@@ -177,7 +194,18 @@ export class OutboxWorker {
    */
   handOff(row: OutboxRow): void {
     if (!this.accepting) return;
-    this.handed.push(row);
+    const delay = this.o.handOffDelayMs ?? 0;
+    if (delay <= 0) return this.takeHanded([row]);
+    this.gathering.push(row);
+    this.gatherTimer ??= setTimeout(() => {
+      this.gatherTimer = undefined;
+      this.takeHanded(this.gathering.splice(0));
+    }, delay);
+  }
+
+  private takeHanded(rows: OutboxRow[]): void {
+    if (!this.accepting) return;
+    for (const row of rows) this.handed.push(row);
     if (!this.running) this.detached(() => this.schedule(0));
     else if (this.inFlight < this.limit) for (const wake of this.wakers) wake();
   }
@@ -202,6 +230,9 @@ export class OutboxWorker {
     if (this.timer) clearTimeout(this.timer);
     await this.running;
     // Messages handed over but not started are among the claims given back here.
+    clearTimeout(this.gatherTimer);
+    this.gatherTimer = undefined;
+    this.gathering.length = 0;
     this.handed.length = 0;
     const released = await releaseClaims(this.o.db, this.claimer, this.o.clock.now());
     if (released > 0) this.o.logger.warn({ released, claimer: this.claimer }, "outbox claims released");

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { transaction, type Db, type SqliteConnection } from "~/db/db.server";
-import { OutboxWorker, enqueue, enqueueFor, type OutboxRow, type Sender } from "~/delivery/outbox.server";
+import { OutboxWorker, enqueue, enqueueFor, handOffDelayFor, type OutboxRow, type Sender } from "~/delivery/outbox.server";
 import { createLogger } from "~/log.server";
 import { migratedSqliteFile, type SqliteFile } from "../helpers/sqlite-file";
 
@@ -60,7 +60,7 @@ function gatedSender() {
   };
 }
 
-function worker(send: Sender, options: { concurrency?: number; pollMs?: number } = {}) {
+function worker(send: Sender, options: { concurrency?: number; pollMs?: number; handOffDelayMs?: number } = {}) {
   return new OutboxWorker({
     db,
     clock: { now: () => Date.now() },
@@ -70,6 +70,7 @@ function worker(send: Sender, options: { concurrency?: number; pollMs?: number }
     maxAttempts: 3,
     backoffBaseMs: 1000,
     concurrency: options.concurrency,
+    handOffDelayMs: options.handOffDelayMs,
   });
 }
 
@@ -184,6 +185,34 @@ describe("outbox hand-off", () => {
     expect(waited).toBeLessThan(1000);
     await w.stop();
     expect(countOf("sending")).toBe(0);
+  });
+
+  test("with a hand-off delay, messages handed over within it start together once it has passed, not before (L5: not on the next request)", async () => {
+    const starts: number[] = [];
+    const w = worker(async () => void starts.push(Date.now()), { handOffDelayMs: 80 });
+    await w.start();
+    await sleep(20);
+    const handedAt = Date.now();
+    for (const m of [message(), message(), message()]) await transaction(db, (trx) => enqueueFor(w, trx, Date.now(), "example.test", m, () => undefined));
+    await sleep(40);
+    expect(starts).toEqual([]);
+    await until(() => starts.length === 3);
+    for (const at of starts) expect(at - handedAt).toBeGreaterThanOrEqual(75);
+    expect(Math.max(...starts) - Math.min(...starts)).toBeLessThan(40);
+    await until(() => countOf("sent") === 3);
+    // Stopping while messages are gathered gives them back like the others not started.
+    const late = message();
+    await transaction(db, (trx) => enqueueFor(w, trx, Date.now(), "example.test", late, () => undefined));
+    await w.stop();
+    expect(row(late.to)).toMatchObject({ status: "pending", claimed_by: null });
+    await sleep(100);
+    expect(starts).toHaveLength(3);
+  });
+
+  test("the portal's hand-off delay is three answer floors, at least 15 ms", () => {
+    expect(handOffDelayFor(5)).toBe(15);
+    expect(handOffDelayFor(0)).toBe(15);
+    expect(handOffDelayFor(40)).toBe(120);
   });
 
   test("stop() gives back the messages handed over but not yet started, due at once for any worker", async () => {
