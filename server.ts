@@ -265,7 +265,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
       res.json({ now: clock.now() });
     });
     app.post("/__test/outbox/drain", async (_req, res) => {
-      res.json({ sent: await services.worker.drain() });
+      res.json({ sent: await services.worker.drainNow() });
     });
   }
 

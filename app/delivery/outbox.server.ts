@@ -311,6 +311,17 @@ export class OutboxWorker {
     }
   }
 
+  /**
+   * `drain`, with the messages still being gathered (`handOffDelayMs`) taken at once: everything
+   * queued so far goes out before it returns. For the test hook, whose callers read the mailbox next.
+   */
+  async drainNow(): Promise<number> {
+    clearTimeout(this.gatherTimer);
+    this.gatherTimer = undefined;
+    for (const row of this.gathering.splice(0)) this.handed.push(row);
+    return this.drain();
+  }
+
   /** Messages in flight at once, per pass (`concurrency`, default 32). */
   private get limit(): number {
     return Math.max(1, Math.floor(this.o.concurrency ?? 32));

@@ -209,6 +209,19 @@ describe("outbox hand-off", () => {
     expect(starts).toHaveLength(3);
   });
 
+  test("drainNow (the test hook) sends the messages still being gathered before it returns", async () => {
+    const sent: string[] = [];
+    const w = worker(async (r) => void sent.push(r.recipient), { handOffDelayMs: 60_000 });
+    await w.start();
+    await sleep(20);
+    const m = message();
+    await transaction(db, (trx) => enqueueFor(w, trx, Date.now(), "example.test", m, () => undefined));
+    expect(await w.drainNow()).toBe(1);
+    expect(sent).toEqual([m.to]);
+    expect(row(m.to)).toMatchObject({ status: "sent" });
+    await w.stop();
+  });
+
   test("the portal's hand-off delay is three answer floors, at least 15 ms", () => {
     expect(handOffDelayFor(5)).toBe(15);
     expect(handOffDelayFor(0)).toBe(15);
