@@ -44,8 +44,8 @@ export async function enqueue<T extends MessageName>(db: Db, now: number, messag
 /**
  * `enqueue` for a process whose own worker sends its messages. When that worker is running and
  * not too far behind, the row is inserted already claimed by it and handed to it once the
- * transaction commits: the message goes out without a claim query, which was most of the request
- * thread's work per e-mail (docs/decisions/0034). Otherwise the row waits in the table like any
+ * transaction commits: the message goes out without a claim query, at a steady rate a query of
+ * its own per message (docs/decisions/0034). Otherwise the row waits in the table like any
  * other and `kick` wakes the worker once the transaction has committed.
  */
 export async function enqueueFor<T extends MessageName>(
@@ -150,7 +150,7 @@ export class OutboxWorker {
   /** Between start() and stop(): new messages may be claimed as they are inserted (`claimNew`). */
   private accepting = false;
   /** Messages being sent by the passes under way; a hand-off wakes a pass only if one has room. */
-  private inFlight = 0;
+  private sending = 0;
   /** This worker's name in claimed_by: unique per worker, readable in the table. */
   readonly claimer = `${os.hostname()}:${process.pid}:${randomId(6)}`;
   private readonly leaseMs: number;
@@ -207,7 +207,7 @@ export class OutboxWorker {
     if (!this.accepting) return;
     for (const row of rows) this.handed.push(row);
     if (!this.running) this.detached(() => this.schedule(0));
-    else if (this.inFlight < this.limit) for (const wake of this.wakers) wake();
+    else if (this.sending < this.limit) for (const wake of this.wakers) wake();
   }
 
   /** Ask for an early pass, e.g. right after a request enqueued something. */
@@ -258,10 +258,10 @@ export class OutboxWorker {
         .catch((err) => this.o.logger.error({ outboxId: row.id, err: sanitiseForLog(String(err)) }, "outbox settle failed"))
         .finally(() => {
           inFlight.delete(delivery);
-          this.inFlight--;
+          this.sending--;
         });
       inFlight.add(delivery);
-      this.inFlight++;
+      this.sending++;
       handled++;
     };
     // The table is read at the start of a pass, after a kick (a message queued there), while
@@ -278,12 +278,11 @@ export class OutboxWorker {
           // This claim sees every message committed before it: the kicks so far are answered.
           this.kicked = false;
           tableReadAt = performance.now();
-          const want = free;
           const now = this.o.clock.now();
           const wall = leaseClock();
-          const rows = await claimOutboxBatch(this.o.db, now, this.claimer, want, wall + this.leaseMs, wall);
+          const rows = await claimOutboxBatch(this.o.db, now, this.claimer, free, wall + this.leaseMs, wall);
           for (const row of rows) start(row);
-          tableDue = rows.length === want;
+          tableDue = rows.length === free;
         }
         // While the table is due, handed-over messages leave it `refill` slots to claim into.
         const room = tableDue ? limit - refill : limit;
