@@ -149,8 +149,6 @@ export class OutboxWorker {
   private gatherTimer: NodeJS.Timeout | undefined;
   /** Between start() and stop(): new messages may be claimed as they are inserted (`claimNew`). */
   private accepting = false;
-  /** Messages being sent by the passes under way; a hand-off wakes a pass only if one has room. */
-  private sending = 0;
   /** This worker's name in claimed_by: unique per worker, readable in the table. */
   readonly claimer = `${os.hostname()}:${process.pid}:${randomId(6)}`;
   private readonly leaseMs: number;
@@ -206,17 +204,20 @@ export class OutboxWorker {
   private takeHanded(rows: OutboxRow[]): void {
     if (!this.accepting) return;
     for (const row of rows) this.handed.push(row);
-    if (!this.running) this.detached(() => this.schedule(0));
-    else if (this.sending < this.limit) for (const wake of this.wakers) wake();
+    this.wake();
   }
 
   /** Ask for an early pass, e.g. right after a request enqueued something. */
   kick(): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.kicked = true;
-      for (const wake of this.wakers) wake();
-    } else this.detached(() => this.schedule(0));
+    if (this.running) this.kicked = true;
+    this.wake();
+  }
+
+  /** Starts a pass, or wakes the one under way so that it looks at its queues again. */
+  private wake(): void {
+    if (this.running) for (const wake of this.wakers) wake();
+    else this.detached(() => this.schedule(0));
   }
 
   /**
@@ -256,12 +257,8 @@ export class OutboxWorker {
         // Settling failed (the database): the row stays 'sending' until stop() releases it or
         // its lease runs out, then it is sent again.
         .catch((err) => this.o.logger.error({ outboxId: row.id, err: sanitiseForLog(String(err)) }, "outbox settle failed"))
-        .finally(() => {
-          inFlight.delete(delivery);
-          this.sending--;
-        });
+        .finally(() => inFlight.delete(delivery));
       inFlight.add(delivery);
-      this.sending++;
       handled++;
     };
     // The table is read at the start of a pass, after a kick (a message queued there), while
