@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { afterCommit, canRunAfterCommit, type Db } from "~/db/db.server";
 import type { Clock } from "~/clock.server";
 import { sanitiseForLog, type Logger } from "~/log.server";
-import { randomId } from "~/security/crypto.server";
+import { randomId, timeOrderedId } from "~/security/crypto.server";
 import {
   claimOutboxBatch,
   insertClaimedOutboxMessage,
@@ -66,7 +66,7 @@ export async function enqueueFor<T extends MessageName>(
 }
 
 function newRow<T extends MessageName>(now: number, messageDomain: string, message: Enqueue<T>) {
-  const id = randomId();
+  const id = timeOrderedId(now);
   return {
     id,
     channel: message.channel,

@@ -5,7 +5,7 @@ import { looksLikePhone, normalisePhone } from "~/accounts/phone";
 import { CHANNELS, type ChannelId } from "~/delivery/channels/index.server";
 import { normaliseIdentifier } from "~/accounts/identifiers";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
-import { hmacHex, randomDigits, randomId, randomToken, safeEqual, sha256Bytes, sha256Hex } from "~/security/crypto.server";
+import { hmacHex, randomDigits, randomId, randomToken, safeEqual, sha256Bytes, sha256Hex, timeOrderedId } from "~/security/crypto.server";
 import { knownDevice } from "~/sessions/device.server";
 import { consumeEach, guardedLookup, type LimitName } from "~/limits/limits.server";
 import * as store from "~/stores/recovery-flows.store";
@@ -126,9 +126,9 @@ export async function requestRecovery(
   const now = clock.now();
   const via = typedPhone(identifier) ? "phone" : "email";
   const token = randomToken();
-  const flowId = randomId();
+  const flowId = timeOrderedId(now);
   const code = randomDigits(6);
-  const sessionId = randomId();
+  const sessionId = timeOrderedId(now);
   const sessionSecret = randomId();
   // A new request replaces this browser's own earlier request (TOK-06, OTP-06), and nothing else:
   // what happens to a flow never depends on whether an account matched, and a stranger's request
@@ -351,7 +351,7 @@ export async function verifyCode(context: RequestContext, request: Request, purp
     return { ok: false, reason: "wrong", attemptsLeft: max - attempts };
   }
   // Move this browser to a fresh verified hold (SES-03).
-  const newId = randomId();
+  const newId = timeOrderedId(now);
   const newSecret = randomId();
   await inTransaction(context, async (tx) => {
     await store.dropHold(tx.services.db, session.id);
@@ -464,9 +464,9 @@ export async function acceptLink(context: RequestContext, purpose: Purpose, toke
     await recordEvent(context, { event: `${PURPOSES[purpose].event}_link_refused`, outcome: "failure", userId: flow?.user_id ?? null, details: { status } });
     return { ok: false, status: status === "valid" ? "invalid" : status };
   }
-  const id = randomId();
-  const secret = randomId();
   const now = clock.now();
+  const id = timeOrderedId(now);
+  const secret = randomId();
   const accepted = await inTransaction(context, async (tx) => {
     // The hold is granted only while the flow is still open, in the same statement, so a link
     // whose flow another request has just completed cannot hand out a fresh hold (TOK-04).
@@ -506,8 +506,8 @@ export async function startVerifiedFlow(
 ): Promise<string> {
   const { clock, config } = context.services;
   const now = clock.now();
-  const flowId = randomId();
-  const id = randomId();
+  const flowId = timeOrderedId(now);
+  const id = timeOrderedId(now);
   const secret = randomId();
   const key = identifierKey(context, purpose, user.username);
   // Joins the caller's transaction when it passes its `tx`.
@@ -540,7 +540,7 @@ export async function startRecoveryForUser(context: RequestContext, user: User, 
   const { clock, config } = context.services;
   const now = clock.now();
   const token = randomToken();
-  const flowId = randomId();
+  const flowId = timeOrderedId(now);
   const key = identifierKey(context, "reset", user.username);
   // Joins the caller's transaction when it passes its `tx`.
   await inTransaction(context, async (tx) => {

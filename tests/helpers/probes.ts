@@ -320,6 +320,8 @@ export function probes(getApp: () => ProbeTarget) {
       ),
     flowsOf: (userId: string) => all<FlowRow>("SELECT * FROM recovery_flows WHERE user_id = ? ORDER BY created_at, rowid", userId),
     activeFlowsOf: (userId: string) => all<FlowRow>("SELECT * FROM recovery_flows WHERE user_id = ? AND status = 'active' ORDER BY created_at, rowid", userId),
+    /** The holds (recovery sessions) on a flow, oldest first. */
+    holdsOf: (flowId: string) => all<{ id: string; flow_id: string; state: string; created_at: number }>("SELECT id, flow_id, state, created_at FROM recovery_sessions WHERE flow_id = ? ORDER BY created_at, id", flowId),
     /** How many recovery flows exist, of any account. */
     flowCount: () => count("SELECT COUNT(*) AS n FROM recovery_flows"),
     /** Active flows of any account for `purpose`, newest first. */

@@ -4,6 +4,7 @@ import { codeIn, linkIn } from "../helpers/smtp-sink";
 import { decodeHtml, shape } from "../helpers/http";
 import { usePortal } from "../helpers/portal";
 import { isValidEmail, normaliseEmail } from "~/accounts/identifiers";
+import { timeOrderedId } from "~/security/crypto.server";
 
 /**
  * The forgot-password request (SECURITY.md §A REQ-01..07, §J EML-01/03/04): one uniform answer for
@@ -29,6 +30,7 @@ const IMPORTED: { username: string; email: string; phone?: string }[] = [
   { username: "req6user", email: "req6user@example.test" },
   { username: "req6other", email: "req6other@example.test" },
   { username: "req7user", email: "req7user@example.test" },
+  { username: "reqorder", email: "reqorder@example.test" },
   { username: "emlinject", email: "a@b.test" },
   { username: "amb-one", email: "shared@example.test" },
   { username: "amb-two", email: "shared@example.test" },
@@ -169,6 +171,34 @@ describe("REQ: the request answers the same for everyone", () => {
     // The old password still works, and the existing session is still alive.
     expect((await client().post("/login", { identifier: "req4user", password: PASSWORD })).status).toBe(302);
     expect((await signedIn.get("/account")).status).toBe(200);
+  });
+
+  test("a request's flow, its hold and its e-mail get ids in the order of their times (docs/decisions/0035)", async () => {
+    for (let i = 0; i < 3; i++) {
+      expect((await client().post("/forgot-password", { identifier: "reqorder" })).status).toBe(303);
+      await sleep(3);
+    }
+    await outboxSettled();
+    const flows = probe.flowsOf(probe.userRow("reqorder")!.id);
+    const messages = probe.outboxOf("reqorder@example.test");
+    expect(flows).toHaveLength(3);
+    expect(messages).toHaveLength(3);
+    const timeOf = (id: string) => id.slice(0, 10);
+    for (const [rows, what] of [[flows, "flows"], [messages, "messages"]] as const) {
+      for (const row of rows) {
+        expect(row.id).toMatch(/^[a-z2-7]{24}$/);
+        // The id starts with its row's own creation time.
+        expect(timeOf(row.id), what).toBe(timeOf(timeOrderedId(Number(row.created_at))));
+      }
+      const ids = rows.map((r) => r.id);
+      expect([...ids].sort(), what).toEqual(ids);
+      expect(new Set(ids).size).toBe(3);
+    }
+    for (const flow of flows) {
+      const holds = probe.holdsOf(flow.id);
+      expect(holds).toHaveLength(1);
+      expect(timeOf(holds[0].id)).toBe(timeOf(flow.id));
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { encodeBase32LowerCaseNoPadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { sha256 } from "@oslojs/crypto/sha2";
-import { base32LowerCaseNoPadding, randomBytesFromPool, randomId, randomToken, sha256Bytes, sha256Hex } from "~/security/crypto.server";
+import { base32LowerCaseNoPadding, randomBytesFromPool, randomId, randomToken, sha256Bytes, sha256Hex, timeOrderedId } from "~/security/crypto.server";
 
 /**
  * Issue 12: ids, tokens and hashes moved from @oslojs's JavaScript to Node's native code. Stored
@@ -58,5 +58,43 @@ describe("native encodings and hashes give what @oslojs gave", () => {
       expect(sha256Hex(value)).toBe(Buffer.from(oslo).toString("hex"));
       expect(sha256Bytes(value)).toEqual(oslo);
     }
+  });
+});
+
+/**
+ * Ids of the rows every reset request inserts (flows, their holds, outbox messages) sort by time,
+ * so inserts share the right-most index leaf instead of dirtying a random one each
+ * (docs/decisions/0035). They keep `randomId()`'s shape, which the cookie and URL checks expect.
+ */
+describe("time-ordered ids", () => {
+  test("24 base32 characters, like randomId, whose order is the order of their times", () => {
+    const now = Date.now();
+    const times = [0, 1, 31, 32, 33, 1023, 1024, 2 ** 35 - 1, 2 ** 35, now - 1, now, now + 1, now + 1000, 2 ** 45, 2 ** 48 - 1];
+    const ids = times.map((t) => timeOrderedId(t));
+    for (const id of ids) expect(id).toMatch(/^[a-z2-7]{24}$/);
+    for (let i = 1; i < ids.length; i++) expect(ids[i - 1] < ids[i], `${times[i - 1]} → ${times[i]}`).toBe(true);
+    // Every millisecond of a day, sampled: a later time always gives a later id.
+    let previous = timeOrderedId(now);
+    for (let t = now + 7; t < now + 86_400_000; t += 7919) {
+      const id = timeOrderedId(t);
+      expect(previous < id).toBe(true);
+      previous = id;
+    }
+    // Fractions and negative clocks do not break the shape.
+    expect(timeOrderedId(now + 0.5).slice(0, 10)).toBe(timeOrderedId(now).slice(0, 10));
+    expect(timeOrderedId(-5)).toMatch(/^2{10}[a-z2-7]{14}$/);
+  });
+
+  test("SES-06: the last 14 characters are 70 fresh random bits: 1,000 ids of one millisecond are unique and their characters uniform", () => {
+    const now = Date.now();
+    const ids = Array.from({ length: 1000 }, () => timeOrderedId(now));
+    expect(new Set(ids).size).toBe(1000);
+    expect(new Set(ids.map((id) => id.slice(0, 10))).size).toBe(1);
+    // 14,000 characters over 32 values: each within ±35 % of the expected 437.5.
+    const counts = new Map<string, number>();
+    for (const id of ids) for (const c of id.slice(10)) counts.set(c, (counts.get(c) ?? 0) + 1);
+    expect(counts.size).toBe(32);
+    expect(Math.min(...counts.values())).toBeGreaterThan(437.5 * 0.65);
+    expect(Math.max(...counts.values())).toBeLessThan(437.5 * 1.35);
   });
 });
