@@ -2,7 +2,8 @@ import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from "smtp-server";
 import { afterEach, describe, expect, test } from "vitest";
-import { SmtpPool, type SmtpPoolOptions } from "~/delivery/smtp-pool.server";
+import { composeMessage } from "~/delivery/mime.server";
+import { SmtpPool, sendableAsIs, type SmtpPoolOptions } from "~/delivery/smtp-pool.server";
 
 /**
  * Issue 12 (docs/decisions/0033): the e-mail thread's own pool of nodemailer SMTP connections,
@@ -11,7 +12,7 @@ import { SmtpPool, type SmtpPoolOptions } from "~/delivery/smtp-pool.server";
  * dropped connection not losing a message, AUTH and TLS from `SMTP_URL`, and never hanging.
  */
 
-type Seen = { sessions: Map<string, number>; open: number; maxOpen: number; recipients: string[]; users: string[]; secure: boolean[] };
+type Seen = { sessions: Map<string, number>; open: number; maxOpen: number; recipients: string[]; users: string[]; secure: boolean[]; data: Buffer[] };
 
 const servers: { close: () => Promise<void> }[] = [];
 const pools: SmtpPool[] = [];
@@ -21,7 +22,7 @@ afterEach(async () => {
 });
 
 async function server(options: SMTPServerOptions = {}, refuse?: (rcpt: string) => number | undefined) {
-  const seen: Seen = { sessions: new Map(), open: 0, maxOpen: 0, recipients: [], users: [], secure: [] };
+  const seen: Seen = { sessions: new Map(), open: 0, maxOpen: 0, recipients: [], users: [], secure: [], data: [] };
   const sockets = new Set<net.Socket>();
   const smtp = new SMTPServer({
     authOptional: true,
@@ -42,8 +43,11 @@ async function server(options: SMTPServerOptions = {}, refuse?: (rcpt: string) =
       cb();
     },
     onData(stream, session, cb) {
-      stream.resume();
+      // What the server received, dot-stuffing undone (smtp-server does that).
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("end", () => {
+        seen.data.push(Buffer.concat(chunks));
         seen.sessions.set(session.id, (seen.sessions.get(session.id) ?? 0) + 1);
         seen.recipients.push(...session.envelope.rcptTo.map((r) => r.address));
         seen.secure.push(session.secure);
@@ -218,5 +222,49 @@ describe("SMTP pool (issue 12, docs/decisions/0033)", () => {
     const results = await Promise.allSettled(waiting);
     expect(results.filter((r) => r.status === "rejected").length).toBeGreaterThanOrEqual(4);
     await expect(send(p, "late@example.test")).rejects.toThrow(/closed/);
+  });
+
+  test("a composed message goes as it is, byte for byte; any other text is still dot-stuffed by nodemailer (docs/decisions/0036)", async () => {
+    const s = await server();
+    const p = pool(`smtp://127.0.0.1:${s.port}`, { ignoreTLS: true, maxConnections: 1 });
+    const composed = composeMessage({
+      from: "Portal <portal@example.test>",
+      to: "dots@example.test",
+      subject: "Réinitialiser . le mot de passe",
+      text: ".\n..leading dots\r\n.\nand bare line ends\r",
+      html: "<p>.</p>\n.<p>x</p>",
+      messageId: "<dots@example.test>",
+      headers: { "X-Test": ". dot" },
+    }).raw;
+    const others = [
+      ".starts with a dot\r\nbody\r\n",
+      "a\r\n.dot line\r\n..two dots\r\n",
+      "bare\nline feeds\n",
+      "bare\rcarriage return\r\n",
+      "ends without a line end",
+    ];
+    for (const text of [composed, ...others]) await p.send({ from: "portal@example.test", to: ["dots@example.test"] }, text);
+    // The composed message arrives exactly as composed, without nodemailer's escaping.
+    expect(s.seen.data[0]!.toString("utf8")).toBe(composed);
+    // As it is: the composed message, and the one line with no line end (nothing to escape; the
+    // end-of-data line adds its CRLF). Escaped: the four others.
+    expect(p.dataPaths).toEqual({ asIs: 2, escaped: 4 });
+    // The others arrive as nodemailer always sent them: dots kept, line ends made CRLF.
+    expect(s.seen.data.slice(1).map((d) => d.toString("utf8"))).toEqual([
+      ".starts with a dot\r\nbody\r\n",
+      "a\r\n.dot line\r\n..two dots\r\n",
+      "bare\r\nline feeds\r\n",
+      "bare\r\ncarriage return\r\n",
+      "ends without a line end\r\n",
+    ]);
+  });
+
+  test("sendableAsIs: CRLF line ends only and no line starting with a dot", () => {
+    const ok = (text: string) => sendableAsIs(Buffer.from(text));
+    for (const text of ["", "a", "a\r\nb\r\n", "a.b\r\n b\r\n", "x\r\n\r\n--boundary--\r\n"]) expect(ok(text), JSON.stringify(text)).toBe(true);
+    for (const text of [".", ".a\r\n", "a\r\n.b", "a\nb", "\nb", "a\rb", "a\r", "a\r\r\n", "a\n\r\n"]) expect(ok(text), JSON.stringify(text)).toBe(false);
+    // A view into a larger buffer is read within its own bounds.
+    const big = Buffer.from("..\r\nabc\r\n..");
+    expect(sendableAsIs(big.subarray(4, 9))).toBe(true);
   });
 });
