@@ -41,6 +41,10 @@ type SmtpError = Error & { code?: string; responseCode?: number };
 
 const IDLE_MS = 4 * 60_000;
 
+const CR = 13;
+const LF = 10;
+const DOT = 46;
+
 /**
  * True when `data` can follow DATA as it is: every line ends in CRLF and no line starts with a
  * dot, so RFC 5321's dot-stuffing (§4.5.2) and line-end repair change nothing. Messages from
@@ -57,9 +61,6 @@ export function sendableAsIs(data: Uint8Array): boolean {
   }
   return true;
 }
-const CR = 13;
-const LF = 10;
-const DOT = 46;
 
 /** What `_createSendStream` returns: nodemailer's DATA stream (`DataStream`), piped to the socket. */
 type DataStream = Transform & { inByteCount: number; outByteCount: number; lastByte: number | false };
