@@ -97,8 +97,12 @@ class Connection extends SMTPConnection {
     const escape: Transformer = stream._transform;
     const counts = this.counts;
     stream._transform = function (this: DataStream, chunk: Buffer, encoding, done) {
-      if (this.lastByte !== false || !Buffer.isBuffer(chunk) || !sendableAsIs(chunk)) {
-        counts.escaped++;
+      // nodemailer skips an empty piece without marking anything written; so does this.
+      if (!Buffer.isBuffer(chunk) || chunk.length === 0) return escape.call(this, chunk, encoding, done);
+      // A message is counted once, by its first piece (nothing written yet).
+      const first = this.lastByte === false;
+      if (!first || !sendableAsIs(chunk)) {
+        if (first) counts.escaped++;
         return escape.call(this, chunk, encoding, done);
       }
       counts.asIs++;
@@ -123,7 +127,7 @@ export class SmtpPool {
   private readonly auth: SMTPConnection.AuthenticationType | undefined;
   private readonly forceAuth: boolean;
   private closed = false;
-  /** Messages sent as composed, and messages nodemailer escaped (see `Connection`). */
+  /** Messages sent as composed, and messages nodemailer escaped, each counted by its first piece (see `Connection`). */
   readonly dataPaths = { asIs: 0, escaped: 0 };
 
   constructor(private readonly o: SmtpPoolOptions) {
