@@ -162,8 +162,10 @@ export async function startServer(env: Record<string, string | undefined> = proc
     next();
   });
   // What the edge refuses above is answered at once, as it arrives. The rest starts in arrival
-  // order, sixteen per turn of the event loop (docs/decisions/0029).
-  app.use(requestsInTurns(REQUESTS_PER_TURN));
+  // order, sixteen per turn of the event loop (docs/decisions/0029), after new connections are
+  // accepted (0037).
+  const turns = requestsInTurns(REQUESTS_PER_TURN);
+  app.use(turns);
 
   // Operations endpoints answer whatever Host a load balancer uses.
   app.get("/healthz", async (_req, res) => {
@@ -347,6 +349,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const sweep = config.outbox.worker ? startEscalationSweep(services, config.tickets.escalationSweepMs) : null;
 
   const server = createExpressServer(app).listen(config.port, config.host);
+  server.on("connection", turns.connectionAccepted);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

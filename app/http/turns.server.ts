@@ -13,13 +13,36 @@ import type { RequestHandler } from "express";
  * request thread and a lower p99 latency (A/B in 0029); eight to twenty-four were alike, four
  * (commits of fewer units) and one (a commit per request) cost more.
  *
+ * New connections come first (docs/decisions/0037). Node's libuv accepts one connection per poll
+ * of the event loop, so behind a turn of sixteen requests (about 8 ms under load) a burst of new
+ * connections was accepted one every 8 ms, and the last of fifty waited 0.2–0.4 s for its first
+ * answer. A turn that follows a poll in which a connection was accepted starts nothing and
+ * comes back after the next poll, which accepts the next connection; at most
+ * `maxAcceptsBetweenTurns` times in a row, so a flood of connections still leaves room for the
+ * requests already waiting.
+ *
  * A quiet portal pays one `setImmediate` per request.
  */
-export function requestsInTurns(perTurn: number): RequestHandler {
+export type RequestTurns = RequestHandler & {
+  /** Call from the server's "connection" event: the turn after this poll is left to accepting. */
+  connectionAccepted: () => void;
+};
+
+export function requestsInTurns(perTurn: number, maxAcceptsBetweenTurns = 64): RequestTurns {
   const waiting: (() => void)[] = [];
   let scheduled = false;
+  let accepted = false;
+  let passed = 0;
   const turn = () => {
     scheduled = false;
+    if (accepted && passed < maxAcceptsBetweenTurns) {
+      accepted = false;
+      passed++;
+      schedule();
+      return;
+    }
+    accepted = false;
+    passed = 0;
     try {
       for (let started = 0; started < perTurn && waiting.length > 0; started++) waiting.shift()!();
     } finally {
@@ -30,8 +53,14 @@ export function requestsInTurns(perTurn: number): RequestHandler {
     scheduled = true;
     setImmediate(turn);
   };
-  return (_req, _res, next) => {
+  const handler: RequestHandler = (_req, _res, next) => {
     waiting.push(next);
     if (!scheduled) schedule();
   };
+  return Object.assign(handler, {
+    connectionAccepted: () => {
+      // With no turn pending nothing waits for this poll to end.
+      if (scheduled) accepted = true;
+    },
+  });
 }
