@@ -92,15 +92,14 @@ describe("requests in turns, new connections", () => {
     expect(started[2] - started[1]).toBeLessThanOrEqual(5);
   });
 
-  test("a connection accepted while no request waits holds back none that come later", async () => {
+  test("a connection accepted before its request is read passes one turn, then its request starts", async () => {
     const started: string[] = [];
     const turns = requestsInTurns(2);
     turns.connectionAccepted();
-    await settle();
     for (const id of ["1", "2", "3"]) turns(req, res, () => started.push(id));
-    // Registered after the queue's own turn: it runs right after the first group.
+    // Registered after the queue's own turn, which is passed: it runs before any request starts.
     setImmediate(() => started.push("|"));
     await settle();
-    expect(started).toEqual(["1", "2", "|", "3"]);
+    expect(started).toEqual(["|", "1", "2", "3"]);
   });
 });
