@@ -239,12 +239,12 @@ type Load = { result: autocannon.Result; cpu: Cpu; requests: number; loopP99: nu
 
 /**
  * Latency on connections already open: every response but each connection's first. The first one
- * also waits for the portal to accept the connection, and a saturated Node process accepts new
- * connections late (up to about 0.4 s here, and 0.12 s for a bare node:http server burning 0.4 ms
- * per request). Each load opens its 50 connections at once, so in a 4-second load those first
- * answers are about 0.6 % of all; measured, they moved the p99 by at most 9 ms (0031). Behind a
- * proxy that keeps connections open they are rare. Both are printed: "p99 ms" over every answer,
- * as autocannon gives it.
+ * also waits for the portal to accept the connection. Node's libuv accepts one connection per poll
+ * of the event loop, so a saturated portal used to accept a burst of new connections one turn
+ * apart: the last of 50 waited up to about 0.4 s. The portal now accepts a burst before it starts
+ * more requests (0037). Each load opens its 50 connections at once, so in a 4-second load those
+ * first answers are about 0.6 % of all, inside the top 1 %. Both are printed: "p99 ms" over every
+ * answer, as autocannon gives it, and the longest first answer.
  */
 type OpenLatency = { p99: number; firstMax: number };
 
