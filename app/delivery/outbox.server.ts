@@ -136,10 +136,8 @@ export class OutboxWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
-  /** A kick not yet answered by a claim: the next pass (or this one) reads the table at once. */
+  /** A kick arrived during a pass: run another one at once instead of waiting for the poll. */
   private kicked = false;
-  /** When a pass last read the table (claimed from it), on `performance.now()`'s clock. */
-  private tableReadAt = -Infinity;
   /** Sent messages waiting for their shared UPDATE (markSent). */
   private readonly sentBatch: { id: string; attempts: number; resolve: (settled: boolean) => void; reject: (err: unknown) => void }[] = [];
   /** Passes waiting for a message in flight to finish; a kick or a hand-off wakes them at once. */
@@ -212,19 +210,14 @@ export class OutboxWorker {
   /** Ask for an early pass, e.g. right after a request enqueued something. */
   kick(): void {
     if (this.stopped) return;
-    this.kicked = true;
+    if (this.running) this.kicked = true;
     this.wake();
   }
 
-  /**
-   * Starts a pass, or wakes the one under way so that it looks at its queues again. A pass started
-   * for handed-over messages alone reads the table only if pollMs has passed since it was last
-   * read: under load passes end and start again many times a second, and a claim at each start
-   * was a query (and a write transaction) for nothing.
-   */
+  /** Starts a pass, or wakes the one under way so that it looks at its queues again. */
   private wake(): void {
     if (this.running) for (const wake of this.wakers) wake();
-    else this.detached(() => this.schedule(0, false));
+    else this.detached(() => this.schedule(0));
   }
 
   /**
@@ -251,11 +244,9 @@ export class OutboxWorker {
    * `concurrency` messages in flight: those handed over by this process (already claimed), and
    * those claimed from the table in batches (one conditional UPDATE each); sends each on its own
    * and settles each as it finishes. Returns how many it handled; after `stop()` it claims and
-   * starts nothing more and returns once those in flight are settled. With `readTable` false it
-   * starts with the handed-over messages and reads the table only once pollMs has passed since
-   * the last read, or after a kick.
+   * starts nothing more and returns once those in flight are settled.
    */
-  async drain(readTable = true): Promise<number> {
+  async drain(): Promise<number> {
     const limit = this.limit;
     // Claim again once a quarter of the slots are free: batches, not one query per message.
     const refill = Math.max(1, Math.ceil(limit / 4));
@@ -270,20 +261,20 @@ export class OutboxWorker {
       inFlight.add(delivery);
       handled++;
     };
-    // The table is read at the start of a pass that polls or follows a kick, after a kick (a
-    // message queued there), while claims come back full, and at least every pollMs while
-    // handed-over messages keep passes busy: retries coming due and other processes' messages wait
-    // no longer than when idle.
-    let tableDue = readTable;
+    // The table is read at the start of a pass, after a kick (a message queued there), while
+    // claims come back full, and at least every pollMs while handed-over messages keep the pass
+    // busy: retries coming due and other processes' messages wait no longer than when idle.
+    let tableDue = true;
+    let tableReadAt = 0;
     this.passStarted();
     try {
       for (;;) {
-        if (this.kicked || performance.now() - this.tableReadAt >= this.o.pollMs) tableDue = true;
+        if (this.kicked || performance.now() - tableReadAt >= this.o.pollMs) tableDue = true;
         const free = limit - inFlight.size;
         if (!this.stopped && tableDue && (inFlight.size === 0 || free >= refill)) {
           // This claim sees every message committed before it: the kicks so far are answered.
           this.kicked = false;
-          this.tableReadAt = performance.now();
+          tableReadAt = performance.now();
           const now = this.o.clock.now();
           const wall = leaseClock();
           const rows = await claimOutboxBatch(this.o.db, now, this.claimer, free, wall + this.leaseMs, wall);
@@ -371,19 +362,18 @@ export class OutboxWorker {
     this.renewTimer = undefined;
   }
 
-  private schedule(delay: number, readTable = true): void {
+  private schedule(delay: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.running = this.drain(readTable)
+      this.running = this.drain()
         .then(() => undefined)
         .catch((err) => this.o.logger.error({ err: sanitiseForLog(String(err)) }, "outbox pass failed"))
         .finally(() => {
           this.running = undefined;
-          // The poll reads the table; so does a pass after a kick (it sees `kicked`). One for
-          // hand-offs alone reads it only if pollMs has passed since the last read.
           const again = this.kicked || this.handed.length > 0;
-          if (!this.stopped) this.schedule(again ? 0 : this.o.pollMs, !again);
+          this.kicked = false;
+          if (!this.stopped) this.schedule(again ? 0 : this.o.pollMs);
         });
     }, delay);
     this.timer.unref?.();

@@ -187,27 +187,6 @@ describe("outbox hand-off", () => {
     expect(countOf("sending")).toBe(0);
   });
 
-  test("passes started for handed-over messages alone do not read the table before pollMs has passed; a kick or the poll does", async () => {
-    const sent: string[] = [];
-    const w = worker(async (r) => void sent.push(r.recipient));
-    await w.start();
-    await sleep(20); // the first pass read the table, found nothing and ended
-    // Due in the table, queued by another process: nobody kicks this worker.
-    const other = message("unkicked@example.test");
-    await enqueue(db, Date.now(), "example.test", other);
-    // Ten hand-offs, each sent before the next: each starts a pass of its own.
-    for (let i = 0; i < 10; i++) {
-      const m = message();
-      await transaction(db, (trx) => enqueueFor(w, trx, Date.now(), "example.test", m, () => undefined));
-      await until(() => sent.includes(m.to));
-      await sleep(5);
-    }
-    expect(row(other.to)).toMatchObject({ status: "pending", claimed_by: null });
-    w.kick();
-    await until(() => row(other.to)?.status === "sent");
-    await w.stop();
-  });
-
   test("with a hand-off delay, messages handed over within it start together once it has passed, not before (L5: not on the next request)", async () => {
     const starts: number[] = [];
     const w = worker(async () => void starts.push(Date.now()), { handOffDelayMs: 80 });
