@@ -194,6 +194,7 @@ export function singleStatementClient(connection: SqliteConnection) {
   const raw = connection.raw;
   return { prepare: (sql: string) => raw.prepare(sql), transaction: <F>(fn: F): F => fn };
 }
+export type SingleStatementClient = ReturnType<typeof singleStatementClient>;
 
 /**
  * Applies the migrations not yet applied; returns their file names. Refuses (throws, one line)
