@@ -56,7 +56,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe("limits on SQLite, consumed without the library's machinery", () => {
+describe("REQ-05, OTP-07: limits on SQLite, consumed without the library's machinery", () => {
   test("count, refuse, retry time and a new window after it ends: the same answers and rows as rate-limiter-flexible", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(new Date("2026-11-29T06:00:00Z"));
