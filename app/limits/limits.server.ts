@@ -175,7 +175,7 @@ export function createLimits(connection: Connection, config: Config): Limits {
 
 /**
  * `consume` on the SQLite store without the library's machinery around it: the same upsert on the
- * same row (`<limit name>:<hashed key>`, `upsertRateLimit`), the same verdict as
+ * same row (`<limit name>:<hashed key>`, `rateLimitUpsert`), the same verdict as
  * rate-limiter-flexible's (refused once the points in the window exceed the budget, retry after the
  * window's end). The library built a promise, a `RateLimiterRes` and, on a refusal, a rejection for
  * each of a reset request's four limits: about a tenth of the request's allocation and 10 µs of
