@@ -117,7 +117,7 @@ export function createLimits(connection: Connection, config: Config): Limits {
 
   // On SQLite a consume is rate-limiter-flexible's own upsert run directly (`sqliteConsumer`).
   const consumeSqlite = sqliteClient ? sqliteConsumer(sqliteClient) : null;
-  const consumeNow = async (name: LimitName, key: string, points: number, hashedKey = hashed(key)): Promise<LimitResult> => {
+  const consumeNow = async (name: LimitName, hashedKey: string, points: number): Promise<LimitResult> => {
     if (consumeSqlite) return consumeSqlite(name, hashedKey, points, specs[name]);
     try {
       await limiters[name].consume(hashedKey, points);
@@ -135,14 +135,14 @@ export function createLimits(connection: Connection, config: Config): Limits {
         lastKey = key;
         lastHashed = hashed(key);
       }
-      const verdict = await consumeNow(name, key, 1, lastHashed);
+      const verdict = await consumeNow(name, lastHashed, 1);
       if (!verdict.ok) return { name, retryAfterSeconds: verdict.retryAfterSeconds };
     }
     return null;
   };
 
   return {
-    consume: (name, key, points = 1) => held(() => consumeNow(name, key, points)),
+    consume: (name, key, points = 1) => held(() => consumeNow(name, hashed(key), points)),
     consumeEach(checks) {
       // Redis and PostgreSQL: each limit is one atomic upsert of its own.
       if (!sqlite) return inOrder(checks);
