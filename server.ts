@@ -121,6 +121,9 @@ export async function startServer(env: Record<string, string | undefined> = proc
     res.setHeader("X-Request-Id", requestId);
     res.on("finish", () => {
       metrics.httpRequests.inc({ method, status: String(res.statusCode) });
+      // Above info (LOG_LEVEL=warn) the line is not written: skip building it (req.ip walks the
+      // trusted proxies again).
+      if (!logger.isLevelEnabled("info")) return;
       logger.info(
         {
           requestId,
