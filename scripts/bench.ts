@@ -138,7 +138,9 @@ async function startPortal(label: string, mail: { url: string }, options: { env?
       LIMIT_MESSAGES_PER_DESTINATION_PER_HOUR: "100000",
       LIMIT_MESSAGES_PER_DESTINATION_PER_DAY: "100000",
       LIMIT_LOGIN_FAILURES_PER_IP_PER_MINUTE: "100000",
-      LOG_LEVEL: "warn",
+      // Logs at the default level (info), as deployed: a request line and a security event per
+      // request, a line per message sent (docs/decisions/0038).
+      LOG_LEVEL: "info",
       SMS_PROVIDER: "webhook",
       SMS_WEBHOOK_URL: "http://127.0.0.1:9/sms",
       SMS_WEBHOOK_SECRET: "bench-webhook-secret-0123456789",
