@@ -8,12 +8,14 @@ import { CENSOR, SECRET_FIELDS, censorSecrets, createLogger } from "~/log.server
  * portal gave it before, byte for byte, and the objects a caller logs must come out unchanged.
  */
 
-/** pino's own redaction, with the list createLogger passed it until 0038. */
+/** pino's own redaction, with the list createLogger passed it until 0038 (written out, so that a
+ * field dropped from SECRET_FIELDS fails here). */
+const OLD_FIELDS = ["password", "token", "code", "secret", "payload", "body", "text", "html", "link", "url", "reportUrl", "newPassword", "recoveryCodes"];
 const PINO_PATHS = [
   "req.headers.cookie",
   "req.headers.authorization",
   'res.headers["set-cookie"]',
-  ...[...SECRET_FIELDS].flatMap((f) => [f, `*.${f}`]),
+  ...OLD_FIELDS.flatMap((f) => [f, `*.${f}`]),
 ];
 
 function capture(make: (stream: pino.DestinationStream) => pino.Logger) {
@@ -45,6 +47,9 @@ const SAMPLES: Record<string, unknown>[] = [
   { req: { headers: "not an object", url: "u" }, res: null },
   { req: { headers: { cookie: undefined, authorization: null } }, res: { headers: { "set-cookie": undefined } } },
   { err: "SQLITE_BUSY: database is locked", limit: "recovery_per_ip" },
+  // Every field of the old list, at the top and one level down.
+  Object.fromEntries(OLD_FIELDS.map((f) => [f, `top-${f}`])),
+  { inner: Object.fromEntries(OLD_FIELDS.map((f) => [f, `inner-${f}`])) },
 ];
 
 describe("log redaction (LOG-02)", () => {
@@ -65,7 +70,8 @@ describe("log redaction (LOG-02)", () => {
     expect(all).toContain(`"password":"${CENSOR}"`);
     expect(all).toContain(`"cookie":"${CENSOR}"`);
     expect(all).toContain(`"set-cookie":"${CENSOR}"`);
-    for (const leaked of ["hunter2", "123456", "654321", "sid=1", "Bearer k", "a=1", "/reset/abc"]) expect(all).not.toContain(leaked);
+    for (const leaked of ["hunter2", "123456", "654321", "sid=1", "Bearer k", "a=1", "/reset/abc", "top-", "inner-"]) expect(all).not.toContain(leaked);
+    expect([...SECRET_FIELDS].sort()).toEqual([...OLD_FIELDS].sort());
   });
 
   test("LOG-02: what the caller logged is left as it was", () => {
