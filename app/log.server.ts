@@ -37,7 +37,7 @@ export const CENSOR = "[redacted]";
 export function censorSecrets(line: Record<string, unknown>): Record<string, unknown> {
   let out = line;
   for (const key in line) {
-    if (!Object.prototype.hasOwnProperty.call(line, key)) continue;
+    if (!Object.hasOwn(line, key)) continue;
     const value = line[key];
     if (value === undefined) continue;
     let next: unknown = value;
@@ -59,14 +59,14 @@ function censorBelow(parent: string, value: Record<string, unknown>): unknown {
   };
   for (const key in value) {
     // Present but undefined is censored too, as pino's redaction did one level down.
-    if (Object.prototype.hasOwnProperty.call(value, key) && SECRET_FIELDS.has(key)) put(key, CENSOR);
+    if (Object.hasOwn(value, key) && SECRET_FIELDS.has(key)) put(key, CENSOR);
   }
-  const headers = Object.prototype.hasOwnProperty.call(SECRET_HEADERS, parent) ? value.headers : undefined;
+  const headers = Object.hasOwn(SECRET_HEADERS, parent) ? value.headers : undefined;
   if (typeof headers === "object" && headers !== null) {
     const names = SECRET_HEADERS[parent];
     let censored: Record<string, unknown> | undefined;
     for (const name of names) {
-      if (!Object.prototype.hasOwnProperty.call(headers, name)) continue;
+      if (!Object.hasOwn(headers, name)) continue;
       censored ??= { ...(headers as Record<string, unknown>) };
       censored[name] = CENSOR;
     }
