@@ -1,5 +1,4 @@
 import { generateSecret, generateURI, verify } from "otplib";
-import QRCode from "qrcode";
 import { openSecret, sealSecret } from "~/security/crypto.server";
 
 /**
@@ -26,8 +25,12 @@ export function totpUri(issuer: string, label: string, secret: string): string {
   return generateURI({ issuer, label, secret });
 }
 
-/** The otpauth:// URI as a QR image (data: URL, allowed by the CSP's img-src). */
-export function totpQr(uri: string): Promise<string> {
+/**
+ * The otpauth:// URI as a QR image (data: URL, allowed by the CSP's img-src). qrcode is loaded on
+ * first use, like the passkey library: only the authenticator-app set-up page draws one.
+ */
+export async function totpQr(uri: string): Promise<string> {
+  const { default: QRCode } = await import("qrcode");
   return QRCode.toDataURL(uri, { margin: 1, width: 220 });
 }
 

@@ -1,11 +1,4 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-} from "@simplewebauthn/server";
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import { findUserById, type User } from "~/accounts/accounts.server";
 import { clearCookie, readCookie, serializeCookie } from "~/http/cookies.server";
 import { recordEvent } from "~/audit/events.server";
@@ -22,6 +15,13 @@ import { endOtherAccess, listPasskeys, notifyFactorChange, type PasskeyRow } fro
 
 export type Purpose = "register" | "sign_in" | "second_factor" | "reset";
 const CHALLENGE_COOKIE = "webauthn";
+
+/**
+ * @simplewebauthn/server, loaded on first use: with the ASN.1 packages it pulls in, importing it
+ * was about 0.3 s of every start-up, for pages most customers never open (docs/decisions/0039).
+ */
+let library: Promise<typeof import("@simplewebauthn/server")> | undefined;
+const simpleWebAuthn = () => (library ??= import("@simplewebauthn/server"));
 const CHALLENGE_MS = 5 * 60_000;
 
 function rp(context: RequestContext) {
@@ -58,6 +58,7 @@ const transportsOf = (p: PasskeyRow) => JSON.parse(p.transports) as string[];
 
 export async function registrationOptions(context: RequestContext, user: User) {
   const { rpID, rpName } = rp(context);
+  const { generateRegistrationOptions } = await simpleWebAuthn();
   const options = await generateRegistrationOptions({
     rpName,
     rpID,
@@ -83,6 +84,7 @@ export async function verifyRegistration(
   const stored = await takeChallenge(context, request, "register");
   if (!stored || stored.userId !== user.id) return false;
   const { rpID, origin } = rp(context);
+  const { verifyRegistrationResponse } = await simpleWebAuthn();
   let verification;
   try {
     verification = await verifyRegistrationResponse({ response, expectedChallenge: stored.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: true });
@@ -118,6 +120,7 @@ export async function verifyRegistration(
  */
 export async function authenticationOptions(context: RequestContext, purpose: Exclude<Purpose, "register">, user: User | null) {
   const { rpID } = rp(context);
+  const { generateAuthenticationOptions } = await simpleWebAuthn();
   const options = await generateAuthenticationOptions({
     rpID,
     userVerification: "required",
@@ -142,6 +145,7 @@ export async function verifyAuthentication(
     return null;
   }
   const { rpID, origin } = rp(context);
+  const { verifyAuthenticationResponse } = await simpleWebAuthn();
   try {
     const result = await verifyAuthenticationResponse({
       response,

@@ -1,8 +1,10 @@
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import matter from "gray-matter";
-import MarkdownIt, { type MarkdownIt as Markdown, type RendererRule } from "markdown-it";
+import type matterFn from "gray-matter";
+import type MarkdownItClass from "markdown-it";
+import type { MarkdownIt as Markdown, RendererRule } from "markdown-it";
 import { z } from "zod";
 import { escapeHtml } from "~/http/html";
 import type { Locale } from "~/i18n/config";
@@ -70,7 +72,18 @@ export function allowedHref(href: string): boolean {
   return ["http", "https", "mailto"].includes(scheme[1].toLowerCase());
 }
 
-function markdown(): Markdown {
+/**
+ * gray-matter and markdown-it, loaded (synchronously, as everything here is) the first time an
+ * article is read: importing them was about 0.05 s of every start-up (docs/decisions/0039).
+ */
+const load = createRequire(import.meta.url);
+let parsers: { matter: typeof matterFn; md: Markdown } | undefined;
+function helpParsers() {
+  parsers ??= { matter: load("gray-matter") as typeof matterFn, md: markdown(load("markdown-it") as typeof MarkdownItClass) };
+  return parsers;
+}
+
+function markdown(MarkdownIt: typeof MarkdownItClass): Markdown {
   // html: false: any HTML in an article is shown as text, never as markup.
   const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
   md.validateLink = allowedHref;
@@ -89,12 +102,10 @@ function markdown(): Markdown {
   return md;
 }
 
-const md = markdown();
-
 /** The words of the body as a reader sees them (no Markdown punctuation, link targets or markup). */
 function plainText(source: string): string {
   const words: string[] = [];
-  for (const token of md.parse(source, {})) {
+  for (const token of helpParsers().md.parse(source, {})) {
     if (token.type === "inline") {
       for (const child of token.children ?? []) if (child.type === "text" || child.type === "code_inline") words.push(child.content);
     } else if (token.type === "fence" || token.type === "code_block") {
@@ -107,6 +118,7 @@ function plainText(source: string): string {
 /** One article from its file name and text; throws with a short reason when it is not one. */
 export function parseArticle(slug: string, source: string): HelpArticle {
   if (!SLUG.test(slug)) throw new Error("file name must be lower-case letters, digits and hyphens");
+  const { matter, md } = helpParsers();
   const parsed = matter(source, { engines: { javascript: refuseScript, js: refuseScript, coffee: refuseScript } });
   const front = frontMatter.safeParse(parsed.data);
   if (!front.success) throw new Error(front.error.issues.map((i) => `${i.path.join(".") || "front matter"}: ${i.message}`).join("; "));
