@@ -2,9 +2,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { ServerBuild } from "@remix-run/node";
 import { ping } from "./app/stores/health.store";
 import { ConfigError, loadConfig, type Config } from "./app/config.server";
 import { brandAssets } from "./app/brand.server";
@@ -15,6 +14,7 @@ import { getMailboxMessage } from "./app/delivery/dev-mailbox.server";
 import { escapeHtml } from "./app/http/html";
 import { createExpressServer } from "./app/http/express-server.server";
 import { createRequestHandler } from "./app/http/remix-adapter.server";
+import { loadRemixBuild } from "./app/http/remix-build.server";
 import { requestsInTurns } from "./app/http/turns.server";
 import { randomBytesFromPool } from "./app/security/crypto.server";
 import { detectLocale } from "./app/i18n/locale.server";
@@ -302,7 +302,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     });
   }
 
-  const build = (await import(pathToFileURL(path.join(root, "build/index.js")).href)) as ServerBuild;
+  const build = await loadRemixBuild(root);
   // Remix treats a HEAD on a ".data" URL as an action; as a GET it is a read, and Node sends
   // no body for a HEAD request whatever Remix renders.
   app.use((req, _res, next) => {

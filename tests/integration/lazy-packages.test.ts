@@ -3,10 +3,10 @@ import { describe, expect, test } from "vitest";
 import { ROOT } from "../helpers/app";
 
 /**
- * Issue 12, memory: packages that only some deployments use are loaded when they are used, not by
- * every process at start. The compiled server and the Remix build are imported the way
- * `npm start` loads them (importing build/server.js does not start it), and Node's module cache is
- * read afterwards, with every ES module a resolve hook saw. Measured: about 10 MiB less RSS at start
+ * Issue 12, memory and start-up: packages that only some deployments or pages use are loaded when
+ * they are used, not by every process at start. The compiled server, which embeds the Remix build,
+ * is imported the way `npm start` loads it (importing build/server.js does not start it), and Node's
+ * module cache is read afterwards, with every ES module a resolve hook saw. Measured: about 10 MiB less RSS at start
  * on SQLite (docs/decisions/0023), 11 MiB less once zxcvbn's dictionaries waited for the first
  * password (0025), and 0.4 s less start-up once the passkey library, the QR code and the help
  * centre's Markdown waited for their first page (0039).
@@ -48,7 +48,6 @@ function loadedPackages(): string[] {
     port1.on("message", (url) => esm.push(url));
     register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hooks)}), { data: { port: port2 }, transferList: [port2] });
     await import("./build/server.js");
-    await import("./build/index.js");
     // The hook's last messages are on their way.
     await new Promise((resolve) => setTimeout(resolve, 100));
     port1.close();
@@ -61,12 +60,25 @@ function loadedPackages(): string[] {
   return [...new Set(files.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1]).filter((p): p is string => Boolean(p)))];
 }
 
+let atStart: string[] | undefined;
+/** Both tests read the same start: one import of the server. */
+const packagesAtStart = () => (atStart ??= loadedPackages());
+
 describe("packages loaded at start", () => {
-  test("the server and the Remix build load none of the packages a SQLite production portal does not use", () => {
-    const loaded = loadedPackages();
-    // The check itself works: packages every portal needs are in the cache.
-    // kysely is an ES module: the hook sees those.
-    expect(loaded).toEqual(expect.arrayContaining(["better-sqlite3", "express", "kysely"]));
+  test("the server loads none of the packages a SQLite production portal does not use", () => {
+    const loaded = packagesAtStart();
+    // The check itself works: the native packages, which stay out of the bundle, are in the cache
+    // (everything else the server needs is inside build/server.js, docs/decisions/0039).
+    expect(loaded).toEqual(expect.arrayContaining(["better-sqlite3", "@node-rs/argon2", "pino"]));
     for (const [pkg, when] of Object.entries(ONLY_WHEN_USED)) expect(loaded, `${pkg} is only for ${when}`).not.toContain(pkg);
+  });
+
+  test("the packages every request uses come from the server's bundle, not from node_modules", () => {
+    const loaded = packagesAtStart();
+    // Resolving and linking them one file at a time was 0.55 s of every start (docs/decisions/0039);
+    // React and Remix in particular must be one copy, the bundle's, shared by the edge and the pages.
+    for (const pkg of ["express", "kysely", "zod", "react", "react-dom", "@remix-run/server-runtime", "@remix-run/router", "prom-client", "libphonenumber-js"]) {
+      expect(loaded, `${pkg} is bundled`).not.toContain(pkg);
+    }
   });
 });
