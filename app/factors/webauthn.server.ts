@@ -15,6 +15,7 @@ import { endOtherAccess, listPasskeys, notifyFactorChange, type PasskeyRow } fro
 
 export type Purpose = "register" | "sign_in" | "second_factor" | "reset";
 const CHALLENGE_COOKIE = "webauthn";
+const CHALLENGE_MS = 5 * 60_000;
 
 /**
  * @simplewebauthn/server, loaded on first use: with the ASN.1 packages it pulls in, importing it
@@ -22,7 +23,6 @@ const CHALLENGE_COOKIE = "webauthn";
  */
 let library: Promise<typeof import("@simplewebauthn/server")> | undefined;
 const simpleWebAuthn = () => (library ??= import("@simplewebauthn/server"));
-const CHALLENGE_MS = 5 * 60_000;
 
 function rp(context: RequestContext) {
   const url = new URL(context.services.config.appOrigin);
@@ -137,6 +137,8 @@ export async function verifyAuthentication(
   response: AuthenticationResponseJSON,
 ): Promise<User | null> {
   const { db, clock } = context.services;
+  // Before anything is looked up: the first use's import is then the same for every credential.
+  const { verifyAuthenticationResponse } = await simpleWebAuthn();
   const stored = await takeChallenge(context, request, purpose);
   if (!stored || typeof response?.id !== "string") return null;
   const passkey = await findPasskey(db, response.id);
@@ -145,7 +147,6 @@ export async function verifyAuthentication(
     return null;
   }
   const { rpID, origin } = rp(context);
-  const { verifyAuthenticationResponse } = await simpleWebAuthn();
   try {
     const result = await verifyAuthenticationResponse({
       response,
