@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import type { Redis as RedisClient } from "ioredis";
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { singleStatementClient, type Connection, type SingleStatementClient } from "~/db/db.server";
-import { rateLimitUpsert } from "~/stores/rate-limits.store";
+import { consumeInOrderParameters, consumeInOrderStatement, rateLimitUpsert } from "~/stores/rate-limits.store";
 import type { Config } from "~/config.server";
 import { hmacHex } from "~/security/crypto.server";
 
@@ -42,7 +42,8 @@ export type Limits = {
   /**
    * Counts one event against each limit in order and stops at the first that refuses, so a
    * refused request spends nothing on the limits after it. On SQLite all of it is one write
-   * transaction (one commit instead of one per limit). Returns that refusal, or null.
+   * transaction (one commit instead of one per limit), on PostgreSQL one statement (one round trip
+   * instead of one per limit). Returns that refusal, or null.
    */
   consumeEach(checks: readonly (readonly [LimitName, string])[]): Promise<Refusal | null>;
   /** Reads without counting: would one more event be refused? */
@@ -141,10 +142,43 @@ export function createLimits(connection: Connection, config: Config): Limits {
     return null;
   };
 
+  // On PostgreSQL (without Redis) a request's limits are one statement: one round trip instead of
+  // one per limit (docs/decisions/0040).
+  const pool = !redis && connection.engine === "postgres" ? connection.pool : null;
+  const statements = new Map<number, { name: string; text: string }>();
+  const inOneStatement = async (pg: NonNullable<typeof pool>, checks: readonly (readonly [LimitName, string])[]): Promise<Refusal | null> => {
+    const now = Date.now();
+    let lastKey: string | undefined;
+    let lastHashed = "";
+    const steps = checks.map(([name, key]) => {
+      if (key !== lastKey) {
+        lastKey = key;
+        lastHashed = hashed(key);
+      }
+      const spec = specs[name];
+      return { key: `${name}:${lastHashed}`, points: 1, expire: spec.duration > 0 ? now + spec.duration * 1000 : null, budget: spec.points };
+    });
+    let statement = statements.get(steps.length);
+    if (!statement) statements.set(steps.length, (statement = consumeInOrderStatement(steps.length)));
+    const row = (await pg.query<Record<string, number | null>>({ ...statement, values: consumeInOrderParameters(now, steps) })).rows[0]!;
+    for (let i = 0; i < steps.length; i++) {
+      const points = row[`points_${i}`];
+      if (points === null || points === undefined) throw new Error(`rate limit step ${i} did not run although none refused before it`);
+      if (points <= steps[i]!.budget) continue;
+      const expire = row[`expire_${i}`];
+      const msBeforeNext = expire ? Math.max(expire - now, 0) : -1;
+      return { name: checks[i]![0], retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)) };
+    }
+    return null;
+  };
+  // One statement cannot change a row twice: limits of the same name and key go one by one.
+  const distinctRows = (checks: readonly (readonly [LimitName, string])[]) => new Set(checks.map(([name, key]) => `${name}\n${key}`)).size === checks.length;
+
   return {
     consume: (name, key, points = 1) => held(() => consumeNow(name, hashed(key), points)),
     consumeEach(checks) {
-      // Redis and PostgreSQL: each limit is one atomic upsert of its own.
+      if (pool && checks.length > 0 && distinctRows(checks)) return inOneStatement(pool, checks);
+      // Redis: each limit is one atomic command of its own.
       if (!sqlite) return inOrder(checks);
       // One transaction for every limit of the request; the connection is held throughout, so
       // nothing else can run inside this transaction.

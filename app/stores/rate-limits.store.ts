@@ -21,3 +21,40 @@ export function rateLimitUpsert(client: SingleStatementClient) {
   const statement = client.prepare(UPSERT);
   return (key: string, points: number, expire: number | null, now: number) => statement.get(key, points, expire, now, now) as { points: number; expire: number | null };
 }
+
+/**
+ * PostgreSQL: a request's limits counted in order in one statement, stopping at the first that
+ * refuses, as the portal did with one round trip per limit. Each step is rate-limiter-flexible's
+ * (11.4) `RateLimiterPostgres` upsert for a consume; a step runs only when the count the step
+ * before returned is within that step's budget (`consumeInOrderParameters`). Returns
+ * `points_i`/`expire_i` per step, null for a step not run.
+ *
+ * Two requests lock shared rows in the order of their limits, and every caller lists limits in the
+ * same order (per client, per identifier, per destination hour, per destination day), so the
+ * statement cannot deadlock with another. A statement cannot change one row twice: callers give
+ * distinct row keys.
+ */
+export function consumeInOrderStatement(steps: number): { name: string; text: string } {
+  const step = (i: number) => {
+    const p = 2 + i * 3;
+    const row = `$${p}::text, $${p + 1}::bigint, $${p + 2}::bigint`;
+    const source = i === 0 ? `VALUES (${row})` : `SELECT ${row} WHERE (SELECT points FROM c${i - 1}) <= $${2 + steps * 3 + i - 1}::bigint`;
+    return `c${i} AS (
+      INSERT INTO rate_limits AS r (key, points, expire) ${source}
+      ON CONFLICT (key) DO UPDATE SET
+        points = CASE WHEN r.expire <= $1::bigint THEN excluded.points ELSE r.points + excluded.points END,
+        expire = CASE WHEN r.expire <= $1::bigint THEN excluded.expire ELSE r.expire END
+      RETURNING points, expire)`;
+  };
+  const indexes = Array.from({ length: steps }, (_, i) => i);
+  return {
+    name: `portal-limits-in-order-${steps}`,
+    text: `WITH ${indexes.map(step).join(",\n")}
+      SELECT ${indexes.map((i) => `(SELECT points FROM c${i}) AS points_${i}, (SELECT expire FROM c${i}) AS expire_${i}`).join(", ")}`,
+  };
+}
+
+/** The parameters of `consumeInOrderStatement(steps.length)`: `now`, each step's row, then the budgets of all but the last. */
+export function consumeInOrderParameters(now: number, steps: readonly { key: string; points: number; expire: number | null; budget: number }[]): unknown[] {
+  return [now, ...steps.flatMap((s) => [s.key, s.points, s.expire]), ...steps.slice(0, -1).map((s) => s.budget)];
+}
