@@ -261,9 +261,7 @@ export async function noteRecoveryNetwork(
 ): Promise<LockRecord | null> {
   const { userId, now } = input;
   await serializeOn(trx, lockKey(userId));
-  await store.forgetRecoveryNetworks(trx, userId, now - HOUR_MS);
-  await store.touchRecoveryNetwork(trx, userId, input.networkHash, now);
-  const networks = await store.countRecoveryNetworks(trx, userId, now - HOUR_MS);
+  const networks = await store.noteRecoveryNetworkRow(trx, userId, input.networkHash, now, now - HOUR_MS);
   if (networks <= config.lockout.suspiciousNetworksPerHour) return null;
   if (await activeLock(trx, userId, now)) return null;
   if ((await store.countLocksSince(trx, userId, "suspicious_activity", now - HOUR_MS)) > 0) return null;

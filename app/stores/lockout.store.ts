@@ -1,6 +1,6 @@
 import type { Selectable } from "kysely";
 import { compiledOnce } from "~/db/compiled.server";
-import type { Db } from "~/db/db.server";
+import { engineOf, executeSql, type Db } from "~/db/db.server";
 import type { AccountLocksTable } from "~/db/schema";
 
 /**
@@ -167,6 +167,36 @@ export async function touchRecoveryNetwork(db: Db, userId: string, networkHash: 
 /** Forgets an account's networks last seen at or before `before`. */
 export async function forgetRecoveryNetworks(db: Db, userId: string, before: number): Promise<void> {
   await forgetNetworks(db, userId, before);
+}
+
+/**
+ * PostgreSQL: `noteRecoveryNetwork`'s three statements as one (one round trip instead of three;
+ * docs/decisions/0040). The outer SELECT sees the table as it was before the statement, so it
+ * counts the other networks seen after `since` (the DELETE removes none of those) and adds the one
+ * just touched, whose `last_seen` is `now`, after `since`.
+ */
+const NOTE_NETWORK_POSTGRES = `WITH forgotten AS (
+    DELETE FROM recovery_networks WHERE user_id = $1 AND last_seen <= $4
+  ), touched AS (
+    INSERT INTO recovery_networks (user_id, network_hash, last_seen) VALUES ($1, $2, $3)
+    ON CONFLICT (user_id, network_hash) DO UPDATE SET last_seen = $3
+  )
+  SELECT count(*) + 1 AS n FROM recovery_networks WHERE user_id = $1 AND last_seen > $4 AND network_hash <> $2`;
+
+/**
+ * Notes that a network asked to recover an account at `now` (one row per account and network),
+ * forgets the account's networks last seen at or before `since`, and returns how many distinct
+ * networks asked after `since`, this one included. Runs in the caller's transaction.
+ */
+export async function noteRecoveryNetworkRow(db: Db, userId: string, networkHash: string, now: number, since: number): Promise<number> {
+  if (now <= since) throw new Error("noteRecoveryNetworkRow: now must be after since");
+  if (engineOf(db) === "postgres") {
+    const { rows } = await executeSql<{ n: number }>(db, NOTE_NETWORK_POSTGRES, [userId, networkHash, now, since]);
+    return Number(rows[0]!.n);
+  }
+  await forgetRecoveryNetworks(db, userId, since);
+  await touchRecoveryNetwork(db, userId, networkHash, now);
+  return countRecoveryNetworks(db, userId, since);
 }
 
 /** How many distinct networks asked to recover an account after `since`. */
