@@ -1,9 +1,10 @@
-import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterPostgres } from "rate-limiter-flexible";
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import { loadConfig } from "~/config.server";
 import { migrate, openPostgres, type PostgresConnection } from "~/db/db.server";
 import { createLimits, type LimitName, type LimitResult, type Limits } from "~/limits/limits.server";
 import { hmacHex } from "~/security/crypto.server";
+import { libraryConsume } from "../helpers/limits";
 import { testDatabaseUrl, testEngine } from "../helpers/postgres";
 
 /**
@@ -47,17 +48,6 @@ afterEach(async () => {
   vi.useRealTimers();
   if (postgres) for (const c of [ours, reference]) await c.pool.query("DELETE FROM rate_limits");
 });
-
-/** The library's verdict for one consume, as the portal turned it into a LimitResult. */
-async function libraryConsume(limiter: RateLimiterPostgres, key: string): Promise<LimitResult> {
-  try {
-    await limiter.consume(key, 1);
-    return { ok: true };
-  } catch (res) {
-    if (!(res instanceof RateLimiterRes)) throw res;
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
-  }
-}
 
 const rowsOf = async (c: PostgresConnection) =>
   (await c.pool.query<{ key: string; points: number; expire: number }>("SELECT key, points, expire FROM rate_limits ORDER BY key")).rows.map((r) => ({

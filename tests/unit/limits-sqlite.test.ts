@@ -1,9 +1,10 @@
 import BetterSqlite3 from "better-sqlite3";
-import { RateLimiterRes, RateLimiterSQLite } from "rate-limiter-flexible";
+import { RateLimiterSQLite } from "rate-limiter-flexible";
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import { loadConfig } from "~/config.server";
 import { createLimits, type LimitName, type LimitResult, type Limits } from "~/limits/limits.server";
 import { hmacHex } from "~/security/crypto.server";
+import { libraryConsume } from "../helpers/limits";
 import { migratedSqliteFile, type SqliteFile } from "../helpers/sqlite-file";
 
 /**
@@ -24,17 +25,6 @@ const config = loadConfig({
 });
 const reference = new BetterSqlite3(":memory:");
 reference.exec("CREATE TABLE rate_limits (key TEXT PRIMARY KEY, points INTEGER NOT NULL DEFAULT 0, expire INTEGER) WITHOUT ROWID");
-
-/** The library's verdict for one consume, as the portal turned it into a LimitResult before. */
-async function libraryConsume(limiter: RateLimiterSQLite, key: string): Promise<LimitResult> {
-  try {
-    await limiter.consume(key, 1);
-    return { ok: true };
-  } catch (res) {
-    if (!(res instanceof RateLimiterRes)) throw res;
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
-  }
-}
 
 const rowsOf = (db: BetterSqlite3.Database) =>
   (db.prepare("SELECT key, points, expire FROM rate_limits ORDER BY key").all() as { key: string; points: number; expire: number }[]).map((r) => ({
