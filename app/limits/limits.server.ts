@@ -57,6 +57,9 @@ export type Limits = {
   close(): Promise<void>;
 };
 
+/** The order in which callers list a request's limits (and PostgreSQL's one statement locks their rows). */
+const LOCK_ORDER: readonly LimitName[] = ["recovery_per_ip", "recovery_per_identifier", "messages_per_destination_hour", "messages_per_destination_day"];
+
 export function createLimits(connection: Connection, config: Config): Limits {
   const l = config.limits;
   const specs: Record<LimitName, { points: number; duration: number }> = {
@@ -127,16 +130,16 @@ export function createLimits(connection: Connection, config: Config): Limits {
       return refused(res);
     }
   };
-  const inOrder = async (checks: readonly (readonly [LimitName, string])[]): Promise<Refusal | null> => {
-    // A request's limits often share a key (a destination per hour and per day): one HMAC each.
+  // A request's limits often share a key (a destination per hour and per day): one HMAC each.
+  const hashedEach = (checks: readonly (readonly [LimitName, string])[]): string[] => {
     let lastKey: string | undefined;
     let lastHashed = "";
-    for (const [name, key] of checks) {
-      if (key !== lastKey) {
-        lastKey = key;
-        lastHashed = hashed(key);
-      }
-      const verdict = await consumeNow(name, lastHashed, 1);
+    return checks.map(([, key]) => (key === lastKey ? lastHashed : ((lastKey = key), (lastHashed = hashed(key)))));
+  };
+  const inOrder = async (checks: readonly (readonly [LimitName, string])[]): Promise<Refusal | null> => {
+    const keys = hashedEach(checks);
+    for (const [i, [name]] of checks.entries()) {
+      const verdict = await consumeNow(name, keys[i]!, 1);
       if (!verdict.ok) return { name, retryAfterSeconds: verdict.retryAfterSeconds };
     }
     return null;
@@ -148,15 +151,10 @@ export function createLimits(connection: Connection, config: Config): Limits {
   const statements = new Map<number, { name: string; text: string }>();
   const inOneStatement = async (pg: NonNullable<typeof pool>, checks: readonly (readonly [LimitName, string])[]): Promise<Refusal | null> => {
     const now = Date.now();
-    let lastKey: string | undefined;
-    let lastHashed = "";
-    const steps = checks.map(([name, key]) => {
-      if (key !== lastKey) {
-        lastKey = key;
-        lastHashed = hashed(key);
-      }
+    const keys = hashedEach(checks);
+    const steps = checks.map(([name], i) => {
       const spec = specs[name];
-      return { key: `${name}:${lastHashed}`, points: 1, expire: spec.duration > 0 ? now + spec.duration * 1000 : null, budget: spec.points };
+      return { key: `${name}:${keys[i]}`, points: 1, expire: spec.duration > 0 ? now + spec.duration * 1000 : null, budget: spec.points };
     });
     let statement = statements.get(steps.length);
     if (!statement) statements.set(steps.length, (statement = consumeInOrderStatement(steps.length)));
@@ -171,13 +169,17 @@ export function createLimits(connection: Connection, config: Config): Limits {
     }
     return null;
   };
-  // One statement cannot change a row twice: limits of the same name and key go one by one.
-  const distinctRows = (checks: readonly (readonly [LimitName, string])[]) => new Set(checks.map(([name, key]) => `${name}\n${key}`)).size === checks.length;
+  // The statement holds its rows' locks until it ends: two requests must take shared rows in one
+  // order, or they could deadlock. A list in LOCK_ORDER (each name after the one before) takes them
+  // so, and never names one row twice, which one statement cannot change twice. Any other list
+  // goes one limit at a time.
+  const inLockOrder = (checks: readonly (readonly [LimitName, string])[]) =>
+    checks.every(([name], i) => LOCK_ORDER.includes(name) && (i === 0 || LOCK_ORDER.indexOf(name) > LOCK_ORDER.indexOf(checks[i - 1]![0])));
 
   return {
     consume: (name, key, points = 1) => held(() => consumeNow(name, hashed(key), points)),
     consumeEach(checks) {
-      if (pool && checks.length > 0 && distinctRows(checks)) return inOneStatement(pool, checks);
+      if (pool && checks.length > 0 && inLockOrder(checks)) return inOneStatement(pool, checks);
       // Redis: each limit is one atomic command of its own.
       if (!sqlite) return inOrder(checks);
       // One transaction for every limit of the request; the connection is held throughout, so

@@ -29,10 +29,9 @@ export function rateLimitUpsert(client: SingleStatementClient) {
  * before returned is within that step's budget (`consumeInOrderParameters`). Returns
  * `points_i`/`expire_i` per step, null for a step not run.
  *
- * Two requests lock shared rows in the order of their limits, and every caller lists limits in the
- * same order (per client, per identifier, per destination hour, per destination day), so the
- * statement cannot deadlock with another. A statement cannot change one row twice: callers give
- * distinct row keys.
+ * The statement holds the locks of its rows until it ends. The caller must list the limits in one
+ * order shared by every caller, so that two statements cannot deadlock, and must not name one row
+ * twice, which one statement cannot change twice (`createLimits` checks both).
  */
 export function consumeInOrderStatement(steps: number): { name: string; text: string } {
   const step = (i: number) => {

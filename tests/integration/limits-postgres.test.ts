@@ -134,7 +134,7 @@ describe.skipIf(!postgres)("REQ-05, OTP-07: a request's limits on PostgreSQL, in
     expect(await pointsOf("messages_per_destination_day", "dest:shared-0@example.test")).toBe(BUDGET);
   });
 
-  test("one round trip for all of a request's limits; a limit listed twice still counts twice", async () => {
+  test("one round trip for all of a request's limits; a limit listed twice, or limits out of their order, go one by one", async () => {
     const query = vi.spyOn(ours.pool, "query");
     try {
       expect(
@@ -150,6 +150,14 @@ describe.skipIf(!postgres)("REQ-05, OTP-07: a request's limits on PostgreSQL, in
       // The same row twice cannot be one statement: each is counted on its own, in order.
       expect(await limits.consumeEach([["recovery_per_identifier", "id:twice"], ["recovery_per_identifier", "id:twice"]])).toBeNull();
       expect(query).toHaveBeenCalledTimes(2);
+      query.mockClear();
+      // Out of the order every caller uses, one statement could deadlock with another: one by one.
+      expect(await limits.consumeEach([["messages_per_destination_day", "dest:reversed@example.test"], ["messages_per_destination_hour", "dest:reversed@example.test"]])).toBeNull();
+      expect(query).toHaveBeenCalledTimes(2);
+      query.mockClear();
+      // A subset in order is one statement.
+      expect(await limits.consumeEach([["recovery_per_ip", "ip:10.2.2.3"], ["messages_per_destination_day", "dest:subset@example.test"]])).toBeNull();
+      expect(query).toHaveBeenCalledTimes(1);
     } finally {
       query.mockRestore();
     }
