@@ -160,7 +160,7 @@ const countNetworks = compiledOnce((db, userId, since) =>
 );
 
 /** Notes that a network asked to recover an account now (one row per account and network). */
-export async function touchRecoveryNetwork(db: Db, userId: string, networkHash: string, now: number): Promise<void> {
+async function touchRecoveryNetwork(db: Db, userId: string, networkHash: string, now: number): Promise<void> {
   await touchNetwork(db, userId, networkHash, now, now);
 }
 
@@ -200,7 +200,7 @@ export async function noteRecoveryNetworkRow(db: Db, userId: string, networkHash
 }
 
 /** How many distinct networks asked to recover an account after `since`. */
-export async function countRecoveryNetworks(db: Db, userId: string, since: number): Promise<number> {
+async function countRecoveryNetworks(db: Db, userId: string, since: number): Promise<number> {
   const [row] = await countNetworks(db, userId, since);
   return Number(row!.n);
 }
