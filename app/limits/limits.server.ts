@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import type { Redis as RedisClient } from "ioredis";
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { singleStatementClient, type Connection, type SingleStatementClient } from "~/db/db.server";
-import { consumeInOrderParameters, consumeInOrderStatement, rateLimitUpsert } from "~/stores/rate-limits.store";
+import { clearExpiredRateLimits, consumeInOrderParameters, consumeInOrderStatement, rateLimitUpsert } from "~/stores/rate-limits.store";
 import type { Config } from "~/config.server";
 import { hmacHex } from "~/security/crypto.server";
 
@@ -57,6 +57,10 @@ export type Limits = {
   close(): Promise<void>;
 };
 
+const HOUR_MS = 3_600_000;
+/** How often expired rows are cleared on PostgreSQL (as rate-limiter-flexible did). */
+const CLEAR_EVERY_MS = 5 * 60_000;
+
 /** The order in which callers list a request's limits (and PostgreSQL's one statement locks their rows). */
 const LOCK_ORDER: readonly LimitName[] = ["recovery_per_ip", "recovery_per_identifier", "messages_per_destination_hour", "messages_per_destination_day"];
 
@@ -97,6 +101,8 @@ export function createLimits(connection: Connection, config: Config): Limits {
               keyPrefix: name,
               points: spec.points,
               duration: spec.duration,
+              // Expired rows are cleared below, without waiting on rows a request holds.
+              clearExpiredByTimeout: false,
             })
           : new RateLimiterSQLite({
             storeClient: sqliteClient,
@@ -169,6 +175,12 @@ export function createLimits(connection: Connection, config: Config): Limits {
     }
     return null;
   };
+  // The library's own clean-up (each PostgreSQL limiter's, every 5 minutes) deleted every row
+  // expired an hour ago, locking them in the table's order: against a request's statement, which
+  // holds its rows in LOCK_ORDER, that could deadlock. This one skips the rows a request holds.
+  const clearing = pool ? setInterval(() => void clearExpiredRateLimits(pool, Date.now() - HOUR_MS).catch(() => undefined), CLEAR_EVERY_MS) : null;
+  clearing?.unref();
+
   // The statement holds its rows' locks until it ends: two requests must take shared rows in one
   // order, or they could deadlock. A list in LOCK_ORDER (each name after the one before) takes them
   // so, and never names one row twice, which one statement cannot change twice. Any other list
@@ -204,6 +216,7 @@ export function createLimits(connection: Connection, config: Config): Limits {
       if (redis) await redis.ping();
     },
     async close() {
+      if (clearing) clearInterval(clearing);
       await redis?.quit().catch(() => undefined);
     },
   };

@@ -1,4 +1,4 @@
-import type { SingleStatementClient } from "~/db/db.server";
+import type { PostgresConnection, SingleStatementClient } from "~/db/db.server";
 
 /**
  * rate_limits: rate-limiter-flexible's table (0001), one row per limit and key, written by the
@@ -56,4 +56,14 @@ export function consumeInOrderStatement(steps: number): { name: string; text: st
 /** The parameters of `consumeInOrderStatement(steps.length)`: `now`, each step's row, then the budgets of all but the last. */
 export function consumeInOrderParameters(now: number, steps: readonly { key: string; points: number; expire: number | null; budget: number }[]): unknown[] {
   return [now, ...steps.flatMap((s) => [s.key, s.points, s.expire]), ...steps.slice(0, -1).map((s) => s.budget)];
+}
+
+/**
+ * PostgreSQL: deletes the rows whose window ended before `before`, as rate-limiter-flexible's
+ * `clearExpired` does, except those a request's statement holds at that moment (they are left for
+ * the next run). It never waits on a row, so it cannot deadlock with `consumeInOrderStatement`.
+ */
+export async function clearExpiredRateLimits(pool: PostgresConnection["pool"], before: number): Promise<number> {
+  const { rowCount } = await pool.query("DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE expire < $1 FOR UPDATE SKIP LOCKED)", [before]);
+  return rowCount ?? 0;
 }

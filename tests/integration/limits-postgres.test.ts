@@ -4,6 +4,7 @@ import { loadConfig } from "~/config.server";
 import { migrate, openPostgres, type PostgresConnection } from "~/db/db.server";
 import { createLimits, type LimitName, type LimitResult, type Limits } from "~/limits/limits.server";
 import { hmacHex } from "~/security/crypto.server";
+import { clearExpiredRateLimits } from "~/stores/rate-limits.store";
 import { libraryConsume } from "../helpers/limits";
 import { testDatabaseUrl, testEngine } from "../helpers/postgres";
 
@@ -162,5 +163,30 @@ describe.skipIf(!postgres)("REQ-05, OTP-07: a request's limits on PostgreSQL, in
       query.mockRestore();
     }
     expect(await pointsOf("recovery_per_identifier", "id:twice")).toBe(2);
+  });
+
+  test("expired rows are cleared an hour after their window, without waiting on a row a request holds", async () => {
+    const hour = 3_600_000;
+    const now = Date.now();
+    await ours.pool.query("INSERT INTO rate_limits (key, points, expire) VALUES ('t:old-held', 1, $1), ('t:old-free', 1, $1), ('t:recent', 1, $2), ('t:current', 1, $3)", [
+      now - 2 * hour,
+      now - hour / 2,
+      now + hour,
+    ]);
+    // A request's statement holding one of the rows, as consumeEach's does until it ends.
+    const holder = await ours.pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1 FROM rate_limits WHERE key = 't:old-held' FOR UPDATE");
+      const waited = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the clean-up waited on a held row")), 10_000).unref());
+      expect(await Promise.race([clearExpiredRateLimits(ours.pool, now - hour), waited])).toBe(1);
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
+    const keys = (await ours.pool.query<{ key: string }>("SELECT key FROM rate_limits ORDER BY key")).rows.map((r) => r.key);
+    expect(keys).toEqual(["t:current", "t:old-held", "t:recent"]);
+    // The next run takes the row once it is free.
+    expect(await clearExpiredRateLimits(ours.pool, now - hour)).toBe(1);
   });
 });
