@@ -61,6 +61,13 @@ const HOUR_MS = 3_600_000;
 /** How often expired rows are cleared on PostgreSQL (as rate-limiter-flexible did). */
 const CLEAR_EVERY_MS = 5 * 60_000;
 
+/** A row's window end when a consume starts a window at `now`, as rate-limiter-flexible sets it (none without a duration). */
+const windowEnd = (spec: { duration: number }, now: number): number | null => (spec.duration > 0 ? now + spec.duration * 1000 : null);
+/** The library's `msBeforeNext` for a row's window end (-1 for a window without an end). */
+const msBeforeNext = (expire: number | null, now: number): number => (expire ? Math.max(expire - now, 0) : -1);
+/** A refusal's Retry-After: whole seconds until the window ends, at least one. */
+const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
 /** The order in which callers list a request's limits (and PostgreSQL's one statement locks their rows). */
 const LOCK_ORDER: readonly LimitName[] = ["recovery_per_ip", "recovery_per_identifier", "messages_per_destination_hour", "messages_per_destination_day"];
 
@@ -121,7 +128,7 @@ export function createLimits(connection: Connection, config: Config): Limits {
   const sqlite = !redis && connection.engine === "sqlite" ? connection : null;
   const held = <T>(fn: () => Promise<T>): Promise<T> => (sqlite ? sqlite.rawTransaction(fn) : fn());
   const refused = (res: unknown): LimitResult => {
-    if (res instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+    if (res instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: retryAfterSeconds(res.msBeforeNext) };
     throw res; // a store error, not a refusal
   };
 
@@ -160,7 +167,7 @@ export function createLimits(connection: Connection, config: Config): Limits {
     const keys = hashedEach(checks);
     const steps = checks.map(([name], i) => {
       const spec = specs[name];
-      return { key: `${name}:${keys[i]}`, points: 1, expire: spec.duration > 0 ? now + spec.duration * 1000 : null, budget: spec.points };
+      return { key: `${name}:${keys[i]}`, points: 1, expire: windowEnd(spec, now), budget: spec.points };
     });
     let statement = statements.get(steps.length);
     if (!statement) statements.set(steps.length, (statement = consumeInOrderStatement(steps.length)));
@@ -169,9 +176,7 @@ export function createLimits(connection: Connection, config: Config): Limits {
       const points = row[`points_${i}`];
       if (points === null || points === undefined) throw new Error(`rate limit step ${i} did not run although none refused before it`);
       if (points <= steps[i]!.budget) continue;
-      const expire = row[`expire_${i}`];
-      const msBeforeNext = expire ? Math.max(expire - now, 0) : -1;
-      return { name: checks[i]![0], retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)) };
+      return { name: checks[i]![0], retryAfterSeconds: retryAfterSeconds(msBeforeNext(row[`expire_${i}`] ?? null, now)) };
     }
     return null;
   };
@@ -201,7 +206,7 @@ export function createLimits(connection: Connection, config: Config): Limits {
     async check(name, key) {
       const res = await held(() => limiters[name].get(hashed(key)));
       if (res && res.consumedPoints >= specs[name].points) {
-        return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+        return { ok: false, retryAfterSeconds: retryAfterSeconds(res.msBeforeNext) };
       }
       return { ok: true };
     },
@@ -235,10 +240,9 @@ function sqliteConsumer(client: SingleStatementClient) {
   const upsert = rateLimitUpsert(client);
   return (name: LimitName, hashedKey: string, points: number, spec: { points: number; duration: number }): LimitResult => {
     const now = Date.now();
-    const row = upsert(`${name}:${hashedKey}`, points, spec.duration > 0 ? now + spec.duration * 1000 : null, now);
+    const row = upsert(`${name}:${hashedKey}`, points, windowEnd(spec, now), now);
     if (row.points <= spec.points) return { ok: true };
-    const msBeforeNext = row.expire ? Math.max(row.expire - now, 0) : -1;
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)) };
+    return { ok: false, retryAfterSeconds: retryAfterSeconds(msBeforeNext(row.expire, now)) };
   };
 }
 
